@@ -1,0 +1,56 @@
+# The two set-up commands: `make run` and `make test`. Everything installs into the project folder.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_MEMBERS ?= 2000
+
+.PHONY: run test install install-test assets keys db lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+install-test: $(VENV)/.installed-test node_modules/.installed
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)); \
+	  else echo "NOTE: /usr/bin/chromium is missing and we are not root: browser tests will be skipped"; fi; \
+	fi
+
+keys:
+	$(PY) scripts/make_keys.py
+
+db: install keys
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --members $(DEMO_MEMBERS) --seed 2026 --if-empty
+
+run: db
+	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md, password dangwu-demo-2026)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-test
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy dangwu/*/rules.py dangwu/*/services.py
+
+bench: install-test
+	@echo "bench/ arrives with the provincial-scale issue"
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

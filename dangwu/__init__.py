@@ -1,0 +1,1 @@
+"""电子党务平台 — the e-party-affairs platform."""

@@ -1,0 +1,31 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from dangwu.core.access import CapabilityPermission
+from dangwu.core.api import TokenLoginView
+from dangwu.members.api import MemberViewSet
+from dangwu.orgs.api import OrganizationViewSet
+
+
+class SchemaView(SpectacularAPIView):
+    permission_classes = [CapabilityPermission]
+    required_capability = None
+
+
+class DocsView(SpectacularSwaggerView):
+    permission_classes = [CapabilityPermission]
+    required_capability = None
+
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("v1/auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,218 @@
+"""Access control: the one place that turns (user, capability) into a queryset filter.
+
+Every page, API route and selector reaches organizations and members through here.
+A role held at an organization reaches that organization's whole subtree (a prefix
+match on the tree's materialized path). A user with no role that grants a capability
+still sees their own member record and their own organization.
+Reaching an object outside the caller's scope answers 404 and is audited.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from rest_framework.permissions import BasePermission
+
+from . import audit
+from .roles import CADRE_ROLES, CAPABILITIES, Cap
+
+_CACHE_ATTR = "_dangwu_scope_cache"
+
+
+def _assignments(user: Any) -> list[tuple[str, int, str]]:
+    """(role, organization id, organization path) for each role the user holds; cached on the user."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        from dangwu.core.models import RoleAssignment
+
+        cache = list(
+            RoleAssignment.objects.filter(user=user, organization__dissolved_on__isnull=True)
+            .values_list("role", "organization_id", "organization__path")
+        )
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def assignments(user: Any) -> list[tuple[str, int, str]]:
+    return list(_assignments(user))
+
+
+def clear_cache(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user: Any) -> set[str]:
+    return {role for role, _, _ in _assignments(user)}
+
+
+def capabilities(user: Any) -> set[str]:
+    caps: set[str] = set()
+    for role in roles_of(user):
+        caps |= CAPABILITIES.get(role, frozenset())
+    return caps
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    """Whether the user holds the capability anywhere (for menus and page guards)."""
+    return capability in capabilities(user)
+
+
+def scope_paths(user: Any, capability: str) -> list[str]:
+    """Materialized paths of the subtrees where the user holds the capability (no nested duplicates)."""
+    paths = sorted({path for role, _, path in _assignments(user) if capability in CAPABILITIES.get(role, ())})
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def _prefix_q(field: str, paths: Iterable[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def own_member(user: Any):
+    """The member record linked to the user's account, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    from dangwu.members.models import Member
+
+    return Member.objects.filter(user=user).select_related("organization").first()
+
+
+def organizations(user: Any, capability: str = Cap.ORG_VIEW) -> QuerySet:
+    """Organizations the user may reach with the capability."""
+    from dangwu.orgs.models import Organization
+
+    paths = scope_paths(user, capability)
+    q = _prefix_q("path", paths)
+    if capability == Cap.ORG_VIEW:
+        me = own_member(user)
+        if me is not None:
+            q |= Q(pk=me.organization_id)
+    return Organization.objects.filter(q)
+
+
+def members(user: Any, capability: str = Cap.MEMBER_VIEW) -> QuerySet:
+    """Members the user may reach with the capability."""
+    from dangwu.members.models import Member
+
+    paths = scope_paths(user, capability)
+    q = _prefix_q("organization__path", paths)
+    if capability == Cap.MEMBER_VIEW and getattr(user, "is_authenticated", False):
+        q |= Q(user=user)
+    return Member.objects.filter(q)
+
+
+def can(user: Any, capability: str, organization: Any) -> bool:
+    """Whether the user holds the capability at this organization (through it or an ancestor)."""
+    if organization is None:
+        return False
+    path = organization.path
+    return any(path.startswith(root) for root in scope_paths(user, capability))
+
+
+def require(user: Any, capability: str, organization: Any) -> None:
+    """Services call this first: PermissionDenied unless the user may act at the organization."""
+    if not can(user, capability, organization):
+        raise PermissionDenied(f"{capability} not held at this organization")
+
+
+def get_in_scope_or_404(request: Any, queryset: QuerySet, **lookup: Any) -> Model:
+    """Fetch one object from an already-scoped queryset; out of scope answers 404 and is audited."""
+    obj = queryset.filter(**lookup).first()
+    if obj is not None:
+        return obj
+    model = queryset.model
+    exists = model._default_manager.filter(**lookup).exists()
+    if exists:
+        with transaction.atomic():
+            audit.record(
+                actor=request.user,
+                action="access.denied",
+                summary={"model": model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
+                         "path": request.path[:200]},
+                request=request,
+            )
+    raise Http404
+
+
+# --- two-factor -------------------------------------------------------------------
+
+def needs_second_factor(user: Any) -> bool:
+    """Cadres must pass TOTP when the deployment requires two factors."""
+    if not settings.DANGWU_REQUIRE_2FA or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(roles_of(user) & CADRE_ROLES)
+
+
+def second_factor_pending(request: Any) -> bool:
+    user = request.user
+    return needs_second_factor(user) and not (hasattr(user, "is_verified") and user.is_verified())
+
+
+# --- guards for routes ------------------------------------------------------------
+
+def page(capability: str | None = None, *, public: bool = False) -> Callable:
+    """Guard a page view. `public` pages need no login; others need a login (and the second
+    factor for cadres when required) and, when `capability` is given, that capability
+    somewhere in the user's roles (objects are then fetched through scoped selectors)."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not public:
+                if not request.user.is_authenticated:
+                    return redirect_to_login(request.get_full_path())
+                if second_factor_pending(request):
+                    return redirect(f"/accounts/otp/?next={request.get_full_path()}")
+                if capability is not None and not has_capability(request.user, capability):
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.dangwu_access = {"capability": capability, "public": public}  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+class DenyAll(BasePermission):
+    """Default API permission: an API view must name its capability explicitly."""
+
+    def has_permission(self, request, view) -> bool:
+        return False
+
+
+class CapabilityPermission(BasePermission):
+    """API guard: authenticated, second factor passed when required, and the view's
+    `required_capability` (or per-method `capability_by_method`) held somewhere.
+    Objects are fetched through scoped querysets, so out-of-scope objects are 404."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if needs_second_factor(user) and not getattr(request, "otp_verified", False) and not (
+            hasattr(user, "is_verified") and user.is_verified()
+        ):
+            return False
+        by_method = getattr(view, "capability_by_method", {})
+        capability = by_method.get(request.method, getattr(view, "required_capability", None))
+        if capability is None:
+            return True
+        return has_capability(user, capability)

@@ -1,0 +1,64 @@
+"""Core API: token login (with the TOTP code when two factors are required) and error answers
+that never leak a stack trace."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_otp import match_token
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import access, services
+
+
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到，或不在您的权限范围内"))
+    return drf_exception_handler(exc, context)
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("用户名"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"})
+    otp = serializers.CharField(label=_("动态口令"), required=False, allow_blank=True)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenLoginView(APIView):
+    """POST {"username","password"[,"otp"]} → {"token"}. Failed attempts count toward lockout."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    dangwu_access = {"capability": None, "public": True}
+    serializer_class = TokenLoginSerializer
+
+    def post(self, request):
+        data = TokenLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("用户名或密码错误，或账号已被暂时锁定"))
+        if access.needs_second_factor(user):
+            code = data.validated_data.get("otp") or ""
+            if not code:
+                return Response({"otp": [_("该账号需要动态口令（otp）")]}, status=status.HTTP_400_BAD_REQUEST)
+            if match_token(user, code) is None:
+                raise exceptions.AuthenticationFailed(_("动态口令错误"))
+        return Response({"token": services.issue_api_token(user=user, request=request._request)})

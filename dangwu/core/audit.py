@@ -1,0 +1,128 @@
+"""The hash-chained audit log (审计日志).
+
+Every service calls `record()` inside its own transaction. The chain's tip lives in one
+row (`AuditHead`) that `record()` locks with SELECT … FOR UPDATE (on SQLite the
+IMMEDIATE transaction holds the database write lock), so concurrent writers line up
+and each entry's `prev_hash` is the hash of the entry before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def digest(algorithm: str, payload: bytes) -> str:
+    if algorithm not in {"sha256", "sm3"}:
+        raise ValueError(f"unknown audit hash algorithm {algorithm!r}")
+    return hashlib.new(algorithm, payload).hexdigest()
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """The bytes an entry's hash covers: every field but the hash itself."""
+    body = {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+        "actor": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "target_repr": entry.target_repr,
+        "organization": entry.organization_id_value,
+        "summary": entry.summary,
+        "ip": entry.ip_address,
+        "algorithm": entry.algorithm,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _client_ip(request: Any) -> str:
+    if request is None:
+        return ""
+    return (request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    organization: Any = None,
+    summary: dict[str, Any] | None = None,
+    request: Any = None,
+) -> AuditEntry:
+    """Append one entry to the chain. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the service's transaction")
+    head, _ = AuditHead.objects.get_or_create(pk=1)
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        actor=actor_obj,
+        actor_name=(actor_obj.get_username() if actor_obj else "")[:150],
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        organization_id_value=getattr(organization, "pk", organization),
+        summary=json.loads(json.dumps(summary or {}, ensure_ascii=False, default=str)),
+        ip_address=_client_ip(request),
+        algorithm=settings.DANGWU_AUDIT_HASH,
+        prev_hash=head.last_hash,
+    )
+    entry.hash = digest(entry.algorithm, canonical(entry))
+    entry.save()
+    head.last_seq = entry.seq
+    head.last_hash = entry.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain(batch_size: int = 5000) -> ChainReport:
+    """Walk the chain in order; report the first entry that was altered, removed or reordered."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+        if entry.seq != expected_seq:
+            return ChainReport(checked, expected_seq, f"entry #{expected_seq} is missing (next found is #{entry.seq})")
+        if entry.prev_hash != expected_prev:
+            return ChainReport(checked, entry.seq, f"entry #{entry.seq} does not link to the entry before it")
+        try:
+            actual = digest(entry.algorithm, canonical(entry))
+        except ValueError as exc:
+            return ChainReport(checked, entry.seq, f"entry #{entry.seq}: {exc}")
+        if actual != entry.hash:
+            return ChainReport(checked, entry.seq, f"entry #{entry.seq} was altered (its hash does not match)")
+        expected_prev = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
+        return ChainReport(checked, checked + 1, f"entries after #{checked} were removed (the chain head is #{head.last_seq})")
+    return ChainReport(checked)

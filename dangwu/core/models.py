@@ -1,0 +1,68 @@
+"""Role assignments and the hash-chained audit log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class RoleAssignment(models.Model):
+    """A role held at an organization (角色任命); it reaches the organization's whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户")
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("党组织")
+    )
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色任命")
+        verbose_name_plural = _("角色任命")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "organization"], name="unique_role_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} @ {self.organization_id}"
+
+
+class AuditHead(models.Model):
+    """The single row that holds the chain's tip; writers lock it to keep the chain linear."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEntry(models.Model):
+    """One audited action (审计日志): who, what, which object, in which organization, when."""
+
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    target_id = models.CharField(_("对象"), max_length=64, blank=True)
+    target_repr = models.CharField(_("对象名称"), max_length=200, blank=True)
+    organization_id_value = models.BigIntegerField(_("党组织"), null=True, blank=True, db_index=True)
+    summary = models.JSONField(_("摘要"), default=dict, blank=True)
+    ip_address = models.CharField(_("IP 地址"), max_length=45, blank=True)
+    algorithm = models.CharField(max_length=10, default="sha256")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"

@@ -1,0 +1,60 @@
+"""Roles and capabilities: pure data, no database.
+
+A role is held at an organization and reaches its whole subtree. A capability is what a
+caller may do; `core.access` turns (user, capability) into a queryset filter.
+等保 (MLPS level 3) separates the system, security and audit administrators.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("党员")
+    BRANCH_SECRETARY = "branch_secretary", _("支部书记")
+    BRANCH_COMMITTEE = "branch_committee", _("支部委员")
+    PARTY_WORKER = "party_worker", _("党务工作者")
+    ORG_DEPARTMENT = "org_department", _("组织部门")
+    DISCIPLINE = "discipline", _("纪检")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+
+
+class Cap:
+    """Capability names (strings so that apps can add their own)."""
+
+    ORG_VIEW = "org.view"
+    ORG_EDIT = "org.edit"
+    MEMBER_VIEW = "member.view"
+    MEMBER_EDIT = "member.edit"
+    MEMBER_STANDING = "member.standing"
+    MEMBER_VIEW_SENSITIVE = "member.view_sensitive"  # full ID and phone numbers
+    AUDIT_VIEW = "audit.view"
+    ROLE_ASSIGN = "role.assign"
+
+
+_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.MEMBER: frozenset(),
+    Role.BRANCH_SECRETARY: frozenset(
+        _CADRE_READ | {Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
+    ),
+    Role.BRANCH_COMMITTEE: frozenset(_CADRE_READ),
+    Role.PARTY_WORKER: frozenset(_CADRE_READ | {Cap.MEMBER_EDIT}),
+    Role.ORG_DEPARTMENT: frozenset(
+        _CADRE_READ | {Cap.ORG_EDIT, Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
+    ),
+    Role.DISCIPLINE: frozenset(_CADRE_READ | {Cap.MEMBER_VIEW_SENSITIVE}),
+    Role.SYSTEM_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ORG_EDIT, Cap.MEMBER_VIEW}),
+    Role.AUDIT_ADMIN: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW}),
+    Role.SECURITY_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ROLE_ASSIGN}),
+}
+
+# Roles whose holders must pass TOTP two-factor login when DANGWU_REQUIRE_2FA is on.
+CADRE_ROLES = frozenset(set(Role) - {Role.MEMBER})
+
+
+def roles_with(capability: str) -> frozenset[str]:
+    return frozenset(role for role, caps in CAPABILITIES.items() if capability in caps)

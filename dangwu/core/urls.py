@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/otp/", views.otp_verify_view, name="otp_verify"),
+    path("accounts/otp/setup/", views.otp_setup_view, name="otp_setup"),
+    path("i18n/setlang/", views.set_language_view, name="set_language"),
+    path("audit/", views.audit_log_view, name="audit_log"),
+]

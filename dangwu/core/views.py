@@ -1,0 +1,139 @@
+"""Pages of the core: login with lockout and TOTP, language, home, audit log."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dangwu.members import selectors as member_selectors
+from dangwu.orgs import selectors as org_selectors
+
+from . import access, services
+from . import selectors as core_selectors
+from .forms import LoginForm, OTPForm
+from .models import AuditEntry
+from .roles import Cap
+
+
+def _safe_next(request, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@access.page(public=True)
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if user is not None:
+            login(request, user)
+            if access.needs_second_factor(user):
+                return redirect(f"/accounts/otp/?next={_safe_next(request)}")
+            return redirect(_safe_next(request))
+        form.add_error(None, _("用户名或密码错误。连续失败5次将锁定账号30分钟。"))
+    return render(request, "core/login.html", {"form": form, "next": _safe_next(request),
+                                               "expired": request.GET.get("expired")})
+
+
+@access.page(public=True)
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("core:login")
+
+
+@access.page(public=True)
+def otp_verify_view(request):
+    """Second step of a cadre's login: the six-digit TOTP code (or enrolment when no device yet)."""
+    if not request.user.is_authenticated:
+        return redirect("core:login")
+    if not access.second_factor_pending(request):
+        return redirect(_safe_next(request))
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if not confirmed:
+        return redirect(f"/accounts/otp/setup/?next={_safe_next(request)}")
+    form = OTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("动态口令不正确或已过期"))
+    return render(request, "core/otp_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@access.page(public=True)
+def otp_setup_view(request):
+    """Enrol a TOTP authenticator: scan the QR code, enter the first code."""
+    if not request.user.is_authenticated:
+        return redirect("core:login")
+    device = services.start_totp_enrolment(user=request.user, request=request)
+    form = OTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp_device(user=request.user, device=device, token=form.cleaned_data["token"],
+                                        request=request):
+            otp_login(request, device)
+            messages.success(request, _("已绑定动态口令"))
+            return redirect(_safe_next(request))
+        form.add_error("token", _("动态口令不正确，请核对手机时间后重试"))
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
+    return render(request, "core/otp_setup.html", {"form": form, "qr_svg": qr_svg, "next": _safe_next(request)})
+
+
+@access.page(public=True)
+def set_language_view(request):
+    return django_set_language(request)
+
+
+@access.page()
+def home_view(request):
+    user = request.user
+    caps = access.capabilities(user)
+    context = {"caps": caps, "roots": [], "counts": None, "org_count": 0}
+    if Cap.MEMBER_VIEW in caps:
+        context["counts"] = member_selectors.counts_by_type(actor=user)
+    if Cap.ORG_VIEW in caps:
+        context["org_count"] = org_selectors.visible_organizations(actor=user).filter(dissolved_on__isnull=True).count()
+        context["roots"] = list(org_selectors.tree_roots(actor=user))
+    context["me"] = access.own_member(user)
+    context["assignments"] = core_selectors.my_assignments(user=user)
+    return render(request, "core/home.html", context)
+
+
+@access.page(Cap.AUDIT_VIEW)
+def audit_log_view(request):
+    """The audit log of the auditor's scope (entries about organizations in it, and system entries)."""
+    org_ids = access.organizations(request.user, Cap.AUDIT_VIEW).values("pk")
+    entries = AuditEntry.objects.filter(organization_id_value__in=org_ids) | AuditEntry.objects.filter(
+        organization_id_value__isnull=True
+    )
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "action": action})
+
+
+def not_found_view(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def forbidden_view(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def server_error_view(request):
+    return render(request, "500.html", status=500)
+

@@ -1,0 +1,62 @@
+"""Member forms: parse and show input; the service does the checking and the writing."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, Standing
+from .services import EDITABLE_FIELDS
+
+DATE_FIELDS = {"birth_date", "work_started_on", "applied_on", "joined_on", "converted_on",
+               "lost_contact_since", "dues_paid_until"}
+
+
+class MemberForm(forms.ModelForm):
+    id_number = forms.CharField(label=_("公民身份号码"), max_length=18, min_length=1,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+
+    class Meta:
+        model = Member
+        fields = EDITABLE_FIELDS
+        widgets = {name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS}
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            # Left empty, the stored number is kept; it is never sent back to the browser.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("不修改请留空（当前：%(m)s）") % {
+                "m": self.instance.id_number_masked
+            }
+            self.fields["phone"].required = False
+            self.fields["phone"].help_text = _("不修改请留空（当前：%(m)s）") % {
+                "m": self.instance.phone_masked or "—"
+            }
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class StandingChangeForm(forms.Form):
+    new_standing = forms.ChoiceField(label=_("新的党籍状态"), choices=Standing.choices,
+                                     widget=forms.Select(attrs={"class": "form-select"}))
+    effective_on = forms.DateField(label=_("生效日期"),
+                                   widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    reason = forms.CharField(label=_("原因"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    document_number = forms.CharField(label=_("决定文号"), max_length=60, required=False,
+                                      widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(label=_("姓名 / 拼音 / 首字母 / 身份证号"), required=False, max_length=50)
+    member_type = forms.ChoiceField(label=_("党员类型"), required=False,
+                                    choices=[("", _("全部类型"))] + list(Member._meta.get_field("member_type").choices))
+    standing = forms.ChoiceField(label=_("党籍状态"), required=False,
+                                 choices=[("", _("全部状态"))] + list(Standing.choices))
+    org = forms.IntegerField(required=False, widget=forms.HiddenInput)

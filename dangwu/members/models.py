@@ -1,0 +1,166 @@
+"""Member records (统一的党员动态信息库). Every change is kept as history."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dangwu.core import crypto
+
+from . import rules
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class MemberType(models.TextChoices):
+    FULL = "full", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
+
+
+class Standing(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    SUSPENDED = "suspended", _("停止党籍")
+    EXPELLED = "expelled", _("开除党籍")
+    REMOVED = "removed", _("除名")
+    WITHDRAWN = "withdrawn", _("退党")
+    SELF_DEPARTED = "self_departed", _("自行脱党")
+    DECEASED = "deceased", _("死亡")
+
+
+class Education(models.TextChoices):
+    POSTGRADUATE = "postgraduate", _("研究生")
+    UNDERGRADUATE = "undergraduate", _("大学本科")
+    JUNIOR_COLLEGE = "junior_college", _("大学专科")
+    SECONDARY_VOCATIONAL = "secondary_vocational", _("中等专科")
+    HIGH_SCHOOL = "high_school", _("高中")
+    JUNIOR_HIGH = "junior_high", _("初中")
+    PRIMARY = "primary", _("小学及以下")
+
+
+class Occupation(models.TextChoices):
+    EMPLOYED = "employed", _("在岗职工")
+    FARMER = "farmer", _("农牧渔民")
+    STUDENT = "student", _("学生")
+    RETIRED = "retired", _("离退休人员")
+    UNEMPLOYED = "unemployed", _("下岗失业人员")
+    SELF_EMPLOYED = "self_employed", _("个体经营者")
+    CIVIL_SERVANT = "civil_servant", _("党政机关工作人员")
+    PROFESSIONAL = "professional", _("专业技术人员")
+    MILITARY = "military", _("解放军、武警")
+    OTHER = "other", _("其他职业人员")
+
+
+class Member(models.Model):
+    """A party member (党员) and everything SPEC A keeps about them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="member", verbose_name=_("登录账号"),
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+    )
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField(_("拼音首字母"), max_length=50, db_index=True, editable=False)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    id_number_encrypted = models.TextField(_("公民身份号码（密文）"), editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=18, editable=False)
+    birth_date = models.DateField(_("出生日期"))
+    native_place = models.CharField(_("籍贯"), max_length=60, blank=True)
+    education = models.CharField(_("学历"), max_length=24, choices=Education.choices, blank=True)
+    degree = models.CharField(_("学位"), max_length=30, blank=True)
+    professional_title = models.CharField(_("专业技术职务"), max_length=60, blank=True)
+    occupation = models.CharField(_("人员类别"), max_length=24, choices=Occupation.choices, blank=True)
+    work_unit = models.CharField(_("工作单位"), max_length=120, blank=True)
+    job_title = models.CharField(_("职务"), max_length=60, blank=True)
+    work_started_on = models.DateField(_("参加工作日期"), null=True, blank=True)
+    phone_encrypted = models.TextField(_("联系电话（密文）"), blank=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    address = models.CharField(_("家庭住址"), max_length=200, blank=True)
+    party_post = models.CharField(_("党内职务"), max_length=60, blank=True)
+    member_type = models.CharField(_("党员类型"), max_length=16, choices=MemberType.choices)
+    applied_on = models.DateField(_("申请入党日期"), null=True, blank=True)
+    joined_on = models.DateField(_("入党日期"))
+    converted_on = models.DateField(_("转正日期"), null=True, blank=True)
+    standing = models.CharField(
+        _("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL, db_index=True
+    )
+    standing_since = models.DateField(_("党籍状态日期"), null=True, blank=True)
+    is_outflow = models.BooleanField(_("流出党员"), default=False)
+    outflow_destination = models.CharField(_("流出去向"), max_length=120, blank=True)
+    is_inflow = models.BooleanField(_("流入党员"), default=False)
+    lost_contact = models.BooleanField(_("失联党员"), default=False)
+    lost_contact_since = models.DateField(_("失联日期"), null=True, blank=True)
+    in_hardship = models.BooleanField(_("困难党员"), default=False)
+    is_party_worker = models.BooleanField(_("党务工作者"), default=False)
+    dues_standard = models.DecimalField(_("党费标准（元/月）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    dues_paid_until = models.DateField(_("党费交至（年月）"), null=True, blank=True)
+    created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["name_pinyin", "name_initials", "updated_at", "id_number_hash"],
+    )
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["organization_id", "name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["organization", "member_type"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(converted_on__isnull=True) | models.Q(converted_on__gte=models.F("joined_on")),
+                name="converted_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- sensitive fields: encrypted at rest, masked for display -----------------
+    def set_id_number(self, number: str) -> None:
+        self.id_number_encrypted = crypto.encrypt(number)
+        self.id_number_hash = crypto.lookup_hash(number)
+        self.id_number_masked = rules.mask_id_number(number)
+
+    @property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_encrypted)
+
+    def set_phone(self, number: str) -> None:
+        self.phone_encrypted = crypto.encrypt(number)
+        self.phone_masked = rules.mask_phone(number)
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.standing == Standing.NORMAL
+
+
+class StandingChange(models.Model):
+    """A recorded change of party standing (党籍变动) with its date and reason."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="standing_changes")
+    from_standing = models.CharField(_("原状态"), max_length=16, choices=Standing.choices)
+    to_standing = models.CharField(_("新状态"), max_length=16, choices=Standing.choices)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.TextField(_("原因"))
+    document_number = models.CharField(_("决定文号"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        verbose_name = _("党籍变动")
+        verbose_name_plural = _("党籍变动")

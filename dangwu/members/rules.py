@@ -1,0 +1,165 @@
+"""Pure rules about member records: ID numbers, masking, pinyin keys, standing changes.
+
+No database and no request here, so every rule is testable on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+from stdnum import numdb
+from stdnum.cn import ric
+
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    """A checked citizen ID number (公民身份号码)."""
+
+    number: str
+    birth_date: date
+    gender: str  # "male" | "female"
+    region_code: str
+
+
+def _region_exists(code: str) -> bool:
+    """Whether the six-digit region code was ever assigned, in any year.
+
+    Numbers were issued years after birth, so an older member's region code may postdate
+    their birth year: only the code's existence is checked, not its date range.
+    """
+    parts = numdb.get("cn/loc").info(code)
+    return len(parts) == 2 and bool(parts[1][1].get("county"))
+
+
+def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
+    """Validate an 18-digit ID number; return its birth date, gender and region.
+
+    Raises ValidationError with a message that says what is wrong.
+    """
+    if value is None:
+        raise ValidationError(_("请填写公民身份号码"), code="required")
+    number = str(value).strip().replace(" ", "").upper()
+    if not number:
+        raise ValidationError(_("请填写公民身份号码"), code="required")
+    if len(number) != 18:
+        raise ValidationError(
+            _("公民身份号码应为18位，现为%(n)d位") % {"n": len(number)}, code="length"
+        )
+    if not _ID_SHAPE.match(number):
+        raise ValidationError(_("公民身份号码前17位应为数字，末位为数字或X"), code="format")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("公民身份号码中的出生日期不存在"), code="birth_date") from None
+    today = today or date.today()
+    if birth > today:
+        raise ValidationError(_("公民身份号码中的出生日期晚于今天"), code="future")
+    if birth.year < 1900:
+        raise ValidationError(_("公民身份号码中的出生日期早于1900年"), code="birth_date")
+    if ric.calc_check_digit(number) != number[-1]:
+        raise ValidationError(_("公民身份号码校验位错误，请核对"), code="checksum")
+    if not _region_exists(number[:6]):
+        raise ValidationError(_("公民身份号码的前6位不是有效的行政区划代码"), code="region")
+    gender = "male" if int(number[16]) % 2 == 1 else "female"
+    return IdNumber(number=number, birth_date=birth, gender=gender, region_code=number[:6])
+
+
+def id_agreement_errors(parsed: IdNumber, *, birth_date: date | None, gender: str | None) -> dict[str, str]:
+    """Field errors where the entered birth date or gender disagrees with the ID number."""
+    errors: dict[str, str] = {}
+    if birth_date and birth_date != parsed.birth_date:
+        errors["birth_date"] = _("出生日期与公民身份号码不一致（号码中为%(d)s）") % {"d": parsed.birth_date.isoformat()}
+    if gender and gender != parsed.gender:
+        errors["gender"] = _("性别与公民身份号码不一致（号码中为%(g)s）") % {
+            "g": _("男") if parsed.gender == "male" else _("女")
+        }
+    return errors
+
+
+def mask_id_number(number: str) -> str:
+    """4301**********1234: the first four and last four digits shown."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """138****5678."""
+    if not number:
+        return ""
+    if len(number) < 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def normalize_phone(value: str) -> str:
+    """A mainland mobile (11 digits) or a landline with area code; raises ValidationError."""
+    number = re.sub(r"[\s()]", "", value or "")
+    if number.startswith("+86"):
+        number = number[3:]
+    if not _PHONE.match(number):
+        raise ValidationError(_("联系电话格式不正确：应为11位手机号或带区号的固定电话"), code="phone")
+    return number
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a name, lower case, no spaces: 张三 → ("zhangsan", "zs")."""
+    syllables = lazy_pinyin(name, errors="ignore")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(syllables).lower(), "".join(initials).lower()
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def dates_errors(
+    *, birth_date: date | None, applied_on: date | None, joined_on: date | None,
+    converted_on: date | None, member_type: str, today: date,
+) -> dict[str, str]:
+    """Impossible dates in a member record, keyed by field."""
+    errors: dict[str, str] = {}
+    for field, value in (("applied_on", applied_on), ("joined_on", joined_on), ("converted_on", converted_on)):
+        if value and value > today:
+            errors[field] = _("日期不能晚于今天")
+    if birth_date and joined_on and age_on(birth_date, joined_on) < 18:
+        errors.setdefault("joined_on", _("入党时未满18周岁"))
+    if applied_on and joined_on and applied_on > joined_on:
+        errors.setdefault("applied_on", _("申请入党日期不能晚于入党日期"))
+    if joined_on and converted_on and converted_on < joined_on:
+        errors.setdefault("converted_on", _("转正日期不能早于入党日期"))
+    if member_type == "probationary" and converted_on:
+        errors.setdefault("converted_on", _("预备党员不应有转正日期"))
+    return errors
+
+
+# Which standing may follow which (a change is recorded with a date and a reason).
+STANDING_TRANSITIONS: dict[str, set[str]] = {
+    "normal": {"suspended", "expelled", "removed", "withdrawn", "self_departed", "deceased"},
+    "suspended": {"normal", "expelled", "removed", "self_departed", "deceased"},
+    "expelled": set(),
+    "removed": set(),
+    "withdrawn": set(),
+    "self_departed": set(),
+    "deceased": set(),
+}
+
+
+def standing_change_error(current: str, new: str) -> str | None:
+    if new == current:
+        return _("新的党籍状态与当前状态相同")
+    if new not in STANDING_TRANSITIONS.get(current, set()):
+        return _("当前党籍状态不能变更为所选状态")
+    return None

@@ -1,0 +1,217 @@
+"""Every write to member records: one transaction and one audit entry each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangwu.core import access, audit, crypto
+from dangwu.core.roles import Cap
+
+from . import rules
+from .models import Member, Standing, StandingChange
+
+# Fields a form or the API may set directly (ID and phone numbers go through their setters).
+EDITABLE_FIELDS = [
+    "name", "gender", "ethnicity", "birth_date", "native_place", "education", "degree",
+    "professional_title", "occupation", "work_unit", "job_title", "work_started_on", "address",
+    "party_post", "member_type", "applied_on", "joined_on", "converted_on",
+    "is_outflow", "outflow_destination", "is_inflow", "lost_contact", "lost_contact_since",
+    "in_hardship", "is_party_worker", "dues_standard", "dues_paid_until",
+]
+SENSITIVE = {"id_number", "phone"}
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _check(member: Member, *, id_number: str | None, phone: str | None) -> None:
+    """Validate the whole record; raise ValidationError keyed by field. Nothing is written."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if id_number is not None:
+        try:
+            parsed = rules.parse_id_number(id_number, today=_today())
+        except ValidationError as exc:
+            add("id_number", exc.messages[0])
+        else:
+            for field, message in rules.id_agreement_errors(
+                parsed, birth_date=member.birth_date, gender=member.gender
+            ).items():
+                add(field, message)
+            duplicate = Member.objects.filter(id_number_hash=crypto.lookup_hash(parsed.number))
+            if member.pk:
+                duplicate = duplicate.exclude(pk=member.pk)
+            if duplicate.exists():
+                add("id_number", _("该公民身份号码已登记在其他党员档案中"))
+    if phone:
+        try:
+            rules.normalize_phone(phone)
+        except ValidationError as exc:
+            add("phone", exc.messages[0])
+    for field, message in rules.dates_errors(
+        birth_date=member.birth_date, applied_on=member.applied_on, joined_on=member.joined_on,
+        converted_on=member.converted_on, member_type=member.member_type, today=_today(),
+    ).items():
+        add(field, message)
+    if member.birth_date and member.birth_date > _today():
+        add("birth_date", _("出生日期不能晚于今天"))
+    if member.is_outflow and not member.outflow_destination:
+        add("outflow_destination", _("流出党员应填写流出去向"))
+    if member.lost_contact and not member.lost_contact_since:
+        add("lost_contact_since", _("失联党员应填写失联日期"))
+    try:
+        member.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked", "user"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            if field not in errors:
+                for message in messages:
+                    add(field, message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(member: Member, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("不能修改此字段")] for name in sorted(unknown)})
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(member, name, value)
+    member.name_pinyin, member.name_initials = rules.pinyin_keys(member.name or "")
+
+
+def _save(member: Member) -> None:
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": [_("该公民身份号码已登记在其他党员档案中")]}) from None
+
+
+@transaction.atomic
+def create_member(
+    *, actor: Any, organization: Any, fields: dict[str, Any], id_number: str, phone: str = "",
+    request: Any = None,
+) -> Member:
+    """Add a member record (建立党员档案) to an organization in the actor's scope."""
+    access.require(actor, Cap.MEMBER_EDIT, organization)
+    member = Member(organization=organization)
+    _apply(member, fields)
+    _check(member, id_number=id_number, phone=phone)
+    parsed = rules.parse_id_number(id_number, today=_today())
+    member.set_id_number(parsed.number)
+    member.set_phone(rules.normalize_phone(phone) if phone else "")
+    member._change_reason = _("建立档案")  # type: ignore[attr-defined]
+    _save(member)
+    audit.record(
+        actor=actor, action="member.create", target=member, organization=organization,
+        summary={"name": member.name, "member_type": member.member_type}, request=request,
+    )
+    return member
+
+
+@transaction.atomic
+def update_member(
+    *, actor: Any, member: Member, fields: dict[str, Any], id_number: str | None = None,
+    phone: str | None = None, reason: str = "", request: Any = None,
+) -> Member:
+    """Edit a member record; the history keeps the old values, the audit entry names the fields."""
+    access.require(actor, Cap.MEMBER_EDIT, member.organization)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    before = {name: getattr(member, name) for name in fields}
+    _apply(member, fields)
+    new_id = id_number if id_number not in (None, "") else None
+    if new_id is not None and crypto.lookup_hash(new_id.strip().upper()) == member.id_number_hash:
+        new_id = None
+    _check(member, id_number=new_id if new_id is not None else member.id_number, phone=phone)
+    changed = sorted(name for name in fields if getattr(member, name) != before[name])
+    if new_id is not None:
+        member.set_id_number(rules.parse_id_number(new_id, today=_today()).number)
+        changed.append("id_number")
+    if phone is not None:
+        normalized = rules.normalize_phone(phone) if phone else ""
+        if normalized != member.phone:
+            member.set_phone(normalized)
+            changed.append("phone")
+    if not changed:
+        return member
+    member._change_reason = reason[:100] or _("修改档案")  # type: ignore[attr-defined]
+    _save(member)
+    audit.record(
+        actor=actor, action="member.update", target=member, organization=member.organization,
+        summary={
+            "fields": changed,
+            "changes": {
+                name: [str(before[name]) if before[name] is not None else "", str(getattr(member, name) or "")]
+                for name in changed if name not in SENSITIVE
+            },
+        },
+        request=request,
+    )
+    return member
+
+
+@transaction.atomic
+def change_standing(
+    *, actor: Any, member: Member, new_standing: str, effective_on: date, reason: str,
+    document_number: str = "", request: Any = None,
+) -> StandingChange:
+    """Record a change of party standing (停止党籍, 恢复党籍, 出党, 死亡 …) with its date and reason."""
+    access.require(actor, Cap.MEMBER_STANDING, member.organization)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    errors: dict[str, list[str]] = {}
+    if new_standing not in Standing.values:
+        errors["new_standing"] = [_("请选择有效的党籍状态")]
+    else:
+        problem = rules.standing_change_error(member.standing, new_standing)
+        if problem:
+            errors["new_standing"] = [problem]
+    if effective_on is None:
+        errors["effective_on"] = [_("请填写生效日期")]
+    elif effective_on > _today():
+        errors["effective_on"] = [_("生效日期不能晚于今天")]
+    elif effective_on < member.joined_on:
+        errors["effective_on"] = [_("生效日期不能早于入党日期")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写变动原因")]
+    if errors:
+        raise ValidationError(errors)
+    change = StandingChange.objects.create(
+        member=member, from_standing=member.standing, to_standing=new_standing, effective_on=effective_on,
+        reason=reason.strip(), document_number=document_number.strip(), recorded_by=actor,
+    )
+    member.standing = new_standing
+    member.standing_since = effective_on
+    member._change_reason = reason.strip()[:100]  # type: ignore[attr-defined]
+    member.save(update_fields=["standing", "standing_since", "updated_at"])
+    audit.record(
+        actor=actor, action="member.standing", target=member, organization=member.organization,
+        summary={"from": change.from_standing, "to": new_standing, "effective_on": effective_on.isoformat(),
+                 "reason": change.reason},
+        request=request,
+    )
+    return change
+
+
+@transaction.atomic
+def reveal_sensitive(*, actor: Any, member: Member, field: str, request: Any = None) -> str:
+    """Show a full ID or phone number to a caller who may see it; the reading is audited."""
+    if field not in SENSITIVE:
+        raise ValidationError({"field": [_("只能查看公民身份号码或联系电话")]})
+    access.require(actor, Cap.MEMBER_VIEW_SENSITIVE, member.organization)
+    audit.record(
+        actor=actor, action=f"member.view_{field}", target=member, organization=member.organization,
+        summary={"field": field}, request=request,
+    )
+    return member.id_number if field == "id_number" else member.phone

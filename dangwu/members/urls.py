@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+urlpatterns = [
+    path("", views.member_search_view, name="search"),
+    path("<int:pk>/", views.member_detail_view, name="detail"),
+    path("<int:pk>/edit/", views.member_edit_view, name="edit"),
+    path("<int:pk>/standing/", views.member_standing_view, name="standing"),
+    path("<int:pk>/reveal/<str:field>/", views.member_reveal_view, name="reveal"),
+    path("new/in/<int:org_pk>/", views.member_create_view, name="create"),
+]

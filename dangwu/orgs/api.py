@@ -1,0 +1,85 @@
+"""REST API of the organization tree (/api/v1/organizations/): scoped reads, writes through services."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+
+from . import selectors, services
+from .models import Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(source="org_type", choices=Organization._meta.get_field("org_type").choices)
+    parent = serializers.IntegerField(label=_("上级党组织"), required=False, allow_null=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "code", "name", "type", "parent", "unit_name", "unit_category", "region_code",
+                  "founded_on", "dissolved_on", "contact_phone", "address", "depth"]
+        read_only_fields = ["id", "depth"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if hasattr(instance, "parent_id_value"):
+            data["parent"] = instance.parent_id_value
+        else:
+            parent = Organization.objects.get_parent(instance) if instance.depth > 1 else None
+            data["parent"] = parent.pk if parent else None
+        return data
+
+
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Organizations of the caller's scope. `?q=` searches name and code; `?parent=ID` lists children."""
+
+    serializer_class = OrganizationSerializer
+    permission_classes = [access.CapabilityPermission]
+    required_capability = Cap.ORG_VIEW
+    capability_by_method = {"POST": Cap.ORG_EDIT, "PUT": Cap.ORG_EDIT, "PATCH": Cap.ORG_EDIT}
+
+    def get_queryset(self):
+        qs = selectors.with_parent_id(selectors.visible_organizations(actor=self.request.user)).order_by("path")
+        params = self.request.query_params
+        if params.get("q"):
+            qs = qs.filter(pk__in=selectors.search_organizations(actor=self.request.user, query=params["q"],
+                                                                  limit=1000).values("pk"))
+        if params.get("parent"):
+            try:
+                parent_id = int(params["parent"])
+            except ValueError:
+                return qs.none()
+            parent = qs.filter(pk=parent_id).first()
+            qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1) if parent else qs.none()
+        return qs
+
+    def get_object(self):
+        return access.get_in_scope_or_404(self.request, self.get_queryset(), pk=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        parent_id = data.pop("parent", None)
+        if parent_id is None:
+            raise serializers.ValidationError({"parent": [_("请指定上级党组织")]})
+        parent = access.organizations(request.user, Cap.ORG_EDIT).filter(pk=parent_id).first()
+        if parent is None:
+            raise serializers.ValidationError({"parent": [_("上级党组织不存在或不在您的权限范围内")]})
+        org = services.create_organization(actor=request.user, parent=parent, fields=data, request=request)
+        return Response(self.get_serializer(org).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        org = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(org, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("parent", None)
+        data.pop("code", None)
+        org = services.update_organization(actor=request.user, organization=org, fields=data, request=request)
+        return Response(self.get_serializer(org).data)

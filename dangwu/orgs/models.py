@@ -1,0 +1,111 @@
+"""The organization tree (网络化党组织体系) and committee positions with terms of office."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+
+class OrgType(models.TextChoices):
+    COMMITTEE = "committee", _("党委")
+    WORKING_COMMITTEE = "working_committee", _("党工委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    JOINT_BRANCH = "joint_branch", _("联合党支部")
+    TEMPORARY_BRANCH = "temporary_branch", _("临时党支部")
+    GROUP = "group", _("党小组")
+    PARTY_GROUP = "party_group", _("党组")
+
+
+BRANCH_TYPES = (OrgType.BRANCH, OrgType.JOINT_BRANCH, OrgType.TEMPORARY_BRANCH)
+
+
+class UnitCategory(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", _("党委机关")
+    GOVERNMENT = "government", _("机关")
+    PUBLIC_INSTITUTION = "institution", _("事业单位")
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+    STATE_ENTERPRISE = "state_enterprise", _("国有企业")
+    PRIVATE_ENTERPRISE = "private_enterprise", _("非公有制企业")
+    SOCIAL_ORG = "social_org", _("社会组织")
+    VILLAGE = "village", _("农村")
+    COMMUNITY = "community", _("城市社区")
+    TOWNSHIP = "township", _("乡镇(街道)")
+    OTHER = "other", _("其他")
+
+
+class Organization(MP_Node):
+    """A party organization (党组织). Its place in the tree is the materialized `path`."""
+
+    code = models.CharField(_("党组织代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=120, db_index=True)
+    org_type = models.CharField(_("组织类别"), max_length=24, choices=OrgType.choices)
+    unit_name = models.CharField(_("单位名称"), max_length=120, blank=True)
+    unit_category = models.CharField(
+        _("单位类别"), max_length=24, choices=UnitCategory.choices, default=UnitCategory.OTHER
+    )
+    region_code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+
+    steplen = 4
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_branch(self) -> bool:
+        return self.org_type in BRANCH_TYPES
+
+    @property
+    def is_active(self) -> bool:
+        return self.dissolved_on is None
+
+
+class Post(models.TextChoices):
+    SECRETARY = "secretary", _("书记")
+    DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+    ORGANIZATION = "organization", _("组织委员")
+    PROPAGANDA = "propaganda", _("宣传委员")
+    DISCIPLINE = "discipline", _("纪检委员")
+    YOUTH = "youth", _("青年委员")
+    WOMEN = "women", _("妇女委员")
+    MEMBER = "member", _("委员")
+
+
+class CommitteePosition(models.Model):
+    """A seat on an organization's committee (书记, 委员) for one term of office."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="positions", verbose_name=_("党组织")
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="positions", verbose_name=_("党员")
+    )
+    post = models.CharField(_("职务"), max_length=24, choices=Post.choices)
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期届满"))
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("委员职务")
+        verbose_name_plural = _("委员职务")
+        ordering = ["organization", "post", "term_start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(term_end__gt=models.F("term_start")), name="term_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_post_display()}"

@@ -1,0 +1,54 @@
+"""Pure rules about organizations (no database): terms of office and structure warnings.
+
+Sources: 《中国共产党支部工作条例(试行)》 (2018) arts. 6, 13, 17 and 《中国共产党农村基层组织工作条例》.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+VILLAGE_AND_COMMUNITY = {"village", "community"}
+
+
+def term_years(unit_category: str) -> int:
+    """支部委员会每届任期3年; 村和社区党组织每届任期5年."""
+    return 5 if unit_category in VILLAGE_AND_COMMUNITY else 3
+
+
+def term_end(start: date, unit_category: str) -> date:
+    years = term_years(unit_category)
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+
+
+def structure_warnings(
+    *, org_type: str, full_members: int, all_members: int, committee_size: int, units: int = 1,
+    term_expired: bool = False,
+) -> list[Warning]:
+    """Warnings (not hard blocks) about a branch's size and committee."""
+    warnings: list[Warning] = []
+    is_branch = org_type in {"branch", "joint_branch", "temporary_branch"}
+    if is_branch and full_members < 3:
+        warnings.append(Warning("too_few_members", _("正式党员不足3人，不符合成立党支部的条件")))
+    if org_type == "joint_branch" and units > 5:
+        warnings.append(Warning("joint_too_wide", _("联合党支部覆盖单位一般不超过5个")))
+    if is_branch and full_members >= 7 and not 3 <= committee_size <= 5:
+        warnings.append(Warning("committee_needed", _("正式党员7人以上的党支部应设立支部委员会（3至5人）")))
+    if is_branch and all_members > 100:
+        warnings.append(Warning("suggest_committee", _("党员超过100人，可考虑成立基层党委")))
+    elif is_branch and all_members > 50:
+        warnings.append(Warning("suggest_general_branch", _("党员超过50人，可考虑成立党总支")))
+    if term_expired:
+        warnings.append(Warning("term_expired", _("委员会任期已届满，应按期换届")))
+    return warnings

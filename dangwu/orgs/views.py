@@ -1,0 +1,113 @@
+"""Organization pages: the tree, an organization's page, create/edit, committee appointments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
+
+from . import selectors, services
+from .forms import AppointForm, OrganizationForm
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, messages_ in exc.message_dict.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@access.page(Cap.ORG_VIEW)
+def tree_view(request):
+    query = request.GET.get("q", "").strip()[:60]
+    return render(request, "orgs/tree.html", {
+        "roots": selectors.tree_roots(actor=request.user),
+        "query": query,
+        "results": selectors.search_organizations(actor=request.user, query=query) if query else None,
+    })
+
+
+@access.page(Cap.ORG_VIEW)
+def children_view(request, pk: int):
+    """htmx fragment: the children of one node of the tree."""
+    org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
+    return render(request, "orgs/_children.html", {"nodes": selectors.children(actor=request.user, parent=org)})
+
+
+@access.page()
+def detail_view(request, pk: int):
+    org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
+    user = request.user
+    members_page = None
+    if access.can(user, Cap.MEMBER_VIEW, org):
+        members_page = Paginator(
+            member_selectors.search_members(actor=user).filter(organization=org), 20
+        ).get_page(request.GET.get("page"))
+    return render(request, "orgs/detail.html", {
+        "org": org,
+        "breadcrumb": selectors.ancestors_in_scope(actor=user, org=org),
+        "children": selectors.children(actor=user, parent=org),
+        "committee": selectors.current_committee(org=org),
+        "counts": selectors.member_counts(org=org),
+        "warnings": selectors.warnings_for(org=org),
+        "members_page": members_page,
+        "can_edit": access.can(user, Cap.ORG_EDIT, org),
+        "can_add_member": access.can(user, Cap.MEMBER_EDIT, org),
+        "today": timezone.localdate(),
+    })
+
+
+@access.page(Cap.ORG_EDIT)
+def create_view(request, parent_pk: int):
+    parent = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=parent_pk)
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organization(actor=request.user, parent=parent, fields=form.cleaned_data,
+                                               request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已设立 %(name)s") % {"name": org.name})
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "parent": parent, "org": None})
+
+
+@access.page(Cap.ORG_EDIT)
+def edit_view(request, pk: int):
+    org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
+    form = OrganizationForm(request.POST or None, instance=org, editing=True)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            services.update_organization(actor=request.user, organization=org, fields=fields, request=request)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存修改"))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "parent": None, "org": org})
+
+
+@access.page(Cap.ORG_EDIT)
+def appoint_view(request, pk: int):
+    org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
+    candidates = member_selectors.search_members(actor=request.user, organization=org, member_type="full",
+                                                 standing="normal")
+    form = AppointForm(request.POST or None, members_qs=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appoint_committee_member(actor=request.user, organization=org, request=request,
+                                              **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已任命"))
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/appoint.html", {"form": form, "org": org})

@@ -1,0 +1,216 @@
+"""Settings of the e-party-affairs platform (development defaults; see settings_production).
+
+Everything a deployment changes comes from the environment:
+DATABASE_URL, DANGWU_KEY_FILE (or DANGWU_SECRET_KEY / DANGWU_FIELD_KEY / DANGWU_HASH_KEY),
+DANGWU_REQUIRE_2FA, DANGWU_AUDIT_HASH (sha256 | sm3), DANGWU_ALLOWED_HOSTS.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _load_keys() -> dict[str, str]:
+    keys = {
+        "secret_key": os.environ.get("DANGWU_SECRET_KEY", ""),
+        "field_key": os.environ.get("DANGWU_FIELD_KEY", ""),
+        "hash_key": os.environ.get("DANGWU_HASH_KEY", ""),
+    }
+    key_file = Path(os.environ.get("DANGWU_KEY_FILE", BASE_DIR / "var" / "keys.json"))
+    if not all(keys.values()) and key_file.exists():
+        stored = json.loads(key_file.read_text())
+        for name, value in keys.items():
+            keys[name] = value or stored.get(name, "")
+    missing = [name for name, value in keys.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(
+            f"Missing keys {missing}: run `python scripts/make_keys.py` (make run does) "
+            "or set DANGWU_SECRET_KEY, DANGWU_FIELD_KEY and DANGWU_HASH_KEY."
+        )
+    return keys
+
+
+KEYS = _load_keys()
+SECRET_KEY = KEYS["secret_key"]
+DANGWU_FIELD_KEY = KEYS["field_key"]
+DANGWU_HASH_KEY = KEYS["hash_key"]
+
+DEBUG = _env_bool("DANGWU_DEBUG", True)
+ALLOWED_HOSTS = os.environ.get("DANGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "treebeard",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "dangwu.core",
+    "dangwu.orgs",
+    "dangwu.members",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dangwu.core.middleware.SessionLifetimeMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "dangwu.urls"
+WSGI_APPLICATION = "dangwu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "dangwu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dangwu.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # IMMEDIATE transactions take the write lock at BEGIN: writers queue instead of
+    # failing half-way, and the audit chain's head row is read under that lock.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+
+# Sessions: 30 idle minutes, 12 hours in all (checked by SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+DANGWU_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+
+# Lockout: five failures lock the account (per username) for 30 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked.html"
+AXES_VERBOSE = False
+
+# Two-factor login for cadre roles (django-otp TOTP). Off for `make run`, on in production.
+DANGWU_REQUIRE_2FA = _env_bool("DANGWU_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "电子党务平台"
+# Password rotation: off unless a deployment sets a number of days.
+DANGWU_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGWU_PASSWORD_MAX_AGE_DAYS", "0"))
+
+# Audit chain digest: "sha256" (default) or "sm3" (GB/T 32905).
+DANGWU_AUDIT_HASH = os.environ.get("DANGWU_AUDIT_HASH", "sha256")
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "dangwu" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+_NODE = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", _NODE / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", _NODE / "bootstrap-icons" / "font"),
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/echarts", _NODE / "echarts" / "dist"),
+]
+STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dangwu.core.api_auth.OTPTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dangwu.core.access.DenyAll"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dangwu.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "电子党务平台 API",
+    "DESCRIPTION": "REST API of the e-party-affairs platform. Every answer is limited to the caller's scope.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"axes": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account by design (see docs/admin-guide.md)
