@@ -33,3 +33,47 @@ def people(world):
         "province": province, "discipline": discipline, "sysadmin": sysadmin, "auditor": auditor,
         "security": security, "m_sec": m_sec, "m_plain": m_plain, "m_other": m_other, "m_b": m_b,
     }
+
+
+# --- browser tests: Playwright driving Debian's Chromium ------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    import os
+    import shutil
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium when run as root")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the
+    # fixtures around it are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, headless=True,
+                                    args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo_province(transactional_db):
+    """A small demo province loaded by the real loader, with the README's demo accounts."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", members=300, seed=2026, verbosity=0)

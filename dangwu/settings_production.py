@@ -1,16 +1,16 @@
-"""Production settings: the development settings with the hardening turned on."""
+"""Production settings: the development settings with the hardening turned on.
 
-import os
+DJANGO_SETTINGS_MODULE=dangwu.settings_production. Two factors for cadres are on unless
+DANGWU_REQUIRE_2FA=false; debug is off unless DANGWU_DEBUG=true.
+"""
 
-os.environ.setdefault("DANGWU_DEBUG", "false")
-os.environ.setdefault("DANGWU_REQUIRE_2FA", "true")
+from .settings import *  # noqa: F403
+from .settings import STORAGES, _env_bool
 
-from .settings import *  # noqa: E402,F403
-
-DEBUG = False
-DANGWU_REQUIRE_2FA = _env_bool("DANGWU_REQUIRE_2FA", True)  # noqa: F405
+DEBUG = _env_bool("DANGWU_DEBUG", False)
+DANGWU_REQUIRE_2FA = _env_bool("DANGWU_REQUIRE_2FA", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}

@@ -4,6 +4,7 @@ that never leak a stack trace."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -15,8 +16,6 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import access, services
-
-
 
 
 def exception_handler(exc, context):
@@ -31,7 +30,9 @@ def exception_handler(exc, context):
 
 
 class TokenLoginSerializer(serializers.Serializer):
-    username = serializers.CharField(label=_("用户名"))
+    # As long as a username may be: axes records failed usernames in a varchar(255), so a longer
+    # one answered 500 on PostgreSQL instead of 400.
+    username = serializers.CharField(label=_("用户名"), max_length=150)
     password = serializers.CharField(label=_("密码"), style={"input_type": "password"})
     otp = serializers.CharField(label=_("动态口令"), required=False, allow_blank=True)
 
@@ -61,4 +62,7 @@ class TokenLoginView(APIView):
                 return Response({"otp": [_("该账号需要动态口令（otp）")]}, status=status.HTTP_400_BAD_REQUEST)
             if match_token(user, code) is None:
                 raise exceptions.AuthenticationFailed(_("动态口令错误"))
+        # As the login page does: axes resets the failure count (AXES_RESET_ON_SUCCESS) and Django
+        # records last_login on this signal; without it earlier failures kept counting toward a lockout.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response({"token": services.issue_api_token(user=user, request=request._request)})

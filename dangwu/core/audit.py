@@ -79,7 +79,10 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
         organization_id_value=getattr(organization, "pk", organization),
-        summary=json.loads(json.dumps(summary or {}, ensure_ascii=False, default=str)),
+        # Floats are kept as their text: PostgreSQL's jsonb re-renders numbers (1e20 comes back as
+        # the integer 100000000000000000000), which would make verify_chain report a false alteration.
+        summary=json.loads(json.dumps(summary or {}, ensure_ascii=False, default=str),
+                           parse_float=str, parse_constant=str),
         ip_address=_client_ip(request),
         algorithm=settings.DANGWU_AUDIT_HASH,
         prev_hash=head.last_hash,

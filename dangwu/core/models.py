@@ -37,6 +37,9 @@ class AuditHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
 
 class AuditEntry(models.Model):
     """One audited action (审计日志): who, what, which object, in which organization, when."""

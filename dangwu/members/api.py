@@ -46,9 +46,11 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     permission_classes = [access.CapabilityPermission]
     required_capability = None  # a plain member may read their own record
     capability_by_method = {"POST": Cap.MEMBER_EDIT, "PUT": Cap.MEMBER_EDIT, "PATCH": Cap.MEMBER_EDIT}
+    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404, not a ValueError in the lookup
 
     def get_queryset(self):
-        params = self.request.query_params
+        # PostgreSQL refuses NUL in a text parameter: drop it rather than answer 500.
+        params = {k: v.replace("\x00", "") for k, v in self.request.query_params.items()}
         org = None
         if params.get("organization"):
             try:

@@ -32,7 +32,7 @@ class MemberForm(forms.ModelForm):
             self.fields["phone"].help_text = _("不修改请留空（当前：%(m)s）") % {
                 "m": self.instance.phone_masked or "—"
             }
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")

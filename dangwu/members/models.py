@@ -164,3 +164,6 @@ class StandingChange(models.Model):
         ordering = ["-effective_on", "-id"]
         verbose_name = _("党籍变动")
         verbose_name_plural = _("党籍变动")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_standing} → {self.to_standing} ({self.effective_on})"

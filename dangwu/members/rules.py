@@ -6,16 +6,18 @@ No database and no request here, so every rule is testable on its own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 from stdnum import numdb
 from stdnum.cn import ric
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would also match ４ or ٤
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ def _region_exists(code: str) -> bool:
     return len(parts) == 2 and bool(parts[1][1].get("county"))
 
 
+def normalize_id_text(value: str) -> str:
+    """The canonical text of a typed ID number: NFKC turns full-width input from a Chinese IME
+    (４３０１…Ｘ) into ASCII, spaces go, x becomes X — one person, one stored form, one hash."""
+    return unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
+
+
 def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     """Validate an 18-digit ID number; return its birth date, gender and region.
 
@@ -45,7 +53,7 @@ def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     """
     if value is None:
         raise ValidationError(_("请填写公民身份号码"), code="required")
-    number = str(value).strip().replace(" ", "").upper()
+    number = normalize_id_text(value)
     if not number:
         raise ValidationError(_("请填写公民身份号码"), code="required")
     if len(number) != 18:
@@ -58,7 +66,7 @@ def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("公民身份号码中的出生日期不存在"), code="birth_date") from None
-    today = today or date.today()
+    today = today or timezone.localdate()
     if birth > today:
         raise ValidationError(_("公民身份号码中的出生日期晚于今天"), code="future")
     if birth.year < 1900:
@@ -101,12 +109,12 @@ def mask_phone(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 
 
 def normalize_phone(value: str) -> str:
     """A mainland mobile (11 digits) or a landline with area code; raises ValidationError."""
-    number = re.sub(r"[\s()]", "", value or "")
+    number = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or ""))
     if number.startswith("+86"):
         number = number[3:]
     if not _PHONE.match(number):

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from dangwu.core import access, crypto
 from dangwu.core.roles import Cap
 
+from . import rules
 from .models import Member, Standing, StandingChange
 
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
@@ -33,8 +34,9 @@ def search_members(
     qs = visible_members(actor=actor).select_related("organization")
     query = (query or "").strip()
     if query:
-        if _ID_LIKE.match(query):
-            qs = qs.filter(id_number_hash=crypto.lookup_hash(query.upper()))
+        id_text = rules.normalize_id_text(query)
+        if _ID_LIKE.match(id_text):
+            qs = qs.filter(id_number_hash=crypto.lookup_hash(id_text))
         elif _LATIN.match(query):
             key = query.lower()
             qs = qs.filter(Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key))

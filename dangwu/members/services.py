@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,6 +73,10 @@ def _check(member: Member, *, id_number: str | None, phone: str | None) -> None:
         member.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked", "user"])
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
+            # A model constraint (e.g. converted_after_joined) repeats a rule checked above by field;
+            # its bare "constraint … violated" message would only confuse the user.
+            if field == NON_FIELD_ERRORS and errors:
+                continue
             if field not in errors:
                 for message in messages:
                     add(field, message)
@@ -113,6 +117,7 @@ def create_member(
     member.set_id_number(parsed.number)
     member.set_phone(rules.normalize_phone(phone) if phone else "")
     member._change_reason = _("建立档案")  # type: ignore[attr-defined]
+    member._history_user = actor  # type: ignore[attr-defined]  # API requests authenticate after the middleware
     _save(member)
     audit.record(
         actor=actor, action="member.create", target=member, organization=organization,
@@ -129,10 +134,10 @@ def update_member(
     """Edit a member record; the history keeps the old values, the audit entry names the fields."""
     access.require(actor, Cap.MEMBER_EDIT, member.organization)
     member = Member.objects.select_for_update().get(pk=member.pk)
-    before = {name: getattr(member, name) for name in fields}
+    before = {name: getattr(member, name, None) for name in fields}  # unknown names are refused by _apply
     _apply(member, fields)
     new_id = id_number if id_number not in (None, "") else None
-    if new_id is not None and crypto.lookup_hash(new_id.strip().upper()) == member.id_number_hash:
+    if new_id is not None and crypto.lookup_hash(rules.normalize_id_text(new_id)) == member.id_number_hash:
         new_id = None
     _check(member, id_number=new_id if new_id is not None else member.id_number, phone=phone)
     changed = sorted(name for name in fields if getattr(member, name) != before[name])
@@ -147,6 +152,7 @@ def update_member(
     if not changed:
         return member
     member._change_reason = reason[:100] or _("修改档案")  # type: ignore[attr-defined]
+    member._history_user = actor  # type: ignore[attr-defined]
     _save(member)
     audit.record(
         actor=actor, action="member.update", target=member, organization=member.organization,
@@ -194,6 +200,7 @@ def change_standing(
     member.standing = new_standing
     member.standing_since = effective_on
     member._change_reason = reason.strip()[:100]  # type: ignore[attr-defined]
+    member._history_user = actor  # type: ignore[attr-defined]
     member.save(update_fields=["standing", "standing_since", "updated_at"])
     audit.record(
         actor=actor, action="member.standing", target=member, organization=member.organization,

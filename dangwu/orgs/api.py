@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -11,6 +14,19 @@ from dangwu.core.roles import Cap
 
 from . import selectors, services
 from .models import Organization
+
+
+@contextmanager
+def _api_field_names():
+    """Service errors name model fields; the API calls `org_type` "type"."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise serializers.ValidationError(
+            {("type" if field == "org_type" else field): messages for field, messages in exc.message_dict.items()}
+        ) from None
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -39,12 +55,15 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     serializer_class = OrganizationSerializer
     permission_classes = [access.CapabilityPermission]
-    required_capability = Cap.ORG_VIEW
+    required_capability = None  # scoped queryset: a plain member reaches their own organization
     capability_by_method = {"POST": Cap.ORG_EDIT, "PUT": Cap.ORG_EDIT, "PATCH": Cap.ORG_EDIT}
+    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404, not a ValueError in the lookup
 
     def get_queryset(self):
-        qs = selectors.with_parent_id(selectors.visible_organizations(actor=self.request.user)).order_by("path")
-        params = self.request.query_params
+        scope = selectors.with_parent_id(selectors.visible_organizations(actor=self.request.user)).order_by("path")
+        qs = scope
+        # PostgreSQL refuses NUL in a text parameter: drop it rather than answer 500.
+        params = {k: v.replace("\x00", "") for k, v in self.request.query_params.items()}
         if params.get("q"):
             qs = qs.filter(pk__in=selectors.search_organizations(actor=self.request.user, query=params["q"],
                                                                   limit=1000).values("pk"))
@@ -53,7 +72,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                 parent_id = int(params["parent"])
             except ValueError:
                 return qs.none()
-            parent = qs.filter(pk=parent_id).first()
+            parent = scope.filter(pk=parent_id).first()  # the parent need not match `q` itself
             qs = qs.filter(path__startswith=parent.path, depth=parent.depth + 1) if parent else qs.none()
         return qs
 
@@ -70,7 +89,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         parent = access.organizations(request.user, Cap.ORG_EDIT).filter(pk=parent_id).first()
         if parent is None:
             raise serializers.ValidationError({"parent": [_("上级党组织不存在或不在您的权限范围内")]})
-        org = services.create_organization(actor=request.user, parent=parent, fields=data, request=request)
+        with _api_field_names():
+            org = services.create_organization(actor=request.user, parent=parent, fields=data, request=request)
         return Response(self.get_serializer(org).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -81,5 +101,6 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         data = dict(serializer.validated_data)
         data.pop("parent", None)
         data.pop("code", None)
-        org = services.update_organization(actor=request.user, organization=org, fields=data, request=request)
+        with _api_field_names():
+            org = services.update_organization(actor=request.user, organization=org, fields=data, request=request)
         return Response(self.get_serializer(org).data)

@@ -61,6 +61,7 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
     org = Organization()
     _apply(org, fields)
     _check(org, parent)
+    org._history_user = actor  # type: ignore[attr-defined]
     org = Organization.objects.add_child(parent, instance=org)
     audit.record(actor=actor, action="org.create", target=org, organization=org,
                  summary={"code": org.code, "name": org.name, "parent": parent.code}, request=request)
@@ -71,12 +72,13 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
 def update_organization(*, actor: Any, organization: Organization, fields: dict[str, Any], request: Any = None) -> Organization:
     access.require(actor, Cap.ORG_EDIT, organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
-    before = {name: getattr(org, name) for name in fields}
+    before = {name: getattr(org, name, None) for name in fields}  # unknown names are refused by _apply
     _apply(org, {k: v for k, v in fields.items() if k != "code"})
     _check(org, Organization.objects.get_parent(org))
     changed = sorted(name for name in fields if name != "code" and getattr(org, name) != before[name])
     if not changed:
         return org
+    org._history_user = actor  # type: ignore[attr-defined]
     org.save()
     audit.record(actor=actor, action="org.update", target=org, organization=org,
                  summary={"changes": {n: [str(before[n] or ""), str(getattr(org, n) or "")] for n in changed}},

@@ -1,0 +1,151 @@
+"""Login pages: password, lockout after five failures, TOTP for cadres, session lifetime, language."""
+
+import time
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dangwu import testing
+from dangwu.core.models import AuditEntry
+
+
+def _login(client, username, password=testing.PASSWORD, next_="/"):
+    return client.post("/accounts/login/", {"username": username, "password": password, "next": next_})
+
+
+def _code(device):
+    return str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(device.digits)
+
+
+@pytest.mark.django_db
+def test_login_page_is_chinese_by_default(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="zh-CN">' in html
+    assert "登录" in html and "用户名" in html
+
+
+@pytest.mark.django_db
+def test_login_page_in_english_when_chosen(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    html = client.get("/accounts/login/").content.decode()
+    assert 'lang="en"' in html
+    assert "Username" in html and "Log in" in html
+
+
+@pytest.mark.django_db
+def test_good_password_logs_in_and_bad_one_says_why(client, people):
+    response = _login(client, "member_a", "wrong-password")
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+    response = _login(client, "member_a")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_five_failures_lock_the_account(client, people):
+    for _ in range(5):
+        _login(client, "member_a", "wrong-password")
+    response = _login(client, "member_a")  # the right password, but locked now
+    assert response.status_code == 429
+    assert "锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # another account is not affected
+    other = Client()
+    assert _login(other, "sec_a").status_code == 302
+
+
+@pytest.mark.django_db
+def test_unsafe_next_is_ignored(client, people):
+    response = _login(client, "member_a", next_="https://evil.example/")
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_cadre_must_enrol_and_pass_totp_when_required(client, people, settings):
+    settings.DANGWU_REQUIRE_2FA = True
+    response = _login(client, "sec_a", next_="/members/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/")
+    # pages are closed until the second factor is passed
+    assert client.get("/members/")["Location"].startswith("/accounts/otp/")
+    response = client.get("/accounts/otp/?next=/members/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/otp/setup/")
+    assert "<svg" in response.content.decode()  # the QR code, drawn locally
+    device = TOTPDevice.objects.get(user=people["secretary"], confirmed=False)
+    bad = client.post("/accounts/otp/setup/?next=/members/", {"token": "000000" if _code(device) != "000000" else "111111"})
+    assert bad.status_code == 200 and "动态口令不正确" in bad.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # django-otp slows down guessing
+    device.throttle_reset()
+    good = client.post("/accounts/otp/setup/?next=/members/", {"token": _code(device)})
+    assert good.status_code == 302 and good["Location"] == "/members/"
+    assert client.get("/members/").status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+    assert AuditEntry.objects.filter(action="account.totp_confirm").count() == 1
+
+
+@pytest.mark.django_db
+def test_enrolled_cadre_enters_code_on_next_login(people, settings):
+    settings.DANGWU_REQUIRE_2FA = True
+    device = TOTPDevice.objects.create(user=people["secretary"], name="phone", confirmed=True)
+    client = Client()
+    response = _login(client, "sec_a")
+    assert response["Location"].startswith("/accounts/otp/")
+    response = client.post("/accounts/otp/", {"token": "12345"})
+    assert "动态口令为6位数字" in response.content.decode()
+    response = client.post("/accounts/otp/?next=/", {"token": _code(device)})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_plain_member_needs_no_second_factor(client, people, settings):
+    settings.DANGWU_REQUIRE_2FA = True
+    assert _login(client, "member_a")["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_second_factor_is_off_by_default(client, people, settings):
+    assert settings.DANGWU_REQUIRE_2FA is False
+    assert _login(client, "sec_a")["Location"] == "/"
+
+
+def test_production_settings_require_second_factor():
+    import importlib
+
+    production = importlib.import_module("dangwu.settings_production")
+    assert production.DANGWU_REQUIRE_2FA is True
+    assert production.DEBUG is False
+    assert production.SESSION_COOKIE_SECURE is True
+
+
+@pytest.mark.django_db
+def test_session_lasts_30_idle_minutes_and_12_hours_in_all(client, people, settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    _login(client, "member_a")
+    assert client.get("/").status_code == 200
+    session = client.session
+    session["dangwu_session_started"] = time.time() - 12 * 3600 - 5
+    session.save()
+    response = client.get("/")
+    assert response.status_code == 302 and "expired=1" in response["Location"]
+    assert client.get("/").status_code == 302  # logged out
+
+
+@pytest.mark.django_db
+def test_passwords_are_hashed_with_argon2_in_production_settings(settings):
+    from dangwu import settings as base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_logout_needs_post(client, people):
+    client.force_login(people["plain"])
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/")["Location"].startswith("/accounts/login/")

@@ -1,0 +1,164 @@
+"""Member pages through the test client: search, profile, create, edit, standing, reveal; bad input."""
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dangwu import testing
+from dangwu.core.models import AuditEntry
+from dangwu.members.models import Member
+
+
+def _form_data(**overrides):
+    data = {
+        "name": "刘备", "gender": "male", "ethnicity": "汉族",
+        "id_number": testing.make_id_number(date(1980, 5, 20), male=True, serial=77),
+        "birth_date": "1980-05-20", "member_type": "full", "joined_on": "2005-07-01", "converted_on": "2006-07-01",
+        "phone": "13912345678", "education": "undergraduate", "occupation": "employed",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def secretary_client(client, people):
+    client.force_login(people["secretary"])
+    return client
+
+
+def test_search_by_initials_pinyin_name_and_id(secretary_client, people):
+    for query in ("zs", "zhangs", "张三", "ZS"):
+        html = secretary_client.get("/members/", {"q": query}).content.decode()
+        assert "张三" in html, query
+        assert "赵六" not in html  # another city, out of scope
+    number = people["m_plain"].id_number
+    html = secretary_client.get("/members/", {"q": number}, HTTP_HX_REQUEST="true").content.decode()
+    assert "张三" in html and "李书记" not in html
+    assert number not in html  # the results show it masked
+    html = secretary_client.get("/members/", {"q": "zl"}).content.decode()
+    assert "没有找到符合条件的党员" in html
+
+
+def test_search_filters_by_type_and_standing(secretary_client, people, world):
+    testing.make_member(world.branch_a, name="张预备", member_type="probationary", joined_on=date(2026, 1, 10))
+    html = secretary_client.get("/members/", {"q": "z", "member_type": "probationary"}).content.decode()
+    assert "张预备" in html and ">张三<" not in html
+
+
+def test_search_answers_htmx_with_the_results_fragment(secretary_client):
+    response = secretary_client.get("/members/", {"q": "zs"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and "member-results" in html
+
+
+def test_profile_shows_masked_numbers_and_timeline(secretary_client, people):
+    member = people["m_plain"]
+    html = secretary_client.get(f"/members/{member.pk}/").content.decode()
+    assert member.id_number_masked in html and member.id_number not in html
+    assert "档案变更记录" in html and "建立档案" in html
+
+
+def test_create_member_with_bad_id_shows_field_error_and_saves_nothing(secretary_client, world):
+    before = (Member.objects.count(), AuditEntry.objects.count())
+    bad = _form_data(id_number="430102198005201234")
+    response = secretary_client.post(f"/members/new/in/{world.branch_a.pk}/", bad)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-field-error="id_number"' in html and "校验位" in html
+    assert (Member.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_create_member_with_disagreeing_birth_date_and_gender(secretary_client, world):
+    response = secretary_client.post(
+        f"/members/new/in/{world.branch_a.pk}/", _form_data(birth_date="1981-05-20", gender="female"))
+    html = response.content.decode()
+    assert 'data-field-error="birth_date"' in html and 'data-field-error="gender"' in html
+    assert not Member.objects.filter(name="刘备").exists()
+
+
+def test_create_member_saves_and_audits(secretary_client, world):
+    response = secretary_client.post(f"/members/new/in/{world.branch_a.pk}/", _form_data())
+    member = Member.objects.get(name="刘备")
+    assert response.status_code == 302 and response["Location"] == f"/members/{member.pk}/"
+    assert member.organization_id == world.branch_a.pk and member.name_initials == "lb"
+    entry = AuditEntry.objects.get(action="member.create")
+    assert entry.target_id == str(member.pk) and entry.organization_id_value == world.branch_a.pk
+
+
+def test_edit_with_invalid_then_valid_id_is_saved_and_on_timeline(secretary_client, people):
+    member = people["m_plain"]
+    url = f"/members/{member.pk}/edit/"
+    form = _form_data(name=member.name, birth_date=member.birth_date.isoformat(), id_number="4301021985061500")
+    response = secretary_client.post(url, form)
+    assert 'data-field-error="id_number"' in response.content.decode()
+    new_number = testing.make_id_number(member.birth_date, male=True, serial=321)
+    response = secretary_client.post(url, {**form, "id_number": new_number, "work_unit": "长沙市芙蓉区人民政府"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.id_number == new_number and member.work_unit == "长沙市芙蓉区人民政府"
+    html = secretary_client.get(f"/members/{member.pk}/").content.decode()
+    assert "长沙市芙蓉区人民政府" in html and "工作单位" in html
+    assert new_number not in html
+
+
+def test_edit_left_blank_id_keeps_the_stored_number(secretary_client, people):
+    member = people["m_plain"]
+    old = member.id_number
+    form = _form_data(name=member.name, birth_date=member.birth_date.isoformat(), id_number="", phone="",
+                      party_post="组织委员")
+    assert secretary_client.post(f"/members/{member.pk}/edit/", form).status_code == 302
+    member.refresh_from_db()
+    assert member.id_number == old and member.party_post == "组织委员"
+
+
+def test_standing_change_with_reason_and_date(secretary_client, people):
+    member = people["m_plain"]
+    url = f"/members/{member.pk}/standing/"
+    response = secretary_client.post(url, {"new_standing": "suspended", "effective_on": "2026-03-01", "reason": ""})
+    assert 'data-field-error="reason"' in response.content.decode()
+    response = secretary_client.post(url, {"new_standing": "suspended", "effective_on": "2099-01-01", "reason": "x"})
+    assert 'data-field-error="effective_on"' in response.content.decode()
+    response = secretary_client.post(url, {"new_standing": "normal", "effective_on": "2026-03-01", "reason": "x"})
+    assert 'data-field-error="new_standing"' in response.content.decode()
+    member.refresh_from_db()
+    assert member.standing == "normal"
+    response = secretary_client.post(url, {"new_standing": "suspended", "effective_on": "2026-03-01",
+                                           "reason": "失去联系超过6个月"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.standing == "suspended" and member.standing_since == date(2026, 3, 1)
+    html = secretary_client.get(f"/members/{member.pk}/").content.decode()
+    assert "失去联系超过6个月" in html and "停止党籍" in html
+
+
+def test_reveal_is_audited(secretary_client, people):
+    member = people["m_plain"]
+    response = secretary_client.post(f"/members/{member.pk}/reveal/id_number/")
+    assert member.id_number in response.content.decode()
+    assert AuditEntry.objects.filter(action="member.view_id_number", target_id=str(member.pk)).count() == 1
+    assert secretary_client.post(f"/members/{member.pk}/reveal/password/").status_code == 403
+
+
+def test_out_of_scope_profile_is_not_found_and_audited(client, people):
+    client.force_login(people["sibling"])
+    response = client.get(f"/members/{people['m_plain'].pk}/")
+    assert response.status_code == 404 and "不在您的权限范围内" in response.content.decode()
+    assert AuditEntry.objects.filter(action="access.denied").count() == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(
+    st.sampled_from(["name", "gender", "id_number", "birth_date", "joined_on", "converted_on", "phone",
+                     "member_type", "dues_standard", "education", "ethnicity", "lost_contact_since"]),
+    st.one_of(st.text(max_size=300), st.sampled_from(["", "2020-02-30", "-1", "9" * 40, "\x00", "１２３"])),
+))
+def test_no_input_makes_the_create_form_fail(secretary_client, world, fields):
+    before = Member.objects.count()
+    response = secretary_client.post(f"/members/new/in/{world.branch_a.pk}/", _form_data(**fields))
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert Member.objects.count() == before
+    else:
+        Member.objects.filter(name=_form_data(**fields)["name"]).delete()

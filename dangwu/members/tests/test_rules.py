@@ -1,0 +1,358 @@
+"""Unit tests of the pure member rules: ID numbers, masking, phones, pinyin, dates, standing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric
+
+from dangwu.members import rules
+from dangwu.testing import make_id_number
+
+TODAY = date(2026, 5, 1)
+
+
+def with_check_digit(body17: str) -> str:
+    """Append the correct check digit to 17 digits (stdnum wants a placeholder in 18th place)."""
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+def wrong_check_digits(number: str) -> list[str]:
+    return [c for c in "0123456789X" if c != number[-1]]
+
+
+def error_of(value: str, **kwargs) -> ValidationError:
+    with pytest.raises(ValidationError) as info:
+        rules.parse_id_number(value, **kwargs)
+    return info.value
+
+
+# --- parse_id_number ---------------------------------------------------------------
+
+def test_valid_number_gives_birth_date_gender_and_region():
+    number = with_check_digit("43010219850615001")  # 17th digit odd: male
+    parsed = rules.parse_id_number(number)
+    assert parsed.birth_date == date(1985, 6, 15)
+    assert parsed.gender == "male"
+    assert parsed.region_code == "430102"
+    assert parsed.number == number
+
+
+def test_even_sequence_digit_is_female():
+    parsed = rules.parse_id_number(with_check_digit("43010219900303002"))
+    assert parsed.gender == "female"
+    assert parsed.birth_date == date(1990, 3, 3)
+
+
+def test_spaces_around_and_inside_are_tolerated():
+    number = with_check_digit("43010219850615001")
+    parsed = rules.parse_id_number(f"  {number[:6]} {number[6:14]} {number[14:]} ")
+    assert parsed.number == number
+
+
+@pytest.mark.parametrize("value", ["4301021985061500", "43010219850615001234", "4301"])
+def test_wrong_length_is_rejected_with_the_length_in_the_message(value):
+    err = error_of(value)
+    assert err.code == "length"
+    assert "18" in err.messages[0]
+    assert str(len(value)) in err.messages[0]
+
+
+@pytest.mark.parametrize("value", ["", "   ", None])
+def test_empty_is_required(value):
+    assert error_of(value).code == "required"
+
+
+@pytest.mark.parametrize("value", ["43010219850615abcd", "4301021985061500XX", "43010219850615-012", "X30102198506150012"])
+def test_non_digits_are_rejected(value):
+    err = error_of(value)
+    assert err.code == "format"
+    assert "数字" in err.messages[0]
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def test_full_width_digits_are_read_as_ascii():
+    """A Chinese IME types ４３０１…: the parsed (and stored) number must be the ASCII one."""
+    number = make_id_number(date(1985, 6, 15), serial=3)
+    for typed in (number.translate(FULL_WIDTH), number[:6] + number[6:17].translate(FULL_WIDTH) + number[17],
+                  "\u3000" + number.translate(FULL_WIDTH).lower() + "\u3000"):
+        parsed = rules.parse_id_number(typed)
+        assert parsed.number == number
+        assert parsed.number.isascii()
+
+
+def test_other_scripts_digits_are_rejected():
+    number = make_id_number(date(1985, 6, 15), serial=3)
+    arabic_indic = number[:6] + number[6:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + number[17]
+    assert error_of(arabic_indic).code == "format"
+
+
+def test_bad_check_digit_is_rejected():
+    number = with_check_digit("43010219850615001")
+    for wrong in wrong_check_digits(number):
+        err = error_of(number[:-1] + wrong)
+        assert err.code == "checksum"
+        assert "校验位" in err.messages[0]
+
+
+@pytest.mark.parametrize("birth", ["19990230", "19990631", "19991301", "19990001", "19990100", "19000229"])
+def test_impossible_birth_date_is_rejected(birth):
+    err = error_of(with_check_digit(f"430102{birth}001"))
+    assert err.code == "birth_date"
+    assert "出生日期" in err.messages[0]
+
+
+def test_leap_day_birth_is_valid():
+    assert rules.parse_id_number(with_check_digit("43010220000229001")).birth_date == date(2000, 2, 29)
+
+
+def test_future_birth_date_is_rejected():
+    err = error_of(with_check_digit("43010220260502001"), today=TODAY)
+    assert err.code == "future"
+    assert "晚于今天" in err.messages[0]
+    # the day itself is fine
+    assert rules.parse_id_number(with_check_digit("43010220260501001"), today=TODAY).birth_date == TODAY
+
+
+def test_future_birth_date_against_the_real_today():
+    tomorrow = timezone.localdate() + timedelta(days=1)  # "today" is Asia/Shanghai's
+    with pytest.raises(ValidationError):
+        rules.parse_id_number(make_id_number(tomorrow, serial=1))
+
+
+def test_birth_before_1900_is_rejected():
+    assert error_of(with_check_digit("43010218991231001")).code == "birth_date"
+
+
+@pytest.mark.parametrize("region", ["999999", "000000", "430199", "990102"])
+def test_unknown_region_code_is_rejected(region):
+    err = error_of(make_id_number(date(1980, 1, 1), region=region, serial=3))
+    assert err.code == "region"
+    assert "行政区划" in err.messages[0]
+
+
+def test_old_member_with_a_region_code_newer_than_the_birth_year_is_valid():
+    # 430181 浏阳市 was created in 1993; a member born in 1950 got their number later.
+    number = make_id_number(date(1950, 4, 12), region="430181", serial=10)
+    parsed = rules.parse_id_number(number)
+    assert parsed.birth_date == date(1950, 4, 12)
+    assert parsed.region_code == "430181"
+
+
+def _number_with_x_check_digit() -> str:
+    for serial in range(500):
+        number = make_id_number(date(1975, 11, 2), serial=serial)
+        if number.endswith("X"):
+            return number
+    raise AssertionError("no serial gives check digit X")
+
+
+def test_lowercase_x_check_digit_is_accepted():
+    number = _number_with_x_check_digit()
+    parsed = rules.parse_id_number(number[:-1] + "x")
+    assert parsed.number == number  # normalized to upper case
+    assert parsed.birth_date == date(1975, 11, 2)
+
+
+def test_x_on_a_number_whose_check_digit_is_a_digit_is_rejected():
+    number = make_id_number(date(1975, 11, 2), serial=0)
+    if number.endswith("X"):
+        number = make_id_number(date(1975, 11, 2), serial=1)
+    assert error_of(number[:-1] + "x").code == "checksum"
+
+
+births = st.dates(min_value=date(1900, 1, 1), max_value=date.today() - timedelta(days=1))  # any time zone
+
+
+@given(birth=births, male=st.booleans(), serial=st.integers(min_value=0, max_value=499),
+       region=st.sampled_from(["430102", "430181", "110101", "440305", "650102"]))
+def test_property_make_then_parse_round_trips(birth, male, serial, region):
+    parsed = rules.parse_id_number(make_id_number(birth, male=male, region=region, serial=serial))
+    assert parsed.birth_date == birth
+    assert parsed.gender == ("male" if male else "female")
+    assert parsed.region_code == region
+
+
+@given(body=st.text(alphabet="0123456789", min_size=17, max_size=17), data=st.data())
+def test_property_any_wrong_check_digit_is_rejected(body, data):
+    right = ric.calc_check_digit(body + "0")
+    wrong = data.draw(st.sampled_from([c for c in "0123456789Xx" if c.upper() != right]))
+    with pytest.raises(ValidationError):
+        rules.parse_id_number(body + wrong)
+
+
+@given(birth=births, male=st.booleans(), serial=st.integers(min_value=0, max_value=499), data=st.data())
+def test_property_valid_number_with_altered_check_digit_fails_on_checksum(birth, male, serial, data):
+    number = make_id_number(birth, male=male, serial=serial)
+    wrong = data.draw(st.sampled_from(wrong_check_digits(number)))
+    with pytest.raises(ValidationError) as info:
+        rules.parse_id_number(number[:-1] + wrong)
+    assert info.value.code == "checksum"
+
+
+# --- masking and phones -------------------------------------------------------------
+
+def test_mask_id_number_shows_first_four_and_last_four():
+    assert rules.mask_id_number("430102198506151234") == "4301**********1234"
+    assert rules.mask_id_number("43010219750615123X") == "4301**********123X"
+    assert len(rules.mask_id_number("430102198506151234")) == 18
+
+
+@pytest.mark.parametrize("value, masked", [("", ""), ("12345678", "********"), ("123", "***")])
+def test_mask_id_number_short_values_are_fully_hidden(value, masked):
+    assert rules.mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("13800138000", "138****8000"),
+    ("", ""),
+    ("123456", "******"),
+    ("0731-84567890", "073******7890"),
+])
+def test_mask_phone(value, masked):
+    assert rules.mask_phone(value) == masked
+
+
+def test_mask_phone_never_shows_the_middle_of_a_mobile():
+    assert "0013" not in rules.mask_phone("13800138000")
+
+
+@pytest.mark.parametrize("value, normalized", [
+    ("13800138000", "13800138000"),
+    (" 138 0013 8000 ", "13800138000"),
+    ("+8613800138000", "13800138000"),
+    ("+86 199 1234 5678", "19912345678"),
+    ("0731-84567890", "0731-84567890"),
+    ("073184567890", "073184567890"),
+    ("(0731)84567890", "073184567890"),
+    ("010-12345678", "010-12345678"),
+    ("１３８００１３８０００", "13800138000"),
+    ("＋８６ 138 0013 8000", "13800138000"),
+    ("（０７３１）８４５６７８９０", "073184567890"),
+])
+def test_normalize_phone_accepts_mobiles_and_landlines(value, normalized):
+    assert rules.normalize_phone(value) == normalized
+
+
+@pytest.mark.parametrize("value", [
+    "", "12345", "12800138000", "1380013800", "138001380001", "1380013800a", "abcdefghijk",
+    "+1 415 555 0100", "731-84567890", "0731-8456", "13800138000 ext 1", "١٣٨٠٠١٣٨٠٠٠",
+])
+def test_normalize_phone_rejects_malformed(value):
+    with pytest.raises(ValidationError) as info:
+        rules.normalize_phone(value)
+    assert info.value.code == "phone"
+    assert "联系电话" in info.value.messages[0]
+
+
+# --- pinyin --------------------------------------------------------------------------
+
+def test_pinyin_keys_of_a_common_name():
+    assert rules.pinyin_keys("张三") == ("zhangsan", "zs")
+    assert rules.pinyin_keys("欧阳修") == ("ouyangxiu", "oyx")
+
+
+def test_pinyin_keys_follow_pypinyin_for_polyphonic_surnames():
+    # 单 as a surname is read shàn, but pypinyin reads it dān: the keys are what pypinyin gives.
+    full, initials = rules.pinyin_keys("单田芳")
+    assert full == "".join(lazy_pinyin("单田芳"))
+    assert initials == "".join(lazy_pinyin("单田芳", style=Style.FIRST_LETTER))
+    assert (full, initials) == ("dantianfang", "dtf")
+
+
+def test_pinyin_keys_ignore_punctuation_and_are_lower_case():
+    assert rules.pinyin_keys("买买提·艾力") == ("maimaitiaili", "mmtal")
+    assert rules.pinyin_keys("") == ("", "")
+
+
+# --- dates ---------------------------------------------------------------------------
+
+def dates(**overrides):
+    args = dict(birth_date=date(1985, 6, 15), applied_on=date(2008, 3, 1), joined_on=date(2010, 7, 1),
+                converted_on=date(2011, 7, 1), member_type="full", today=TODAY)
+    args.update(overrides)
+    return rules.dates_errors(**args)
+
+
+def test_consistent_dates_have_no_errors():
+    assert dates() == {}
+    assert dates(member_type="probationary", converted_on=None) == {}
+    assert dates(birth_date=None, applied_on=None, converted_on=None) == {}
+
+
+def test_joined_before_eighteen():
+    errors = dates(joined_on=date(2003, 6, 14), applied_on=None, converted_on=None)
+    assert set(errors) == {"joined_on"}
+    assert "18" in errors["joined_on"]
+
+
+def test_joined_on_the_eighteenth_birthday_is_fine():
+    assert dates(joined_on=date(2003, 6, 15), applied_on=None, converted_on=None) == {}
+
+
+def test_converted_before_joined():
+    errors = dates(converted_on=date(2010, 6, 30))
+    assert set(errors) == {"converted_on"}
+    assert dates(converted_on=date(2010, 7, 1)) == {}
+
+
+def test_applied_after_joined():
+    assert set(dates(applied_on=date(2010, 7, 2))) == {"applied_on"}
+
+
+def test_probationary_member_with_a_conversion_date():
+    assert set(dates(member_type="probationary")) == {"converted_on"}
+
+
+@pytest.mark.parametrize("field", ["applied_on", "joined_on", "converted_on"])
+def test_future_dates(field):
+    errors = dates(**{field: TODAY + timedelta(days=1)})
+    assert field in errors
+    assert errors[field] == "日期不能晚于今天"
+
+
+def test_today_is_not_in_the_future():
+    assert dates(birth_date=date(1990, 1, 1), applied_on=None, joined_on=TODAY, converted_on=TODAY) == {}
+
+
+# --- ID number agrees with the record --------------------------------------------------
+
+def test_id_agreement():
+    parsed = rules.parse_id_number(make_id_number(date(1985, 6, 15), male=True, serial=4))
+    assert rules.id_agreement_errors(parsed, birth_date=date(1985, 6, 15), gender="male") == {}
+    assert rules.id_agreement_errors(parsed, birth_date=None, gender=None) == {}
+
+    errors = rules.id_agreement_errors(parsed, birth_date=date(1985, 6, 16), gender="female")
+    assert set(errors) == {"birth_date", "gender"}
+    assert "1985-06-15" in errors["birth_date"]
+    assert "男" in errors["gender"]
+
+
+# --- standing changes ------------------------------------------------------------------
+
+@pytest.mark.parametrize("current, new", [
+    ("normal", "suspended"), ("normal", "expelled"), ("normal", "deceased"), ("normal", "withdrawn"),
+    ("suspended", "normal"), ("suspended", "expelled"), ("suspended", "removed"),
+])
+def test_allowed_standing_changes(current, new):
+    assert rules.standing_change_error(current, new) is None
+
+
+@pytest.mark.parametrize("current, new", [
+    ("expelled", "normal"), ("expelled", "suspended"), ("removed", "normal"), ("deceased", "normal"),
+    ("withdrawn", "normal"), ("self_departed", "normal"), ("suspended", "withdrawn"), ("unknown", "normal"),
+])
+def test_refused_standing_changes(current, new):
+    assert rules.standing_change_error(current, new) == "当前党籍状态不能变更为所选状态"
+
+
+def test_same_standing_is_refused():
+    assert rules.standing_change_error("normal", "normal") == "新的党籍状态与当前状态相同"

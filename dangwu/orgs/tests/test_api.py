@@ -1,0 +1,348 @@
+"""Organization API: scope, parent ids, filters, writes through the services, bad input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from dangwu import testing
+from dangwu.core.models import AuditEntry
+from dangwu.orgs.models import Organization
+
+URL = "/api/v1/organizations/"
+ALL = ("province", "city_a", "county_a", "branch_a", "branch_a2", "city_b", "branch_b")
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _detail(org) -> str:
+    return f"{URL}{org.pk}/"
+
+
+def _ids(response) -> set[int]:
+    return {row["id"] for row in response.json()["results"]}
+
+
+def _orgs(world, *names) -> set[int]:
+    return {getattr(world, name).pk for name in names}
+
+
+def _new(parent, **overrides) -> dict:
+    data = {"code": "430102003", "name": "芙蓉区第三党支部", "type": "branch", "parent": parent.pk,
+            "unit_category": "community", "founded_on": "2020-07-01"}
+    data.update(overrides)
+    return data
+
+
+# --- reading and scope ---------------------------------------------------------------------
+
+def test_list_shape_and_parent_ids(people, world):
+    response = _client(people["province"]).get(URL)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 7
+    rows = {row["id"]: row for row in body["results"]}
+    assert {"id", "code", "name", "type", "parent"} <= set(rows[world.branch_a.pk])
+    assert rows[world.branch_a.pk]["code"] == "430102001"
+    assert rows[world.branch_a.pk]["name"] == "芙蓉区第一党支部"
+    assert rows[world.branch_a.pk]["type"] == "branch"
+    assert rows[world.branch_a.pk]["parent"] == world.county_a.pk
+    assert rows[world.county_a.pk]["parent"] == world.city_a.pk
+    assert rows[world.city_b.pk]["parent"] == world.province.pk
+    assert rows[world.province.pk]["parent"] is None
+    assert rows[world.province.pk]["type"] == "committee"
+
+
+def test_detail_parent_id(people, world):
+    client = _client(people["city_a"])
+    assert client.get(_detail(world.branch_a2)).json()["parent"] == world.county_a.pk
+    # the parent is an id even where the parent itself is out of the caller's scope
+    assert client.get(_detail(world.city_a)).json()["parent"] == world.province.pk
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("province", ALL),
+    ("sysadmin", ALL),
+    ("auditor", ALL),
+    ("city_a", ("city_a", "county_a", "branch_a", "branch_a2")),
+    ("city_b", ("city_b", "branch_b")),
+    ("secretary", ("branch_a",)),
+    ("sibling", ("branch_a2",)),
+    ("plain", ("branch_a",)),
+])
+def test_list_is_scoped(people, world, who, expected):
+    response = _client(people[who]).get(URL)
+    assert response.status_code == 200
+    assert _ids(response) == _orgs(world, *expected)
+
+
+@pytest.mark.parametrize("who, target", [
+    ("city_a", "city_b"), ("city_a", "branch_b"), ("city_a", "province"), ("city_b", "branch_a"),
+    ("secretary", "branch_a2"), ("plain", "county_a"),
+])
+def test_out_of_scope_detail_is_404_and_audited(people, world, who, target):
+    org = getattr(world, target)
+    response = _client(people[who]).get(_detail(org))
+    assert response.status_code == 404
+    assert org.name.encode() not in response.content
+    assert AuditEntry.objects.filter(action="access.denied", actor=people[who]).count() == 1
+
+
+@pytest.mark.parametrize("url", [f"{URL}abc/", f"{URL}-1/", f"{URL}99999999999999999999999999/", f"{URL}%00/"])
+def test_nonsense_ids_are_404(people, url):
+    assert _client(people["province"]).get(url).status_code == 404
+
+
+def test_anonymous_is_refused(people, world):
+    client = APIClient()
+    for response in (client.get(URL), client.get(_detail(world.branch_a)),
+                     client.post(URL, _new(world.county_a), format="json"),
+                     client.patch(_detail(world.branch_a), {"name": "x"}, format="json")):
+        assert response.status_code in (401, 403)
+        assert world.branch_a.name.encode() not in response.content
+    assert Organization.objects.count() == 7
+
+
+# --- filters -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, q, expected", [
+    ("province", "芙蓉", ("county_a", "branch_a", "branch_a2")),
+    ("province", "第一党支部", ("branch_a", "branch_b")),
+    ("province", "4302", ("city_b", "branch_b")),
+    ("province", "430102001", ("branch_a",)),
+    ("province", "株洲", ("city_b",)),
+    ("province", "不存在", ()),
+    ("city_a", "第一党支部", ("branch_a",)),
+    ("city_a", "4302", ()),
+    ("secretary", "芙蓉", ("branch_a",)),
+])
+def test_q_filter(people, world, who, q, expected):
+    response = _client(people[who]).get(URL, {"q": q})
+    assert response.status_code == 200
+    assert _ids(response) == _orgs(world, *expected)
+
+
+@pytest.mark.parametrize("who, parent, expected", [
+    ("province", "county_a", ("branch_a", "branch_a2")),
+    ("province", "province", ("city_a", "city_b")),
+    ("province", "branch_a", ()),
+    ("city_a", "city_a", ("county_a",)),
+    ("city_a", "province", ()),  # the parent itself is out of scope
+    ("city_a", "city_b", ()),
+])
+def test_parent_filter(people, world, who, parent, expected):
+    response = _client(people[who]).get(URL, {"parent": getattr(world, parent).pk})
+    assert response.status_code == 200
+    assert _ids(response) == _orgs(world, *expected)
+
+
+def test_q_and_parent_together(people, world):
+    response = _client(people["province"]).get(URL, {"parent": world.county_a.pk, "q": "第二"})
+    assert _ids(response) == _orgs(world, "branch_a2")
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "\x00"}, {"q": "x" * 10_000}, {"q": "%"}, {"q": "' OR 1=1 --"}, {"parent": "abc"}, {"parent": "1\x00x"},
+    {"parent": "99999999999999999999999"}, {"parent": "-1"}, {"page": "abc"}, {"q": "\U0001f600"},
+])
+def test_query_garbage_never_500(people, params):
+    response = _client(people["province"]).get(URL, params)
+    assert response.status_code < 500
+    if response.status_code == 200 and ("parent" in params or params.get("q") in ("%", "' OR 1=1 --")):
+        assert response.json()["results"] == []
+
+
+# --- create --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, parent", [("city_a", "county_a"), ("province", "county_a"), ("sysadmin", "city_b")])
+def test_create_organization(people, world, who, parent):
+    parent_org = getattr(world, parent)
+    response = _client(people[who]).post(URL, _new(parent_org), format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["parent"] == parent_org.pk
+    assert body["type"] == "branch"
+    org = Organization.objects.get(pk=body["id"])
+    assert org.code == "430102003"
+    assert Organization.objects.get_parent(org).pk == parent_org.pk
+    assert AuditEntry.objects.count() == 1
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.target_id, entry.actor) == ("org.create", str(org.pk), people[who])
+    # the new organization is in the creator's scope at once
+    assert _client(people[who]).get(_detail(org)).status_code == 200
+
+
+@pytest.mark.parametrize("who, parent", [("city_a", "city_b"), ("city_a", "province"), ("city_b", "branch_a")])
+def test_create_under_out_of_scope_parent_is_400_parent(people, world, who, parent):
+    response = _client(people[who]).post(URL, _new(getattr(world, parent)), format="json")
+    assert response.status_code == 400
+    assert "parent" in response.json()
+    assert Organization.objects.count() == 7
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"parent": None}, "parent"),
+    ({"parent": 99_999_999}, "parent"),
+    ({"parent": "abc"}, "parent"),
+    ({"parent": 10**30}, "parent"),
+    ({"parent": [1]}, "parent"),
+    ({"code": "430102001"}, "code"),  # taken
+    ({"code": ""}, "code"),
+    ({"code": "9" * 33}, "code"),
+    ({"name": ""}, "name"),
+    ({"name": None}, "name"),
+    ({"name": "名" * 121}, "name"),
+    ({"name": {"zh": "支部"}}, "name"),
+    ({"type": "club"}, "type"),
+    ({"type": None}, "type"),
+    ({"unit_category": "spaceship"}, "unit_category"),
+    ({"founded_on": "2020-02-30"}, "founded_on"),
+    ({"founded_on": "yesterday"}, "founded_on"),
+    ({"founded_on": (date.today() + timedelta(days=30)).isoformat()}, "founded_on"),
+    ({"dissolved_on": "2019-01-01"}, "dissolved_on"),
+    ({"contact_phone": "1" * 21}, "contact_phone"),
+])
+def test_create_invalid_is_400_keyed(people, world, change, key):
+    data = _new(world.county_a)
+    data.update(change)
+    response = _client(people["city_a"]).post(URL, data, format="json")
+    assert response.status_code == 400, response.content
+    assert key in response.json(), response.json()
+    assert Organization.objects.count() == 7
+    assert not AuditEntry.objects.exists()
+
+
+def test_create_without_parent_is_400_parent(people, world):
+    data = _new(world.county_a)
+    del data["parent"]
+    response = _client(people["province"]).post(URL, data, format="json")
+    assert response.status_code == 400
+    assert "parent" in response.json()
+    assert Organization.objects.count() == 7
+
+
+def test_group_rules_are_keyed_by_api_field_names(people, world):
+    client = _client(people["province"])
+    wrong_place = client.post(URL, _new(world.county_a, type="group"), format="json")
+    assert wrong_place.status_code == 400
+    assert "type" in wrong_place.json(), wrong_place.json()
+    group = client.post(URL, _new(world.branch_a, type="group", code="43010200101"), format="json")
+    assert group.status_code == 201
+    under_group = client.post(URL, _new(Organization.objects.get(pk=group.json()["id"]), code="4301020010101"),
+                              format="json")
+    assert under_group.status_code == 400
+    assert "parent" in under_group.json()
+    assert Organization.objects.count() == 8
+
+
+@pytest.mark.parametrize("who", ["secretary", "plain", "discipline", "auditor", "security"])
+def test_create_refused_without_org_edit(people, world, who):
+    response = _client(people[who]).post(URL, _new(world.branch_a), format="json")
+    assert response.status_code == 403
+    assert Organization.objects.count() == 7
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["{not json", "[1]", "null", '"x"', ""])
+def test_bad_body_is_400(people, body):
+    response = _client(people["province"]).generic("POST", URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert Organization.objects.count() == 7
+
+
+# --- update --------------------------------------------------------------------------------
+
+def test_patch_name(people, world):
+    response = _client(people["city_a"]).patch(_detail(world.branch_a), {"name": "芙蓉区示范党支部"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "芙蓉区示范党支部"
+    assert response.json()["parent"] == world.county_a.pk
+    world.branch_a.refresh_from_db()
+    assert world.branch_a.name == "芙蓉区示范党支部"
+    entry = AuditEntry.objects.get()
+    assert entry.action == "org.update"
+    assert entry.summary["changes"]["name"] == ["芙蓉区第一党支部", "芙蓉区示范党支部"]
+
+
+def test_patch_ignores_parent_and_code(people, world):
+    response = _client(people["province"]).patch(
+        _detail(world.branch_a), {"parent": world.city_b.pk, "code": "X1", "name": "新名"}, format="json")
+    assert response.status_code == 200
+    org = Organization.objects.get(pk=world.branch_a.pk)
+    assert org.code == "430102001"
+    assert Organization.objects.get_parent(org).pk == world.county_a.pk
+    assert org.name == "新名"
+
+
+@pytest.mark.parametrize("who, target", [("city_a", "city_b"), ("city_a", "branch_b"), ("city_b", "branch_a")])
+def test_patch_out_of_scope_is_404(people, world, who, target):
+    org = getattr(world, target)
+    response = _client(people[who]).patch(_detail(org), {"name": "改名"}, format="json")
+    assert response.status_code == 404
+    org.refresh_from_db()
+    assert org.name != "改名"
+
+
+@pytest.mark.parametrize("who", ["secretary", "plain", "discipline", "auditor"])
+def test_patch_refused_without_org_edit(people, world, who):
+    response = _client(people[who]).patch(_detail(world.branch_a), {"name": "改名"}, format="json")
+    assert response.status_code == 403
+    world.branch_a.refresh_from_db()
+    assert world.branch_a.name == "芙蓉区第一党支部"
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"name": ""}, "name"),
+    ({"founded_on": "2020-02-30"}, "founded_on"),
+    ({"founded_on": "2020-01-01", "dissolved_on": "2019-01-01"}, "dissolved_on"),
+    ({"type": "group"}, "type"),  # a group must sit under a branch; branch A sits under a committee
+    ({"type": 3}, "type"),
+])
+def test_patch_invalid_is_400_keyed(people, world, change, key):
+    before = Organization.objects.filter(pk=world.branch_a.pk).values().get()
+    response = _client(people["province"]).patch(_detail(world.branch_a), change, format="json")
+    assert response.status_code == 400, response.content
+    assert key in response.json(), response.json()
+    assert Organization.objects.filter(pk=world.branch_a.pk).values().get() == before
+    assert not AuditEntry.objects.exists()
+
+
+# --- fuzz ------------------------------------------------------------------------------------
+
+ORG_FIELDS = ["code", "name", "type", "parent", "unit_name", "unit_category", "region_code", "founded_on",
+              "dissolved_on", "contact_phone", "address", "id", "depth", "path"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=200)
+    | st.dates().map(date.isoformat)
+    | st.sampled_from(["2020-02-30", "\x00", "x" * 10_000, "group", "branch", "", " ", "9" * 40]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+HYPO = hsettings(max_examples=50, deadline=None, derandomize=True, database=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@HYPO
+@given(change=st.dictionaries(st.sampled_from(ORG_FIELDS), json_values, min_size=1, max_size=4))
+def test_hypothesis_fuzz_create_and_patch(people, world, change):
+    client = _client(people["province"])
+    data = _new(world.county_a, code=f"F{testing._serial.__next__()}")
+    data.update(change)
+    before = Organization.objects.count()
+    created = client.post(URL, data, format="json")
+    assert created.status_code < 500, change
+    if created.status_code != 201:
+        assert Organization.objects.count() == before
+    patched = client.patch(_detail(world.branch_a2), change, format="json")
+    assert patched.status_code < 500, change

@@ -1,0 +1,264 @@
+"""Service tests of organization writes: scope, field-keyed errors, one audit entry, nothing on failure."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from dangwu import testing
+from dangwu.core import access
+from dangwu.core.models import AuditEntry
+from dangwu.orgs import services
+from dangwu.orgs.models import CommitteePosition, Organization
+
+
+class Snapshot:
+    def __init__(self):
+        self.values = self.take()
+
+    @staticmethod
+    def take():
+        return {
+            "orgs": Organization.objects.count(),
+            "org_history": Organization.history.count(),
+            "positions": CommitteePosition.objects.count(),
+            "audit": AuditEntry.objects.count(),
+        }
+
+    def unchanged(self) -> bool:
+        return self.take() == self.values
+
+    def delta(self) -> dict[str, int]:
+        now = self.take()
+        return {k: now[k] - self.values[k] for k in now}
+
+
+def last_entry() -> AuditEntry:
+    return AuditEntry.objects.order_by("-seq").first()
+
+
+def branch_fields(**overrides):
+    fields = dict(code="430102003", name="芙蓉区第三党支部", org_type="branch", unit_name="芙蓉区财政局",
+                  unit_category="government", founded_on=date(2020, 7, 1))
+    fields.update(overrides)
+    return fields
+
+
+# --- create_organization ------------------------------------------------------------
+
+def test_create_organization_under_a_parent_in_scope(people, world):
+    before = Snapshot()
+    org = services.create_organization(actor=people["city_a"], parent=world.county_a,
+                                       fields=branch_fields(name="  芙蓉区第三党支部 "))
+    assert before.delta() == {"orgs": 1, "org_history": 1, "positions": 0, "audit": 1}
+    assert org.name == "芙蓉区第三党支部"  # stripped
+    assert org.path.startswith(world.county_a.path)
+    assert org.depth == world.county_a.depth + 1
+    subtree = Organization.objects.filter(path__startswith=world.county_a.path)
+    assert org in subtree
+    assert org not in Organization.objects.filter(path__startswith=world.city_b.path)
+    assert Organization.objects.get_parent(org) == world.county_a
+    assert Organization.objects.get(pk=world.county_a.pk).numchild == world.county_a.numchild + 1
+    entry = last_entry()
+    assert entry.action == "org.create"
+    assert entry.organization_id_value == org.pk
+    assert entry.actor == people["city_a"]
+    assert entry.summary["parent"] == world.county_a.code
+    # the new organization falls into the scope of whoever holds the parent
+    assert access.organizations(people["city_a"]).filter(pk=org.pk).exists()
+    assert not access.organizations(people["city_b"]).filter(pk=org.pk).exists()
+
+
+def test_group_under_a_branch(people, world):
+    group = services.create_organization(actor=people["city_a"], parent=world.branch_a,
+                                         fields=dict(code="430102001-1", name="第一党小组", org_type="group"))
+    assert group.path.startswith(world.branch_a.path)
+
+
+@pytest.mark.parametrize("caller", ["city_b", "secretary", "plain", "discipline", "auditor", "security"])
+def test_create_organization_outside_scope_is_denied(people, world, caller):
+    before = Snapshot()
+    with pytest.raises(PermissionDenied):
+        services.create_organization(actor=people[caller], parent=world.county_a, fields=branch_fields())
+    assert before.unchanged()
+
+
+def test_system_admin_may_edit_the_tree(people, world):
+    services.create_organization(actor=people["sysadmin"], parent=world.city_b, fields=branch_fields(code="430202002"))
+    assert last_entry().action == "org.create"
+
+
+BAD_ORG = {
+    "future_founded_on": ("founded_on", "county_a", {"founded_on": date.today() + timedelta(days=2)}),
+    "dissolved_before_founded": ("dissolved_on", "county_a", {"dissolved_on": date(2019, 1, 1)}),
+    "group_under_a_committee": ("org_type", "county_a", {"org_type": "group"}),
+    "missing_name": ("name", "county_a", {"name": "   "}),
+    "missing_code": ("code", "county_a", {"code": ""}),
+    "duplicate_code": ("code", "county_a", {"code": "430102001"}),
+    "unknown_type": ("org_type", "county_a", {"org_type": "club"}),
+    "unknown_category": ("unit_category", "county_a", {"unit_category": "farm"}),
+    "unknown_field": ("path", "county_a", {"path": "0001"}),
+}
+
+
+@pytest.mark.parametrize("field, parent, overrides", BAD_ORG.values(), ids=BAD_ORG.keys())
+def test_create_organization_bad_input_is_keyed_and_writes_nothing(people, world, field, parent, overrides):
+    parent_org = getattr(world, parent)
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.create_organization(actor=people["province"], parent=parent_org, fields=branch_fields(**overrides))
+    assert set(info.value.message_dict) == {field}
+    assert all(info.value.message_dict[field])
+    assert before.unchanged()
+    assert Organization.objects.get(pk=parent_org.pk).numchild == parent_org.numchild
+
+
+def test_nothing_under_a_group(people, world):
+    group = services.create_organization(actor=people["city_a"], parent=world.branch_a,
+                                         fields=dict(code="G1", name="第一党小组", org_type="group"))
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.create_organization(actor=people["city_a"], parent=group,
+                                     fields=dict(code="G2", name="小组下的小组", org_type="group"))
+    assert "parent" in info.value.message_dict
+    assert before.unchanged()
+
+
+# --- update_organization ------------------------------------------------------------
+
+def test_update_organization_audits_the_changes(people, world):
+    org = world.branch_a
+    before = Snapshot()
+    updated = services.update_organization(actor=people["city_a"], organization=org,
+                                           fields={"name": "芙蓉区机关第一党支部", "address": "芙蓉中路1号",
+                                                   "org_type": "branch"})
+    assert before.delta() == {"orgs": 0, "org_history": 1, "positions": 0, "audit": 1}
+    assert Organization.objects.get(pk=org.pk).name == "芙蓉区机关第一党支部"
+    assert updated.path == org.path
+    entry = last_entry()
+    assert entry.action == "org.update"
+    assert entry.organization_id_value == org.pk
+    assert entry.summary["changes"] == {"address": ["", "芙蓉中路1号"], "name": ["芙蓉区第一党支部", "芙蓉区机关第一党支部"]}
+    assert updated.history.order_by("-history_id")[1].name == "芙蓉区第一党支部"
+
+
+def test_update_organization_without_changes_writes_nothing(people, world):
+    before = Snapshot()
+    services.update_organization(actor=people["city_a"], organization=world.branch_a,
+                                 fields={"name": world.branch_a.name, "code": "ignored"})
+    assert before.unchanged()
+    assert Organization.objects.get(pk=world.branch_a.pk).code == world.branch_a.code
+
+
+def test_update_organization_bad_input(people, world):
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=world.branch_a,
+                                     fields={"founded_on": date(2020, 1, 1), "dissolved_on": date(2019, 1, 1)})
+    assert set(info.value.message_dict) == {"dissolved_on"}
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=world.branch_a, fields={"name": ""})
+    assert set(info.value.message_dict) == {"name"}
+    assert before.unchanged()
+    fresh = Organization.objects.get(pk=world.branch_a.pk)
+    assert (fresh.name, fresh.founded_on, fresh.dissolved_on) == (world.branch_a.name, None, None)
+
+
+def test_update_organization_unknown_field_is_refused_by_name(people, world):
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=world.branch_a,
+                                     fields={"bogus": 1, "path": "0001", "name": "新名称"})
+    assert set(info.value.message_dict) == {"bogus", "path"}
+    assert before.unchanged()
+    assert Organization.objects.get(pk=world.branch_a.pk).path == world.branch_a.path
+
+
+@pytest.mark.parametrize("caller", ["city_b", "secretary", "discipline"])
+def test_update_organization_out_of_scope(people, world, caller):
+    before = Snapshot()
+    with pytest.raises(PermissionDenied):
+        services.update_organization(actor=people[caller], organization=world.branch_a, fields={"name": "x"})
+    assert before.unchanged()
+
+
+# --- appoint_committee_member -------------------------------------------------------
+
+def test_appoint_computes_the_term_end(people, world):
+    before = Snapshot()
+    position = services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                                 member=people["m_plain"], post="secretary",
+                                                 term_start=date(2024, 2, 29))
+    assert position.term_end == date(2027, 2, 28)
+    assert before.delta() == {"orgs": 0, "org_history": 0, "positions": 1, "audit": 1}
+    entry = last_entry()
+    assert entry.action == "org.appoint"
+    assert entry.organization_id_value == world.branch_a.pk
+    assert entry.summary["term"] == ["2024-02-29", "2027-02-28"]
+
+
+def test_appoint_in_a_village_branch_serves_five_years(people, world):
+    village = services.create_organization(actor=people["city_a"], parent=world.county_a,
+                                           fields=branch_fields(code="V1", name="某村党支部", unit_category="village"))
+    member = testing.make_member(village, name="村支书", birth=date(1970, 1, 2))
+    position = services.appoint_committee_member(actor=people["city_a"], organization=village, member=member,
+                                                 post="secretary", term_start=date(2021, 3, 15))
+    assert position.term_end == date(2026, 3, 15)
+
+
+def test_appoint_with_an_explicit_term_end(people, world):
+    position = services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                                 member=people["m_plain"], post="organization",
+                                                 term_start=date(2024, 1, 1), term_end=date(2025, 12, 31))
+    assert position.term_end == date(2025, 12, 31)
+
+
+def test_a_county_committee_may_seat_a_member_of_its_subtree(people, world):
+    position = services.appoint_committee_member(actor=people["city_a"], organization=world.county_a,
+                                                 member=people["m_plain"], post="member",
+                                                 term_start=date(2024, 1, 1))
+    assert position.term_end == date(2027, 1, 1)
+
+
+@pytest.mark.parametrize("case", ["probationary", "suspended", "other_branch", "other_city"])
+def test_appoint_refuses_unsuitable_members(people, world, case):
+    if case == "probationary":
+        member = testing.make_member(world.branch_a, name="预备", member_type="probationary", birth=date(1999, 9, 9),
+                                     joined_on=date(2025, 7, 1))
+    elif case == "suspended":
+        member = testing.make_member(world.branch_a, name="停止", birth=date(1980, 2, 2), standing="suspended")
+    elif case == "other_branch":
+        member = people["m_other"]
+    else:
+        member = people["m_b"]
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["province"], organization=world.branch_a, member=member,
+                                          post="propaganda", term_start=date(2024, 1, 1))
+    assert set(info.value.message_dict) == {"member"}
+    assert before.unchanged()
+
+
+def test_appoint_refuses_a_bad_term_or_post(people, world):
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                          member=people["m_plain"], post="secretary",
+                                          term_start=date(2024, 1, 1), term_end=date(2024, 1, 1))
+    assert set(info.value.message_dict) == {"term_end"}
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                          member=people["m_plain"], post="treasurer", term_start=date(2024, 1, 1))
+    assert set(info.value.message_dict) == {"post"}
+    assert before.unchanged()
+
+
+@pytest.mark.parametrize("caller", ["secretary", "city_b", "plain"])
+def test_appoint_out_of_scope(people, world, caller):
+    before = Snapshot()
+    with pytest.raises(PermissionDenied):
+        services.appoint_committee_member(actor=people[caller], organization=world.branch_a,
+                                          member=people["m_plain"], post="secretary", term_start=date(2024, 1, 1))
+    assert before.unchanged()
