@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangwu.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,12 +151,13 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/locked.html"
+AXES_LOCKOUT_CALLABLE = "dangwu.core.views.lockout_response"
 AXES_VERBOSE = False
 
 # Two-factor login for cadre roles (django-otp TOTP). Off for `make run`, on in production.
 DANGWU_REQUIRE_2FA = _env_bool("DANGWU_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = "电子党务平台"
+DANGWU_API_TOKEN_HOURS = int(os.environ.get("DANGWU_API_TOKEN_HOURS", "12"))
 # Password rotation: off unless a deployment sets a number of days.
 DANGWU_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGWU_PASSWORD_MAX_AGE_DAYS", "0"))
 

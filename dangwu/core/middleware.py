@@ -1,11 +1,28 @@
-"""Session lifetime: 30 idle minutes (SESSION_COOKIE_AGE, renewed on each request) and
-12 hours in all since login, whatever the activity."""
+"""Request guards: NUL characters refused at the door; session lifetime of 30 idle minutes
+(SESSION_COOKIE_AGE, renewed on each request) and 12 hours in all since login."""
 
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+
+class RejectNulMiddleware:
+    """A NUL character in a query parameter is never meaningful, and PostgreSQL refuses it in
+    text: answer 400 for every page and API route rather than let it reach a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in value for _key, values in request.GET.lists() for value in values
+        ):
+            return HttpResponseBadRequest(_("请求参数中含有非法字符"))
+        return self.get_response(request)
 
 _STARTED = "dangwu_session_started"
 

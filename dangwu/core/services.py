@@ -50,11 +50,13 @@ def create_account(*, actor: Any, username: str, password: str, full_name: str =
 
 @transaction.atomic
 def issue_api_token(*, user: Any, request: Any = None) -> str:
-    """Give the user their API token (one per user), audited."""
+    """Give the user a new API token (one per user: a new login replaces the old token), audited."""
     from rest_framework.authtoken.models import Token
 
-    token, created = Token.objects.get_or_create(user=user)
-    audit.record(actor=user, action="account.api_token", target=user, summary={"new": created}, request=request)
+    replaced = Token.objects.filter(user=user).delete()[0] > 0
+    token = Token.objects.create(user=user)
+    audit.record(actor=user, action="account.api_token", target=user, summary={"replaced": replaced},
+                 request=request)
     return token.key
 
 

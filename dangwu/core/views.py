@@ -6,6 +6,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -124,6 +125,14 @@ def audit_log_view(request):
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries.order_by("-seq"), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "action": action})
+
+
+def lockout_response(request, credentials=None, *args, **kwargs):
+    """What django-axes answers a locked account: JSON for the API, a page for people."""
+    message = _("连续5次登录失败，账号已锁定30分钟。如需立即解锁，请联系系统管理员。")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "core/locked.html", {"message": message}, status=429)
 
 
 def not_found_view(request, exception=None):

@@ -65,12 +65,30 @@ def test_token_login_end_to_end(people):
     assert {row["id"] for row in listed.json()["results"]} == {people["m_sec"].pk, people["m_plain"].pk}
 
 
-def test_same_token_on_second_login(people):
+def test_a_new_login_replaces_the_token(people):
     client = APIClient()
     first = _login(client, "org_prov").json()["token"]
     second = _login(client, "org_prov").json()["token"]
-    assert first == second
+    assert first != second
     assert Token.objects.filter(user=people["province"]).count() == 1
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.get(MEMBERS_URL).status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert client.get(MEMBERS_URL).status_code == 200
+
+
+def test_a_token_expires_after_its_lifetime(people, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = APIClient()
+    key = _login(client, "org_prov").json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(MEMBERS_URL).status_code == 200
+    Token.objects.filter(key=key).update(created=timezone.now() - timedelta(hours=settings.DANGWU_API_TOKEN_HOURS, minutes=1))
+    response = client.get(MEMBERS_URL)
+    assert response.status_code == 401 and "过期" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("header", [
@@ -235,7 +253,8 @@ def test_five_failures_lock_the_account(people):
     for _ in range(5):
         assert _login(client, "sec_a", "wrong-password").status_code in REFUSED
     response = _login(client, "sec_a")
-    assert response.status_code in REFUSED
+    assert response.status_code == 429
+    assert "锁定" in response.json()["detail"]  # JSON for API clients, not the HTML page
     assert _gave_no_token(response)
     assert not Token.objects.filter(user=people["secretary"]).exists()
     # the lock is per account: another user still logs in

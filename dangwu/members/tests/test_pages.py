@@ -162,3 +162,10 @@ def test_no_input_makes_the_create_form_fail(secretary_client, world, fields):
         assert Member.objects.count() == before
     else:
         Member.objects.filter(name=_form_data(**fields)["name"]).delete()
+
+
+@pytest.mark.parametrize("url", ["/members/?q=%00", "/orgs/?q=a%00b", "/api/v1/members/?q=%00"])
+def test_nul_in_a_query_is_a_clear_400(secretary_client, url):
+    response = secretary_client.get(url)
+    assert response.status_code == 400
+    assert "非法字符" in response.content.decode()
