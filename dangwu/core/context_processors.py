@@ -12,6 +12,7 @@ def navigation(request):
             "orgs": Cap.ORG_VIEW in caps,
             "members": Cap.MEMBER_VIEW in caps,
             "audit": Cap.AUDIT_VIEW in caps,
+            "roles": Cap.ROLE_ASSIGN in caps,
             "own_member": access.own_member(user),
         },
         "user_roles": sorted(access.roles_of(user)),

@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/otp/setup/", views.otp_setup_view, name="otp_setup"),
     path("i18n/setlang/", views.set_language_view, name="set_language"),
     path("audit/", views.audit_log_view, name="audit_log"),
+    path("roles/", views.roles_view, name="roles"),
+    path("roles/<int:pk>/revoke/", views.role_revoke_view, name="role_revoke"),
 ]

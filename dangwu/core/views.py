@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from dangwu.orgs import selectors as org_selectors
 
 from . import access, services
 from . import selectors as core_selectors
-from .forms import LoginForm, OTPForm
+from .forms import GrantRoleForm, LoginForm, OTPForm
 from .models import AuditEntry
 from .roles import Cap
 
@@ -125,6 +126,47 @@ def audit_log_view(request):
         entries = entries.filter(action__startswith=action)
     page = Paginator(entries.order_by("-seq"), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "action": action})
+
+
+@access.page(Cap.ROLE_ASSIGN)
+def roles_view(request):
+    """The security administrator's page: who holds which role where; grant a role."""
+    form = GrantRoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = get_user_model().objects.filter(username=data["username"]).first()
+        org = access.organizations(request.user, Cap.ROLE_ASSIGN).filter(code=data["org_code"]).first()
+        if user is None:
+            form.add_error("username", _("没有这个用户"))
+        if org is None:
+            form.add_error("org_code", _("党组织代码不存在或不在您的权限范围内"))
+        if user is not None and org is not None:
+            try:
+                services.grant_role(actor=request.user, user=user, role=data["role"], organization=org,
+                                    request=request)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("已授予角色"))
+                return redirect("core:roles")
+    query = request.GET.get("q", "")[:60]
+    page = Paginator(core_selectors.assignments_in_scope(actor=request.user, query=query), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "core/roles.html", {"form": form, "page": page, "query": query})
+
+
+@access.page(Cap.ROLE_ASSIGN)
+@require_POST
+def role_revoke_view(request, pk: int):
+    assignment = access.get_in_scope_or_404(
+        request, core_selectors.assignments_in_scope(actor=request.user), pk=pk)
+    if assignment.user_id == request.user.id and assignment.role == "security_admin":
+        messages.error(request, _("不能撤销自己的安全管理员角色"))
+    else:
+        services.revoke_role(actor=request.user, assignment=assignment, request=request)
+        messages.success(request, _("已撤销角色"))
+    return redirect("core:roles")
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):

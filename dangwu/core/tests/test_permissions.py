@@ -41,6 +41,10 @@ ROUTES: dict[str, Route] = {
                                allowed={"anonymous": 302}),
     "core:audit_log": Route("/audit/", allowed={"auditor": 200},
                             denied={"secretary": 403, "province": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
+    "core:roles": Route("/roles/", allowed={"security": 200},
+                        denied={"province": 403, "sysadmin": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
+    "core:role_revoke": Route("/roles/{assignment}/revoke/", method="post", allowed={"security": 302},
+                              denied={"province": 403, "secretary": 403, "anonymous": LOGIN_REDIRECT}),
     # organizations
     "orgs:tree": Route("/orgs/", allowed={"secretary": 200, "province": 200},
                        denied={"plain": 403, "anonymous": LOGIN_REDIRECT}),
@@ -126,7 +130,8 @@ def _cases():
 @pytest.mark.parametrize("name,caller,status", list(_cases()))
 def test_route(name, caller, status, people, world):
     route = ROUTES[name]
-    objects = {"branch_a": world.branch_a.pk, "county_a": world.county_a.pk, "m_plain": people["m_plain"].pk}
+    objects = {"branch_a": world.branch_a.pk, "county_a": world.county_a.pk, "m_plain": people["m_plain"].pk,
+               "assignment": people["secretary"].role_assignments.get().pk}
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":
