@@ -4,6 +4,8 @@ DJANGO_SETTINGS_MODULE=dangwu.settings_production. Two factors for cadres are on
 DANGWU_REQUIRE_2FA=false; debug is off unless DANGWU_DEBUG=true.
 """
 
+import os
+
 from .settings import *  # noqa: F403
 from .settings import STORAGES, _env_bool
 
@@ -13,4 +15,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _env_bool("DANGWU_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("DANGWU_HSTS_SECONDS", "31536000"))
+ALLOWED_HOSTS = [h for h in os.environ.get("DANGWU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}

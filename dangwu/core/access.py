@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from rest_framework.permissions import BasePermission
 
 from . import audit
@@ -44,13 +47,10 @@ def _assignments(user: Any) -> list[tuple[str, int, str]]:
     return cache
 
 
-def assignments(user: Any) -> list[tuple[str, int, str]]:
-    return list(_assignments(user))
-
-
 def clear_cache(user: Any) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, "_dangwu_own_member"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_of(user: Any) -> set[str]:
@@ -87,12 +87,14 @@ def _prefix_q(field: str, paths: Iterable[str]) -> Q:
 
 
 def own_member(user: Any):
-    """The member record linked to the user's account, or None."""
+    """The member record linked to the user's account, or None (cached on the user for the request)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    from dangwu.members.models import Member
+    if not hasattr(user, "_dangwu_own_member"):
+        from dangwu.members.models import Member
 
-    return Member.objects.filter(user=user).select_related("organization").first()
+        user._dangwu_own_member = Member.objects.filter(user=user).select_related("organization").first()
+    return user._dangwu_own_member
 
 
 def organizations(user: Any, capability: str = Cap.ORG_VIEW) -> QuerySet:
@@ -139,17 +141,27 @@ def get_in_scope_or_404(request: Any, queryset: QuerySet, **lookup: Any) -> Mode
     if obj is not None:
         return obj
     model = queryset.model
-    exists = model._default_manager.filter(**lookup).exists()
-    if exists:
+    target = model._default_manager.filter(**lookup).first()
+    if target is not None:
         with transaction.atomic():
             audit.record(
                 actor=request.user,
                 action="access.denied",
+                organization=_organization_of(target),
                 summary={"model": model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
                          "path": request.path[:200]},
                 request=request,
             )
     raise Http404
+
+
+def _organization_of(obj: Model) -> int | None:
+    """The organization an object belongs to, for the audit entry of a refused access."""
+    from dangwu.orgs.models import Organization
+
+    if isinstance(obj, Organization):
+        return obj.pk
+    return getattr(obj, "organization_id", None)
 
 
 # --- two-factor -------------------------------------------------------------------
@@ -166,9 +178,21 @@ def second_factor_pending(request: Any) -> bool:
     return needs_second_factor(user) and not (hasattr(user, "is_verified") and user.is_verified())
 
 
+def password_expired(user: Any) -> bool:
+    """Whether the deployment's password age limit (DANGWU_PASSWORD_MAX_AGE_DAYS, 0 = off) has passed."""
+    days = settings.DANGWU_PASSWORD_MAX_AGE_DAYS
+    if not days or not getattr(user, "is_authenticated", False):
+        return False
+    from dangwu.core.models import AccountSecurity
+
+    security = AccountSecurity.objects.filter(user=user).first()
+    changed = security.password_changed_at if security else user.date_joined
+    return changed < timezone.now() - timedelta(days=days)
+
+
 # --- guards for routes ------------------------------------------------------------
 
-def page(capability: str | None = None, *, public: bool = False) -> Callable:
+def page(capability: str | None = None, *, public: bool = False, allow_expired_password: bool = False) -> Callable:
     """Guard a page view. `public` pages need no login; others need a login (and the second
     factor for cadres when required) and, when `capability` is given, that capability
     somewhere in the user's roles (objects are then fetched through scoped selectors)."""
@@ -180,7 +204,9 @@ def page(capability: str | None = None, *, public: bool = False) -> Callable:
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
                 if second_factor_pending(request):
-                    return redirect(f"/accounts/otp/?next={request.get_full_path()}")
+                    return redirect(f"/accounts/otp/?next={quote(request.get_full_path())}")
+                if not allow_expired_password and password_expired(request.user):
+                    return redirect("/accounts/password/?expired=1")
                 if capability is not None and not has_capability(request.user, capability):
                     raise PermissionDenied
             return view(request, *args, **kwargs)

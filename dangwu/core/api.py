@@ -4,7 +4,7 @@ that never leak a stack trace."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -33,7 +33,7 @@ class TokenLoginSerializer(serializers.Serializer):
     # As long as a username may be: axes records failed usernames in a varchar(255), so a longer
     # one answered 500 on PostgreSQL instead of 400.
     username = serializers.CharField(label=_("用户名"), max_length=150)
-    password = serializers.CharField(label=_("密码"), style={"input_type": "password"})
+    password = serializers.CharField(label=_("密码"), max_length=4096, style={"input_type": "password"})
     otp = serializers.CharField(label=_("动态口令"), required=False, allow_blank=True)
 
 
@@ -54,14 +54,18 @@ class TokenLoginView(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request._request, username=data.validated_data["username"],
                             password=data.validated_data["password"])
+        refused = exceptions.AuthenticationFailed(
+            _("用户名、密码或动态口令错误（干部账号须同时提供 otp），或账号已被暂时锁定"))
         if user is None:
-            raise exceptions.AuthenticationFailed(_("用户名或密码错误，或账号已被暂时锁定"))
+            raise refused
         if access.needs_second_factor(user):
+            # The same answer as a wrong password, so that the answer does not confirm the
+            # password; the failure counts toward the lockout like a wrong password.
             code = data.validated_data.get("otp") or ""
-            if not code:
-                return Response({"otp": [_("该账号需要动态口令（otp）")]}, status=status.HTTP_400_BAD_REQUEST)
-            if match_token(user, code) is None:
-                raise exceptions.AuthenticationFailed(_("动态口令错误"))
+            if not code or match_token(user, code) is None:
+                user_login_failed.send(sender=__name__, request=request._request,
+                                       credentials={"username": data.validated_data["username"]})
+                raise refused
         # As the login page does: axes resets the failure count (AXES_RESET_ON_SUCCESS) and Django
         # records last_login on this signal; without it earlier failures kept counting toward a lockout.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "dangwu.core"
     label = "core"
     verbose_name = _("平台核心")
+
+    def ready(self):
+        from . import checks, signals  # noqa: F401  (registers the checks and the login audit receivers)

@@ -7,7 +7,7 @@ from .roles import Role
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(label=_("密码"), max_length=4096, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class OTPForm(forms.Form):

@@ -6,7 +6,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 
 
@@ -40,5 +40,5 @@ class SessionLifetimeMiddleware:
             elif now - started > settings.DANGWU_SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 if not request.path.startswith("/api/"):
-                    return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?expired=1")
+                    return redirect(f"{resolve_url(settings.LOGIN_URL)}?expired=1")
         return self.get_response(request)

@@ -69,3 +69,17 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AccountSecurity(models.Model):
+    """Per-account security facts the auth tables do not keep: when the password last changed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security")
+    password_changed_at = models.DateTimeField(_("密码修改时间"))
+
+    class Meta:
+        verbose_name = _("账号安全")
+        verbose_name_plural = _("账号安全")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.password_changed_at:%Y-%m-%d}"

@@ -56,5 +56,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 CADRE_ROLES = frozenset(set(Role) - {Role.MEMBER})
 
 
-def roles_with(capability: str) -> frozenset[str]:
-    return frozenset(role for role, caps in CAPABILITIES.items() if capability in caps)
+# 三员分立: one person holds at most one of the three administrator roles.
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN, Role.SECURITY_ADMIN})
+
+
+def separation_conflict(held: set[str], new_role: str) -> str | None:
+    """The administrator role already held that forbids `new_role`, or None."""
+    if new_role in ADMIN_ROLES:
+        for role in held & ADMIN_ROLES:
+            if role != new_role:
+                return role
+    return None

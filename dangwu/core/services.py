@@ -5,22 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import access, audit
 from .models import RoleAssignment
-from .roles import Cap, Role
+from .roles import Cap, Role, separation_conflict
 
 
 @transaction.atomic
 def grant_role(*, actor: Any, user: Any, role: str, organization: Any, request: Any = None) -> RoleAssignment:
-    """Give a user a role at an organization. `actor=None` is the system itself (set-up commands)."""
+    """Give a user a role at an organization. `actor=None` is the system itself (set-up commands).
+
+    Nobody grants roles to themselves, and the three administrator roles stay in three hands (三员分立).
+    """
     if actor is not None:
         access.require(actor, Cap.ROLE_ASSIGN, organization)
+        if actor.pk == user.pk:
+            raise ValidationError({"username": [_("不能给自己授予角色")]})
     if role not in Role.values:
         raise ValidationError({"role": [_("未知的角色")]})
+    held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    conflict = separation_conflict(held, role)
+    if conflict:
+        raise ValidationError({"role": [_("该用户已是%(held)s，系统、安全、审计管理员须由不同人员担任") % {
+            "held": Role(conflict).label}]})
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
     if created:
         audit.record(actor=actor, action="role.grant", target=assignment, organization=organization,
@@ -32,6 +42,8 @@ def grant_role(*, actor: Any, user: Any, role: str, organization: Any, request: 
 @transaction.atomic
 def revoke_role(*, actor: Any, assignment: RoleAssignment, request: Any = None) -> None:
     access.require(actor, Cap.ROLE_ASSIGN, assignment.organization)
+    if assignment.user_id == actor.pk:
+        raise ValidationError({"assignment": [_("不能撤销自己的角色")]})
     audit.record(actor=actor, action="role.revoke", target=assignment, organization=assignment.organization,
                  summary={"user": assignment.user.get_username(), "role": assignment.role}, request=request)
     assignment.delete()
@@ -60,26 +72,52 @@ def issue_api_token(*, user: Any, request: Any = None) -> str:
     return token.key
 
 
-@transaction.atomic
-def confirm_totp_device(*, user: Any, device: Any, token: str, request: Any = None) -> bool:
-    """Confirm a TOTP device the user has just scanned; the first valid code confirms it."""
-    if not device.verify_token(token):
+def totp_matches(key_hex: str, token: str, *, step: int = 30, digits: int = 6, tolerance: int = 1) -> bool:
+    """Whether a six-digit code belongs to the TOTP secret (one step of clock drift allowed)."""
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    if not (token or "").isdigit():
         return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    audit.record(actor=user, action="account.totp_confirm", target=user, summary={"device": device.pk},
-                 request=request)
-    return True
+    totp = TOTP(unhexlify(key_hex.encode()), step=step, digits=digits)
+    return totp.verify(int(token), tolerance=tolerance)
 
 
 @transaction.atomic
-def start_totp_enrolment(*, user: Any, request: Any = None) -> Any:
-    """Create (or reuse) an unconfirmed TOTP device for the user to scan."""
+def enrol_totp_device(*, user: Any, key_hex: str, token: str, request: Any = None) -> Any:
+    """Bind the authenticator the user has just scanned, once its first code is right.
+
+    Only a user without a confirmed device may enrol; after that, a lost phone is reset by an
+    administrator (see docs/admin-guide.md). Returns the device, or None when the code is wrong.
+    """
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("手机令牌"), confirmed=False)
-        audit.record(actor=user, action="account.totp_start", target=user, summary={"device": device.pk},
-                     request=request)
+    if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
+        raise PermissionDenied("an authenticator is already bound")
+    if not totp_matches(key_hex, token):
+        return None
+    device = TOTPDevice.objects.create(user=user, key=key_hex, name=_("手机令牌"), confirmed=True)
+    audit.record(actor=user, action="account.totp_enrol", target=user, summary={"device": device.pk},
+                 request=request)
     return device
+
+
+@transaction.atomic
+def record_login_event(*, event: str, user: Any, username: str, request: Any = None) -> None:
+    """Audit a login, a failed login or a logout. The password is never recorded."""
+    audit.record(actor=user, action=f"account.{event}", target=user,
+                 summary={"username": username[:150]}, request=request)
+
+
+@transaction.atomic
+def change_password(*, user: Any, new_password: str, request: Any = None) -> None:
+    """Set a new password (already checked by the form: old password, strength, repetition)."""
+    from django.utils import timezone
+
+    from .models import AccountSecurity
+
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    AccountSecurity.objects.update_or_create(user=user, defaults={"password_changed_at": timezone.now()})
+    audit.record(actor=user, action="account.password_change", target=user, summary={}, request=request)

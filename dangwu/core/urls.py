@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home_view, name="home"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/", views.password_change_view, name="password_change"),
     path("accounts/otp/", views.otp_verify_view, name="otp_verify"),
     path("accounts/otp/setup/", views.otp_setup_view, name="otp_setup"),
     path("i18n/setlang/", views.set_language_view, name="set_language"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -16,6 +19,7 @@ from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
@@ -23,8 +27,9 @@ from dangwu.orgs import selectors as org_selectors
 from . import access, services
 from . import selectors as core_selectors
 from .forms import GrantRoleForm, LoginForm, OTPForm
-from .models import AuditEntry
 from .roles import Cap
+
+_TOTP_SETUP_KEY = "dangwu_totp_setup_key"
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -42,7 +47,7 @@ def login_view(request):
         if user is not None:
             login(request, user)
             if access.needs_second_factor(user):
-                return redirect(f"/accounts/otp/?next={_safe_next(request)}")
+                return redirect(f"/accounts/otp/?next={quote(_safe_next(request))}")
             return redirect(_safe_next(request))
         form.add_error(None, _("用户名或密码错误。连续失败5次将锁定账号30分钟。"))
     return render(request, "core/login.html", {"form": form, "next": _safe_next(request),
@@ -65,7 +70,7 @@ def otp_verify_view(request):
         return redirect(_safe_next(request))
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     if not confirmed:
-        return redirect(f"/accounts/otp/setup/?next={_safe_next(request)}")
+        return redirect(f"/accounts/otp/setup/?next={quote(_safe_next(request))}")
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
@@ -78,20 +83,48 @@ def otp_verify_view(request):
 
 @access.page(public=True)
 def otp_setup_view(request):
-    """Enrol a TOTP authenticator: scan the QR code, enter the first code."""
+    """Enrol a TOTP authenticator: scan the QR code, enter the first code.
+
+    Open only to a logged-in user who has no authenticator yet; the secret waits in the
+    session until the first code proves the phone has it, so nothing is written before that.
+    """
     if not request.user.is_authenticated:
         return redirect("core:login")
-    device = services.start_totp_enrolment(user=request.user, request=request)
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        if access.second_factor_pending(request):
+            return redirect(f"/accounts/otp/?next={quote(_safe_next(request))}")
+        return redirect(_safe_next(request))
+    key = request.session.get(_TOTP_SETUP_KEY)
+    if not key:
+        key = request.session[_TOTP_SETUP_KEY] = random_hex(20)
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.confirm_totp_device(user=request.user, device=device, token=form.cleaned_data["token"],
-                                        request=request):
+        device = services.enrol_totp_device(user=request.user, key_hex=key, token=form.cleaned_data["token"],
+                                            request=request)
+        if device is not None:
+            request.session.pop(_TOTP_SETUP_KEY, None)
             otp_login(request, device)
             messages.success(request, _("已绑定动态口令"))
             return redirect(_safe_next(request))
         form.add_error("token", _("动态口令不正确，请核对手机时间后重试"))
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
+    preview = TOTPDevice(user=request.user, key=key, name=_("手机令牌"))
+    qr_svg = segno.make(preview.config_url, error="m").svg_inline(scale=5)
     return render(request, "core/otp_setup.html", {"form": form, "qr_svg": qr_svg, "next": _safe_next(request)})
+
+
+@access.page(allow_expired_password=True)
+def password_change_view(request):
+    """Change one's own password (and the forced change when the deployment sets an age limit)."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "form-control"
+    if request.method == "POST" and form.is_valid():
+        services.change_password(user=request.user, new_password=form.cleaned_data["new_password1"],
+                                 request=request)
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("密码已修改"))
+        return redirect("core:home")
+    return render(request, "core/password_change.html", {"form": form, "expired": request.GET.get("expired")})
 
 
 @access.page(public=True)
@@ -116,15 +149,10 @@ def home_view(request):
 
 @access.page(Cap.AUDIT_VIEW)
 def audit_log_view(request):
-    """The audit log of the auditor's scope (entries about organizations in it, and system entries)."""
-    org_ids = access.organizations(request.user, Cap.AUDIT_VIEW).values("pk")
-    entries = AuditEntry.objects.filter(organization_id_value__in=org_ids) | AuditEntry.objects.filter(
-        organization_id_value__isnull=True
-    )
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    """The audit log of the auditor's scope."""
+    action = request.GET.get("action", "").strip()[:64]
+    entries = core_selectors.audit_entries(actor=request.user, action_prefix=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "action": action})
 
 
@@ -134,7 +162,7 @@ def roles_view(request):
     form = GrantRoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = get_user_model().objects.filter(username=data["username"]).first()
+        user = core_selectors.account_by_username(username=data["username"])
         org = access.organizations(request.user, Cap.ROLE_ASSIGN).filter(code=data["org_code"]).first()
         if user is None:
             form.add_error("username", _("没有这个用户"))
@@ -161,10 +189,11 @@ def roles_view(request):
 def role_revoke_view(request, pk: int):
     assignment = access.get_in_scope_or_404(
         request, core_selectors.assignments_in_scope(actor=request.user), pk=pk)
-    if assignment.user_id == request.user.id and assignment.role == "security_admin":
-        messages.error(request, _("不能撤销自己的安全管理员角色"))
-    else:
+    try:
         services.revoke_role(actor=request.user, assignment=assignment, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, _("已撤销角色"))
     return redirect("core:roles")
 

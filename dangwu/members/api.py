@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
 
 from . import selectors, services
-from .models import Member
+from .models import Member, MemberType, Standing
+
+
+def _unless_masked(value: str | None) -> str | None:
+    """None (keep the stored number) for a masked number sent back as it was read (4301**********1234)."""
+    return None if value is None or "*" in value else value
 
 
 class MemberSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="organization_id", label=_("所在党组织"))
-    id_number = serializers.CharField(label=_("公民身份号码"), max_length=18, write_only=False)
+    # Read back masked. Required on create; on update leave it out, or send the masked form back
+    # unchanged (PUT of what GET answered), to keep the stored number.
+    id_number = serializers.CharField(label=_("公民身份号码"), max_length=18, required=False)
     phone = serializers.CharField(label=_("联系电话"), max_length=20, required=False, allow_blank=True)
 
     class Meta:
@@ -25,6 +37,11 @@ class MemberSerializer(serializers.ModelSerializer):
                   "standing_since", "created_at", "updated_at"]
         read_only_fields = ["id", "standing", "standing_since", "created_at", "updated_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is None:  # creating: the number is required
+            self.fields["id_number"].required = True
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         user = self.context["request"].user
@@ -33,6 +50,14 @@ class MemberSerializer(serializers.ModelSerializer):
         data["phone"] = instance.phone_masked
         data["id_number_full"] = full  # whether GET …/{id}/?reveal=id_number may show it in full
         return data
+
+
+class MemberSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(label=_("姓名 / 拼音 / 首字母 / 身份证号"), max_length=50, required=False, allow_blank=True)
+    organization = serializers.IntegerField(label=_("所在党组织"), required=False, allow_null=True)
+    member_type = serializers.ChoiceField(label=_("党员类型"), choices=MemberType.choices, required=False,
+                                          allow_blank=True)
+    standing = serializers.ChoiceField(label=_("党籍状态"), choices=Standing.choices, required=False, allow_blank=True)
 
 
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -48,24 +73,44 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     capability_by_method = {"POST": Cap.MEMBER_EDIT, "PUT": Cap.MEMBER_EDIT, "PATCH": Cap.MEMBER_EDIT}
     lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404, not a ValueError in the lookup
 
-    def get_queryset(self):
-        params = self.request.query_params
+    def _search(self, *, q: str, organization: Any, member_type: str, standing: str) -> QuerySet[Member]:
+        """The list's filters: `organization` takes its subtree; one out of scope finds nobody."""
         org = None
-        if params.get("organization"):
+        if organization not in (None, ""):
             try:
-                org_id = int(params["organization"])
-            except ValueError:
+                org_id = int(organization)
+            except (TypeError, ValueError):
                 return Member.objects.none()
             org = access.organizations(self.request.user).filter(pk=org_id).first()
             if org is None:
                 return Member.objects.none()
-        return selectors.search_members(
-            actor=self.request.user, query=params.get("q", "")[:50], organization=org,
-            member_type=params.get("member_type", "")[:20], standing=params.get("standing", "")[:20],
-        )
+        return selectors.search_members(actor=self.request.user, query=q, organization=org,
+                                        member_type=member_type, standing=standing)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return self._search(q=params.get("q", "")[:50], organization=params.get("organization"),
+                            member_type=params.get("member_type", "")[:20], standing=params.get("standing", "")[:20])
 
     def get_object(self):
-        return access.get_in_scope_or_404(self.request, self.get_queryset(), pk=self.kwargs["pk"])
+        # The caller's scope, without the list's filters (`q`, `organization`, …): those narrow a
+        # list, they do not hide one member (nor make its reading an audited access.denied).
+        return access.get_in_scope_or_404(self.request, selectors.visible_members(actor=self.request.user),
+                                          pk=self.kwargs["pk"])
+
+    @extend_schema(operation_id="members_search", request=MemberSearchSerializer, responses=MemberSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="search", capability_by_method={})
+    def search(self, request):
+        """POST {"q", "organization", "member_type", "standing"}: the list's search with the terms in
+        the body, so that an ID number never goes into a URL (browser history, access logs).
+        Answers the list's page; `next` and `previous` are to be posted the same body."""
+        body = MemberSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        terms = body.validated_data
+        qs = self._search(q=terms.get("q", ""), organization=terms.get("organization"),
+                          member_type=terms.get("member_type", ""), standing=terms.get("standing", ""))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         member = self.get_object()
@@ -100,5 +145,6 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if "organization_id" in data and data["organization_id"] != member.organization_id:
             raise serializers.ValidationError({"organization": [_("转移组织关系请使用组织关系转接功能")]})
         member = services.update_member(actor=request.user, member=member, fields=self._fields(data),
-                                        id_number=data.get("id_number"), phone=data.get("phone"), request=request)
+                                        id_number=_unless_masked(data.get("id_number")),
+                                        phone=_unless_masked(data.get("phone")), request=request)
         return Response(self.get_serializer(member).data)

@@ -59,4 +59,4 @@ class MemberSearchForm(forms.Form):
                                     choices=[("", _("全部类型"))] + list(Member._meta.get_field("member_type").choices))
     standing = forms.ChoiceField(label=_("党籍状态"), required=False,
                                  choices=[("", _("全部状态"))] + list(Standing.choices))
-    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    org = forms.IntegerField(label=_("所在党组织"), required=False, widget=forms.HiddenInput)

@@ -143,10 +143,6 @@ class Member(models.Model):
     def phone(self) -> str:
         return crypto.decrypt(self.phone_encrypted)
 
-    @property
-    def is_active_member(self) -> bool:
-        return self.standing == Standing.NORMAL
-
 
 class StandingChange(models.Model):
     """A recorded change of party standing (党籍变动) with its date and reason."""

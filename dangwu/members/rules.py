@@ -46,6 +46,13 @@ def normalize_id_text(value: str) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
 
 
+def looks_like_id_number(value: str) -> bool:
+    """Whether typed text has the shape of an ID number (18 characters: 17 ASCII digits, then
+    a digit or X) once normalized. Search uses it to match the keyed hash, and such text must
+    never be put into a URL (browser history, access logs)."""
+    return bool(value) and bool(_ID_SHAPE.match(normalize_id_text(value)))
+
+
 def parse_id_number(value: str, *, today: date | None = None) -> IdNumber:
     """Validate an 18-digit ID number; return its birth date, gender and region.
 
@@ -133,13 +140,26 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from start's month to end's month (2026-01-31 → 2026-02-01 is 1)."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+# Youngest plausible age on the day a member started work (a lenient bound: it catches
+# typing slips such as the birth year entered as the start of work).
+MIN_WORK_AGE = 14
+
+
 def dates_errors(
     *, birth_date: date | None, applied_on: date | None, joined_on: date | None,
     converted_on: date | None, member_type: str, today: date,
+    work_started_on: date | None = None, dues_paid_until: date | None = None,
+    lost_contact_since: date | None = None,
 ) -> dict[str, str]:
     """Impossible dates in a member record, keyed by field."""
     errors: dict[str, str] = {}
-    for field, value in (("applied_on", applied_on), ("joined_on", joined_on), ("converted_on", converted_on)):
+    for field, value in (("applied_on", applied_on), ("joined_on", joined_on), ("converted_on", converted_on),
+                         ("work_started_on", work_started_on), ("lost_contact_since", lost_contact_since)):
         if value and value > today:
             errors[field] = _("日期不能晚于今天")
     if birth_date and joined_on and age_on(birth_date, joined_on) < 18:
@@ -150,6 +170,13 @@ def dates_errors(
         errors.setdefault("converted_on", _("转正日期不能早于入党日期"))
     if member_type == "probationary" and converted_on:
         errors.setdefault("converted_on", _("预备党员不应有转正日期"))
+    if birth_date and work_started_on and age_on(birth_date, work_started_on) < MIN_WORK_AGE:
+        errors.setdefault("work_started_on", _("参加工作日期应在出生%(n)d年之后") % {"n": MIN_WORK_AGE})
+    # Dues are paid by the month (党费交至 a year and month): at most 12 months ahead.
+    if dues_paid_until and months_between(today, dues_paid_until) > 12:
+        errors["dues_paid_until"] = _("党费交至日期不能晚于12个月之后")
+    if joined_on and lost_contact_since and lost_contact_since < joined_on:
+        errors.setdefault("lost_contact_since", _("失联日期不能早于入党日期"))
     return errors
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from dangwu.core import access, crypto
 from dangwu.core.roles import Cap
@@ -15,7 +16,6 @@ from dangwu.core.roles import Cap
 from . import rules
 from .models import Member, Standing, StandingChange
 
-_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 _LATIN = re.compile(r"^[A-Za-z]+$")
 
 
@@ -34,9 +34,8 @@ def search_members(
     qs = visible_members(actor=actor).select_related("organization")
     query = (query or "").strip()
     if query:
-        id_text = rules.normalize_id_text(query)
-        if _ID_LIKE.match(id_text):
-            qs = qs.filter(id_number_hash=crypto.lookup_hash(id_text))
+        if rules.looks_like_id_number(query):
+            qs = qs.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
         elif _LATIN.match(query):
             key = query.lower()
             qs = qs.filter(Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key))
@@ -79,28 +78,32 @@ def timeline(*, member: Member) -> list[TimelineEvent]:
     """Every recorded change of the member, newest first, with old and new values.
 
     Sensitive values are never shown here: a change of ID or phone number appears as masked.
+    The reason is the one recorded with the change, as it was recorded. Two queries in all:
+    the history, and the names of every organization it mentions.
     """
     records = list(member.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    deltas = [record.diff_against(records[index + 1]) if index + 1 < len(records) else None
+              for index, record in enumerate(records)]
+    org_names = _org_names({value for delta in deltas if delta is not None for change in delta.changes
+                            if change.field == "organization" for value in (change.old, change.new)})
     events: list[TimelineEvent] = []
-    for index, record in enumerate(records):
+    for record, delta in zip(records, deltas, strict=True):
         who = record.history_user.get_username() if record.history_user else ""
         event = TimelineEvent(when=record.history_date, who=who, kind=record.history_type,
                               reason=record.history_change_reason or "")
-        older = records[index + 1] if index + 1 < len(records) else None
-        if older is not None:
-            delta = record.diff_against(older)
+        if delta is not None:
             for change in delta.changes:
                 if change.field in _HIDDEN:
                     continue
                 f = Member._meta.get_field(change.field)
                 label = str(f.verbose_name)
                 if change.field == "organization":
-                    old, new = _org_name(change.old), _org_name(change.new)
+                    old, new = _org_label(org_names, change.old), _org_label(org_names, change.new)
                 elif f.choices:
                     labels = dict(f.choices)
                     old, new = str(labels.get(change.old, change.old or "")), str(labels.get(change.new, change.new or ""))
                 elif isinstance(change.old, bool) or isinstance(change.new, bool):
-                    old, new = ("是" if change.old else "否"), ("是" if change.new else "否")
+                    old, new = _yes_no(change.old), _yes_no(change.new)
                 else:
                     old, new = ("" if change.old is None else str(change.old)), ("" if change.new is None else str(change.new))
                 event.changes.append((label, old, new))
@@ -110,12 +113,25 @@ def timeline(*, member: Member) -> list[TimelineEvent]:
     return events
 
 
-def _org_name(pk: Any) -> str:
+def _yes_no(value: Any) -> str:
+    return _("是") if value else _("否")
+
+
+def _org_names(pks: set[Any]) -> dict[Any, str]:
+    """Names of the organizations, in one query (also those since dissolved or out of scope:
+    the timeline is a record of what happened)."""
     from dangwu.orgs.models import Organization
 
+    pks = {pk for pk in pks if pk is not None}
+    if not pks:
+        return {}
+    return dict(Organization.objects.filter(pk__in=pks).values_list("pk", "name"))
+
+
+def _org_label(names: dict[Any, str], pk: Any) -> str:
     if pk is None:
         return ""
-    return Organization.objects.filter(pk=pk).values_list("name", flat=True).first() or str(pk)
+    return names.get(pk) or str(pk)
 
 
 def standing_changes(*, member: Member) -> QuerySet[StandingChange]:

@@ -61,6 +61,8 @@ def _check(member: Member, *, id_number: str | None, phone: str | None) -> None:
     for field, message in rules.dates_errors(
         birth_date=member.birth_date, applied_on=member.applied_on, joined_on=member.joined_on,
         converted_on=member.converted_on, member_type=member.member_type, today=_today(),
+        work_started_on=member.work_started_on, dues_paid_until=member.dues_paid_until,
+        lost_contact_since=member.lost_contact_since,
     ).items():
         add(field, message)
     if member.birth_date and member.birth_date > _today():
@@ -96,11 +98,21 @@ def _apply(member: Member, fields: dict[str, Any]) -> None:
 
 
 def _save(member: Member) -> None:
+    """Save the record; a concurrent save of the same ID number (the unique hash) becomes a field error.
+
+    `_check` has already looked for the number, so the unique index only fires when two saves
+    race; any other integrity error is a bug and is raised as it is.
+    """
     try:
         with transaction.atomic():
             member.save()
     except IntegrityError:
-        raise ValidationError({"id_number": [_("该公民身份号码已登记在其他党员档案中")]}) from None
+        taken = Member.objects.filter(id_number_hash=member.id_number_hash)
+        if member.pk:
+            taken = taken.exclude(pk=member.pk)
+        if member.id_number_hash and taken.exists():
+            raise ValidationError({"id_number": [_("该公民身份号码已登记在其他党员档案中")]}) from None
+        raise
 
 
 @transaction.atomic
@@ -110,9 +122,20 @@ def create_member(
 ) -> Member:
     """Add a member record (建立党员档案) to an organization in the actor's scope."""
     access.require(actor, Cap.MEMBER_EDIT, organization)
+    # Locked, so that dissolving the organization (which looks for members in it) waits for this.
+    organization = type(organization).objects.select_for_update().get(pk=organization.pk)
     member = Member(organization=organization)
     _apply(member, fields)
-    _check(member, id_number=id_number, phone=phone)
+    try:
+        _check(member, id_number=id_number, phone=phone)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    else:
+        errors = {}
+    if organization.dissolved_on is not None:
+        errors["organization"] = [_("该党组织已撤销，不能在其中建立党员档案")]
+    if errors:
+        raise ValidationError(errors)
     parsed = rules.parse_id_number(id_number, today=_today())
     member.set_id_number(parsed.number)
     member.set_phone(rules.normalize_phone(phone) if phone else "")
@@ -189,6 +212,9 @@ def change_standing(
         errors["effective_on"] = [_("生效日期不能晚于今天")]
     elif effective_on < member.joined_on:
         errors["effective_on"] = [_("生效日期不能早于入党日期")]
+    elif member.standing_since and effective_on < member.standing_since:
+        errors["effective_on"] = [_("生效日期不能早于当前党籍状态的日期（%(d)s）") % {
+            "d": member.standing_since.isoformat()}]
     if not (reason or "").strip():
         errors["reason"] = [_("请填写变动原因")]
     if errors:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -9,28 +11,36 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangwu.core import access
+from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import MemberForm, MemberSearchForm, StandingChangeForm
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, messages_ in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
+def _pager_query(data: dict) -> str:
+    """The search as a query string for the page links, without `page`, and never with an ID
+    number: a search by ID number finds one member at most, so it needs no second page."""
+    params = {name: value for name, value in data.items() if value not in ("", None)}
+    if rules.looks_like_id_number(str(params.get("q", ""))):
+        params.pop("q")
+    return urlencode(params)
 
 
 @access.page(Cap.MEMBER_VIEW)
+@require_http_methods(["GET", "HEAD", "POST"])
 def member_search_view(request):
-    form = MemberSearchForm(request.GET or None)
+    """Search members. The form posts, so an ID number typed into it stays out of the URL
+    (browser history, access logs); GET serves filter links and the page links."""
+    params = request.POST if request.method == "POST" else request.GET
+    form = MemberSearchForm(params or None)
     org = None
     page = None
+    pager_query = ""
     if form.is_valid():
         data = form.cleaned_data
         if data.get("org"):
@@ -39,8 +49,9 @@ def member_search_view(request):
         qs = selectors.search_members(actor=request.user, query=data.get("q", ""), organization=org,
                                       member_type=data.get("member_type", ""), standing=data.get("standing", ""))
         page = Paginator(qs, 20).get_page(request.GET.get("page"))
+        pager_query = _pager_query(data)
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/search.html"
-    return render(request, template, {"form": form, "page": page, "org": org})
+    return render(request, template, {"form": form, "page": page, "org": org, "pager_query": pager_query})
 
 
 @access.page()
@@ -71,7 +82,7 @@ def member_create_view(request, org_pk: int):
                                             id_number=data["id_number"], phone=data.get("phone", ""),
                                             request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已建立 %(name)s 的党员档案") % {"name": member.name})
             return redirect("members:detail", pk=member.pk)
@@ -91,7 +102,7 @@ def member_edit_view(request, pk: int):
                                    id_number=data.get("id_number") or None,
                                    phone=data.get("phone") or None, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已保存修改"))
             return redirect("members:detail", pk=member.pk)
@@ -107,7 +118,7 @@ def member_standing_view(request, pk: int):
         try:
             services.change_standing(actor=request.user, member=member, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已记录党籍变动"))
             return redirect("members:detail", pk=member.pk)

@@ -76,7 +76,10 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         return qs
 
     def get_object(self):
-        return access.get_in_scope_or_404(self.request, self.get_queryset(), pk=self.kwargs["pk"])
+        # The caller's scope, without the list's filters (`q`, `parent`): those narrow a list, they
+        # do not hide one organization (nor make its reading an audited access.denied).
+        scope = selectors.with_parent_id(selectors.visible_organizations(actor=self.request.user))
+        return access.get_in_scope_or_404(self.request, scope, pk=self.kwargs["pk"])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -94,12 +97,19 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
     def update(self, request, *args, **kwargs):
         org = self.get_object()
+        access.require(request.user, Cap.ORG_EDIT, org)  # no answer about the body before the scope check
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(org, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        data.pop("parent", None)
-        data.pop("code", None)
+        # Code and parent may be sent back as they are (a PUT of what a GET answered), not changed here.
+        errors = {}
+        if "code" in data and data.pop("code") != org.code:
+            errors["code"] = [_("党组织代码不能修改")]
+        if "parent" in data and data.pop("parent") != org.parent_id_value:
+            errors["parent"] = [_("调整上级组织请使用组织调整功能")]
+        if errors:
+            raise serializers.ValidationError(errors)
         with _api_field_names():
             org = services.update_organization(actor=request.user, organization=org, fields=data, request=request)
         return Response(self.get_serializer(org).data)

@@ -67,10 +67,6 @@ class Organization(MP_Node):
     def is_branch(self) -> bool:
         return self.org_type in BRANCH_TYPES
 
-    @property
-    def is_active(self) -> bool:
-        return self.dissolved_on is None
-
 
 class Post(models.TextChoices):
     SECRETARY = "secretary", _("书记")
@@ -105,6 +101,9 @@ class CommitteePosition(models.Model):
         ordering = ["organization", "post", "term_start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(term_end__gt=models.F("term_start")), name="term_end_after_start"),
+            # One serving secretary (书记) per organization; services.appoint_committee_member explains a refusal.
+            models.UniqueConstraint(fields=["organization"], condition=models.Q(post="secretary", ended_on__isnull=True),
+                                    name="one_active_secretary_per_organization"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -79,9 +80,11 @@ def member_counts(*, org: Organization) -> dict[str, int]:
     return {"full": row["full"], "probationary": row["probationary"], "all": row["full"] + row["probationary"]}
 
 
-def warnings_for(*, org: Organization) -> list[rules.Warning]:
-    counts = member_counts(org=org)
-    committee = list(current_committee(org=org))
+def warnings_for(
+    *, org: Organization, counts: dict[str, int], committee: Sequence[CommitteePosition],
+) -> list[rules.Warning]:
+    """Structure warnings of the organization, from the member counts and the current committee
+    the caller has already read (`member_counts`, `current_committee`): no query of its own."""
     today = timezone.localdate()
     return rules.structure_warnings(
         org_type=org.org_type, full_members=counts["full"], all_members=counts["all"],

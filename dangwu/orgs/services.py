@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
 from dangwu.core.roles import Cap
+from dangwu.members.models import Member, Standing
 
 from . import rules
-from .models import CommitteePosition, Organization, OrgType
+from .models import CommitteePosition, Organization, OrgType, Post
 
 EDITABLE_FIELDS = [
     "name", "org_type", "unit_name", "unit_category", "region_code", "founded_on", "dissolved_on",
@@ -25,7 +27,9 @@ EDITABLE_FIELDS = [
 _LEAF_TYPES = {OrgType.GROUP}
 
 
-def _check(org: Organization, parent: Organization | None) -> None:
+def _check(org: Organization, parent: Organization | None, *, before: Organization | None = None) -> None:
+    """Validate an organization about to be created (`before` is None) or changed; raise
+    ValidationError keyed by field. `parent` is locked by the caller where it matters."""
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
     if org.founded_on and org.founded_on > today:
@@ -34,8 +38,19 @@ def _check(org: Organization, parent: Organization | None) -> None:
         errors["dissolved_on"] = [_("撤销日期不能早于成立日期")]
     if parent is not None and parent.org_type in _LEAF_TYPES:
         errors["parent"] = [_("党小组下不能再设党组织")]
+    if before is None and parent is not None and parent.dissolved_on is not None:
+        errors.setdefault("parent", []).append(_("上级党组织已撤销，不能在其下设立党组织"))
     if org.org_type == OrgType.GROUP and parent is not None and not parent.is_branch:
         errors.setdefault("org_type", []).append(_("党小组应设在党支部之下"))
+    if before is not None:
+        children = Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
+        if org.org_type == OrgType.GROUP and before.org_type != OrgType.GROUP and children.exists():
+            errors.setdefault("org_type", []).append(_("该党组织设有下级组织，不能改为党小组"))
+        if org.dissolved_on is not None and before.dissolved_on is None and "dissolved_on" not in errors:
+            if children.filter(dissolved_on__isnull=True).exists():
+                errors["dissolved_on"] = [_("该党组织还有未撤销的下级组织，请先撤销或调整下级组织")]
+            elif Member.objects.filter(organization=org, standing=Standing.NORMAL).exists():
+                errors["dissolved_on"] = [_("该党组织还有党籍正常的党员，请先转接其组织关系")]
     try:
         org.full_clean(exclude=["path", "depth", "numchild"])
     except ValidationError as exc:
@@ -57,7 +72,10 @@ def _apply(org: Organization, fields: dict[str, Any]) -> None:
 def create_organization(*, actor: Any, parent: Organization, fields: dict[str, Any], request: Any = None) -> Organization:
     """Found an organization under a parent in the actor's scope."""
     access.require(actor, Cap.ORG_EDIT, parent)
-    parent = Organization.objects.get(pk=parent.pk)  # fresh path/numchild for treebeard
+    # treebeard's add_child re-reads and locks the parent itself; this locked read is for the
+    # checks: the parent's type and whether it is dissolved, as they are now (dissolving it
+    # locks the same row, so the two wait for each other).
+    parent = Organization.objects.select_for_update().get(pk=parent.pk)
     org = Organization()
     _apply(org, fields)
     _check(org, parent)
@@ -72,9 +90,10 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
 def update_organization(*, actor: Any, organization: Organization, fields: dict[str, Any], request: Any = None) -> Organization:
     access.require(actor, Cap.ORG_EDIT, organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
+    stored = copy.copy(org)  # as it is now, for the checks of a change of type or dissolution
     before = {name: getattr(org, name, None) for name in fields}  # unknown names are refused by _apply
     _apply(org, {k: v for k, v in fields.items() if k != "code"})
-    _check(org, Organization.objects.get_parent(org))
+    _check(org, Organization.objects.get_parent(org), before=stored)
     changed = sorted(name for name in fields if name != "code" and getattr(org, name) != before[name])
     if not changed:
         return org
@@ -86,27 +105,91 @@ def update_organization(*, actor: Any, organization: Organization, fields: dict[
     return org
 
 
+# The earliest and latest term a committee seat may start: the Party's founding, and a year ahead.
+EARLIEST_TERM_START = date(1921, 7, 1)
+
+
+def _term_start_error(term_start: date | None, organization: Organization, today: date) -> str | None:
+    if term_start is None:
+        return _("请填写任期开始日期")
+    if term_start < EARLIEST_TERM_START:
+        return _("任期开始日期不能早于1921年7月1日")
+    if organization.founded_on and term_start < organization.founded_on:
+        return _("任期开始日期不能早于党组织成立日期（%(d)s）") % {"d": organization.founded_on.isoformat()}
+    if term_start > rules.add_years(today, 1):
+        return _("任期开始日期不能晚于一年之后")
+    return None
+
+
+def _active_positions(organization: Organization):
+    """The organization's seats not yet left (ended_on empty), the current and the expired alike."""
+    return CommitteePosition.objects.filter(organization=organization, ended_on__isnull=True)
+
+
 @transaction.atomic
 def appoint_committee_member(
     *, actor: Any, organization: Organization, member: Any, post: str, term_start: date,
     term_end: date | None = None, request: Any = None,
 ) -> CommitteePosition:
-    """Seat a member on the committee for a term (支委会 3 years; village and community 5)."""
+    """Seat a member on the committee for a term (支委会 3 years; village and community 5).
+
+    A member holds a post once at a time, and an organization has one secretary (书记) at a
+    time: a secretary whose term ended by the new term's start is recorded as having left
+    (ended_on = the end of their term); one still serving is a refusal.
+    """
     access.require(actor, Cap.ORG_EDIT, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)  # appointments line up
+    today = timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if member.organization_id != organization.pk and not member.organization.path.startswith(organization.path):
+    if not member.organization.path.startswith(organization.path):
         errors["member"] = [_("只能任命本组织的党员")]
     elif member.member_type != "full" or member.standing != "normal":
         errors["member"] = [_("委员应为党籍正常的正式党员")]
-    end = term_end or rules.term_end(term_start, organization.unit_category)
-    if end <= term_start:
-        errors["term_end"] = [_("任期届满日期应晚于任期开始日期")]
+    problem = _term_start_error(term_start, organization, today)
+    if problem:
+        errors["term_start"] = [problem]
+        end = None
+    else:
+        end = term_end or rules.term_end(term_start, organization.unit_category)
+        if end <= term_start:
+            errors["term_end"] = [_("任期届满日期应晚于任期开始日期")]
+    if post not in Post.values:
+        errors["post"] = [_("请选择有效的职务")]
+    succeeded: list[CommitteePosition] = []
+    if not errors:
+        assert end is not None
+        active = _active_positions(organization)
+        overlapping = active.filter(term_start__lt=end, term_end__gt=term_start)
+        if overlapping.filter(member=member, post=post).exists():
+            errors["member"] = [_("该党员已担任此职务，任期与本次任命重叠")]
+        elif post == Post.SECRETARY:
+            serving = active.filter(post=Post.SECRETARY).select_related("member").first()
+            if serving is not None and serving.term_end > min(term_start, today):
+                errors["post"] = [_("本组织已有在任书记（%(name)s，任期至%(d)s），同一时间只能有一名书记") % {
+                    "name": serving.member.name, "d": serving.term_end.isoformat()}]
+            elif serving is not None:
+                succeeded.append(serving)
     if errors:
         raise ValidationError(errors)
+    assert end is not None
+    for old in succeeded:
+        old.ended_on = old.term_end
+        old._history_user = actor  # type: ignore[attr-defined]
+        old.save(update_fields=["ended_on"])
     position = CommitteePosition(organization=organization, member=member, post=post, term_start=term_start, term_end=end)
+    position._history_user = actor  # type: ignore[attr-defined]
     position.full_clean()
-    position.save()
+    try:
+        with transaction.atomic():
+            position.save()
+    except IntegrityError:
+        # Two appointments of a secretary racing past the check above: the partial unique index decides.
+        if post == Post.SECRETARY and _active_positions(organization).filter(post=Post.SECRETARY).exists():
+            raise ValidationError({"post": [_("本组织已有在任书记，同一时间只能有一名书记")]}) from None
+        raise
+    summary: dict[str, Any] = {"member": member.pk, "post": post, "term": [term_start.isoformat(), end.isoformat()]}
+    if succeeded:
+        summary["succeeds"] = [old.pk for old in succeeded]
     audit.record(actor=actor, action="org.appoint", target=position, organization=organization,
-                 summary={"member": member.pk, "post": post, "term": [term_start.isoformat(), end.isoformat()]},
-                 request=request)
+                 summary=summary, request=request)
     return position

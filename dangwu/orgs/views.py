@@ -10,17 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access
+from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 
 from . import selectors, services
 from .forms import AppointForm, OrganizationForm
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, messages_ in exc.message_dict.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @access.page(Cap.ORG_VIEW)
@@ -49,13 +44,15 @@ def detail_view(request, pk: int):
         members_page = Paginator(
             member_selectors.search_members(actor=user).filter(organization=org), 20
         ).get_page(request.GET.get("page"))
+    committee = list(selectors.current_committee(org=org))
+    counts = selectors.member_counts(org=org)
     return render(request, "orgs/detail.html", {
         "org": org,
         "breadcrumb": selectors.ancestors_in_scope(actor=user, org=org),
         "children": selectors.children(actor=user, parent=org),
-        "committee": selectors.current_committee(org=org),
-        "counts": selectors.member_counts(org=org),
-        "warnings": selectors.warnings_for(org=org),
+        "committee": committee,
+        "counts": counts,
+        "warnings": selectors.warnings_for(org=org, counts=counts, committee=committee),
         "members_page": members_page,
         "can_edit": access.can(user, Cap.ORG_EDIT, org),
         "can_add_member": access.can(user, Cap.MEMBER_EDIT, org),
@@ -72,7 +69,7 @@ def create_view(request, parent_pk: int):
             org = services.create_organization(actor=request.user, parent=parent, fields=form.cleaned_data,
                                                request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已设立 %(name)s") % {"name": org.name})
             return redirect("orgs:detail", pk=org.pk)
@@ -88,7 +85,7 @@ def edit_view(request, pk: int):
         try:
             services.update_organization(actor=request.user, organization=org, fields=fields, request=request)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已保存修改"))
             return redirect("orgs:detail", pk=org.pk)
@@ -98,15 +95,16 @@ def edit_view(request, pk: int):
 @access.page(Cap.ORG_EDIT)
 def appoint_view(request, pk: int):
     org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
-    candidates = member_selectors.search_members(actor=request.user, organization=org, member_type="full",
-                                                 standing="normal")
+    # The organization's own members only: the whole subtree runs to tens of thousands at city level.
+    candidates = member_selectors.search_members(actor=request.user, member_type="full",
+                                                 standing="normal").filter(organization=org)
     form = AppointForm(request.POST or None, members_qs=candidates)
     if request.method == "POST" and form.is_valid():
         try:
             services.appoint_committee_member(actor=request.user, organization=org, request=request,
                                               **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已任命"))
             return redirect("orgs:detail", pk=org.pk)

@@ -8,8 +8,3 @@ def invalid(field):
     """Render a bound field's widget with Bootstrap's is-invalid class added."""
     css = field.field.widget.attrs.get("class", "")
     return field.as_widget(attrs={"class": f"{css} is-invalid".strip()})
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None

@@ -149,13 +149,27 @@ def test_missing_fields_are_named(people):
 
 # --- two factors -------------------------------------------------------------------------
 
-def test_cadre_without_otp_is_asked_for_it(people, settings):
+def test_cadre_without_otp_is_refused_like_a_wrong_password(people, settings):
+    """The answer must not confirm that the password was right; it names otp as a possible cause."""
     settings.DANGWU_REQUIRE_2FA = True
     _device(people["secretary"])
     response = _login(APIClient(), "sec_a")
-    assert response.status_code == 400
-    assert "otp" in response.json()
-    assert "token" not in response.json()
+    wrong_password = _login(APIClient(), "sec_a", "not-the-password")
+    assert response.status_code == wrong_password.status_code in (401, 403)
+    assert response.json() == wrong_password.json()
+    assert "otp" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+
+def test_wrong_otp_codes_count_toward_the_lockout(people, settings):
+    settings.DANGWU_REQUIRE_2FA = True
+    device = _device(people["secretary"])
+    client = APIClient()
+    for _ in range(5):
+        _login(client, "sec_a", otp=_wrong_code(device))
+    device.throttle_reset()
+    response = _login(client, "sec_a", otp=_code(device))
+    assert response.status_code == 429
     assert not Token.objects.exists()
 
 
@@ -223,8 +237,8 @@ def test_plain_member_needs_no_otp(people, settings):
 def test_every_cadre_role_needs_otp(people, settings, username):
     settings.DANGWU_REQUIRE_2FA = True
     response = _login(APIClient(), username)
-    assert response.status_code == 400
-    assert "otp" in response.json()
+    assert response.status_code in (401, 403)
+    assert "token" not in response.json()
 
 
 def test_cadre_needs_no_otp_when_not_required(people, settings):

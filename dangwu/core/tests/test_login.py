@@ -73,18 +73,33 @@ def test_cadre_must_enrol_and_pass_totp_when_required(client, people, settings):
     response = client.get("/accounts/otp/?next=/members/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/otp/setup/")
     assert "<svg" in response.content.decode()  # the QR code, drawn locally
-    device = TOTPDevice.objects.get(user=people["secretary"], confirmed=False)
-    bad = client.post("/accounts/otp/setup/?next=/members/", {"token": "000000" if _code(device) != "000000" else "111111"})
+    assert not TOTPDevice.objects.filter(user=people["secretary"]).exists()  # nothing written on GET
+    key = client.session["dangwu_totp_setup_key"]
+    code = _code(TOTPDevice(key=key))
+    bad = client.post("/accounts/otp/setup/?next=/members/", {"token": "000000" if code != "000000" else "111111"})
     assert bad.status_code == 200 and "动态口令不正确" in bad.content.decode()
-    device.refresh_from_db()
-    assert device.throttling_failure_count == 1  # django-otp slows down guessing
-    device.throttle_reset()
-    good = client.post("/accounts/otp/setup/?next=/members/", {"token": _code(device)})
+    assert not TOTPDevice.objects.filter(user=people["secretary"]).exists()
+    good = client.post("/accounts/otp/setup/?next=/members/", {"token": code})
     assert good.status_code == 302 and good["Location"] == "/members/"
     assert client.get("/members/").status_code == 200
-    device.refresh_from_db()
-    assert device.confirmed
-    assert AuditEntry.objects.filter(action="account.totp_confirm").count() == 1
+    device = TOTPDevice.objects.get(user=people["secretary"])
+    assert device.confirmed and device.key == key
+    assert AuditEntry.objects.filter(action="account.totp_enrol").count() == 1
+
+
+@pytest.mark.django_db
+def test_password_alone_cannot_enrol_a_second_authenticator(people, settings):
+    """Someone who knows only the password must not bind their own phone to a cadre's account."""
+    settings.DANGWU_REQUIRE_2FA = True
+    TOTPDevice.objects.create(user=people["secretary"], name="phone", confirmed=True)
+    client = Client()
+    _login(client, "sec_a")
+    response = client.get("/accounts/otp/setup/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/?")
+    response = client.post("/accounts/otp/setup/", {"token": "123456"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/?")
+    assert TOTPDevice.objects.filter(user=people["secretary"]).count() == 1
+    assert client.get("/members/")["Location"].startswith("/accounts/otp/")
 
 
 @pytest.mark.django_db
@@ -149,3 +164,48 @@ def test_logout_needs_post(client, people):
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_logins_failures_and_logouts_are_audited_without_the_password(client, people):
+    _login(client, "member_a", "wrong-password")
+    _login(client, "member_a")
+    client.post("/accounts/logout/")
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert actions[-3:] == ["account.login_failed", "account.login", "account.logout"]
+    failed = AuditEntry.objects.get(action="account.login_failed")
+    assert failed.summary == {"username": "member_a"} and failed.actor is None
+    assert "wrong-password" not in str(list(AuditEntry.objects.values_list("summary", flat=True)))
+
+
+@pytest.mark.django_db
+def test_change_password_with_field_errors_then_success(client, people):
+    client.force_login(people["plain"])
+    response = client.post("/accounts/password/", {"old_password": "nope", "new_password1": "short",
+                                                   "new_password2": "other"})
+    html = response.content.decode()
+    assert 'data-field-error="old_password"' in html and 'data-field-error="new_password2"' in html
+    new = "Xiang-jiang-2026!"
+    response = client.post("/accounts/password/", {"old_password": testing.PASSWORD, "new_password1": new,
+                                                   "new_password2": new})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # still logged in
+    people["plain"].refresh_from_db()
+    assert people["plain"].check_password(new)
+    assert AuditEntry.objects.filter(action="account.password_change").count() == 1
+
+
+@pytest.mark.django_db
+def test_password_age_limit_is_off_by_default_and_forces_a_change_when_set(client, people, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(people["plain"])
+    people["plain"].date_joined = timezone.now() - timedelta(days=400)
+    people["plain"].save(update_fields=["date_joined"])
+    assert client.get("/").status_code == 200
+    settings.DANGWU_PASSWORD_MAX_AGE_DAYS = 90
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/?expired=1"
+    assert client.get("/accounts/password/?expired=1").status_code == 200

@@ -35,6 +35,8 @@ ROUTES: dict[str, Route] = {
     "core:home": Route("/", allowed={"plain": 200, "secretary": 200, "auditor": 200}, denied={"anonymous": LOGIN_REDIRECT}),
     "core:login": Route("/accounts/login/", public=True, allowed={"anonymous": 200}),
     "core:logout": Route("/accounts/logout/", method="post", public=True, allowed={"anonymous": 302, "plain": 302}),
+    "core:password_change": Route("/accounts/password/", allowed={"plain": 200, "secretary": 200},
+                                  denied={"anonymous": LOGIN_REDIRECT}),
     "core:otp_verify": Route("/accounts/otp/", public=True, allowed={"secretary": 302}, denied={"anonymous": 302}),
     "core:otp_setup": Route("/accounts/otp/setup/", public=True, allowed={"secretary": 200}, denied={"anonymous": 302}),
     "core:set_language": Route("/i18n/setlang/", method="post", public=True, data={"language": "en", "next": "/"},
@@ -82,6 +84,8 @@ ROUTES: dict[str, Route] = {
     "member-list": Route("/api/v1/members/", allowed={"secretary": 200, "plain": 200}, denied={"anonymous": 401}),
     "member-detail": Route("/api/v1/members/{m_plain}/", allowed={"secretary": 200, "plain": 200},
                            denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
+    "member-search": Route("/api/v1/members/search/", method="post", data={"q": "zs"},
+                           allowed={"secretary": 200, "plain": 200, "auditor": 200}, denied={"anonymous": 401}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }

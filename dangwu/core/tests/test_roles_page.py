@@ -54,3 +54,36 @@ def test_revoke_is_audited_and_own_security_role_is_kept(security_client, people
     own = people["security"].role_assignments.get()
     security_client.post(f"/roles/{own.pk}/revoke/")
     assert RoleAssignment.objects.filter(pk=own.pk).exists()
+
+
+def test_no_self_grant_and_three_administrators_in_three_hands(security_client, people, world):
+    response = security_client.post("/roles/", {"username": "sec_admin_prov", "role": "audit_admin",
+                                                "org_code": world.province.code})
+    assert 'data-field-error="username"' in response.content.decode()
+    response = security_client.post("/roles/", {"username": "sys_prov", "role": "audit_admin",
+                                                "org_code": world.province.code})
+    assert 'data-field-error="role"' in response.content.decode()
+    assert not RoleAssignment.objects.filter(role="audit_admin").exclude(user=people["auditor"]).exists()
+    # a business role for an administrator is still possible
+    response = security_client.post("/roles/", {"username": "sys_prov", "role": "party_worker",
+                                                "org_code": world.branch_a.code})
+    assert response.status_code == 302
+
+
+def test_a_city_auditor_sees_only_entries_of_the_city(client, people, world):
+    """Refused access to city A is recorded under city A: city B's auditor does not see it."""
+    from django.test import Client
+
+    outsider = Client()
+    outsider.force_login(people["sibling"])
+    assert outsider.get(f"/members/{people['m_plain'].pk}/").status_code == 404
+    denied = AuditEntry.objects.get(action="access.denied")
+    assert denied.organization_id_value == world.branch_a.pk
+    auditor_b = testing.make_user("audit_city_b", ("audit_admin", world.city_b))
+    auditor_a = testing.make_user("audit_city_a", ("audit_admin", world.city_a))
+    client.force_login(auditor_b)
+    assert "access.denied" not in client.get("/audit/").content.decode()
+    client.force_login(auditor_a)
+    assert "access.denied" in client.get("/audit/").content.decode()
+    client.force_login(people["auditor"])  # the province's auditor sees everything
+    assert "access.denied" in client.get("/audit/").content.decode()

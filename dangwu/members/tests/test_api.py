@@ -301,6 +301,103 @@ def test_query_garbage_never_500(people, params):
         assert people["m_plain"].id_number.encode() not in response.content
 
 
+# --- POST …/search/: the terms in the body, so that ID numbers stay out of URLs -------------------
+
+SEARCH = f"{URL}search/"
+
+
+def test_search_by_id_number_in_the_body(people):
+    member = people["m_other"]
+    client = _client(people["province"])
+    for typed in (member.id_number, member.id_number.lower(), " " + member.id_number + " "):
+        response = client.post(SEARCH, {"q": typed}, format="json")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert set(body) == {"count", "next", "previous", "results"}
+        assert _ids(response) == {member.pk} and body["count"] == 1
+        assert member.id_number.encode() not in response.content  # answered masked, as the list does
+    assert _ids(client.post(SEARCH, {"q": member.id_number_masked}, format="json")) == set()
+    # in scope only
+    assert _ids(_client(people["secretary"]).post(SEARCH, {"q": people["m_b"].id_number}, format="json")) == set()
+
+
+def test_search_has_the_list_filters(people, world):
+    client = _client(people["province"])
+    assert _ids(client.post(SEARCH, {}, format="json")) == _ids(client.get(URL))
+    assert _ids(client.post(SEARCH, {"q": "zs"}, format="json")) == {people["m_plain"].pk}
+    by_org = client.post(SEARCH, {"organization": world.county_a.pk, "member_type": "full", "standing": "normal"},
+                         format="json")
+    assert _ids(by_org) == {people[k].pk for k in ("m_sec", "m_plain", "m_other")}
+    assert _ids(client.post(SEARCH, {"organization": 99_999_999}, format="json")) == set()
+    assert _ids(_client(people["city_a"]).post(SEARCH, {"organization": world.branch_b.pk}, format="json")) == set()
+    assert _ids(client.post(SEARCH, {"q": "", "organization": None, "member_type": "", "standing": ""},
+                            format="json")) == _ids(client.get(URL))
+    assert _ids(_client(people["plain"]).post(SEARCH, {"q": "z"}, format="json")) == {people["m_plain"].pk}
+
+
+def test_search_pages_like_the_list(people, monkeypatch):
+    from rest_framework.pagination import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 3)
+    client = _client(people["province"])
+    first = client.post(SEARCH, {"q": ""}, format="json").json()
+    assert first["count"] == 4 and len(first["results"]) == 3 and first["next"].endswith("search/?page=2")
+    second = client.post(first["next"], {"q": ""}, format="json").json()
+    assert len(second["results"]) == 1
+
+
+@pytest.mark.parametrize("body, key", [
+    ({"q": "x" * 51}, "q"),
+    ({"q": "zs\x00"}, "q"),
+    ({"q": ["zs"]}, "q"),
+    ({"organization": "abc"}, "organization"),
+    ({"organization": [1]}, "organization"),
+    ({"member_type": "honorary"}, "member_type"),
+    ({"standing": "\x00"}, "standing"),
+])
+def test_search_bad_body_is_400_keyed(people, body, key):
+    response = _client(people["province"]).post(SEARCH, body, format="json")
+    assert response.status_code == 400, response.content
+    assert key in response.json()
+
+
+@pytest.mark.parametrize("body", ["{not json", "[1]", "null", '"x"', "123"])
+def test_search_body_not_an_object_is_400(people, body):
+    response = _client(people["province"]).generic("POST", SEARCH, body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_search_writes_nothing(people):
+    _client(people["province"]).post(SEARCH, {"q": people["m_plain"].id_number}, format="json")
+    assert not AuditEntry.objects.exists()
+    assert Member.objects.count() == 4
+
+
+def test_search_refused_to_anonymous(people):
+    assert APIClient().post(SEARCH, {"q": "zs"}, format="json").status_code in (401, 403)
+
+
+def test_search_is_in_the_schema(people):
+    client = _client(people["plain"])
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/api/v1/members/search/"]["post"]
+    assert "requestBody" in operation
+
+
+# --- one member: the list's filters do not apply -----------------------------------------------
+
+@pytest.mark.parametrize("params", [{"q": "zzz"}, {"member_type": "probationary"}, {"standing": "expelled"},
+                                    {"organization": "abc"}])
+def test_detail_ignores_the_list_filters(people, world, params):
+    member = people["m_plain"]
+    response = _client(people["secretary"]).get(_detail(member), params)
+    assert response.status_code == 200
+    assert response.json()["id"] == member.pk
+    assert not AuditEntry.objects.filter(action="access.denied").exists()
+    other = _client(people["secretary"]).get(_detail(member), {"organization": world.branch_a2.pk})
+    assert other.status_code == 200
+
+
 def test_percent_and_underscore_are_literal(people):
     client = _client(people["province"])
     assert _ids(client.get(URL, {"q": "%"})) == set()
@@ -532,6 +629,65 @@ def test_put_full_update(people, world):
     assert response.status_code == 200, response.content
     member.refresh_from_db()
     assert member.name == "张三丰"
+
+
+def test_put_of_what_get_answered_changes_nothing(people):
+    member = people["m_plain"]
+    client = _client(people["secretary"])
+    before = Member.objects.filter(pk=member.pk).values().get()
+    body = client.get(_detail(member)).json()
+    assert "*" in body["id_number"] and "*" in body["phone"]
+    response = client.put(_detail(member), body, format="json")
+    assert response.status_code == 200, response.content
+    assert Member.objects.filter(pk=member.pk).values().get() == before
+    assert not AuditEntry.objects.filter(action="member.update").exists()
+    # the same body with one field changed changes that field only
+    response = client.put(_detail(member), {**body, "work_unit": "长沙银行"}, format="json")
+    assert response.status_code == 200, response.content
+    member.refresh_from_db()
+    assert (member.work_unit, member.id_number, member.phone) == ("长沙银行", people["m_plain"].id_number,
+                                                                  people["m_plain"].phone)
+    assert AuditEntry.objects.get(action="member.update").summary["fields"] == ["work_unit"]
+
+
+def test_id_number_and_phone_may_be_left_out_of_an_update(people):
+    member = people["m_plain"]
+    client = _client(people["secretary"])
+    body = client.get(_detail(member)).json()
+    del body["id_number"], body["phone"]
+    response = client.put(_detail(member), {**body, "job_title": "科员"}, format="json")
+    assert response.status_code == 200, response.content
+    member.refresh_from_db()
+    assert member.job_title == "科员" and member.id_number == people["m_plain"].id_number
+    assert member.phone == people["m_plain"].phone
+
+
+def test_masked_phone_in_a_patch_keeps_the_stored_one(people):
+    member = people["m_plain"]
+    response = _client(people["secretary"]).patch(_detail(member), {"phone": "139****0000", "id_number": "4301**"},
+                                                  format="json")
+    assert response.status_code == 200, response.content
+    member.refresh_from_db()
+    assert member.phone == "13800138000"
+    assert not AuditEntry.objects.filter(action="member.update").exists()
+
+
+def test_masked_id_number_on_create_is_400_id_number(people, world):
+    data = _valid(world.branch_a, id_number="4301**********1234")
+    response = _client(people["secretary"]).post(URL, data, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"id_number"}
+    assert not Member.objects.filter(name="刘备").exists()
+
+
+def test_create_in_a_dissolved_organization_is_400_organization(people, world):
+    from dangwu.orgs.models import Organization
+
+    Organization.objects.filter(pk=world.branch_a.pk).update(dissolved_on=date(2025, 1, 1))
+    response = _client(people["city_a"]).post(URL, _valid(world.branch_a), format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"organization"}
+    assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.parametrize("change, key", [

@@ -100,7 +100,7 @@ def test_tree_expands_and_searches(page, demo_province):
 
 def test_english_is_one_click_away(page, demo_province):
     page.goto("/accounts/login/")
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Log in").is_visible()

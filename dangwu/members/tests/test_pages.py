@@ -3,6 +3,8 @@
 from datetime import date
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +171,100 @@ def test_nul_in_a_query_is_a_clear_400(secretary_client, url):
     response = secretary_client.get(url)
     assert response.status_code == 400
     assert "非法字符" in response.content.decode()
+
+
+# --- search: ID numbers stay out of URLs; bad input is shown ---------------------------------
+
+def test_search_form_posts_without_pushing_the_query_into_the_url(secretary_client):
+    html = secretary_client.get("/members/").content.decode()
+    form = html[html.index("<form class=\"card mb-3\""):]
+    form = form[:form.index(">") + 1]
+    assert 'method="post"' in form and "hx-post=" in form
+    assert "hx-get" not in form and "hx-push-url" not in form
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_search_by_id_number_with_a_post(client, people):
+    client.force_login(people["secretary"])
+    client.handler.enforce_csrf_checks = True
+    page = client.get("/members/")
+    token = page.cookies["csrftoken"].value
+    number = people["m_plain"].id_number
+    response = client.post("/members/", {"q": number, "csrfmiddlewaretoken": token}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "张三" in html and "李书记" not in html and number not in html
+    full = client.post("/members/", {"q": number.lower(), "csrfmiddlewaretoken": token}).content.decode()
+    assert "member-results" in full and ">张三<" in full
+
+
+def test_search_post_needs_the_capability(client, people):
+    client.force_login(people["plain"])
+    assert client.post("/members/", {"q": "zs"}).status_code == 403
+
+
+def test_search_refuses_other_methods(secretary_client):
+    assert secretary_client.put("/members/").status_code == 405
+
+
+def _many_members(org, count=21, prefix="张"):
+    for n in range(count):
+        testing.make_member(org, name=f"{prefix}{'一二三四五六七八九十'[n % 10]}{n}", birth=date(1980 + n % 20, 1, 2))
+
+
+def test_page_links_carry_the_search_but_never_an_id_number(secretary_client, people, world):
+    from dangwu.members.views import _pager_query
+
+    _many_members(world.branch_a)
+    html = secretary_client.post("/members/", {"q": "张", "member_type": "full"}).content.decode()
+    assert "?q=%E5%BC%A0&amp;member_type=full&amp;page=2" in html
+    page2 = secretary_client.get("/members/", {"q": "张", "member_type": "full", "page": "2"}).content.decode()
+    assert "page=1" in page2 and "member-results" in page2
+    number = people["m_plain"].id_number
+    assert _pager_query({"q": number, "member_type": "full", "standing": ""}) == "member_type=full"
+    spaced = " ".join([number[:6], number[6:14], number[14:]]).lower()
+    full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    for typed in (spaced, full_width):
+        assert _pager_query({"q": typed, "org": 5}) == "org=5"
+    assert _pager_query({"q": "a&b=c", "standing": "normal"}) == "q=a%26b%3Dc&standing=normal"
+
+
+def test_pager_without_a_pager_query_encodes_the_request_query(secretary_client, world):
+    _many_members(world.branch_a)
+    html = secretary_client.get(f"/orgs/{world.branch_a.pk}/", {"k&ey": "v/1", "page": "1"}).content.decode()
+    assert "?k%26ey=v%2F1&amp;page=2" in html
+    assert "page=1&" not in html
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"q": "x" * 51}, "q"),
+    ({"member_type": "zzz"}, "member_type"),
+    ({"standing": "zzz"}, "standing"),
+])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_search_shows_the_errors_of_an_invalid_form(secretary_client, params, field, method):
+    response = getattr(secretary_client, method)("/members/", params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-field-error="{field}"' in html
+    assert "输入姓名、全拼" not in html  # not the empty search's hint, as if nothing were wrong
+    fragment = getattr(secretary_client, method)("/members/", params, HTTP_HX_REQUEST="true").content.decode()
+    assert f'data-field-error="{field}"' in fragment
+
+
+# --- the profile in English -------------------------------------------------------------------
+
+def test_profile_dates_follow_the_language(client, people):
+    member = people["m_plain"]
+    Member.objects.filter(pk=member.pk).update(dues_paid_until=date(2026, 3, 1), standing="suspended",
+                                               standing_since=date(2024, 5, 6), lost_contact=True,
+                                               lost_contact_since=date(2024, 1, 2))
+    client.force_login(people["secretary"])
+    zh = client.get(f"/members/{member.pk}/").content.decode()
+    assert "2026年3月" in zh
+    assert "（2024-05-06）" not in zh and "（2024-01-02）" not in zh
+    assert "2024-05-06" in zh and "2024-01-02" in zh
+    with translation.override(django_settings.LANGUAGE_CODE):  # the request's language stays with the request
+        en = client.get(f"/members/{member.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "March 2026" in en and "2026年3月" not in en
+    assert "（2024-05-06）" not in en and "（2024-01-02）" not in en

@@ -12,8 +12,9 @@ from django.utils import timezone
 from dangwu import testing
 from dangwu.core import crypto
 from dangwu.core.models import AuditEntry
-from dangwu.members import services
+from dangwu.members import selectors, services
 from dangwu.members.models import Member, StandingChange
+from dangwu.orgs.models import Organization
 
 BIRTH = date(1988, 8, 8)
 # Region 430103 (天心区) keeps these numbers apart from the fixtures' (430102).
@@ -114,7 +115,70 @@ BAD_INPUT = {
     "lost_contact_without_date": ("lost_contact_since", {"lost_contact": True}, {}),
     "missing_name": ("name", {"name": ""}, {}),
     "unknown_choice": ("member_type", {"member_type": "honorary"}, {}),
+    "work_started_before_birth": ("work_started_on", {"work_started_on": BIRTH - timedelta(days=1)}, {}),
+    "work_started_at_13": ("work_started_on", {"work_started_on": date(2002, 8, 7)}, {}),
+    "work_started_in_future": ("work_started_on", {"work_started_on": date.today() + timedelta(days=40)}, {}),
+    "dues_paid_13_months_ahead": ("dues_paid_until", {"dues_paid_until": date.today() + timedelta(days=400)}, {}),
+    "lost_contact_in_future": ("lost_contact_since", {"lost_contact": True,
+                                                      "lost_contact_since": date.today() + timedelta(days=2)}, {}),
+    "lost_contact_before_joining": ("lost_contact_since", {"lost_contact": True,
+                                                           "lost_contact_since": date(2012, 6, 30)}, {}),
 }
+
+
+def test_plausible_work_dues_and_lost_contact_dates_are_accepted(people, world):
+    member = services.create_member(
+        actor=people["secretary"], organization=world.branch_a, id_number=NEW_ID,
+        fields=valid_fields(work_started_on=date(2002, 8, 8), dues_paid_until=date.today() + timedelta(days=330),
+                            lost_contact=True, lost_contact_since=date(2012, 7, 1)))
+    assert member.work_started_on == date(2002, 8, 8)  # 14 years to the day after birth
+
+
+def test_update_checks_the_dates_too(people):
+    member = people["m_plain"]
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_member(actor=people["secretary"], member=member,
+                               fields={"work_started_on": member.birth_date, "lost_contact": True,
+                                       "lost_contact_since": member.joined_on - timedelta(days=1)})
+    assert set(info.value.message_dict) == {"work_started_on", "lost_contact_since"}
+    assert before.unchanged()
+
+
+def test_no_member_is_created_in_a_dissolved_organization(people, world):
+    Organization.objects.filter(pk=world.branch_a.pk).update(dissolved_on=date(2025, 1, 1))
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.create_member(actor=people["city_a"], organization=world.branch_a, fields=valid_fields(),
+                               id_number=NEW_ID)
+    assert set(info.value.message_dict) == {"organization"}
+    assert before.unchanged()
+    # reported with the record's own errors, all at once
+    with pytest.raises(ValidationError) as info:
+        services.create_member(actor=people["city_a"], organization=world.branch_a,
+                               fields=valid_fields(name=""), id_number=NEW_ID)
+    assert set(info.value.message_dict) == {"organization", "name"}
+    assert before.unchanged()
+
+
+def test_save_maps_only_the_id_number_unique_violation(people, world):
+    from django.db import IntegrityError, transaction
+
+    def unsaved(**fields):
+        member = Member(organization=world.branch_a, name="刘备", gender="male", birth_date=BIRTH, member_type="full",
+                        joined_on=date(2012, 7, 1), **fields)
+        member.set_id_number(NEW_ID)
+        return member
+
+    taken = unsaved()
+    taken.set_id_number(people["m_b"].id_number)
+    with pytest.raises(ValidationError) as info, transaction.atomic():
+        services._save(taken)
+    assert set(info.value.message_dict) == {"id_number"}
+    # another constraint (converted before joined) is not an ID number problem: it is raised as it is
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services._save(unsaved(converted_on=date(2012, 6, 30)))
+    assert not Member.objects.filter(name="刘备").exists()
 
 
 @pytest.mark.parametrize("field, overrides, extra", BAD_INPUT.values(), ids=BAD_INPUT.keys())
@@ -318,6 +382,23 @@ def test_after_expulsion_no_further_change(people):
     assert Member.objects.get(pk=member.pk).standing == "expelled"
 
 
+def test_standing_change_cannot_predate_the_current_standing(people):
+    member = people["m_plain"]
+    services.change_standing(actor=people["secretary"], member=member, new_standing="suspended",
+                             effective_on=date(2024, 3, 1), reason="失联超过6个月")
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.change_standing(actor=people["secretary"], member=member, new_standing="normal",
+                                 effective_on=date(2024, 2, 29), reason="恢复党籍")
+    assert set(info.value.message_dict) == {"effective_on"}
+    assert "2024-03-01" in info.value.message_dict["effective_on"][0]
+    assert before.unchanged()
+    # the same day is accepted
+    services.change_standing(actor=people["secretary"], member=member, new_standing="normal",
+                             effective_on=date(2024, 3, 1), reason="当日恢复联系")
+    assert Member.objects.get(pk=member.pk).standing == "normal"
+
+
 @pytest.mark.parametrize("kwargs, field", [
     (dict(effective_on=None), "effective_on"),
     (dict(reason=""), "reason"),
@@ -402,3 +483,52 @@ def test_reveal_sensitive_only_for_sensitive_fields(people):
         services.reveal_sensitive(actor=people["secretary"], member=people["m_plain"], field="address")
     assert set(info.value.message_dict) == {"field"}
     assert before.unchanged()
+
+
+# --- the timeline (selectors.timeline) ------------------------------------------------
+
+def _move(member, org, reason):
+    member.organization = org
+    member._change_reason = reason
+    member.save()
+
+
+def test_timeline_reads_organization_names_in_one_query(people, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member = Member.objects.get(pk=people["m_plain"].pk)
+    for org in (world.branch_a2, world.county_a, world.branch_b, world.branch_a):
+        _move(member, org, "组织关系转接")
+    with CaptureQueriesContext(connection) as queries:
+        events = selectors.timeline(member=member)
+    assert len(queries) == 2, [q["sql"] for q in queries]  # the history, the organization names
+    label = str(Member._meta.get_field("organization").verbose_name)
+    moves = [change for event in events for change in event.changes if change[0] == label]
+    assert moves[0] == (label, world.branch_b.name, world.branch_a.name)
+    assert moves[-1] == (label, world.branch_a.name, world.branch_a2.name)
+    assert len(moves) == 4
+
+
+def test_timeline_says_yes_and_no_in_the_language_of_the_page(people):
+    from django.utils import translation
+
+    member = Member.objects.get(pk=people["m_plain"].pk)
+    member.in_hardship = True
+    member.save()
+    with translation.override("en"):
+        change = selectors.timeline(member=member)[0].changes[0]
+    assert change[1:] == ("No", "Yes")
+    with translation.override("zh-hans"):
+        assert selectors.timeline(member=member)[0].changes[0][1:] == ("否", "是")
+
+
+def test_timeline_passes_the_recorded_reason_through(people):
+    member = people["m_plain"]
+    services.update_member(actor=people["secretary"], member=member, fields={"work_unit": "长沙银行"},
+                           reason="  单位变动：调入长沙银行  ")
+    services.change_standing(actor=people["secretary"], member=member, new_standing="suspended",
+                             effective_on=date(2024, 3, 1), reason="失联超过6个月")
+    recorded = [h.history_change_reason or "" for h in
+                Member.objects.get(pk=member.pk).history.order_by("-history_date", "-history_id")]
+    assert [event.reason for event in selectors.timeline(member=member)] == recorded

@@ -275,14 +275,57 @@ def test_patch_name(people, world):
     assert entry.summary["changes"]["name"] == ["芙蓉区第一党支部", "芙蓉区示范党支部"]
 
 
-def test_patch_ignores_parent_and_code(people, world):
-    response = _client(people["province"]).patch(
-        _detail(world.branch_a), {"parent": world.city_b.pk, "code": "X1", "name": "新名"}, format="json")
-    assert response.status_code == 200
+@pytest.mark.parametrize("change, key", [
+    ({"code": "X1"}, "code"),
+    ({"code": "430102002"}, "code"),  # another organization's
+    ({"parent": "city_b"}, "parent"),
+    ({"parent": None}, "parent"),
+    ({"parent": "branch_a"}, "parent"),
+])
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_change_of_code_or_parent_is_400_keyed(people, world, change, key, method):
+    client = _client(people["province"])
+    if isinstance(change.get("parent"), str):
+        change = {"parent": getattr(world, change["parent"]).pk}
+    body = client.get(_detail(world.branch_a)).json() if method == "put" else {}
+    before = Organization.objects.filter(pk=world.branch_a.pk).values().get()
+    response = getattr(client, method)(_detail(world.branch_a), {**body, **change, "name": "新名"}, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {key}
+    assert Organization.objects.filter(pk=world.branch_a.pk).values().get() == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_code_and_parent_as_they_are_may_be_sent_back(people, world):
+    client = _client(people["province"])
+    response = client.patch(_detail(world.branch_a), {"parent": world.county_a.pk, "code": "430102001",
+                                                      "name": "新名"}, format="json")
+    assert response.status_code == 200, response.content
     org = Organization.objects.get(pk=world.branch_a.pk)
-    assert org.code == "430102001"
+    assert (org.code, org.name) == ("430102001", "新名")
     assert Organization.objects.get_parent(org).pk == world.county_a.pk
-    assert org.name == "新名"
+
+
+def test_put_of_what_get_answered(people, world):
+    client = _client(people["province"])
+    for org in (world.province, world.branch_a):
+        body = client.get(_detail(org)).json()
+        response = client.put(_detail(org), body, format="json")
+        assert response.status_code == 200, response.content
+        assert response.json() == body
+    assert not AuditEntry.objects.exists()
+    body = client.get(_detail(world.branch_a)).json()
+    assert client.put(_detail(world.branch_a), {**body, "address": "芙蓉中路1号"}, format="json").status_code == 200
+    assert AuditEntry.objects.get().summary["changes"] == {"address": ["", "芙蓉中路1号"]}
+
+
+@pytest.mark.parametrize("params", [{"q": "zzz"}, {"parent": "abc"}, {"parent": "1"}, {"q": "株洲"}])
+def test_detail_ignores_the_list_filters(people, world, params):
+    response = _client(people["city_a"]).get(_detail(world.branch_a), params)
+    assert response.status_code == 200
+    assert response.json()["id"] == world.branch_a.pk
+    assert response.json()["parent"] == world.county_a.pk
+    assert not AuditEntry.objects.filter(action="access.denied").exists()
 
 
 @pytest.mark.parametrize("who, target", [("city_a", "city_b"), ("city_a", "branch_b"), ("city_b", "branch_a")])

@@ -117,3 +117,14 @@ def test_warnings_accumulate_and_carry_messages():
     assert all(w.message for w in warnings)
     assert "5" in warnings[0].message
     assert "100" in warnings[2].message
+
+
+def test_term_end_past_the_calendar_is_a_validation_error_not_a_value_error():
+    from django.core.exceptions import ValidationError
+
+    for start in (date(9997, 1, 1), date(9999, 12, 31), date(9997, 2, 28)):
+        with pytest.raises(ValidationError) as info:
+            rules.term_end(start, "other")
+        assert set(info.value.message_dict) == {"term_start"}
+    assert rules.term_end(date(9996, 12, 31), "other") == date(9999, 12, 31)
+    assert rules.term_end(date(9996, 2, 29), "other") == date(9999, 2, 28)

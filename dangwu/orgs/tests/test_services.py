@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dangwu import testing
 from dangwu.core import access
 from dangwu.core.models import AuditEntry
-from dangwu.orgs import services
+from dangwu.members.models import Member
+from dangwu.orgs import selectors, services
 from dangwu.orgs.models import CommitteePosition, Organization
 
 
@@ -262,3 +263,200 @@ def test_appoint_out_of_scope(people, world, caller):
         services.appoint_committee_member(actor=people[caller], organization=world.branch_a,
                                           member=people["m_plain"], post="secretary", term_start=date(2024, 1, 1))
     assert before.unchanged()
+
+
+# --- the structure: dissolving, groups, children of dissolved organizations ---------------
+
+def _dissolve(org):
+    Organization.objects.filter(pk=org.pk).update(dissolved_on=date(2025, 1, 1))
+
+
+def test_no_dissolving_with_active_children(people, world):
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=world.county_a,
+                                     fields={"dissolved_on": date(2025, 6, 30)})
+    assert set(info.value.message_dict) == {"dissolved_on"}
+    assert before.unchanged()
+
+
+def test_no_dissolving_with_members_in_good_standing(people, world):
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=world.branch_a,
+                                     fields={"dissolved_on": date(2025, 6, 30)})
+    assert set(info.value.message_dict) == {"dissolved_on"}
+    assert before.unchanged()
+    assert Organization.objects.get(pk=world.branch_a.pk).dissolved_on is None
+
+
+def test_dissolving_once_children_are_dissolved_and_members_gone(people, world):
+    _dissolve(world.branch_a)
+    Member.objects.filter(organization=world.branch_a2).update(standing="deceased")
+    services.update_organization(actor=people["city_a"], organization=world.branch_a2,
+                                 fields={"dissolved_on": date(2025, 6, 30)})
+    services.update_organization(actor=people["city_a"], organization=world.county_a,
+                                 fields={"dissolved_on": date(2025, 7, 1)})
+    assert Organization.objects.get(pk=world.county_a.pk).dissolved_on == date(2025, 7, 1)
+    # a dissolved organization's other fields may still be corrected
+    services.update_organization(actor=people["city_a"], organization=world.county_a, fields={"address": "某路1号"})
+    assert last_entry().summary["changes"] == {"address": ["", "某路1号"]}
+
+
+def test_no_child_under_a_dissolved_organization(people, world):
+    _dissolve(world.county_a)
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.create_organization(actor=people["city_a"], parent=world.county_a, fields=branch_fields())
+    assert set(info.value.message_dict) == {"parent"}
+    assert before.unchanged()
+
+
+def test_no_change_to_a_group_while_there_are_children(people, world):
+    middle = services.create_organization(actor=people["city_a"], parent=world.branch_a,
+                                          fields=dict(code="M1", name="某党小组", org_type="joint_branch"))
+    services.create_organization(actor=people["city_a"], parent=middle,
+                                 fields=dict(code="M2", name="其下的组织", org_type="branch"))
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.update_organization(actor=people["city_a"], organization=middle, fields={"org_type": "group"})
+    assert set(info.value.message_dict) == {"org_type"}
+    assert before.unchanged()
+    assert Organization.objects.get(pk=middle.pk).org_type == "joint_branch"
+
+
+# --- terms of office: a sane start; one seat per member and post; one secretary ------------
+
+@pytest.mark.parametrize("term_start", [date(9997, 1, 1), date(9999, 12, 31), date(1921, 6, 30), date(1, 1, 1),
+                                        None, "future"])
+def test_appoint_refuses_a_term_start_out_of_range(people, world, term_start):
+    if term_start == "future":
+        term_start = date.today() + timedelta(days=367)
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                          member=people["m_plain"], post="secretary", term_start=term_start)
+    assert set(info.value.message_dict) == {"term_start"}
+    assert before.unchanged()
+
+
+def test_appoint_term_start_not_before_the_organization_was_founded(people, world):
+    Organization.objects.filter(pk=world.branch_a.pk).update(founded_on=date(2020, 7, 1))
+    org = Organization.objects.get(pk=world.branch_a.pk)
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["city_a"], organization=org, member=people["m_plain"],
+                                          post="secretary", term_start=date(2020, 6, 30))
+    assert set(info.value.message_dict) == {"term_start"}
+    services.appoint_committee_member(actor=people["city_a"], organization=org, member=people["m_plain"],
+                                      post="secretary", term_start=date(2020, 7, 1))
+    within_a_year = date.today() + timedelta(days=300)
+    services.appoint_committee_member(actor=people["city_a"], organization=org, member=people["m_sec"],
+                                      post="organization", term_start=within_a_year)
+
+
+def test_appoint_refuses_a_term_end_before_the_start(people, world):
+    with pytest.raises(ValidationError) as info:
+        services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                          member=people["m_plain"], post="member",
+                                          term_start=date(2024, 1, 1), term_end=date(2023, 12, 31))
+    assert set(info.value.message_dict) == {"term_end"}
+
+
+def _appoint(people, world, member="m_plain", post="organization", start=date(2024, 1, 1), end=None):
+    return services.appoint_committee_member(actor=people["city_a"], organization=world.branch_a,
+                                             member=people[member], post=post, term_start=start, term_end=end)
+
+
+def test_the_same_post_twice_at_once_is_refused(people, world):
+    _appoint(people, world)
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        _appoint(people, world, start=date(2025, 1, 1))
+    assert set(info.value.message_dict) == {"member"}
+    assert before.unchanged()
+    # after the first term: allowed; another post at once: allowed
+    _appoint(people, world, start=date(2027, 1, 1))
+    _appoint(people, world, post="propaganda", start=date(2025, 1, 1))
+    assert CommitteePosition.objects.count() == 3
+
+
+def test_one_serving_secretary(people, world):
+    _appoint(people, world, member="m_sec", post="secretary", start=date(2024, 1, 1))
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        _appoint(people, world, member="m_plain", post="secretary", start=date(2025, 1, 1))
+    assert set(info.value.message_dict) == {"post"}
+    assert "李书记" in info.value.message_dict["post"][0]
+    assert before.unchanged()
+
+
+def test_a_new_secretary_succeeds_one_whose_term_has_ended(people, world):
+    old = _appoint(people, world, member="m_sec", post="secretary", start=date(2018, 1, 1))
+    new = _appoint(people, world, member="m_plain", post="secretary", start=date(2021, 1, 1))
+    old.refresh_from_db()
+    assert old.ended_on == old.term_end == date(2021, 1, 1)
+    assert list(selectors.current_committee(org=world.branch_a)) == [new]
+    assert last_entry().summary["succeeds"] == [old.pk]
+    # the same secretary re-elected for the next term
+    again = _appoint(people, world, member="m_plain", post="secretary", start=date(2024, 1, 1))
+    new.refresh_from_db()
+    assert new.ended_on == date(2024, 1, 1)
+    assert list(selectors.current_committee(org=world.branch_a)) == [again]
+
+
+def test_the_database_keeps_one_serving_secretary(people, world):
+    from django.db import IntegrityError, transaction
+
+    _appoint(people, world, member="m_sec", post="secretary")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CommitteePosition.objects.create(organization=world.branch_a, member=people["m_plain"], post="secretary",
+                                         term_start=date(2024, 1, 1), term_end=date(2027, 1, 1))
+
+
+def test_a_racing_secretary_appointment_is_a_field_error(people, world, monkeypatch):
+    _appoint(people, world, member="m_sec", post="secretary")
+    # as if this appointment had passed the checks before the other one was committed
+    real = services._active_positions
+    calls = []
+
+    def blind_at_first(org):
+        calls.append(org)
+        return CommitteePosition.objects.none() if len(calls) == 1 else real(org)
+
+    monkeypatch.setattr(services, "_active_positions", blind_at_first)
+    monkeypatch.setattr(CommitteePosition, "validate_constraints", lambda self, exclude=None: None)
+    before = Snapshot()
+    with pytest.raises(ValidationError) as info:
+        _appoint(people, world, member="m_plain", post="secretary", start=date(2025, 1, 1))
+    assert set(info.value.message_dict) == {"post"}
+    assert len(calls) == 2  # the check saw nobody; the unique index refused, and was answered by field
+    assert before.unchanged()
+
+
+# --- reads for the organization page ------------------------------------------------------
+
+def test_warnings_use_the_counts_and_committee_already_read(people, world, django_assert_num_queries):
+    counts = selectors.member_counts(org=world.branch_a)
+    committee = list(selectors.current_committee(org=world.branch_a))
+    with django_assert_num_queries(0):
+        warnings = selectors.warnings_for(org=world.branch_a, counts=counts, committee=committee)
+    assert [w.code for w in warnings] == ["too_few_members"]
+
+
+def test_appoint_page_offers_the_organizations_own_members(client, people, world):
+    own = testing.make_member(world.county_a, name="区委委员", birth=date(1975, 5, 5))
+    client.force_login(people["city_a"])
+    html = client.get(f"/orgs/{world.county_a.pk}/appoint/").content.decode()
+    assert f'value="{own.pk}"' in html
+    assert f'value="{people["m_plain"].pk}"' not in html  # a member of a branch below
+    html = client.get(f"/orgs/{world.branch_a.pk}/appoint/").content.decode()
+    assert f'value="{people["m_plain"].pk}"' in html and f'value="{own.pk}"' not in html
+
+
+def test_appoint_page_shows_service_errors_by_field(client, people, world):
+    client.force_login(people["city_a"])
+    response = client.post(f"/orgs/{world.branch_a.pk}/appoint/", {
+        "member": people["m_plain"].pk, "post": "secretary", "term_start": "9997-01-01"})
+    assert response.status_code == 200
+    assert 'data-field-error="term_start"' in response.content.decode()
+    assert not CommitteePosition.objects.exists()
