@@ -3,6 +3,16 @@ import pytest
 from dangwu import testing
 
 
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Each test starts in the default language: a request in English must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
 @pytest.fixture
 def world(db):
     return testing.make_world()

@@ -23,7 +23,7 @@ class OTPTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         if "\x00" in key:  # PostgreSQL refuses NUL in a text parameter: a 500 instead of 401
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+            raise exceptions.AuthenticationFailed(_("令牌无效。"))
         user, token = super().authenticate_credentials(key)
         if token.created < timezone.now() - timedelta(hours=settings.DANGWU_API_TOKEN_HOURS):
             raise exceptions.AuthenticationFailed(_("令牌已过期，请重新获取。"))

@@ -119,6 +119,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if reveal:
             data[reveal if reveal in services.SENSITIVE else "reveal"] = services.reveal_sensitive(
                 actor=request.user, member=member, field=reveal, request=request)
+            return Response(data, headers={"Cache-Control": "no-store"})  # a full number is never cached
         return Response(data)
 
     def _fields(self, validated: dict) -> dict:

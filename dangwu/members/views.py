@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangwu.core import access
@@ -127,6 +128,7 @@ def member_standing_view(request, pk: int):
 
 @access.page(Cap.MEMBER_VIEW_SENSITIVE)
 @require_POST
+@never_cache
 def member_reveal_view(request, pk: int, field: str):
     """Answer the full ID or phone number as a small HTML fragment (htmx); audited."""
     member = access.get_in_scope_or_404(

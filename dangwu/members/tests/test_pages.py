@@ -139,6 +139,7 @@ def test_reveal_is_audited(secretary_client, people):
     member = people["m_plain"]
     response = secretary_client.post(f"/members/{member.pk}/reveal/id_number/")
     assert member.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
     assert AuditEntry.objects.filter(action="member.view_id_number", target_id=str(member.pk)).count() == 1
     assert secretary_client.post(f"/members/{member.pk}/reveal/password/").status_code == 403
 
