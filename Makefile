@@ -40,7 +40,9 @@ db: install keys
 
 run: db
 	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md, password dangwu-demo-2026)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Background tasks (roster imports): a db_worker runs beside the server and stops with it"
+	@$(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
 	$(PY) -m pytest -q -n 2 --dist loadgroup
@@ -49,8 +51,13 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy dangwu/*/rules.py dangwu/*/services.py
 
-bench: install-test
-	@echo "bench/ arrives with the provincial-scale issue"
+# make bench [SCALE=full|small|<members>]: on PostgreSQL (DATABASE_URL, default below); creates the
+# database when missing, migrates, loads a generated province, prints figures beside their limits
+# and writes docs/performance.md. Not part of make test. BENCH_ARGS=--reuse keeps a loaded province.
+SCALE ?= full
+BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/dangwu_bench)
+bench: install-test keys
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "dangwu.core",
     "dangwu.orgs",
     "dangwu.members",
@@ -183,6 +185,18 @@ STATICFILES_DIRS = [
 STATICFILES_DIRS = [BASE_DIR / "dangwu" / "static"] + [
     (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
 ]
+# Uploaded files (roster imports and their error reports) live outside the code, under var/.
+MEDIA_ROOT = Path(os.environ.get("DANGWU_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"  # never served directly: downloads go through views that check scope
+
+# Background work (Django Tasks API, django-tasks backport): the database backend, run by
+# `manage.py db_worker` (make run starts one). See docs/decisions/0005-import-tasks.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Roster import limits: larger files are refused with a message before anything is read.
+DANGWU_ROSTER_MAX_BYTES = int(os.environ.get("DANGWU_ROSTER_MAX_BYTES", str(100 * 1024 * 1024)))
+DANGWU_ROSTER_MAX_ROWS = int(os.environ.get("DANGWU_ROSTER_MAX_ROWS", "1000000"))
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -7,15 +7,19 @@ through services and pages.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
 from stdnum.cn import ric
 
 from dangwu.core.models import RoleAssignment
-from dangwu.members import rules
-from dangwu.members.models import Member
+from dangwu.members import rollups, rules
+from dangwu.members.models import Member, SubtreeStat
 from dangwu.orgs.models import Organization
 
 PASSWORD = "test-pass-2026!"
@@ -45,7 +49,9 @@ def make_member(org: Organization, *, name: str = "张三", birth: date = date(1
     member.name_pinyin, member.name_initials = rules.pinyin_keys(name)
     member.set_id_number(number)
     member.set_phone(fields.get("phone", "13800138000"))
-    member.save()
+    with transaction.atomic():
+        member.save()
+        rollups.apply_member_changes(before=[None], after=[member])  # the structure statistics stay exact
     return member
 
 
@@ -69,8 +75,10 @@ def make_world() -> World:
     branch_a2 = add(county_a, {"code": "430102002", "name": "芙蓉区第二党支部", "org_type": "branch"})
     city_b = add(province, {"code": "4302", "name": "中共株洲市委", "org_type": "committee"})
     branch_b = add(city_b, {"code": "430202001", "name": "荷塘区第一党支部", "org_type": "branch"})
-    return World(*(Organization.objects.get(pk=o.pk) for o in
-                   (province, city_a, county_a, branch_a, branch_a2, city_b, branch_b)))
+    orgs = [Organization.objects.get(pk=o.pk) for o in (province, city_a, county_a, branch_a, branch_a2, city_b, branch_b)]
+    with transaction.atomic():
+        rollups.apply_org_changes(before=[None] * len(orgs), after=orgs)  # the structure statistics stay exact
+    return World(*orgs)
 
 
 def make_user(username: str, *roles: tuple[str, Organization]):
@@ -78,3 +86,49 @@ def make_user(username: str, *roles: tuple[str, Organization]):
     for role, org in roles:
         RoleAssignment.objects.create(user=user, role=role, organization=org)
     return user
+
+
+# --- structure statistics: the roll-ups against a direct count ---------------------------
+
+_PLAIN_DIMENSIONS = {"member_type": "member_type", "gender": "gender", "ethnicity": "ethnicity",
+                     "education": "education", "occupation": "occupation"}
+_FLAG_FIELDS = {"outflow": "is_outflow", "inflow": "is_inflow", "lost_contact": "lost_contact",
+                "hardship": "in_hardship"}
+
+
+def direct_structure_counts(org: Organization) -> dict[tuple[str, str], int]:
+    """Every roll-up dimension of the organization's subtree, counted with the ORM straight from
+    the member and organization tables (independently of `members.rollups`); zeros left out."""
+    out: Counter[tuple[str, str]] = Counter()
+    members = Member.objects.filter(organization__path__startswith=org.path).order_by()
+    for standing, n in members.values_list("standing").annotate(n=Count("id")):
+        out[("standing", standing)] += n
+    normal = members.filter(standing="normal")
+    for dimension, field in _PLAIN_DIMENSIONS.items():
+        for key, n in normal.values_list(field).annotate(n=Count("id")):
+            out[(dimension, key)] += n
+    for dimension, field in (("birth_year", "birth_date"), ("join_year", "joined_on")):
+        for year, n in normal.annotate(y=ExtractYear(field)).values_list("y").annotate(n=Count("id")):
+            out[(dimension, str(year))] += n
+    for key, field in _FLAG_FIELDS.items():
+        out[("flag", key)] += normal.filter(**{field: True}).count()
+    orgs = Organization.objects.filter(path__startswith=org.path, dissolved_on__isnull=True).order_by()
+    for org_type, n in orgs.values_list("org_type").annotate(n=Count("id")):
+        out[("org_type", org_type)] += n
+    return {k: n for k, n in out.items() if n}
+
+
+def stored_structure_counts(org: Organization) -> dict[tuple[str, str], int]:
+    """The organization's stored roll-ups, zeros left out."""
+    rows = SubtreeStat.objects.filter(organization=org).exclude(count=0).values_list("dimension", "key", "count")
+    return {(d, k): n for d, k, n in rows}
+
+
+def assert_rollups_exact() -> int:
+    """Assert that the roll-ups of EVERY organization equal a direct count; return how many were compared."""
+    orgs = list(Organization.objects.order_by("path"))
+    for org in orgs:
+        assert stored_structure_counts(org) == direct_structure_counts(org), \
+            f"structure roll-ups of {org.name} ({org.code}) differ from a direct count"
+    assert not SubtreeStat.objects.filter(count__lt=0).exists()
+    return len(orgs)

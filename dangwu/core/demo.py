@@ -34,6 +34,7 @@ from stdnum.cn import ric
 from dangwu.core import audit
 from dangwu.core.roles import Role
 from dangwu.core.services import grant_role
+from dangwu.members import rollups
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Member, Standing, StandingChange
 from dangwu.orgs import rules as org_rules
@@ -1099,6 +1100,8 @@ def seed_demo(*, members: int, seed: int) -> SeedResult:
                                        term_start=pp.term_start, term_end=pp.term_end) for pp in plan.positions]
         bulk_create_with_history(positions, CommitteePosition, batch_size=_BATCH,
                                  default_change_reason="演示数据初始化")
+
+        rollups.rebuild()  # the structure statistics of the bulk-loaded province, set-based
 
         where = {"province": plan.root.obj, "city": plan.city_orgs[DEMO_CITY_CODE].obj,
                  "branch": plan.demo_branch.obj}

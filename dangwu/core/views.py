@@ -136,11 +136,15 @@ def set_language_view(request):
 def home_view(request):
     user = request.user
     caps = access.capabilities(user)
-    context = {"caps": caps, "roots": [], "counts": None, "org_count": 0}
+    context = {"caps": caps, "roots": [], "stats": None}
     if Cap.MEMBER_VIEW in caps:
-        context["counts"] = member_selectors.counts_by_type(actor=user)
+        # The structure statistics of the whole member scope, from the roll-ups (no scan of members).
+        stats = member_selectors.scope_structure_stats(actor=user)
+        if stats is not None:
+            context["stats"] = stats
+            context["counts"] = {item["key"]: item["count"] for item in stats["member_type"] + stats["flags"]}
+            context["scope_label"] = " / ".join(o["name"] for o in stats["organizations_in_scope"])
     if Cap.ORG_VIEW in caps:
-        context["org_count"] = org_selectors.visible_organizations(actor=user).filter(dissolved_on__isnull=True).count()
         context["roots"] = list(org_selectors.tree_roots(actor=user))
     context["me"] = access.own_member(user)
     context["assignments"] = core_selectors.my_assignments(user=user)

@@ -60,3 +60,30 @@ class MemberSearchForm(forms.Form):
     standing = forms.ChoiceField(label=_("党籍状态"), required=False,
                                  choices=[("", _("全部状态"))] + list(Standing.choices))
     org = forms.IntegerField(label=_("所在党组织"), required=False, widget=forms.HiddenInput)
+
+
+class RosterImportForm(forms.Form):
+    """Upload of a roster: the organization (or the file's own 党组织代码 column), the file, whether
+    existing members are updated. The button pressed says whether it is only checked."""
+
+    organization = forms.ChoiceField(label=_("导入到党组织"), required=False,
+                                     widget=forms.Select(attrs={"class": "form-select"}))
+    org_code = forms.CharField(label=_("导入到党组织（党组织代码）"), required=False, max_length=32,
+                               widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}))
+    file = forms.FileField(label=_("花名册文件（.xlsx 或 .csv）"),
+                           widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.csv"}))
+    update_existing = forms.BooleanField(label=_("更新已有党员"), required=False,
+                                         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        """`organizations`: the caller's organizations for a drop-down, or None (too many: type a code)."""
+        super().__init__(*args, **kwargs)
+        self.organizations = organizations
+        if organizations is None:
+            del self.fields["organization"]
+            self.fields["org_code"].help_text = _("留空则按文件中的“党组织代码”或“所在党组织”列确定每名党员的党组织")
+        else:
+            del self.fields["org_code"]
+            self.fields["organization"].choices = [("", _("按文件中的“党组织代码”或“所在党组织”列"))] + [
+                (str(o.pk), f"{o.name}（{o.code}）") for o in organizations]
+            self.fields["organization"].help_text = _("选择党组织后，文件中的党员都导入到该组织（或其下级组织）")

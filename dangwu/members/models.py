@@ -163,3 +163,95 @@ class StandingChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_standing} → {self.to_standing} ({self.effective_on})"
+
+
+class SubtreeStat(models.Model):
+    """A roll-up of structure statistics (党员结构统计): how many members (or organizations) of one
+    organization's WHOLE SUBTREE — the organization and all below it — fall under one key of one
+    dimension, e.g. (长沙市委, "gender", "female") → 41 233.
+
+    Kept exact by `members.rollups`, which the services call in their own transaction; read by
+    `members.selectors.structure_stats` with one indexed query, so statistics cost the same at a
+    branch as at the province. See docs/decisions/0004-structure-rollups.md.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="subtree_stats", verbose_name=_("党组织"),
+        # The unique index (organization, dimension, key) serves lookups by organization. No
+        # database-level foreign key: these rows are derived (rebuild_stats recomputes them), and a
+        # deferred FK check per row would queue millions of trigger events in a full rebuild.
+        db_index=False, db_constraint=False,
+    )
+    dimension = models.CharField(_("统计维度"), max_length=16)
+    key = models.CharField(_("统计项"), max_length=32)
+    count = models.BigIntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("结构统计汇总")
+        verbose_name_plural = _("结构统计汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "dimension", "key"], name="subtree_stat_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.dimension}={self.key}: {self.count}"
+
+
+class RosterImport(models.Model):
+    """One upload of a roster (花名册导入) and how its background run went.
+
+    The import itself is the audited service `services.import_roster` (one audit entry, one
+    transaction). The writes to this row — status and progress while the task runs — are
+    bookkeeping of the task, not business writes, and are not audited.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未通过")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("上传人"))
+    organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("党组织"))
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    update_existing = models.BooleanField(_("更新已有党员"), default=False)
+    dry_run = models.BooleanField(_("仅校验"), default=False)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(_("阶段"), max_length=20, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新建"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    message = models.TextField(_("说明"), blank=True)
+    errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    changes = models.JSONField(_("变更（前若干条）"), default=list, blank=True)
+    error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))

@@ -7,14 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import F, Func, Q, QuerySet, TextField
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, crypto
 from dangwu.core.roles import Cap
 
-from . import rules
-from .models import Member, Standing, StandingChange
+from . import rollups, rules
+from .models import Education, Gender, Member, MemberType, Occupation, Standing, StandingChange, SubtreeStat
 
 _LATIN = re.compile(r"^[A-Za-z]+$")
 
@@ -30,36 +35,68 @@ def search_members(
 
     Latin letters match the start of the full pinyin or of the initials ("zs" finds 张三,
     "zhangs" too); 18 characters shaped like an ID number match the keyed hash exactly.
+
+    Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is
+    `organization_id IN (SELECT id FROM orgs WHERE path LIKE 'prefix%')` rather than a join
+    (and no filter at all for a scope that covers the whole tree); a pinyin or initials
+    search first finds the ids in the scope through covering prefix indexes (index-only:
+    no member row is read for the matches outside the scope), then reads only those rows;
+    a name of one or two characters, which trigrams cannot serve, matches the GIN index of
+    the name's characters and pairs of characters (migration 0005).
     """
-    qs = visible_members(actor=actor).select_related("organization")
+    base = _in_scope(actor, organization)
     query = (query or "").strip()
     if query:
         if rules.looks_like_id_number(query):
-            qs = qs.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
+            qs = base.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
         elif _LATIN.match(query):
             key = query.lower()
-            qs = qs.filter(Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key))
+            ids = base.filter(name_initials__startswith=key).order_by().values("pk").union(
+                base.filter(name_pinyin__startswith=key).order_by().values("pk"))
+            qs = Member.objects.filter(pk__in=ids)
         else:
-            qs = qs.filter(name__contains=query)
-    if organization is not None:
-        qs = qs.filter(organization__path__startswith=organization.path)
+            qs = base.filter(name__contains=query)
+            if len(query) <= 2 and connection.vendor == "postgresql":
+                qs = qs.alias(name_grams=Func(F("name"), function="dangwu_name_grams",
+                                              output_field=ArrayField(TextField()))).filter(name_grams__contains=[query])
+    else:
+        qs = base
     if member_type:
         qs = qs.filter(member_type=member_type)
     if standing:
         qs = qs.filter(standing=standing)
-    return qs.order_by("name_pinyin", "id")
+    # The organizations of the page's rows in a second query, after the LIMIT: a join here
+    # would look up the organization of every match before sorting.
+    return qs.prefetch_related("organization").order_by("name_pinyin", "id")
 
 
-def counts_by_type(*, actor: Any) -> dict[str, int]:
-    """Members of the scope in good standing, by type (for the home page)."""
-    row = visible_members(actor=actor).filter(standing=Standing.NORMAL).aggregate(
-        full=Count("id", filter=Q(member_type="full")),
-        probationary=Count("id", filter=Q(member_type="probationary")),
-        outflow=Count("id", filter=Q(is_outflow=True)),
-        lost=Count("id", filter=Q(lost_contact=True)),
-    )
-    row["all"] = row["full"] + row["probationary"]
-    return row
+def _in_scope(actor: Any, organization: Any = None) -> QuerySet[Member]:
+    """The members `visible_members` gives (and of the organization's subtree when one is given),
+    written so that PostgreSQL can push the path prefix down to the organizations: a join on
+    `path LIKE 'prefix%'`, with no `OR user = …` across the join when the caller's own record
+    already lies in the scope, and no filter at all when the scope holds the whole tree."""
+    paths = access.scope_paths(actor, Cap.MEMBER_VIEW)
+    if paths and _covers_every_root(paths):
+        qs = Member.objects.all()
+    else:
+        scope = Q(pk__in=[])
+        for path in paths:
+            scope |= Q(organization__path__startswith=path)
+        me = access.own_member(actor)
+        if me is not None and not any(me.organization.path.startswith(path) for path in paths):
+            scope |= Q(pk=me.pk)
+        qs = Member.objects.filter(scope)
+    if organization is not None:
+        qs = qs.filter(organization__path__startswith=organization.path)
+    return qs
+
+
+def _covers_every_root(paths: list[str]) -> bool:
+    """Whether the scope holds every root of the tree (the province): then it filters nothing."""
+    from dangwu.orgs.models import Organization
+
+    roots = [p for p in paths if len(p) == Organization.steplen]
+    return bool(roots) and not Organization.objects.filter(depth=1).exclude(path__in=roots).exists()
 
 
 @dataclass
@@ -136,3 +173,154 @@ def _org_label(names: dict[Any, str], pk: Any) -> str:
 
 def standing_changes(*, member: Member) -> QuerySet[StandingChange]:
     return member.standing_changes.select_related("recorded_by")
+
+
+# --- structure statistics (党员结构统计), read from the roll-ups ------------------------
+
+# Bands of age and of years since joining: (key, label, lowest, highest) in whole years, both
+# inclusive; None is open. 党内统计 counts both at the end of the statistical year:
+# age = year − birth year, years since joining = year − year of joining.
+AGE_BANDS: tuple[tuple[str, Any, int | None, int | None], ...] = (
+    ("30_or_less", gettext_lazy("30岁及以下"), None, 30),
+    ("31_40", gettext_lazy("31—40岁"), 31, 40),
+    ("41_50", gettext_lazy("41—50岁"), 41, 50),
+    ("51_60", gettext_lazy("51—60岁"), 51, 60),
+    ("61_70", gettext_lazy("61—70岁"), 61, 70),
+    ("71_or_more", gettext_lazy("71岁及以上"), 71, None),
+)
+YEARS_SINCE_JOINING_BANDS: tuple[tuple[str, Any, int | None, int | None], ...] = (
+    ("under_5", gettext_lazy("不满5年"), None, 4),
+    ("5_10", gettext_lazy("5—10年"), 5, 10),
+    ("11_20", gettext_lazy("11—20年"), 11, 20),
+    ("21_30", gettext_lazy("21—30年"), 21, 30),
+    ("31_40", gettext_lazy("31—40年"), 31, 40),
+    ("41_or_more", gettext_lazy("41年及以上"), 41, None),
+)
+FLAG_LABELS = {
+    "outflow": gettext_lazy("流出党员"),
+    "inflow": gettext_lazy("流入党员"),
+    "lost_contact": gettext_lazy("失联党员"),
+    "hardship": gettext_lazy("困难党员"),
+}
+HAN = "汉族"  # the stored text of the majority ethnicity; any other is a minority (少数民族)
+
+
+def statistical_year() -> int:
+    """The year statistics are counted for: ages and years since joining at its end."""
+    return timezone.localdate().year
+
+
+def structure_stats(*, actor: Any, organization: Any) -> dict[str, Any]:
+    """Structure statistics of an organization's whole subtree, from its roll-ups (one indexed query).
+
+    PermissionDenied unless the actor may view the members there. The answer (for the API and
+    for the charts): every dimension is a list of {"key", "label", "count"} in display order;
+    `total` is the members in good standing, which every dimension but `standing` counts.
+    """
+    if not access.can(actor, Cap.MEMBER_VIEW, organization):
+        raise PermissionDenied
+    rows = SubtreeStat.objects.filter(organization=organization).values_list("dimension", "key", "count")
+    stats = _shape(rows)
+    stats["organization"] = {"id": organization.pk, "code": organization.code, "name": organization.name}
+    return stats
+
+
+def scope_structure_stats(*, actor: Any) -> dict[str, Any] | None:
+    """Structure statistics of the actor's whole member scope (for the home page): the sum of the
+    roll-ups of the top organizations of the scope (disjoint subtrees). None without the capability."""
+    from dangwu.orgs.models import Organization
+
+    paths = access.scope_paths(actor, Cap.MEMBER_VIEW)
+    if not paths:
+        return None
+    roots = list(Organization.objects.filter(path__in=paths).order_by("path").values("pk", "code", "name"))
+    rows = SubtreeStat.objects.filter(organization__path__in=paths).values_list("dimension", "key", "count")
+    stats = _shape(rows)
+    stats["organizations_in_scope"] = [{"id": r["pk"], "code": r["code"], "name": r["name"]} for r in roots]
+    return stats
+
+
+def _items(counts: dict[str, int], labels: dict[str, Any], *, all_keys: bool = True) -> list[dict[str, Any]]:
+    """Items in the order of `labels` (zero counts included when `all_keys`), then any other key
+    with a count, by count (e.g. a value no longer among the choices, or left empty: 未填写)."""
+    items = [{"key": key, "label": str(label), "count": counts.get(key, 0)}
+             for key, label in labels.items() if all_keys or counts.get(key, 0)]
+    others = sorted(((n, key) for key, n in counts.items() if key not in labels and n), key=lambda x: (-x[0], x[1]))
+    items += [{"key": key, "label": key or _("未填写"), "count": n} for n, key in others]
+    return items
+
+
+def _bands(by_year: dict[str, int], bands, year: int) -> list[dict[str, Any]]:
+    counts = {key: 0 for key, *_ in bands}
+    unknown = 0
+    for text, n in by_year.items():
+        try:
+            value = year - int(text)
+        except ValueError:
+            unknown += n
+            continue
+        for key, _label, low, high in bands:
+            if (low is None or value >= low) and (high is None or value <= high):
+                counts[key] += n
+                break
+    items = [{"key": key, "label": str(label), "count": counts[key]} for key, label, *_ in bands]
+    if unknown:
+        items.append({"key": "unknown", "label": _("未填写"), "count": unknown})
+    return items
+
+
+def _shape(rows) -> dict[str, Any]:
+    from dangwu.orgs.models import OrgType
+
+    by: dict[str, dict[str, int]] = {}
+    for dimension, key, count in rows:
+        if count:
+            slot = by.setdefault(dimension, {})
+            slot[key] = slot.get(key, 0) + count
+    get = lambda dimension: by.get(dimension, {})  # noqa: E731
+    year = statistical_year()
+    ethnicity = get(rollups.ETHNICITY)
+    han = ethnicity.get(HAN, 0)
+    minority = sum(n for key, n in ethnicity.items() if key not in (HAN, ""))
+    ethnic_groups = [{"key": "han", "label": _("汉族"), "count": han},
+                     {"key": "minority", "label": _("少数民族"), "count": minority}]
+    if ethnicity.get(""):
+        ethnic_groups.append({"key": "unknown", "label": _("未填写"), "count": ethnicity[""]})
+    org_types = get(rollups.ORG_TYPE)
+    return {
+        "year": year,
+        "age_basis": "year_end",
+        "total": sum(get(rollups.MEMBER_TYPE).values()),
+        "all_standings": sum(get(rollups.STANDING).values()),
+        "organizations": sum(org_types.values()),
+        "member_type": _items(get(rollups.MEMBER_TYPE), dict(MemberType.choices)),
+        "standing": _items(get(rollups.STANDING), dict(Standing.choices)),
+        "gender": _items(get(rollups.GENDER), dict(Gender.choices)),
+        "ethnicity": ethnic_groups,
+        "ethnicity_each": _items(ethnicity, {}, all_keys=False),
+        "age_band": _bands(get(rollups.BIRTH_YEAR), AGE_BANDS, year),
+        "education": _items(get(rollups.EDUCATION), dict(Education.choices)),
+        "occupation": _items(get(rollups.OCCUPATION), dict(Occupation.choices)),
+        "years_since_joining": _bands(get(rollups.JOIN_YEAR), YEARS_SINCE_JOINING_BANDS, year),
+        "flags": _items(get(rollups.FLAG), FLAG_LABELS),
+        "org_type": _items(org_types, dict(OrgType.choices)),
+    }
+
+
+def visible_imports(*, actor: Any) -> QuerySet:
+    """Roster imports the caller may look at: their own, and those of organizations where they
+    may edit members (another secretary of the branch sees the branch's imports)."""
+    from .models import RosterImport
+
+    q = Q(created_by=actor) if getattr(actor, "is_authenticated", False) else Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.MEMBER_EDIT):
+        q |= Q(organization__path__startswith=path)
+    return RosterImport.objects.filter(q).select_related("organization", "created_by")
+
+
+def organizations_for_import(*, actor: Any, limit: int) -> list | None:
+    """The organizations the caller may import into, for a drop-down; None when more than `limit`
+    (a city's department reaches thousands: it types a code instead)."""
+    orgs = list(access.organizations(actor, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
+                .order_by("path")[: limit + 1])
+    return orgs if len(orgs) <= limit else None

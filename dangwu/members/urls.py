@@ -10,4 +10,9 @@ urlpatterns = [
     path("<int:pk>/standing/", views.member_standing_view, name="standing"),
     path("<int:pk>/reveal/<str:field>/", views.member_reveal_view, name="reveal"),
     path("new/in/<int:org_pk>/", views.member_create_view, name="create"),
+    path("import/", views.roster_import_view, name="import"),
+    path("import/<int:pk>/", views.roster_import_status_view, name="import_status"),
+    path("import/<int:pk>/progress/", views.roster_import_progress_view, name="import_progress"),
+    path("import/<int:pk>/errors.xlsx", views.roster_import_errors_view, name="import_errors"),
+    path("export/", views.roster_export_view, name="export"),
 ]

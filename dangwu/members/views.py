@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,11 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
+from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
-from . import rules, selectors, services
-from .forms import MemberForm, MemberSearchForm, StandingChangeForm
+from . import roster, rules, selectors, services
+from .forms import MemberForm, MemberSearchForm, RosterImportForm, StandingChangeForm
 
 
 def _pager_query(data: dict) -> str:
@@ -49,10 +53,19 @@ def member_search_view(request):
                                              pk=data["org"])
         qs = selectors.search_members(actor=request.user, query=data.get("q", ""), organization=org,
                                       member_type=data.get("member_type", ""), standing=data.get("standing", ""))
-        page = Paginator(qs, 20).get_page(request.GET.get("page"))
+        page = CappedPaginator(qs, 20).get_page(request.GET.get("page"))
         pager_query = _pager_query(data)
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/search.html"
-    return render(request, template, {"form": form, "page": page, "org": org, "pager_query": pager_query})
+    roots = []
+    if org is None and not request.headers.get("HX-Request"):
+        roots = list(access.organizations(request.user, Cap.MEMBER_VIEW).filter(
+            path__in=access.scope_paths(request.user, Cap.MEMBER_VIEW))[:2])
+    return render(request, template, {
+        "form": form, "page": page, "org": org, "pager_query": pager_query,
+        "can_import": access.has_capability(request.user, Cap.MEMBER_EDIT),
+        # Without an organization filter, the export is of the caller's scope when it is one subtree.
+        "export_org": roots[0] if len(roots) == 1 else None,
+    })
 
 
 @access.page()
@@ -137,3 +150,116 @@ def member_reveal_view(request, pk: int, field: str):
         raise PermissionDenied
     value = services.reveal_sensitive(actor=request.user, member=member, field=field, request=request)
     return HttpResponse(format_html('<span class="font-monospace" data-revealed="{}">{}</span>', field, value or "—"))
+
+
+# --- roster import and export (花名册导入、导出) ------------------------------------------
+ORG_CHOICES_LIMIT = 200
+
+
+def _scope_org(request, capability: str, pk) -> Any:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+
+
+@access.page(Cap.MEMBER_EDIT)
+def roster_import_view(request):
+    """Upload a roster (.xlsx or .csv) to import in the background, or only to check it."""
+    user = request.user
+    organizations = selectors.organizations_for_import(actor=user, limit=ORG_CHOICES_LIMIT)
+    initial = {}
+    if request.method == "GET" and request.GET.get("org"):
+        org = _scope_org(request, Cap.MEMBER_EDIT, request.GET["org"])
+        initial = {"organization": str(org.pk), "org_code": org.code}
+    elif organizations is not None and len(organizations) == 1:
+        initial = {"organization": str(organizations[0].pk)}
+    form = RosterImportForm(request.POST or None, request.FILES or None, organizations=organizations,
+                            initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        org = None
+        edit_scope = access.organizations(user, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
+        if data.get("organization"):
+            org = edit_scope.filter(pk=data["organization"]).first()
+            if org is None:
+                form.add_error("organization", _("请选择您管理范围内的党组织"))
+        elif data.get("org_code"):
+            org = edit_scope.filter(code=data["org_code"].strip()).first()
+            if org is None:
+                form.add_error("org_code", _("党组织代码不存在，或不在您的管理范围内"))
+        upload = data["file"]
+        try:
+            if upload.size > settings.DANGWU_ROSTER_MAX_BYTES:
+                raise roster.RosterFileError(roster._size_limit_message(settings.DANGWU_ROSTER_MAX_BYTES))
+            roster.sniff(upload.read(8), file_name=upload.name)
+            upload.seek(0)
+        except roster.RosterFileError as problem:
+            form.add_error("file", problem.message)
+        if not form.errors:
+            record = services.queue_roster_import(
+                actor=user, organization=org, upload=upload, update=data["update_existing"],
+                dry_run=request.POST.get("action") == "validate", client_ip=request.META.get("REMOTE_ADDR", ""))
+            return redirect("members:import_status", pk=record.pk)
+    recent = selectors.visible_imports(actor=user).filter(created_by=user)[:8]
+    return render(request, "members/import.html", {
+        "form": form, "recent": recent, "max_mb": settings.DANGWU_ROSTER_MAX_BYTES // (1024 * 1024),
+        "columns": [c for c in roster.COLUMNS if c.field in roster.EXPORT_FIELDS or c.field == "work_and_job"],
+        "required": {roster.COLUMN_BY_FIELD[f].header for f in roster.REQUIRED_FIELDS},
+    })
+
+
+def _import_context(request, record) -> dict:
+    return {"record": record, "errors": record.errors[:200], "more_errors": max(0, record.error_count - 200),
+            "changes": record.changes[:200], "more_changes": max(0, record.updated_count - 200),
+            "can_see_members": record.organization is not None
+            and access.can(request.user, Cap.MEMBER_VIEW, record.organization)}
+
+
+@access.page(Cap.MEMBER_EDIT)
+def roster_import_status_view(request, pk: int):
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    return render(request, "members/import_status.html", _import_context(request, record))
+
+
+@access.page(Cap.MEMBER_EDIT)
+@never_cache
+def roster_import_progress_view(request, pk: int):
+    """htmx fragment polled every second while the import runs."""
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    return render(request, "members/_import_status.html", _import_context(request, record))
+
+
+@access.page(Cap.MEMBER_EDIT)
+@never_cache
+def roster_import_errors_view(request, pk: int):
+    """The error report (.xlsx): row, column, value (ID and phone numbers masked), reason."""
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    if not record.error_report:
+        raise Http404
+    try:
+        handle = record.error_report.open("rb")
+    except OSError:
+        raise Http404 from None
+    stem = record.file_name.rsplit(".", 1)[0] or "roster"
+    return FileResponse(handle, as_attachment=True, filename=f"{_('错误报告')}-{stem}.xlsx")
+
+
+@access.page(Cap.MEMBER_VIEW)
+@never_cache
+def roster_export_view(request):
+    """The roster of an organization's subtree as .xlsx (?org=<id>): built in a temporary file
+    while the members are read in chunks, then streamed; numbers masked unless the caller may
+    see them. Audited by the service."""
+    org = _scope_org(request, Cap.MEMBER_VIEW, request.GET.get("org"))
+    out = tempfile.TemporaryFile()  # removed when the response closes it
+    try:
+        services.export_roster(actor=request.user, organization=org, out=out, request=request)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    filename = f"{_('党员花名册')}-{org.name}-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=filename,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

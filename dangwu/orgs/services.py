@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
 from dangwu.core.roles import Cap
+from dangwu.members import rollups
 from dangwu.members.models import Member, Standing
 
 from . import rules
@@ -81,6 +82,7 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
     _check(org, parent)
     org._history_user = actor  # type: ignore[attr-defined]
     org = Organization.objects.add_child(parent, instance=org)
+    rollups.apply_org_changes(before=[None], after=[org])
     audit.record(actor=actor, action="org.create", target=org, organization=org,
                  summary={"code": org.code, "name": org.name, "parent": parent.code}, request=request)
     return org
@@ -99,6 +101,7 @@ def update_organization(*, actor: Any, organization: Organization, fields: dict[
         return org
     org._history_user = actor  # type: ignore[attr-defined]
     org.save()
+    rollups.apply_org_changes(before=[stored], after=[org])
     audit.record(actor=actor, action="org.update", target=org, organization=org,
                  summary={"changes": {n: [str(before[n] or ""), str(getattr(org, n) or "")] for n in changed}},
                  request=request)

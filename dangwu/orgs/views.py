@@ -39,11 +39,12 @@ def children_view(request, pk: int):
 def detail_view(request, pk: int):
     org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
     user = request.user
-    members_page = None
+    members_page = stats = None
     if access.can(user, Cap.MEMBER_VIEW, org):
         members_page = Paginator(
             member_selectors.search_members(actor=user).filter(organization=org), 20
         ).get_page(request.GET.get("page"))
+        stats = member_selectors.structure_stats(actor=user, organization=org)
     committee = list(selectors.current_committee(org=org))
     counts = selectors.member_counts(org=org)
     return render(request, "orgs/detail.html", {
@@ -54,6 +55,7 @@ def detail_view(request, pk: int):
         "counts": counts,
         "warnings": selectors.warnings_for(org=org, counts=counts, committee=committee),
         "members_page": members_page,
+        "stats": stats,
         "can_edit": access.can(user, Cap.ORG_EDIT, org),
         "can_add_member": access.can(user, Cap.MEMBER_EDIT, org),
         "today": timezone.localdate(),

@@ -74,6 +74,20 @@ ROUTES: dict[str, Route] = {
                             denied={"sibling": 404, "city_b": 404, "sysadmin": 403, "plain": 403}),
     "members:create": Route("/members/new/in/{branch_a}/", allowed={"secretary": 200},
                             denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:import": Route("/members/import/", allowed={"secretary": 200, "city_a": 200},
+                            denied={"plain": 403, "sysadmin": 403, "discipline": 403, "anonymous": LOGIN_REDIRECT}),
+    # {roster_import}: an import uploaded by branch A's secretary into branch A, with an error report
+    "members:import_status": Route("/members/import/{roster_import}/", allowed={"secretary": 200, "city_a": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "members:import_progress": Route("/members/import/{roster_import}/progress/", allowed={"secretary": 200},
+                                     denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:import_errors": Route("/members/import/{roster_import}/errors.xlsx",
+                                   allowed={"secretary": 200, "city_a": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:export": Route("/members/export/?org={branch_a}",
+                            allowed={"secretary": 200, "city_a": 200, "sysadmin": 200, "discipline": 200},
+                            denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
+                                    "anonymous": LOGIN_REDIRECT}),
     # API
     "api-token": Route("/api/v1/auth/token/", method="post", public=True,
                        data={"username": "member_a", "password": "test-pass-2026!"}, allowed={"anonymous": 200}),
@@ -81,6 +95,10 @@ ROUTES: dict[str, Route] = {
                                denied={"anonymous": 401}),
     "organization-detail": Route("/api/v1/organizations/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
                                  denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
+    "organization-stats": Route("/api/v1/organizations/{branch_a}/stats/",
+                                allowed={"secretary": 200, "city_a": 200, "province": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
+                                        "anonymous": 401}),
     "member-list": Route("/api/v1/members/", allowed={"secretary": 200, "plain": 200}, denied={"anonymous": 401}),
     "member-detail": Route("/api/v1/members/{m_plain}/", allowed={"secretary": 200, "plain": 200},
                            denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
@@ -131,11 +149,24 @@ def _cases():
             yield pytest.param(name, caller, status, id=f"{name}-deny-{caller}")
 
 
+def _roster_import(uploader, organization):
+    from django.core.files.base import ContentFile
+
+    from dangwu.members.models import RosterImport
+
+    record = RosterImport.objects.create(created_by=uploader, organization=organization, file_name="r.xlsx",
+                                         status=RosterImport.Status.FAILED)
+    record.error_report.save("errors.xlsx", ContentFile(b"PK"))
+    return record
+
+
 @pytest.mark.parametrize("name,caller,status", list(_cases()))
 def test_route(name, caller, status, people, world):
     route = ROUTES[name]
     objects = {"branch_a": world.branch_a.pk, "county_a": world.county_a.pk, "m_plain": people["m_plain"].pk,
                "assignment": people["secretary"].role_assignments.get().pk}
+    if "{roster_import}" in route.url:
+        objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":

@@ -1,0 +1,1 @@
+"""Benchmarks at provincial scale (make bench); not part of make test."""

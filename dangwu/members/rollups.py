@@ -1,0 +1,412 @@
+"""Roll-ups of the structure statistics (党员结构统计), kept per organization SUBTREE.
+
+A `SubtreeStat` row says how many members (or organizations) of an organization's whole
+subtree — the organization itself and everything below it — fall under one key of one
+dimension. Statistics of any organization are then one indexed read of its own rows, at a
+branch as at the province (5 M members), instead of a scan of the members below it.
+
+Dimensions (`member_keys` is the one definition; `rebuild` computes the same in SQL):
+
+- `standing`: every member, whatever the standing (正常, 停止党籍, 出党, 死亡 …);
+- members in good standing (standing = "normal") only: `member_type`, `gender`,
+  `ethnicity` (the stored text, 汉族, 土家族 …), `birth_year`, `education`, `occupation`,
+  `join_year`, and `flag` (outflow, inflow, lost_contact, hardship: the members to look after);
+- `org_type`: organizations not dissolved, by type, the organization itself included.
+
+Age bands and years since joining are derived at read time from `birth_year` and
+`join_year` (党内统计: counted at the end of the statistical year), so nothing has to be
+recounted when a year turns.
+
+Keeping them exact: every write that changes a member or an organization calls
+`apply_member_changes` / `apply_org_changes` in its own transaction with the states before
+and after the change. The deltas are added up in memory per (ancestor, dimension, key) and
+written with one INSERT … ON CONFLICT DO UPDATE SET count = count + excluded.count per batch
+of rows (SQLite ≥ 3.24 and PostgreSQL alike). `rebuild` recomputes from scratch with
+set-based SQL (after a bulk load, or to repair). See docs/decisions/0004-structure-rollups.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import OperationalError, connection, transaction
+
+# --- dimensions ---------------------------------------------------------------------
+
+STANDING = "standing"
+MEMBER_TYPE = "member_type"
+GENDER = "gender"
+ETHNICITY = "ethnicity"
+BIRTH_YEAR = "birth_year"
+EDUCATION = "education"
+OCCUPATION = "occupation"
+JOIN_YEAR = "join_year"
+FLAG = "flag"
+ORG_TYPE = "org_type"
+
+NORMAL = "normal"  # Standing.NORMAL: the dimensions below `standing` count only these members
+
+# (flag key, Member field): a member in good standing with the field true counts under the key.
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("outflow", "is_outflow"),
+    ("inflow", "is_inflow"),
+    ("lost_contact", "lost_contact"),
+    ("hardship", "in_hardship"),
+)
+
+# Dimensions whose key is a member field's value as stored, counted for members in good standing.
+_PLAIN_FIELDS: tuple[tuple[str, str], ...] = (
+    (MEMBER_TYPE, "member_type"),
+    (GENDER, "gender"),
+    (ETHNICITY, "ethnicity"),
+    (EDUCATION, "education"),
+    (OCCUPATION, "occupation"),
+)
+_YEAR_FIELDS: tuple[tuple[str, str], ...] = ((BIRTH_YEAR, "birth_date"), (JOIN_YEAR, "joined_on"))
+
+KEY_LENGTH = 32
+
+
+def _key(value: Any) -> str:
+    return ("" if value is None else str(value))[:KEY_LENGTH]
+
+
+# The attributes of a member the roll-ups read (any object carrying them will do, e.g. the
+# import's lightweight records): `member_keys` reads all but the first.
+MEMBER_ATTRIBUTES = ("organization_id", "standing", "member_type", "gender", "ethnicity", "education",
+                     "occupation", "birth_date", "joined_on", "is_outflow", "is_inflow", "lost_contact",
+                     "in_hardship")
+
+
+def member_keys(member: Any) -> list[tuple[str, str]]:
+    """The (dimension, key) pairs one member contributes to every organization above it (pure)."""
+    keys = [(STANDING, _key(member.standing))]
+    if member.standing != NORMAL:
+        return keys
+    for dimension, field in _PLAIN_FIELDS:
+        keys.append((dimension, _key(getattr(member, field))))
+    for dimension, field in _YEAR_FIELDS:
+        day = getattr(member, field)
+        keys.append((dimension, str(day.year) if day is not None else ""))
+    for flag, field in FLAGS:
+        if getattr(member, field):
+            keys.append((FLAG, flag))
+    return keys
+
+
+def org_keys(org: Any) -> list[tuple[str, str]]:
+    """The (dimension, key) pairs one organization contributes to itself and every organization above it."""
+    if org.dissolved_on is not None:
+        return []
+    return [(ORG_TYPE, _key(org.org_type))]
+
+
+# --- incremental changes ------------------------------------------------------------
+
+def _steplen() -> int:
+    from dangwu.orgs.models import Organization
+
+    return Organization.steplen
+
+
+def prefixes(path: str) -> list[str]:
+    """The materialized paths of an organization and all its ancestors, root first."""
+    step = _steplen()
+    return [path[: step * k] for k in range(1, len(path) // step + 1)]
+
+
+def apply_member_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None:
+    """Bring the roll-ups up to date with changes of members.
+
+    `before` and `after` run in pairs: the member as it was (None for a member created) and as
+    it is now (None for a member deleted). Pass a copy taken before the change
+    (`copy.copy(member)` before mutating it, or the row read again). Must run inside the
+    caller's transaction, after or before its write (only the states matter).
+    Queries: one for the organizations' paths, one for their ancestors' ids, then one upsert per
+    batch of rows.
+    """
+    per_org: Counter[tuple[int, str, str]] = Counter()
+    for old, new in zip(before, after, strict=True):
+        for sign, member in ((-1, old), (+1, new)):
+            if member is not None:
+                for dimension, key in member_keys(member):
+                    per_org[(member.organization_id, dimension, key)] += sign
+    per_org = Counter({k: n for k, n in per_org.items() if n})  # an unchanged pair costs nothing
+    if not per_org:
+        return
+    from dangwu.orgs.models import Organization
+
+    paths = dict(Organization.objects.filter(pk__in={oid for oid, _, _ in per_org}).values_list("pk", "path"))
+    per_path: Counter[tuple[str, str, str]] = Counter()
+    for (oid, dimension, key), n in per_org.items():
+        per_path[(paths[oid], dimension, key)] += n
+    _apply_to_ancestors(per_path)
+
+
+def apply_org_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None:
+    """Bring the `org_type` roll-ups up to date with organizations created, changed or dissolved.
+
+    Pairs as for `apply_member_changes` (None for created / deleted); `after` carries the saved
+    path. Must run inside the caller's transaction.
+    """
+    per_path: Counter[tuple[str, str, str]] = Counter()
+    for old, new in zip(before, after, strict=True):
+        for sign, org in ((-1, old), (+1, new)):
+            if org is None:
+                continue
+            for dimension, key in org_keys(org):
+                per_path[(org.path, dimension, key)] += sign
+    _apply_to_ancestors(per_path)
+
+
+def _apply_to_ancestors(per_path: Counter[tuple[str, str, str]]) -> None:
+    """Spread deltas keyed by an organization's path over the organization and its ancestors."""
+    per_path = Counter({k: n for k, n in per_path.items() if n})
+    if not per_path:
+        return
+    from dangwu.orgs.models import Organization
+
+    wanted = {p for path, _, _ in per_path for p in prefixes(path)}
+    ids = dict(Organization.objects.filter(path__in=wanted).values_list("path", "pk"))
+    deltas: Counter[tuple[int, str, str]] = Counter()
+    for (path, dimension, key), n in per_path.items():
+        for p in prefixes(path):
+            deltas[(ids[p], dimension, key)] += n
+    add_counts(deltas)
+
+
+def _stat_table() -> str:
+    from .models import SubtreeStat
+
+    return SubtreeStat._meta.db_table
+
+
+def add_counts(deltas: dict[tuple[int, str, str], int]) -> None:
+    """Add each delta to the row (organization id, dimension, key), creating it if missing.
+
+    One INSERT … ON CONFLICT DO UPDATE per batch; the rows are sent in key order so that two
+    transactions touching the same rows lock them in the same order.
+    """
+    rows = sorted((oid, dim, key, n) for (oid, dim, key), n in deltas.items() if n)
+    if not rows:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("roll-ups must be changed inside the caller's transaction")
+    q = connection.ops.quote_name
+    table = q(_stat_table())
+    count = q("count")
+    head = (f"INSERT INTO {table} ({q('organization_id')}, {q('dimension')}, {q('key')}, {count}) VALUES ")
+    tail = (f" ON CONFLICT ({q('organization_id')}, {q('dimension')}, {q('key')})"
+            f" DO UPDATE SET {count} = {table}.{count} + excluded.{count}")
+    batch = max(1, min(1000, (connection.features.max_query_params or 4000) // 4))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(head + values + tail, [v for row in chunk for v in row])
+
+
+# --- recomputing from scratch ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Tables:
+    member: str
+    org: str
+    stat: str
+
+
+def _tables(registry: Any = None) -> _Tables:
+    if registry is None:
+        from django.apps import apps
+
+        registry = apps
+    return _Tables(
+        member=registry.get_model("members", "Member")._meta.db_table,
+        org=registry.get_model("orgs", "Organization")._meta.db_table,
+        stat=registry.get_model("members", "SubtreeStat")._meta.db_table,
+    )
+
+
+_WORK = "dangwu_rollup_work"
+
+
+def _year_sql(column: str) -> str:
+    """The year of a date column as text, as `str(day.year)` gives it."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)::text"
+    if connection.vendor == "sqlite":
+        return f"CAST(CAST(strftime('%%Y', {column}) AS INTEGER) AS TEXT)"
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS CHAR)"
+
+
+def rebuild(*, organization: Any = None, apps: Any = None) -> None:
+    """Recompute the roll-ups from the members and organizations themselves: all of them, or
+    one organization's subtree (and then its ancestors, each recounted from its own members and
+    its children's roll-ups, so that they agree with the repaired subtree).
+
+    Set-based SQL, nothing per row in Python: one GROUP BY over the members per dimension,
+    aggregated per organization the member belongs to directly, then carried up the tree one
+    level at a time (children's sums added to their parent's, matched by path prefix), then
+    written at once. Runs in one transaction (the caller's if there is one). On PostgreSQL the
+    roll-up table is locked first, so that no write changes counts while they are recounted
+    (plain reads go on). `apps` is a migration's app registry (the data migration uses it).
+    """
+    t = _tables(apps)
+    q = connection.ops.quote_name
+    step = _steplen()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {q(t.stat)} IN EXCLUSIVE MODE")
+            # Sorts and hashes of millions of rows in memory rather than in temporary files
+            # (for this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        if organization is not None:
+            cursor.execute(f"SELECT {q('path')}, {q('depth')} FROM {q(t.org)} WHERE {q('id')} = %s",
+                           [organization.pk])
+            top_path, top_depth = cursor.fetchone()
+            where_org, org_params = f"o.{q('path')} LIKE %s", [top_path + "%"]
+        else:
+            top_path, top_depth = "", 1
+            where_org, org_params = "1 = 1", []
+
+        cursor.execute(f"DROP TABLE IF EXISTS {_WORK}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_WORK} (org_id BIGINT NOT NULL, depth INTEGER NOT NULL, "
+                       f"dimension VARCHAR(16) NOT NULL, {q('key')} VARCHAR({KEY_LENGTH}) NOT NULL, n BIGINT NOT NULL)")
+        # (On an error the transaction's rollback takes the work table away with it.)
+        _fill_direct(cursor, t, where_org, org_params)
+        cursor.execute(f"CREATE INDEX {_WORK}_depth ON {_WORK} (depth)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {_WORK}")
+        cursor.execute(f"SELECT MAX({q('depth')}) FROM {q(t.org)} o WHERE {where_org}", org_params)
+        max_depth = cursor.fetchone()[0] or top_depth
+        # Carry each level's sums up to the parents, deepest level first.
+        for depth in range(max_depth, top_depth, -1):
+            cursor.execute(
+                f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
+                f"SELECT p.{q('id')}, %s, w.dimension, w.{q('key')}, SUM(w.n) FROM {_WORK} w "
+                f"JOIN {q(t.org)} c ON c.{q('id')} = w.org_id "
+                f"JOIN {q(t.org)} p ON p.{q('path')} = SUBSTR(c.{q('path')}, 1, %s) "
+                f"WHERE w.depth = %s GROUP BY p.{q('id')}, w.dimension, w.{q('key')}",
+                [depth - 1, step * (depth - 1), depth],
+            )
+        if organization is None:
+            _empty(cursor, q(t.stat))
+        else:
+            cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} IN "
+                           f"(SELECT o.{q('id')} FROM {q(t.org)} o WHERE {where_org})", org_params)
+        _write_work(cursor, t)
+        # The ancestors of a rebuilt subtree, deepest first: their own members plus their
+        # children's roll-ups (the other children's subtrees are taken as they are stored).
+        ancestors = [top_path[: step * k] for k in range(1, top_depth)]
+        if ancestors:
+            cursor.execute(f"SELECT {q('id')}, {q('path')}, {q('depth')} FROM {q(t.org)} "
+                           f"WHERE {q('path')} IN ({', '.join(['%s'] * len(ancestors))}) "
+                           f"ORDER BY {q('depth')} DESC", ancestors)
+            for aid, apath, adepth in cursor.fetchall():
+                cursor.execute(f"DELETE FROM {_WORK}")
+                _fill_direct(cursor, t, f"o.{q('id')} = %s", [aid])
+                cursor.execute(
+                    f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
+                    f"SELECT %s, %s, s.{q('dimension')}, s.{q('key')}, s.{q('count')} FROM {q(t.stat)} s "
+                    f"JOIN {q(t.org)} c ON c.{q('id')} = s.{q('organization_id')} "
+                    f"WHERE c.{q('path')} LIKE %s AND c.{q('depth')} = %s",
+                    [aid, adepth, apath + "%", adepth + 1],
+                )
+                cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} = %s", [aid])
+                _write_work(cursor, t)
+        cursor.execute(f"DROP TABLE {_WORK}")
+
+
+def _empty(cursor: Any, table: str) -> None:
+    """Empty the roll-up table: TRUNCATE on PostgreSQL (no dead rows to vacuum) unless rows
+    written earlier in this transaction still have deferred foreign-key checks pending."""
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic():
+                cursor.execute(f"TRUNCATE {table}")
+            return
+        except OperationalError:
+            pass
+    cursor.execute(f"DELETE FROM {table}")
+
+
+def _write_work(cursor: Any, t: _Tables) -> None:
+    q = connection.ops.quote_name
+    cursor.execute(
+        f"INSERT INTO {q(t.stat)} ({q('organization_id')}, {q('dimension')}, {q('key')}, {q('count')}) "
+        f"SELECT org_id, dimension, {q('key')}, SUM(n) FROM {_WORK} GROUP BY org_id, dimension, {q('key')} "
+        f"ORDER BY org_id, dimension, {q('key')}"  # in index order: the unique index grows at its right edge
+    )
+
+
+def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any]) -> None:
+    """Per dimension, the counts of each organization's own members (and each organization's
+    own type), into the work table: one GROUP BY over the members per dimension."""
+    q = connection.ops.quote_name
+    m_org = f"m.{q('organization_id')}"
+    join = f"FROM {q(t.member)} m JOIN {q(t.org)} o ON o.{q('id')} = {m_org}"
+    normal = f"m.{q('standing')} = %s"
+
+    def insert(dimension: str, key_sql: str, condition: str, params: list[Any]) -> None:
+        cursor.execute(
+            f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
+            f"SELECT o.{q('id')}, o.{q('depth')}, %s, {key_sql}, COUNT(*) {join} "
+            f"WHERE {condition} AND {where_org} GROUP BY o.{q('id')}, o.{q('depth')}, {key_sql}",
+            [dimension, *params, *org_params],
+        )
+
+    insert(STANDING, f"SUBSTR(m.{q('standing')}, 1, {KEY_LENGTH})", "1 = 1", [])
+    for dimension, field in _PLAIN_FIELDS:
+        insert(dimension, f"SUBSTR(m.{q(field)}, 1, {KEY_LENGTH})", normal, [NORMAL])
+    for dimension, field in _YEAR_FIELDS:
+        insert(dimension, _year_sql(f"m.{q(field)}"), normal, [NORMAL])
+    for flag, field in FLAGS:
+        cursor.execute(
+            f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
+            f"SELECT o.{q('id')}, o.{q('depth')}, %s, %s, COUNT(*) {join} "
+            f"WHERE {normal} AND m.{q(field)} = %s AND {where_org} GROUP BY o.{q('id')}, o.{q('depth')}",
+            [FLAG, flag, NORMAL, True, *org_params],
+        )
+    cursor.execute(
+        f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
+        f"SELECT o.{q('id')}, o.{q('depth')}, %s, SUBSTR(o.{q('org_type')}, 1, {KEY_LENGTH}), 1 "
+        f"FROM {q(t.org)} o WHERE o.{q('dissolved_on')} IS NULL AND {where_org}",
+        [ORG_TYPE, *org_params],
+    )
+
+
+# --- checking -------------------------------------------------------------------------
+
+def drift(*, organization: Any = None) -> dict[tuple[int, str, str], tuple[int, int]]:
+    """Rows where the stored roll-ups differ from a recount: {(org id, dimension, key): (stored, recounted)}.
+
+    Recounts in a transaction that is rolled back, so nothing changes. For `rebuild_stats --check`
+    and tests; it costs as much as a rebuild.
+    """
+    from dangwu.orgs.models import Organization
+
+    from .models import SubtreeStat
+
+    def snapshot() -> dict[tuple[int, str, str], int]:
+        qs = SubtreeStat.objects.exclude(count=0)
+        if organization is not None:
+            qs = qs.filter(organization__path__startswith=organization.path)
+        return {(o, d, k): n for o, d, k, n in qs.values_list("organization_id", "dimension", "key", "count")}
+
+    class _Rollback(Exception):
+        pass
+
+    stored = snapshot()
+    recounted: dict[tuple[int, str, str], int] = {}
+    try:
+        with transaction.atomic():
+            rebuild(organization=Organization.objects.get(pk=organization.pk) if organization else None)
+            recounted = snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {k: (stored.get(k, 0), recounted.get(k, 0)) for k in set(stored) | set(recounted)
+            if stored.get(k, 0) != recounted.get(k, 0)}

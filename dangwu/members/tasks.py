@@ -1,0 +1,122 @@
+"""Background work of member records: running a roster import (花名册导入).
+
+The page saves the upload as a `RosterImport` and enqueues `run_roster_import`; a worker
+(`manage.py db_worker`, started by `make run`) runs it. The task reads the file, calls the
+audited service `services.import_roster` and records how it went on the `RosterImport` row,
+which the status page polls. Those progress writes are bookkeeping of the task, not business
+writes: they are not audited (the import itself is, once). See docs/decisions/0005-import-tasks.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from . import roster, services
+from .models import RosterImport
+
+logger = logging.getLogger(__name__)
+
+STORED_ERRORS = 1000  # errors kept on the row for the page; the report file has them all
+STORED_CHANGES = 1000
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+@task()
+def run_roster_import(import_id: int) -> str:
+    """Run one queued roster import; returns its final status."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return process_import(import_id)
+
+
+def process_import(import_id: int) -> str:
+    claimed = RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.QUEUED).update(
+        status=RosterImport.Status.RUNNING, phase="reading", started_at=timezone.now())
+    if not claimed:
+        return "skipped"  # already run (a task is delivered at least once)
+    record = RosterImport.objects.select_related("created_by", "organization").get(pk=import_id)
+    try:
+        return _run(record)
+    except Exception:
+        logger.exception("roster import %s failed", import_id)
+        _finish(record, status=RosterImport.Status.FAILED,
+                message=_("导入时发生意外错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
+        return RosterImport.Status.FAILED
+    finally:
+        _discard_upload(record)
+
+
+def _run(record: RosterImport) -> str:
+    try:
+        parsed = roster.read_roster(record.file.path, file_name=record.file_name,
+                                    max_bytes=settings.DANGWU_ROSTER_MAX_BYTES,
+                                    max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
+    except roster.RosterFileError as problem:
+        _finish(record, status=RosterImport.Status.FAILED, message=problem.message)
+        return RosterImport.Status.FAILED
+    RosterImport.objects.filter(pk=record.pk).update(total_rows=len(parsed.rows), phase="checking")
+    last = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY or phase == "writing":
+            last[0] = now
+            RosterImport.objects.filter(pk=record.pk).update(phase=phase, processed_rows=done, total_rows=total)
+
+    origin = SimpleNamespace(META={"REMOTE_ADDR": record.client_ip})  # the uploader's address, for the audit entry
+    try:
+        result = services.import_roster(
+            actor=record.created_by, roster=parsed, organization=record.organization,
+            update=record.update_existing, dry_run=record.dry_run, request=origin, progress=progress)
+    except PermissionDenied:
+        _finish(record, status=RosterImport.Status.FAILED,
+                message=_("您已无权在所选党组织维护党员档案，没有写入任何数据。"))
+        return RosterImport.Status.FAILED
+    record.total_rows = result.total
+    record.created_count, record.updated_count = result.created, result.updated
+    record.unchanged_count = result.unchanged
+    record.error_count = len(result.errors)
+    record.errors = [e.as_list() for e in result.errors[:STORED_ERRORS]]
+    record.changes = [[c.row, c.name, [list(x) for x in c.changes]] for c in result.changes[:STORED_CHANGES]]
+    if record.organization_id is None and result.organization is not None:
+        record.organization = result.organization  # others with member.edit there may now see it
+    if result.errors:
+        with tempfile.TemporaryFile() as out:
+            roster.write_error_report(result.errors, out)
+            out.seek(0)
+            record.error_report.save(f"errors-{record.pk}.xlsx", File(out), save=False)
+        _finish(record, status=RosterImport.Status.FAILED,
+                message=_("有%(n)d处错误，没有写入任何数据。请修改后重新导入。") % {"n": len(result.errors)})
+        return RosterImport.Status.FAILED
+    _finish(record, status=RosterImport.Status.DONE, message="")
+    return RosterImport.Status.DONE
+
+
+def _finish(record: RosterImport, *, status: str, message: str) -> None:
+    record.status = status
+    record.message = message
+    record.phase = ""
+    record.processed_rows = record.total_rows
+    record.finished_at = timezone.now()
+    record.save()
+
+
+def _discard_upload(record: Any) -> None:
+    """The uploaded roster holds full ID numbers in clear: it is deleted once read (the error
+    report keeps masked values only)."""
+    try:
+        if record.file:
+            record.file.delete(save=False)
+            RosterImport.objects.filter(pk=record.pk).update(file="")
+    except OSError:
+        logger.warning("could not delete the upload of roster import %s", record.pk)

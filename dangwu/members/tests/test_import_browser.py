@@ -1,0 +1,97 @@
+"""A branch secretary imports a roster in headless Chromium: one bad row is named and nothing is
+imported; fixed, the roster goes in, the progress bar runs to the end and the members are there.
+
+Under `make test` tasks run at once (ImmediateBackend, settings_test), so an upload's own
+progress is finished by the time the status page opens; the polling of a running import is
+shown with an import held at 40 % and then finished behind the page's back.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dangwu.members.models import Member, RosterImport
+
+from .rosters import people as make_rows
+from .rosters import write_xlsx
+from .test_browser import _login, _shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_secretary_imports_a_roster_fixes_a_bad_row_and_sees_the_members(page, demo_province, tmp_path: Path):
+    from django.contrib.auth import get_user_model
+
+    secretary = get_user_model().objects.get(username="demo-secretary")
+    branch = secretary.member.organization
+    rows = make_rows(8, start=7000)
+    joined = rows[4]["入党日期"]
+    rows[4]["入党日期"] = f"{joined.year}.02.30"  # a day that does not exist, on Excel's row 7 (title, header, rows)
+    bad = write_xlsx(tmp_path / "芙蓉区花名册.xlsx", rows, title=f"{branch.name}党员花名册")
+    before = Member.objects.count()
+
+    _login(page, "demo-secretary")
+    page.get_by_role("link", name="党员", exact=True).click()
+    page.get_by_role("link", name="导入花名册").click()
+    page.wait_for_url(re.compile(r"/members/import/$"))
+    assert page.get_by_label("导入到党组织").input_value() == str(branch.pk)
+    page.get_by_label("花名册文件（.xlsx 或 .csv）").set_input_files(str(bad))
+    _shot(page, "20-import-form")
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.wait_for_url(re.compile(r"/members/import/\d+/$"))
+    result = page.locator("#import-result")
+    result.wait_for()
+    assert "未导入" in result.inner_text() and "没有写入任何数据" in result.inner_text()
+    errors = page.locator("#import-errors")
+    assert errors.locator("tbody tr").count() == 1
+    row = errors.locator("tbody tr").first.inner_text()
+    assert "第 7 行" in row and "入党日期" in row and f"{joined.year}.02.30" in row and "日期不存在" in row
+    assert page.get_by_role("link", name="下载错误报告（.xlsx）").is_visible()
+    _shot(page, "21-import-errors")
+    assert Member.objects.count() == before  # nothing imported
+
+    rows[4]["入党日期"] = f"{joined.year}年{joined.month}月{joined.day}日"
+    good = write_xlsx(tmp_path / "芙蓉区花名册.xlsx", rows, title=f"{branch.name}党员花名册")
+    page.get_by_role("link", name="修改后重新导入").click()
+    page.get_by_label("花名册文件（.xlsx 或 .csv）").set_input_files(str(good))
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.wait_for_url(re.compile(r"/members/import/\d+/$"))
+    bar = page.get_by_role("progressbar", name="导入进度")
+    bar.wait_for()
+    assert bar.get_attribute("aria-valuenow") == "100"
+    assert "新建 8 名党员" in page.locator("#import-result").inner_text()
+    _shot(page, "22-import-done")
+    assert Member.objects.count() == before + 8
+
+    page.get_by_role("link", name="查看党员名册").click()
+    page.wait_for_url(re.compile(rf"/orgs/{branch.pk}/"))
+    page.get_by_role("link", name="在本组织及下级中查找").click()
+    page.get_by_label("姓名 / 拼音 / 首字母 / 身份证号").fill(rows[4]["姓名"])
+    page.get_by_role("button", name="查找").click()
+    page.locator("#member-results").get_by_role("link", name=rows[4]["姓名"]).first.wait_for()
+
+
+def test_the_progress_bar_follows_a_running_import(page, demo_province):
+    from django.contrib.auth import get_user_model
+
+    secretary = get_user_model().objects.get(username="demo-secretary")
+    branch = secretary.member.organization
+    record = RosterImport.objects.create(created_by=secretary, organization=branch, file_name="全市花名册.xlsx",
+                                         status=RosterImport.Status.RUNNING, phase="checking", total_rows=30000,
+                                         processed_rows=12000)
+    _login(page, "demo-secretary")
+    page.goto(f"/members/import/{record.pk}/")
+    bar = page.get_by_role("progressbar", name="导入进度")
+    assert bar.get_attribute("aria-valuenow") == "40"
+    assert "正在逐行校验" in page.locator("#import-status").inner_text()
+    assert "12000 / 30000 行" in page.locator("#import-status").inner_text()
+    _shot(page, "23-import-progress")
+
+    RosterImport.objects.filter(pk=record.pk).update(processed_rows=27000)
+    page.wait_for_function("document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '90'")
+    RosterImport.objects.filter(pk=record.pk).update(status=RosterImport.Status.DONE, created_count=30000,
+                                                     total_rows=30000, processed_rows=30000)
+    page.locator("#import-result").wait_for(timeout=5000)  # the next poll brings the result and stops polling
+    assert "新建 30000 名党员" in page.locator("#import-result").inner_text()
+    assert page.locator("#import-status").get_attribute("hx-trigger") is None

@@ -1,0 +1,219 @@
+"""The roster import and export pages through the test client (tasks run at once in tests)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from dangwu.core.models import AuditEntry
+from dangwu.members.models import Member, RosterImport
+
+from .rosters import people as make_rows
+from .rosters import write_xlsx
+
+
+@pytest.fixture
+def secretary_client(client, people):
+    client.force_login(people["secretary"])
+    return client
+
+
+def _upload(tmp_path, rows, name="花名册.xlsx", **kwargs):
+    path = write_xlsx(tmp_path / "upload.xlsx", rows, **kwargs)
+    return SimpleUploadedFile(name, path.read_bytes(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _post(client, world, upload, *, action="import", update=False, **extra):
+    data = {"organization": str(world.branch_a.pk), "file": upload, "action": action, **extra}
+    if update:
+        data["update_existing"] = "on"
+    return client.post("/members/import/", data)
+
+
+def test_the_import_page_offers_the_secretary_her_branch(secretary_client, world):
+    html = secretary_client.get("/members/import/").content.decode()
+    assert "导入花名册" in html and "仅校验" in html and "更新已有党员" in html
+    assert f'<option value="{world.branch_a.pk}" selected>' in html
+    assert world.branch_b.name not in html
+
+
+def test_a_bad_row_is_named_and_nothing_is_imported(secretary_client, world, tmp_path):
+    rows = make_rows(5)
+    rows[2]["学历"] = "幼儿园"
+    response = _post(secretary_client, world, _upload(tmp_path, rows, title="党员花名册"))
+    assert response.status_code == 302
+    record = RosterImport.objects.get()
+    assert response["Location"] == f"/members/import/{record.pk}/"
+    assert record.status == "failed" and record.error_count == 1
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert "第 5 行" in html and "学历" in html and "幼儿园" in html and "无法识别的学历" in html
+    assert "没有写入任何数据" in html
+    assert not Member.objects.filter(name__in=[r["姓名"] for r in rows]).exists()
+    assert not record.file  # the upload (full ID numbers in clear) is not kept
+    report = secretary_client.get(f"/members/import/{record.pk}/errors.xlsx")
+    assert report.status_code == 200 and "attachment" in report["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
+    assert [c.value for c in sheet[1]] == ["行号", "列", "值", "原因"]
+    assert [c.value for c in sheet[2]][:3] == [5, "学历", "幼儿园"]
+
+
+def test_a_good_roster_is_imported_and_shown(secretary_client, world, tmp_path, people):
+    rows = make_rows(6)
+    response = _post(secretary_client, world, _upload(tmp_path, rows))
+    record = RosterImport.objects.get()
+    assert record.status == "done" and record.created_count == 6, record.errors
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert "导入完成" in html and "新建 6 名党员" in html
+    assert 'hx-trigger="every 1s"' not in html  # finished: the page stops polling
+    assert Member.objects.filter(organization=world.branch_a, name=rows[0]["姓名"]).exists()
+    entry = AuditEntry.objects.get(action="member.import")
+    assert entry.actor == people["secretary"] and entry.ip_address == "127.0.0.1"
+    fragment = secretary_client.get(f"/members/import/{record.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode() and "新建 6 名党员" in fragment.content.decode()
+
+
+def test_dry_run_button_only_checks(secretary_client, world, tmp_path):
+    _post(secretary_client, world, _upload(tmp_path, make_rows(3)), action="validate")
+    record = RosterImport.objects.get()
+    assert record.dry_run and record.status == "done"
+    assert not AuditEntry.objects.filter(action="member.import").exists()
+    html = secretary_client.get(f"/members/import/{record.pk}/").content.decode()
+    assert "校验通过" in html and "尚未写入任何数据" in html
+
+
+def test_update_lists_what_changed(secretary_client, world, tmp_path, people):
+    member = people["m_plain"]
+    row = {"姓名": member.name, "公民身份号码": member.id_number, "党员类型": "正式党员",
+           "入党日期": member.joined_on, "人员类别": "退休"}
+    _post(secretary_client, world, _upload(tmp_path, [row]), update=True)
+    record = RosterImport.objects.get()
+    assert record.updated_count == 1
+    html = secretary_client.get(f"/members/import/{record.pk}/").content.decode()
+    assert "更新的内容" in html and "离退休人员" in html
+
+
+def test_files_that_are_not_rosters_are_refused_on_the_form(secretary_client, world):
+    fake = SimpleUploadedFile("花名册.xlsx", b"just some text, not a workbook")
+    html = _post(secretary_client, world, fake).content.decode()
+    assert 'data-field-error="file"' in html and "不是有效的Excel" in html
+    assert not RosterImport.objects.exists()
+    empty = SimpleUploadedFile("r.csv", b"")
+    html = _post(secretary_client, world, empty).content.decode()
+    assert 'data-field-error="file"' in html
+    html = secretary_client.post("/members/import/", {"organization": str(world.branch_a.pk)}).content.decode()
+    assert 'data-field-error="file"' in html
+
+
+def test_a_file_too_large_is_refused(secretary_client, world, tmp_path, settings):
+    settings.DANGWU_ROSTER_MAX_BYTES = 1000
+    html = _post(secretary_client, world, _upload(tmp_path, make_rows(20))).content.decode()
+    assert "文件超过" in html and not RosterImport.objects.exists()
+
+
+def test_a_broken_workbook_fails_with_a_message_on_the_status_page(secretary_client, world, tmp_path):
+    path = write_xlsx(tmp_path / "m.xlsx", make_rows(3), merge="C2:C3")
+    _post(secretary_client, world, SimpleUploadedFile("m.xlsx", path.read_bytes()))
+    record = RosterImport.objects.get()
+    assert record.status == "failed"
+    html = secretary_client.get(f"/members/import/{record.pk}/").content.decode()
+    assert "合并单元格" in html
+
+
+def test_organization_choice_must_be_in_scope(secretary_client, world, tmp_path):
+    html = secretary_client.post("/members/import/", {
+        "organization": str(world.branch_b.pk), "file": _upload(tmp_path, make_rows(1))}).content.decode()
+    assert 'data-field-error="organization"' in html and not RosterImport.objects.exists()
+
+
+def test_a_department_with_many_organizations_types_a_code(client, people, world, tmp_path, monkeypatch):
+    from dangwu.members import views
+
+    monkeypatch.setattr(views, "ORG_CHOICES_LIMIT", 2)
+    client.force_login(people["city_a"])
+    assert 'name="org_code"' in client.get("/members/import/").content.decode()
+    html = client.post("/members/import/", {"org_code": "nope", "file": _upload(tmp_path, make_rows(1))}).content.decode()
+    assert 'data-field-error="org_code"' in html
+    client.post("/members/import/", {"org_code": world.branch_a2.code, "file": _upload(tmp_path, make_rows(2))})
+    record = RosterImport.objects.get()
+    assert record.status == "done" and record.organization == world.branch_a2
+
+
+def test_other_people_do_not_see_an_import(client, secretary_client, world, tmp_path, people):
+    _post(secretary_client, world, _upload(tmp_path, make_rows(1)))
+    record = RosterImport.objects.get()
+    client.force_login(people["sibling"])
+    assert client.get(f"/members/import/{record.pk}/").status_code == 404
+    assert client.get(f"/members/import/{record.pk}/progress/").status_code == 404
+    assert AuditEntry.objects.filter(action="access.denied").exists()
+    client.force_login(people["city_a"])  # member.edit over the branch
+    assert client.get(f"/members/import/{record.pk}/").status_code == 200
+
+
+def test_export_from_the_organization_and_search_pages(secretary_client, world, people):
+    org_html = secretary_client.get(f"/orgs/{world.branch_a.pk}/").content.decode()
+    assert f"/members/export/?org={world.branch_a.pk}" in org_html and "导出花名册" in org_html
+    search_html = secretary_client.get(f"/members/?org={world.branch_a.pk}").content.decode()
+    assert f"/members/export/?org={world.branch_a.pk}" in search_html
+    response = secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "no-cache" in response.get("Cache-Control", "") or "no-store" in response.get("Cache-Control", "")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    names = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert names == {"李书记", "张三"}
+    assert AuditEntry.objects.filter(action="member.export").latest("seq").summary["numbers"] == "full"
+
+
+@pytest.mark.parametrize("query", ["", "?org=", "?org=abc", "?org=999999", "?org=1%00"])
+def test_export_answers_bad_input_without_a_crash(secretary_client, query):
+    assert secretary_client.get(f"/members/export/{query}").status_code in (400, 404)
+
+
+def test_the_import_page_in_english(secretary_client, world):
+    secretary_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = secretary_client.get("/members/import/").content.decode()
+    assert 'lang="en"' in html
+
+
+def test_an_unexpected_failure_is_reported_not_raised(secretary_client, world, tmp_path, monkeypatch):
+    from dangwu.members import services
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "import_roster", broken)
+    response = _post(secretary_client, world, _upload(tmp_path, make_rows(2)))
+    assert response.status_code == 302
+    record = RosterImport.objects.get()
+    assert record.status == "failed" and "意外错误" in record.message and not record.file
+    assert "没有写入任何数据" in secretary_client.get(response["Location"]).content.decode()
+
+
+def test_a_task_delivered_twice_runs_once(secretary_client, world, tmp_path):
+    from dangwu.members.tasks import process_import
+
+    _post(secretary_client, world, _upload(tmp_path, make_rows(2)))
+    record = RosterImport.objects.get()
+    assert process_import(record.pk) == "skipped"
+    assert AuditEntry.objects.filter(action="member.import").count() == 1
+
+
+def test_a_role_lost_before_the_task_runs(secretary_client, world, tmp_path, people, monkeypatch):
+    from dangwu.core import access
+    from dangwu.members import services
+
+    real = services.import_roster
+
+    def revoked(**kwargs):
+        access.clear_cache(kwargs["actor"])
+        people["secretary"].role_assignments.all().delete()
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "import_roster", revoked)
+    _post(secretary_client, world, _upload(tmp_path, make_rows(1)))
+    record = RosterImport.objects.get()
+    assert record.status == "failed" and "无权" in record.message
