@@ -36,13 +36,12 @@ def search_members(
     Latin letters match the start of the full pinyin or of the initials ("zs" finds 张三,
     "zhangs" too); 18 characters shaped like an ID number match the keyed hash exactly.
 
-    Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is
-    `organization_id IN (SELECT id FROM orgs WHERE path LIKE 'prefix%')` rather than a join
-    (and no filter at all for a scope that covers the whole tree); a pinyin or initials
-    search first finds the ids in the scope through covering prefix indexes (index-only:
-    no member row is read for the matches outside the scope), then reads only those rows;
-    a name of one or two characters, which trigrams cannot serve, matches the GIN index of
-    the name's characters and pairs of characters (migration 0005).
+    Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is a join on the
+    organization's path prefix that the planner can push down (see `_in_scope`); a pinyin or
+    initials search first finds the ids in the scope through covering prefix indexes
+    (index-only: no member row is read for the matches outside the scope), then reads only
+    those rows; a name of one or two characters, which trigrams cannot serve, matches the GIN
+    index of the name's characters and pairs of characters (migration 0005).
     """
     base = _in_scope(actor, organization)
     query = (query or "").strip()
