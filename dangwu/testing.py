@@ -132,3 +132,42 @@ def assert_rollups_exact() -> int:
             f"structure roll-ups of {org.name} ({org.code}) differ from a direct count"
     assert not SubtreeStat.objects.filter(count__lt=0).exists()
     return len(orgs)
+
+
+class Snapshot:
+    """Row counts of the tables a write touches, to prove that a refused write left nothing
+    behind (`unchanged()`) or that a write added exactly what it should (`delta()`)."""
+
+    def __init__(self, **tables):
+        self.tables = tables  # name → manager or queryset
+        self.values = self.take()
+
+    def take(self) -> dict[str, int]:
+        return {name: table.count() for name, table in self.tables.items()}
+
+    def unchanged(self) -> bool:
+        return self.take() == self.values
+
+    def delta(self) -> dict[str, int]:
+        now = self.take()
+        return {name: now[name] - self.values[name] for name in now}
+
+
+def last_audit_entry():
+    from dangwu.core.models import AuditEntry
+
+    return AuditEntry.objects.order_by("-seq").first()
+
+
+def api_client(user):
+    """A DRF client authenticated as the user (token login is tested on its own)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def result_ids(response) -> set[int]:
+    """The ids on one page of a paginated API answer."""
+    return {row["id"] for row in response.json()["results"]}

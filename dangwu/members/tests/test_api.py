@@ -19,18 +19,14 @@ URL = "/api/v1/members/"
 BIRTH = date(1980, 5, 20)
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+_client = testing.api_client
 
 
 def _detail(member) -> str:
     return f"{URL}{member.pk}/"
 
 
-def _ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
+_ids = testing.result_ids
 
 
 def _valid(org, **overrides) -> dict:

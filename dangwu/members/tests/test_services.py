@@ -28,31 +28,13 @@ def valid_fields(**overrides):
     return fields
 
 
-class Snapshot:
-    """Counts of every table a member write touches, to prove a failed write left nothing."""
-
-    def __init__(self):
-        self.values = self.take()
-
-    @staticmethod
-    def take():
-        return {
-            "members": Member.objects.count(),
-            "history": Member.history.count(),
-            "standing": StandingChange.objects.count(),
-            "audit": AuditEntry.objects.count(),
-        }
-
-    def unchanged(self) -> bool:
-        return self.take() == self.values
-
-    def delta(self) -> dict[str, int]:
-        now = self.take()
-        return {k: now[k] - self.values[k] for k in now}
+def Snapshot() -> testing.Snapshot:  # noqa: N802  (reads like the class it builds)
+    """Counts of every table a member write touches."""
+    return testing.Snapshot(members=Member.objects, history=Member.history, standing=StandingChange.objects,
+                            audit=AuditEntry.objects)
 
 
-def last_entry() -> AuditEntry:
-    return AuditEntry.objects.order_by("-seq").first()
+last_entry = testing.last_audit_entry
 
 
 # --- create_member -------------------------------------------------------------------

@@ -18,18 +18,14 @@ URL = "/api/v1/organizations/"
 ALL = ("province", "city_a", "county_a", "branch_a", "branch_a2", "city_b", "branch_b")
 
 
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+_client = testing.api_client
 
 
 def _detail(org) -> str:
     return f"{URL}{org.pk}/"
 
 
-def _ids(response) -> set[int]:
-    return {row["id"] for row in response.json()["results"]}
+_ids = testing.result_ids
 
 
 def _orgs(world, *names) -> set[int]:

@@ -15,29 +15,13 @@ from dangwu.orgs import selectors, services
 from dangwu.orgs.models import CommitteePosition, Organization
 
 
-class Snapshot:
-    def __init__(self):
-        self.values = self.take()
-
-    @staticmethod
-    def take():
-        return {
-            "orgs": Organization.objects.count(),
-            "org_history": Organization.history.count(),
-            "positions": CommitteePosition.objects.count(),
-            "audit": AuditEntry.objects.count(),
-        }
-
-    def unchanged(self) -> bool:
-        return self.take() == self.values
-
-    def delta(self) -> dict[str, int]:
-        now = self.take()
-        return {k: now[k] - self.values[k] for k in now}
+def Snapshot() -> testing.Snapshot:  # noqa: N802  (reads like the class it builds)
+    """Counts of every table an organization write touches."""
+    return testing.Snapshot(orgs=Organization.objects, org_history=Organization.history,
+                            positions=CommitteePosition.objects, audit=AuditEntry.objects)
 
 
-def last_entry() -> AuditEntry:
-    return AuditEntry.objects.order_by("-seq").first()
+last_entry = testing.last_audit_entry
 
 
 def branch_fields(**overrides):
