@@ -32,19 +32,30 @@ class Cap:
     MEMBER_VIEW_SENSITIVE = "member.view_sensitive"  # full ID and phone numbers
     AUDIT_VIEW = "audit.view"
     ROLE_ASSIGN = "role.assign"
+    # 党费 (dangwu.dues)
+    DUES_VIEW = "dues.view"  # assessments, payments, arrears and reports of the scope
+    DUES_COLLECT = "dues.collect"  # declare bases, assess a month, record payments
+    DUES_APPROVE = "dues.approve"  # approve hardship reductions and exemptions (next-level committee)
+    # 发展党员 (dangwu.development)
+    DEVELOPMENT_VIEW = "development.view"  # the pipeline and each person's steps
+    DEVELOPMENT_MANAGE = "development.manage"  # record the branch's steps, votes and documents
+    DEVELOPMENT_APPROVE = "development.approve"  # the superior committee's steps (pre-review, approval)
 
 
-_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW}
+_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW}
+_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MEMBER: frozenset(),
     Role.BRANCH_SECRETARY: frozenset(
-        _CADRE_READ | {Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
+        _CADRE_READ | _BRANCH_WORK | {Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
     ),
-    Role.BRANCH_COMMITTEE: frozenset(_CADRE_READ),
-    Role.PARTY_WORKER: frozenset(_CADRE_READ | {Cap.MEMBER_EDIT}),
+    Role.BRANCH_COMMITTEE: frozenset(_CADRE_READ | _BRANCH_WORK),
+    Role.PARTY_WORKER: frozenset(_CADRE_READ | _BRANCH_WORK | {Cap.MEMBER_EDIT}),
     Role.ORG_DEPARTMENT: frozenset(
-        _CADRE_READ | {Cap.ORG_EDIT, Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
+        _CADRE_READ | _BRANCH_WORK
+        | {Cap.ORG_EDIT, Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE,
+           Cap.DUES_APPROVE, Cap.DEVELOPMENT_APPROVE}
     ),
     Role.DISCIPLINE: frozenset(_CADRE_READ | {Cap.MEMBER_VIEW_SENSITIVE}),
     Role.SYSTEM_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ORG_EDIT, Cap.MEMBER_VIEW}),
