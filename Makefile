@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_MEMBERS ?= 2000
 
-.PHONY: run test install install-test assets keys db lint bench clean
+.PHONY: run test install install-test fonts assets keys db lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,19 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# A CJK font for PDFs (党费收据): Debian's fonts-wqy-zenhei, embedded (subset) into each PDF.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+fonts:
+	@if [ ! -f $(CJK_FONT) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's fonts-wqy-zenhei for PDF receipts"; \
+	    (apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei)); \
+	  else echo "NOTE: $(CJK_FONT) is missing and we are not root: PDF receipts need a CJK font (DANGWU_CJK_FONT)"; fi; \
+	fi
 
-install-test: $(VENV)/.installed-test node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed fonts
+
+install-test: $(VENV)/.installed-test node_modules/.installed fonts
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian's chromium for the browser tests"; \

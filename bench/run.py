@@ -43,7 +43,7 @@ os.environ.setdefault("DANGWU_DEBUG", "0")  # DEBUG keeps every query in memory
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dangwu_bench"
 SCALES = {"full": 5_000_000, "small": 200_000}
 SEED = 2026
-MEASUREMENTS = ("import", "stats", "search", "export")
+MEASUREMENTS = ("import", "stats", "search", "export", "dues")
 
 from bench.measure import NOT_YET, Report, log, meta, rollups_module  # noqa: E402
 
@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import psycopg
 
+    from bench import dues as dues_bench
     from bench import measure, province
 
     plan = province.plan_province(members, seed=SEED)
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = measure.Context.create(plan, url=url, runs=args.runs, report=report)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("search", ctx.search), ("stats", ctx.stats), ("export", ctx.export), ("import", ctx.roster_import),
+        ("dues", lambda: dues_bench.measure(ctx)),
     ]
     for name, step in steps:
         if name not in only:

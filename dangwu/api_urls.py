@@ -4,6 +4,14 @@ from rest_framework.routers import DefaultRouter
 
 from dangwu.core.access import CapabilityPermission
 from dangwu.core.api import TokenLoginView
+from dangwu.development.api import CandidateViewSet
+from dangwu.dues.api import (
+    AssessmentRunViewSet,
+    AssessmentViewSet,
+    DeclarationViewSet,
+    PaymentViewSet,
+    ReportViewSet,
+)
 from dangwu.members.api import MemberViewSet
 from dangwu.orgs.api import OrganizationViewSet
 
@@ -22,6 +30,12 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
+router.register("development/candidates", CandidateViewSet, basename="development-candidate")
+router.register("dues/assessments", AssessmentViewSet, basename="dues-assessment")
+router.register("dues/assessment-runs", AssessmentRunViewSet, basename="dues-assessment-run")
+router.register("dues/payments", PaymentViewSet, basename="dues-payment")
+router.register("dues/declarations", DeclarationViewSet, basename="dues-declaration")
+router.register("dues/reports", ReportViewSet, basename="dues-report")
 
 urlpatterns = [
     path("v1/auth/token/", TokenLoginView.as_view(), name="api-token"),

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "dangwu.core",
     "dangwu.orgs",
     "dangwu.members",
+    "dangwu.dues",
+    "dangwu.development",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("dangwu.core.urls")),
     path("orgs/", include("dangwu.orgs.urls")),
     path("members/", include("dangwu.members.urls")),
+    path("dues/", include("dangwu.dues.urls")),
+    path("development/", include("dangwu.development.urls")),
     path("api/", include("dangwu.api_urls")),
 ]
 

@@ -11,6 +11,10 @@ def navigation(request):
         "nav": {
             "orgs": Cap.ORG_VIEW in caps,
             "members": Cap.MEMBER_VIEW in caps,
+            "dues": Cap.DUES_VIEW in caps or access.own_member(user) is not None,
+            # 发展党员: the pipeline board for cadres; "apply" for a person who is not a member yet.
+            "development": "board" if Cap.DEVELOPMENT_VIEW in caps else
+            ("apply" if access.own_member(user) is None else ""),
             "audit": Cap.AUDIT_VIEW in caps,
             "roles": Cap.ROLE_ASSIGN in caps,
             "own_member": access.own_member(user),

@@ -1063,6 +1063,17 @@ def _write_organizations(plan: Plan) -> int:
     return len(objs)
 
 
+def _seed_development(plan: Plan, today: date, seed: int) -> int:
+    """The recruitment pipeline (发展党员) of the demo branch and the branches near it."""
+    from dangwu.development import demo as development_demo
+
+    branch = plan.demo_branch.obj
+    near = branch.path[: -2 * Organization.steplen] or branch.path
+    others = list(Organization.objects.filter(path__startswith=near, org_type__in=BRANCH_TYPES)
+                  .exclude(pk=branch.pk).order_by("path")[:7])
+    return development_demo.seed(branches=[branch, *others], today=today, seed=seed)
+
+
 def seed_demo(*, members: int, seed: int) -> SeedResult:
     """Load the demo province into an empty database, in one transaction."""
     today = timezone.localdate()
@@ -1102,6 +1113,11 @@ def seed_demo(*, members: int, seed: int) -> SeedResult:
                                  default_change_reason="演示数据初始化")
 
         rollups.rebuild()  # the structure statistics of the bulk-loaded province, set-based
+        _seed_development(plan, today, seed)
+        # 党费 (dangwu.dues): declarations, the last months assessed, payments with some arrears
+        from dangwu.dues.demo import seed_dues
+
+        dues = seed_dues(root=plan.root.obj, demo_branch=plan.demo_branch.obj, seed=seed, today=today)
 
         where = {"province": plan.root.obj, "city": plan.city_orgs[DEMO_CITY_CODE].obj,
                  "branch": plan.demo_branch.obj}
@@ -1115,6 +1131,6 @@ def seed_demo(*, members: int, seed: int) -> SeedResult:
         )
         audit.record(actor=None, action="demo.seed", organization=plan.root.obj, summary={
             "seed": seed, "organizations": org_count, "members": len(objs), "positions": len(positions),
-            "standing_changes": len(changes), "accounts": result.accounts,
+            "standing_changes": len(changes), "accounts": result.accounts, "dues": dues,
         })
     return result

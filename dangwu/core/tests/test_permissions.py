@@ -29,6 +29,7 @@ class Route:
 
 
 LOGIN_REDIRECT = 302  # anonymous callers of pages are sent to the login page
+_THIS_MONTH = __import__("datetime").date.today().strftime("%Y-%m")
 
 ROUTES: dict[str, Route] = {
     # core
@@ -88,6 +89,75 @@ ROUTES: dict[str, Route] = {
                             allowed={"secretary": 200, "city_a": 200, "sysadmin": 200, "discipline": 200},
                             denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
                                     "anonymous": LOGIN_REDIRECT}),
+    # dues (党费). {dues_run}: an assessment run of branch A; {dues_payment}: a payment of m_plain;
+    # {dues_reduction}: a pending reduction of m_plain (decided by the county's committee or above)
+    "dues:home": Route("/dues/", allowed={"secretary": 302, "plain": 302, "province": 302},
+                       denied={"auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
+    "dues:org": Route("/dues/org/{branch_a}/", allowed={"secretary": 200, "city_a": 200, "discipline": 200},
+                      denied={"sibling": 404, "city_b": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    "dues:assess": Route("/dues/org/{branch_a}/assess/", method="post", data={"month": _THIS_MONTH},
+                         allowed={"secretary": 302, "city_a": 302},
+                         denied={"sibling": 404, "city_b": 404, "discipline": 403, "plain": 403}),
+    "dues:host_lookup": Route("/dues/org/{branch_a}/host/", method="post", data={"id_number": "x"},
+                              allowed={"secretary": 302}, denied={"sibling": 404, "plain": 403, "discipline": 403}),
+    "dues:declarations": Route("/dues/org/{branch_a}/declarations/", allowed={"secretary": 200, "city_a": 200},
+                               denied={"sibling": 404, "city_b": 404, "discipline": 403, "plain": 403}),
+    "dues:report": Route("/dues/org/{branch_a}/report/", allowed={"secretary": 200, "city_a": 200, "discipline": 200},
+                         denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403}),
+    "dues:report_export": Route("/dues/org/{branch_a}/report.xlsx", allowed={"secretary": 200, "province": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:statement": Route("/dues/org/{branch_a}/statement/", allowed={"secretary": 200, "city_a": 200},
+                            denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:run": Route("/dues/runs/{dues_run}/", allowed={"secretary": 200, "city_a": 200},
+                      denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:run_progress": Route("/dues/runs/{dues_run}/progress/", allowed={"secretary": 200},
+                               denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:member": Route("/dues/members/{m_plain}/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                         denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "dues:pay": Route("/dues/members/{m_plain}/pay/", allowed={"secretary": 200, "city_a": 200},
+                      denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "dues:declare": Route("/dues/members/{m_plain}/declare/", allowed={"secretary": 200},
+                          denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "dues:reduction_request": Route("/dues/members/{m_plain}/reduction/", allowed={"secretary": 200},
+                                    denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:reductions": Route("/dues/reductions/", allowed={"secretary": 200, "city_a": 200},
+                             denied={"plain": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
+    "dues:reduction_decide": Route("/dues/reductions/{dues_reduction}/decide/", method="post",
+                                   data={"decision": "approve"}, allowed={"city_a": 302, "province": 302},
+                                   denied={"secretary": 403, "city_b": 404, "plain": 403}),
+    "dues:receipt": Route("/dues/payments/{dues_payment}/receipt.pdf",
+                          allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                          denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    # development (发展党员). {dev_candidate}: an applicant of branch A (registered on paper, applied on
+    # 2024-01-02); {dev_sponsor}: their contact person; {dev_document}: their application scan
+    "development:board": Route("/development/", allowed={"secretary": 200, "city_a": 200, "province": 200},
+                               denied={"plain": 403, "auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
+    "development:apply": Route("/development/apply/", allowed={"plain": 200, "secretary": 200},
+                               denied={"anonymous": LOGIN_REDIRECT}),
+    "development:branches": Route("/development/apply/branches/?q=%E8%8A%99%E8%93%89", allowed={"plain": 200},
+                                  denied={"anonymous": LOGIN_REDIRECT}),
+    "development:approvals": Route("/development/approvals/", allowed={"city_a": 200, "province": 200},
+                                   denied={"secretary": 403, "plain": 403, "discipline": 403,
+                                           "anonymous": LOGIN_REDIRECT}),
+    "development:register": Route("/development/register/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "development:detail": Route("/development/{dev_candidate}/", allowed={"secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 404, "anonymous": LOGIN_REDIRECT}),
+    "development:step": Route("/development/{dev_candidate}/step/first_talk/", allowed={"secretary": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "development:sponsors": Route("/development/{dev_candidate}/sponsors/", allowed={"secretary": 200},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "development:sponsor_remove": Route("/development/sponsors/{dev_sponsor}/remove/", method="post",
+                                        allowed={"secretary": 302}, denied={"sibling": 404, "city_b": 404,
+                                                                            "plain": 403}),
+    "development:document_add": Route("/development/{dev_candidate}/documents/new/", allowed={"secretary": 200},
+                                      denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "development:document": Route("/development/documents/{dev_document}/", allowed={"secretary": 200, "city_a": 200},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 404, "anonymous": LOGIN_REDIRECT}),
+    "development:extend": Route("/development/{dev_candidate}/extend/", allowed={"city_a": 200},
+                                denied={"secretary": 403, "city_b": 404, "plain": 403}),
+    "development:cancel": Route("/development/{dev_candidate}/cancel/", allowed={"secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403}),
     # API
     "api-token": Route("/api/v1/auth/token/", method="post", public=True,
                        data={"username": "member_a", "password": "test-pass-2026!"}, allowed={"anonymous": 200}),
@@ -104,6 +174,45 @@ ROUTES: dict[str, Route] = {
                            denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
     "member-search": Route("/api/v1/members/search/", method="post", data={"q": "zs"},
                            allowed={"secretary": 200, "plain": 200, "auditor": 200}, denied={"anonymous": 401}),
+    "dues-assessment-list": Route("/api/v1/dues/assessments/", allowed={"secretary": 200, "plain": 200},
+                                  denied={"anonymous": 401}),
+    "dues-assessment-run-list": Route("/api/v1/dues/assessment-runs/", allowed={"secretary": 200},
+                                      denied={"plain": 403, "auditor": 403, "anonymous": 401}),
+    "dues-assessment-run-detail": Route("/api/v1/dues/assessment-runs/{dues_run}/",
+                                        allowed={"secretary": 200, "city_a": 200},
+                                        denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues-payment-list": Route("/api/v1/dues/payments/", allowed={"secretary": 200, "plain": 200},
+                               denied={"anonymous": 401}),
+    "dues-payment-detail": Route("/api/v1/dues/payments/{dues_payment}/", allowed={"secretary": 200, "plain": 200},
+                                 denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
+    "dues-declaration-list": Route("/api/v1/dues/declarations/", allowed={"secretary": 200, "plain": 200},
+                                   denied={"anonymous": 401}),
+    "dues-report-detail": Route("/api/v1/dues/reports/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403, "anonymous": 401}),
+    "development-candidate-list": Route("/api/v1/development/candidates/", allowed={"secretary": 200, "plain": 200},
+                                        denied={"anonymous": 401}),
+    "development-candidate-detail": Route("/api/v1/development/candidates/{dev_candidate}/",
+                                          allowed={"secretary": 200, "city_a": 200},
+                                          denied={"sibling": 404, "city_b": 404, "plain": 404, "anonymous": 401}),
+    "development-candidate-steps": Route("/api/v1/development/candidates/{dev_candidate}/steps/", method="post",
+                                         data={"code": "first_talk", "done_on": "2024-01-10"},
+                                         allowed={"secretary": 201},
+                                         denied={"sibling": 404, "city_b": 404, "plain": 403, "anonymous": 401}),
+    # allowed callers pass the guard and answer 400 (no such member / no reason): the body is the service's
+    "development-candidate-sponsors": Route("/api/v1/development/candidates/{dev_candidate}/sponsors/", method="post",
+                                            data={"kind": "contact", "member": 999999, "assigned_on": "2024-01-10"},
+                                            allowed={"secretary": 400},
+                                            denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "development-candidate-extend": Route("/api/v1/development/candidates/{dev_candidate}/extend/", method="post",
+                                          allowed={"city_a": 400}, denied={"secretary": 403, "city_b": 404,
+                                                                           "anonymous": 401}),
+    "development-candidate-cancel": Route("/api/v1/development/candidates/{dev_candidate}/cancel/", method="post",
+                                          data={"on": "2024-01-10", "reason": "本人撤回申请"},
+                                          allowed={"secretary": 200}, denied={"sibling": 404, "city_b": 404,
+                                                                              "plain": 403}),
+    "development-candidate-stage-counts": Route("/api/v1/development/candidates/stage-counts/?organization={branch_a}",
+                                                allowed={"secretary": 200, "city_a": 200},
+                                                denied={"city_b": 400, "plain": 403, "anonymous": 401}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -160,6 +269,42 @@ def _roster_import(uploader, organization):
     return record
 
 
+def _dues_objects(people, world):
+    from datetime import date
+    from decimal import Decimal
+
+    from dangwu.dues.models import AssessmentRun, Payment, Reduction
+
+    month = date.today().replace(day=1)
+    run = AssessmentRun.objects.create(organization=world.branch_a, month=month, created_by=people["secretary"])
+    payment = Payment.objects.create(member=people["m_plain"], organization=world.branch_a, collected_at=world.branch_a,
+                                     method="cash", paid_on=date.today(), total_amount=Decimal("1.00"),
+                                     receipt_number="DF-TEST-1")
+    reduction = Reduction.objects.create(member=people["m_plain"], organization=world.branch_a, kind="exempt",
+                                         monthly_amount=Decimal("0"), start_month=month, end_month=month, reason="困难")
+    return {"dues_run": run.pk, "dues_payment": payment.pk, "dues_reduction": reduction.pk}
+
+
+def _development_objects(people, world):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from dangwu.development import services as development
+    from dangwu.development.models import Document, Sponsor, Step
+    from dangwu.testing import make_id_number
+
+    candidate = development.register_application(
+        actor=people["secretary"], organization=world.branch_a, name="陈思远", applied_on=date(2024, 1, 2),
+        id_number=make_id_number(date(1998, 4, 12), serial=77))
+    sponsor = Sponsor.objects.create(candidate=candidate, kind="contact", member=people["m_sec"],
+                                     assigned_on=date(2024, 1, 3))
+    document = Document(candidate=candidate, step=Step.objects.get(candidate=candidate), title="入党申请书",
+                        file_name="申请书.txt", size=3)
+    document.file.save("a.txt", ContentFile(b"abc"))
+    return {"dev_candidate": candidate.pk, "dev_sponsor": sponsor.pk, "dev_document": document.pk}
+
+
 @pytest.mark.parametrize("name,caller,status", list(_cases()))
 def test_route(name, caller, status, people, world):
     route = ROUTES[name]
@@ -167,6 +312,10 @@ def test_route(name, caller, status, people, world):
                "assignment": people["secretary"].role_assignments.get().pk}
     if "{roster_import}" in route.url:
         objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
+    if "{dues_" in route.url:
+        objects.update(_dues_objects(people, world))
+    if "{dev_" in route.url:
+        objects.update(_development_objects(people, world))
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":

@@ -1,0 +1,72 @@
+"""`make bench` — party dues (党费): the monthly assessment of the whole province through the real
+background task, beside ONE set-based INSERT … SELECT of the same rows (rolled back), and the
+dues report's p50/p95 at province, city and county level.
+
+    python bench/run.py --scale small --reuse --only dues
+
+The dues table is emptied (TRUNCATE) before the measurement: the bench database is the bench's own.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.measure import ms, rate, timed
+
+
+def measure(ctx: Any) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangwu.dues import rules, selectors, services, tasks
+    from dangwu.dues.models import Assessment, AssessmentRun
+    from dangwu.orgs.models import Organization
+
+    report = ctx.report
+    month = rules.month_start(timezone.localdate())
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"TRUNCATE {table} CASCADE")
+    orgs = Organization.objects.filter(path__startswith=ctx.root.path).count()
+
+    # The limit: one INSERT … SELECT of every row, the same statement the task sends per batch.
+    sql = services.assessment_insert_sql(
+        f"IN (SELECT id FROM {connection.ops.quote_name(Organization._meta.db_table)} WHERE path LIKE %s)")
+    t = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(sql, services.assessment_params(month, timezone.now()) + [ctx.root.path + "%"])
+            raw_rows = cur.rowcount
+        transaction.set_rollback(True)
+    raw_seconds = time.perf_counter() - t
+
+    # The real task: batches of organizations, each committed with the run's cursor.
+    run = AssessmentRun.objects.create(organization=ctx.root, month=month, total_organizations=orgs)
+    t = time.perf_counter()
+    status = tasks.process_run(run.pk)
+    task_seconds = time.perf_counter() - t
+    run.refresh_from_db()
+    report.add("dues", f"monthly assessment of the province ({orgs:,} organizations): the task, "
+                       f"{services.ASSESS_BATCH_ORGS:,} organizations per batch",
+               rate(run.created_count, task_seconds),
+               limit=f"one INSERT … SELECT (rolled back) {rate(raw_rows, raw_seconds)}",
+               goal="≤ 2× the limit", note=f"status {status}; {task_seconds / max(raw_seconds, 1e-6):.2f}× the limit")
+    t = time.perf_counter()
+    again = tasks.process_run(AssessmentRun.objects.create(organization=ctx.root, month=month,
+                                                           total_organizations=orgs).pk)
+    rerun_seconds = time.perf_counter() - t
+    report.add("dues", "the same assessment run again (idempotent: creates nothing)",
+               f"{rerun_seconds:.1f} s", note=f"status {again}; rows now {Assessment.objects.filter(month=month).count():,}")
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE " + table)
+    for level, org in (("province", ctx.root), ("city", ctx.city), ("county", ctx.county)):
+        runs = max(5, min(ctx.runs, 20 if level == "province" else ctx.runs))
+        values = timed(lambda org=org: selectors.report(actor=ctx.province_user, organization=org, year=month.year,
+                                                         month=month), runs, warmup=1)
+        report.add("dues", f"dues report of the month, {level} ({org.name}), per child organization",
+                   ms(values), note=f"{runs} runs")
+    values = timed(lambda: selectors.report(actor=ctx.province_user, organization=ctx.root, year=month.year),
+                   5, warmup=1)
+    report.add("dues", "dues report of the year, province", ms(values), note="5 runs")

@@ -1,0 +1,159 @@
+"""Reads of the recruitment pipeline, already limited to the caller's scope (through `core.access`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+from dangwu.members.models import Member, MemberType, Standing
+
+from . import rules
+from .models import Candidate, Document, Sponsor, Step
+
+
+def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
+    """The people of the caller's DEVELOPMENT_VIEW scope, and the caller's own applications."""
+    q = Q(organization__in=access.organizations(actor, Cap.DEVELOPMENT_VIEW))
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+    return Candidate.objects.filter(q)
+
+
+def candidates_for(*, actor: Any, capability: str) -> QuerySet[Candidate]:
+    """The people the caller may act on with the capability (no own-application exception)."""
+    return Candidate.objects.filter(organization__in=access.organizations(actor, capability))
+
+
+def own_candidacies(*, actor: Any) -> QuerySet[Candidate]:
+    if not getattr(actor, "is_authenticated", False):
+        return Candidate.objects.none()
+    return Candidate.objects.filter(user=actor).select_related("organization").order_by("-created_at")
+
+
+def visible_documents(*, actor: Any) -> QuerySet[Document]:
+    return Document.objects.filter(candidate__in=visible_candidates(actor=actor))
+
+
+def branches_to_apply_to(*, query: str, limit: int = 20) -> QuerySet:
+    """Branches an applicant may choose, by name or code (any logged-in person applies)."""
+    from dangwu.orgs.models import BRANCH_TYPES, Organization
+
+    query = (query or "").strip()
+    if len(query) < 2:
+        return Organization.objects.none()
+    return (Organization.objects.filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
+            .filter(Q(name__contains=query) | Q(code__startswith=query)).order_by("name", "id")[:limit])
+
+
+# --- the board ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Where one person stands: the step done last, what comes next and from when, and deadlines."""
+
+    history: dict[str, date]
+    next_step: str | None
+    earliest: date | None
+    latest: date | None
+    deadlines: list[rules.Deadline] = field(default_factory=list)
+    blocked_until: date | None = None  # the next step may not happen before this day (waiting period)
+
+    @property
+    def next_label(self) -> str:
+        return str(rules.STEPS[self.next_step].label) if self.next_step else ""
+
+    @property
+    def next_superior(self) -> bool:
+        return bool(self.next_step and self.next_step in rules.SUPERIOR_STEPS)
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.overdue for d in self.deadlines)
+
+
+def progress_of(candidate: Candidate, *, history: dict[str, date] | None = None, today: date | None = None) -> Progress:
+    today = today or timezone.localdate()
+    if history is None:
+        history = {s.code: s.done_on for s in candidate.steps.all()}
+    nxt = rules.next_step(history) if candidate.status == Candidate.Status.ACTIVE else None
+    earliest = latest = None
+    if nxt:
+        earliest = rules.earliest_date(nxt, history, birth_date=candidate.birth_date,
+                                       extension_months=candidate.extension_months)
+        latest = rules.latest_date(nxt, history)
+    deadlines = rules.warnings(history, today, extension_months=candidate.extension_months) \
+        if candidate.status == Candidate.Status.ACTIVE else []
+    blocked = earliest if earliest and earliest > today else None
+    return Progress(history, nxt, earliest, latest, deadlines, blocked)
+
+
+def board(
+    *, actor: Any, organization: Any, stage: str = "", query: str = "", status: str = Candidate.Status.ACTIVE,
+    attention: str = "",
+) -> QuerySet[Candidate]:
+    """The people of an organization's subtree in the caller's scope, filtered; `attention`:
+    "overdue" (a deadline of the organization has passed), "superior" (waiting for the superior
+    committee)."""
+    qs = visible_candidates(actor=actor).filter(organization__path__startswith=organization.path)
+    if status:
+        qs = qs.filter(status=status)
+    if stage:
+        qs = qs.filter(stage=stage)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(name__contains=query) | Q(name_pinyin__startswith=query.lower()))
+    if attention == "superior":
+        qs = qs.filter(last_step__in=_BEFORE_SUPERIOR)
+    elif attention == "overdue":
+        qs = qs.filter(due_on__lt=timezone.localdate())
+    return qs.select_related("organization").prefetch_related("steps").order_by("name_pinyin", "id")
+
+
+_BEFORE_SUPERIOR = [rules.STEP_CODES[rules.STEP_CODES.index(code) - 1] for code in rules.SUPERIOR_STEPS]
+
+
+def stage_counts(*, actor: Any, organization: Any) -> dict[str, int]:
+    """How many active people stand in each stage in the organization's subtree (one GROUP BY)."""
+    qs = visible_candidates(actor=actor).filter(organization__path__startswith=organization.path,
+                                                status=Candidate.Status.ACTIVE)
+    counts = dict(qs.order_by().values_list("stage").annotate(n=Count("id")))
+    out = {code: counts.get(code, 0) for code, _label in rules.STAGES}
+    out["overdue"] = qs.filter(due_on__lt=timezone.localdate()).count()
+    return out
+
+
+def awaiting_approval(*, actor: Any) -> QuerySet[Candidate]:
+    """People whose next step is the superior committee's, in the caller's DEVELOPMENT_APPROVE scope."""
+    return (candidates_for(actor=actor, capability=Cap.DEVELOPMENT_APPROVE)
+            .filter(status=Candidate.Status.ACTIVE, last_step__in=_BEFORE_SUPERIOR)
+            .select_related("organization").prefetch_related("steps").order_by("last_step_on", "id"))
+
+
+def steps_of(*, candidate: Candidate) -> list[Step]:
+    return list(candidate.steps.select_related("vote", "recorded_by").prefetch_related("documents")
+                .order_by("done_on", "id"))
+
+
+def sponsors_of(*, candidate: Candidate) -> list[Sponsor]:
+    return list(candidate.sponsors.select_related("member", "member__organization"))
+
+
+def sponsor_choices(*, actor: Any, candidate: Candidate) -> QuerySet[Member]:
+    """Full members in good standing of the person's branch (the usual contact persons and
+    introducers), within the caller's member scope."""
+    return (access.members(actor, Cap.MEMBER_VIEW)
+            .filter(organization=candidate.organization, member_type=MemberType.FULL, standing=Standing.NORMAL)
+            .order_by("name_pinyin", "id"))
+
+
+def voting_members(*, organization: Any) -> int:
+    """Full members in good standing of the branch: a hint for "who should attend" a vote."""
+    return Member.objects.filter(organization=organization, member_type=MemberType.FULL,
+                                 standing=Standing.NORMAL).count()

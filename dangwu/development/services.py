@@ -1,0 +1,531 @@
+"""Every write to the recruitment pipeline: keyword-only, one transaction and one audit entry each.
+
+The rules come from `rules.py`; a refused write raises ValidationError keyed by field and
+leaves nothing behind. When the superior committee approves an admission, the person becomes
+a probationary member through `members.services.create_member`, and at the conversion a full
+member through `members.services.update_member`: those services check, keep the history and
+roll-ups and write their own audit entry (`member.create`, `member.update`) beside this app's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangwu.core import access, audit, crypto
+from dangwu.core.roles import Cap
+from dangwu.members import rules as member_rules
+from dangwu.members import services as member_services
+from dangwu.members.models import Member, MemberType, Standing
+
+from . import files, rules
+from .models import Candidate, Document, Sponsor, Step, Vote
+
+VOTE_FIELDS = ("should_attend", "present", "in_favour", "against", "abstained", "written_in_favour",
+               "written_against")
+
+
+@dataclass
+class Upload:
+    """A document handed to a service: its title, file name and bytes."""
+
+    title: str
+    name: str
+    data: bytes
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def history_of(candidate: Candidate) -> dict[str, date]:
+    """The steps done, code → date (what `rules.violations` reads)."""
+    return dict(candidate.steps.values_list("code", "done_on"))
+
+
+def introducers_of(candidate: Candidate) -> list[rules.Introducer]:
+    return [
+        rules.Introducer(name=s.member.name, full_member=s.member.member_type == MemberType.FULL,
+                         good_standing=s.member.standing == Standing.NORMAL)
+        for s in candidate.sponsors.filter(kind=Sponsor.Kind.INTRODUCER).select_related("member")
+    ]
+
+
+def _lock(candidate: Candidate) -> Candidate:
+    return Candidate.objects.select_for_update().select_related("organization").get(pk=candidate.pk)
+
+
+def _refresh_progress(candidate: Candidate, history: dict[str, date]) -> None:
+    last = rules.last_step(history)
+    candidate.last_step = last or ""
+    candidate.last_step_on = history.get(last) if last else None
+    candidate.stage = rules.stage_of(last)
+    candidate.due_on = rules.next_due(history, extension_months=candidate.extension_months)
+
+
+def _save_documents(*, actor: Any, candidate: Candidate, step: Step | None, uploads: Iterable[Upload]) -> list[Document]:
+    saved = []
+    for upload in uploads:
+        document = Document(candidate=candidate, step=step, title=upload.title.strip()[:120] or upload.name[:120],
+                            file_name=upload.name[:200], size=len(upload.data), uploaded_by=actor)
+        document.file.save(upload.name[-100:], ContentFile(upload.data), save=False)
+        document.save()
+        saved.append(document)
+    return saved
+
+
+def _upload_errors(uploads: Iterable[Upload]) -> list[str]:
+    problems = []
+    for upload in uploads:
+        problem = files.check_upload(name=upload.name, title=upload.title, data=upload.data)
+        if problem:
+            problems.append(f"{upload.name}：{problem}")
+    return problems
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+def _application_errors(*, organization: Any, name: str, id_number: str, phone: str, applied_on: date | None,
+                        user: Any) -> tuple[dict[str, list[str]], member_rules.IdNumber | None]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if organization is None or not organization.is_branch:
+        add("organization", _("请选择一个党支部：入党申请书递交给党支部"))
+    elif organization.dissolved_on is not None:
+        add("organization", _("该党组织已撤销"))
+    if not (name or "").strip():
+        add("name", _("请填写姓名"))
+    elif len(name.strip()) > 50:
+        add("name", _("姓名最多50个字"))
+    parsed = None
+    try:
+        parsed = member_rules.parse_id_number(id_number, today=_today())
+    except ValidationError as exc:
+        add("id_number", exc.messages[0])
+    if phone:
+        try:
+            member_rules.normalize_phone(phone)
+        except ValidationError as exc:
+            add("phone", exc.messages[0])
+    if applied_on is None:
+        add("applied_on", _("请填写申请日期"))
+    elif applied_on > _today():
+        add("applied_on", _("日期不能晚于今天"))
+    if parsed is not None:
+        digest = crypto.lookup_hash(parsed.number)
+        if Member.objects.filter(id_number_hash=digest).exists():
+            add("id_number", _("该公民身份号码已登记在党员档案中：已是党员的不能再申请入党"))
+        elif Candidate.objects.filter(id_number_hash=digest, status=Candidate.Status.ACTIVE).exists():
+            add("id_number", _("该公民身份号码已有一份正在办理的入党申请"))
+        if applied_on is not None and "applied_on" not in errors:
+            for reason in rules.violations("application", {}, applied_on, birth_date=parsed.birth_date):
+                add("applied_on", reason)
+    if user is not None and Candidate.objects.filter(user=user, status=Candidate.Status.ACTIVE).exists():
+        add("user", _("您已有一份正在办理的入党申请"))
+    return errors, parsed
+
+
+def _create_candidate(*, actor: Any, organization: Any, name: str, id_number: str, phone: str, ethnicity: str,
+                      education: str, work_unit: str, applied_on: date, user: Any, online: bool,
+                      uploads: list[Upload], request: Any) -> Candidate:
+    errors, parsed = _application_errors(organization=organization, name=name, id_number=id_number, phone=phone,
+                                         applied_on=applied_on, user=user)
+    problems = _upload_errors(uploads)
+    if problems:
+        errors["documents"] = problems
+    if len(ethnicity or "") > 20 or len(education or "") > 24 or len(work_unit or "") > 120:
+        errors.setdefault("work_unit", []).append(_("内容过长"))
+    if errors:
+        raise ValidationError(errors)
+    assert parsed is not None
+    candidate = Candidate(
+        user=user, organization=organization, name=name.strip(), gender=parsed.gender,
+        ethnicity=(ethnicity or "汉族").strip() or "汉族", birth_date=parsed.birth_date,
+        work_unit=(work_unit or "").strip(), education=(education or "").strip(), applied_online=online,
+    )
+    candidate.name_pinyin = member_rules.pinyin_keys(candidate.name)[0]
+    candidate.set_id_number(parsed.number)
+    candidate.set_phone(member_rules.normalize_phone(phone) if phone else "")
+    _refresh_progress(candidate, {"application": applied_on})
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": [_("该公民身份号码已有一份正在办理的入党申请")]}) from None
+    step = Step.objects.create(candidate=candidate, code="application", done_on=applied_on,
+                               body=organization.name[:120], recorded_by=actor,
+                               notes=_("网上申请入党") if online else "")
+    _save_documents(actor=actor, candidate=candidate, step=step, uploads=uploads)
+    audit.record(actor=actor, action="development.apply", target=candidate, organization=organization,
+                 summary={"online": online, "applied_on": applied_on.isoformat(), "documents": len(uploads)},
+                 request=request)
+    return candidate
+
+
+@transaction.atomic
+def apply_online(
+    *, actor: Any, organization: Any, name: str, id_number: str, phone: str = "", ethnicity: str = "汉族",
+    education: str = "", work_unit: str = "", uploads: list[Upload] | None = None, request: Any = None,
+) -> Candidate:
+    """网上申请入党: any logged-in person applies to a branch, today; the branch sees the application."""
+    if not getattr(actor, "is_authenticated", False):
+        raise ValidationError({"user": [_("请先登录")]})
+    return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
+                             ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=_today(),
+                             user=actor, online=True, uploads=list(uploads or []), request=request)
+
+
+@transaction.atomic
+def register_application(
+    *, actor: Any, organization: Any, name: str, id_number: str, applied_on: date, phone: str = "",
+    ethnicity: str = "汉族", education: str = "", work_unit: str = "", uploads: list[Upload] | None = None,
+    request: Any = None,
+) -> Candidate:
+    """The branch registers an application handed in on paper, with the date written on it."""
+    access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
+    return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
+                             ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=applied_on,
+                             user=None, online=False, uploads=list(uploads or []), request=request)
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+def capability_for(code: str) -> str:
+    """The superior committee records its own steps; the branch records the others."""
+    return Cap.DEVELOPMENT_APPROVE if code in rules.SUPERIOR_STEPS else Cap.DEVELOPMENT_MANAGE
+
+
+def _number(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+@transaction.atomic
+def record_step(
+    *, actor: Any, candidate: Candidate, code: str, done_on: date, body: str = "", responsible: str = "",
+    notes: str = "", training_days: Any = None, training_hours: Any = None, vote: dict[str, int] | None = None,
+    uploads: list[Upload] | None = None, request: Any = None,
+) -> Step:
+    """Record one of the 25 steps. Refused, with the reasons of `rules.violations`, when it is out of
+    order or too early or late; a vote step takes the numbers and refuses a vote without quorum or
+    majority. `superior_approval` makes the person a probationary member (入党日期 = the admission
+    vote's date); `conversion_approval` a full member (转正日期 = the end of the probation)."""
+    if code not in rules.STEPS:
+        raise ValidationError({"code": [_("未知的发展步骤")]})
+    access.require(actor, capability_for(code), candidate.organization)
+    candidate = _lock(candidate)
+    uploads = list(uploads or [])
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if candidate.status != Candidate.Status.ACTIVE:
+        add("code", _("该发展对象的发展程序已终止或已完成，不能再记录步骤"))
+    if done_on is None:
+        add("done_on", _("请填写日期"))
+    elif done_on > _today():
+        add("done_on", _("日期不能晚于今天"))
+    days, hours = _number(training_days), _number(training_hours)
+    for field, value, raw in (("training_days", days, training_days), ("training_hours", hours, training_hours)):
+        if raw not in (None, "") and (value is None or value < 0 or value > 1000):
+            add(field, _("请填写0至1000之间的数"))
+    for field, value in (("body", body), ("responsible", responsible)):
+        if len(value or "") > (120 if field == "body" else 60):
+            add(field, _("内容过长"))
+    history = history_of(candidate)
+    if not errors:
+        sponsors = list(candidate.sponsors.select_related("member"))
+        for reason in rules.violations(
+            code, history, done_on, birth_date=candidate.birth_date, introducers=introducers_of(candidate),
+            contact_persons=sum(1 for s in sponsors if s.kind == Sponsor.Kind.CONTACT),
+            training_days=float(days) if days is not None else None,
+            training_hours=float(hours) if hours is not None else None,
+            extension_months=candidate.extension_months,
+        ):
+            add("code", reason)
+    numbers: dict[str, int] = {}
+    if code in rules.VOTE_STEPS:
+        vote = vote or {}
+        for field in VOTE_FIELDS:
+            raw = vote.get(field)
+            if raw in (None, "") and field not in ("should_attend", "present", "in_favour"):
+                raw = 0  # against, abstained and written opinions: none when not given
+            try:
+                numbers[field] = int(raw) if raw not in (None, "") else -1
+            except (TypeError, ValueError):
+                numbers[field] = -1
+            if numbers[field] < 0 or numbers[field] > 100000:
+                add(field, _("请填写0至100000之间的整数"))
+        if not any(f in errors for f in VOTE_FIELDS):
+            result = rules.tally(**numbers)
+            for field, message in rules.vote_refusals(result, should_attend=numbers["should_attend"]).items():
+                add(field, message)
+    for problem in _upload_errors(uploads):
+        add("documents", problem)
+    if errors:
+        raise ValidationError(errors)
+
+    step = Step.objects.create(
+        candidate=candidate, code=code, done_on=done_on, body=(body or "").strip()[:120],
+        responsible=(responsible or "").strip()[:60], notes=(notes or "").strip(), training_days=days,
+        training_hours=hours, recorded_by=actor)
+    if numbers:
+        Vote.objects.create(step=step, **numbers)
+    _save_documents(actor=actor, candidate=candidate, step=step, uploads=uploads)
+    history[code] = done_on
+    _refresh_progress(candidate, history)
+    if code == "superior_approval":
+        _admit(actor=actor, candidate=candidate, history=history, request=request)
+    elif code == "conversion_approval":
+        _convert(actor=actor, candidate=candidate, history=history, request=request)
+    elif code == "archived":
+        candidate.status = Candidate.Status.COMPLETED
+        candidate.due_on = None
+    candidate._change_reason = str(rules.STEPS[code].label)  # type: ignore[attr-defined]
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    candidate.save()
+    summary: dict[str, Any] = {"step": code, "done_on": done_on.isoformat(), "documents": len(uploads)}
+    if numbers:
+        summary["vote"] = numbers
+    if candidate.member_id:
+        summary["member"] = candidate.member_id
+    audit.record(actor=actor, action="development.step", target=candidate, organization=candidate.organization,
+                 summary=summary, request=request)
+    return step
+
+
+def _admit(*, actor: Any, candidate: Candidate, history: dict[str, date], request: Any) -> None:
+    """预备党员: a member record in the branch, 入党日期 = the day the branch general meeting adopted."""
+    member = member_services.create_member(
+        actor=actor, organization=candidate.organization, id_number=candidate.id_number, phone=candidate.phone,
+        fields={"name": candidate.name, "gender": candidate.gender, "ethnicity": candidate.ethnicity,
+                "birth_date": candidate.birth_date, "work_unit": candidate.work_unit,
+                "member_type": MemberType.PROBATIONARY, "applied_on": history["application"],
+                "joined_on": history["branch_admission_vote"]},
+        request=request)
+    if candidate.user_id and not Member.objects.filter(user_id=candidate.user_id).exists():
+        # The applicant's own account becomes the member's login (members' services do not set accounts).
+        member.user_id = candidate.user_id
+        member._change_reason = _("关联申请人的登录账号")  # type: ignore[attr-defined]
+        member._history_user = actor  # type: ignore[attr-defined]
+        member.save(update_fields=["user"])
+    candidate.member = member
+
+
+def _convert(*, actor: Any, candidate: Candidate, history: dict[str, date], request: Any) -> None:
+    """正式党员: 转正日期 = the day the probation (with its extension) ended."""
+    if candidate.member_id is None:
+        raise ValidationError({"code": [_("没有该预备党员的党员档案，不能审批转正")]})
+    end = rules.probation_end(history, extension_months=candidate.extension_months)
+    member = Member.objects.get(pk=candidate.member_id)
+    member_services.update_member(actor=actor, member=member,
+                                  fields={"member_type": MemberType.FULL, "converted_on": end},
+                                  reason=_("预备党员转正"), request=request)
+
+
+# --- contact persons and introducers -----------------------------------------------------------
+
+
+@transaction.atomic
+def assign_sponsor(
+    *, actor: Any, candidate: Candidate, kind: str, member: Member, assigned_on: date, request: Any = None,
+) -> Sponsor:
+    """指定培养联系人 (from the activist stage) or 确定入党介绍人 (from the development-target stage):
+    full members in good standing, one or two contact persons, two introducers."""
+    access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
+    candidate = _lock(candidate)
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    history = history_of(candidate)
+    if kind not in Sponsor.Kind.values:
+        add("kind", _("请选择培养联系人或入党介绍人"))
+    if candidate.status != Candidate.Status.ACTIVE:
+        add("kind", _("该发展对象的发展程序已终止或已完成"))
+    if member is None or not access.can(actor, Cap.MEMBER_VIEW, member.organization):
+        add("member", _("请选择您管理范围内的党员"))
+    elif member.member_type != MemberType.FULL or member.standing != Standing.NORMAL:
+        add("member", _("培养联系人和入党介绍人须是党籍正常的正式党员"))
+    if assigned_on is None:
+        add("assigned_on", _("请填写日期"))
+    elif assigned_on > _today():
+        add("assigned_on", _("日期不能晚于今天"))
+    if kind == Sponsor.Kind.CONTACT:
+        if "activist_selected" not in history:
+            add("kind", _("确定为入党积极分子后，方可指定培养联系人"))
+        elif assigned_on and assigned_on < history["activist_selected"]:
+            add("assigned_on", _("不能早于确定为入党积极分子的日期（%(d)s）") % {"d": history["activist_selected"]})
+        limit = rules.CONTACTS_MAX
+    else:
+        if "target_selected" not in history:
+            add("kind", _("确定为发展对象后，方可确定入党介绍人"))
+        elif assigned_on and assigned_on < history["target_selected"]:
+            add("assigned_on", _("不能早于确定为发展对象的日期（%(d)s）") % {"d": history["target_selected"]})
+        if "branch_admission_vote" in history:
+            add("kind", _("支部大会已讨论，不能再更换入党介绍人"))
+        limit = rules.INTRODUCERS
+    if kind in Sponsor.Kind.values and candidate.sponsors.filter(kind=kind).count() >= limit:
+        add("member", _("已确定%(n)d名，不能再增加") % {"n": limit})
+    if member is not None and candidate.sponsors.filter(kind=kind, member=member).exists():
+        add("member", _("该党员已确定"))
+    if errors:
+        raise ValidationError(errors)
+    sponsor = Sponsor.objects.create(candidate=candidate, kind=kind, member=member, assigned_on=assigned_on,
+                                     recorded_by=actor)
+    audit.record(actor=actor, action="development.sponsor", target=candidate, organization=candidate.organization,
+                 summary={"kind": kind, "member": member.pk, "assigned_on": assigned_on.isoformat()}, request=request)
+    return sponsor
+
+
+@transaction.atomic
+def remove_sponsor(*, actor: Any, sponsor: Sponsor, request: Any = None) -> None:
+    """Withdraw a contact person or an introducer before the step that relied on them."""
+    candidate = sponsor.candidate
+    access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
+    candidate = _lock(candidate)
+    history = history_of(candidate)
+    until = "target_selected" if sponsor.kind == Sponsor.Kind.CONTACT else "branch_admission_vote"
+    if until in history or candidate.status != Candidate.Status.ACTIVE:
+        raise ValidationError({"kind": [_("“%(l)s”已记录，不能再撤销") % {"l": rules.STEPS[until].label}]})
+    summary = {"kind": sponsor.kind, "member": sponsor.member_id}
+    sponsor.delete()
+    audit.record(actor=actor, action="development.sponsor_remove", target=candidate,
+                 organization=candidate.organization, summary=summary, request=request)
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_document(*, actor: Any, candidate: Candidate, upload: Upload, step: Step | None = None,
+                 request: Any = None) -> Document:
+    """Keep a document with the person's record (refused when it carries a 密级 marking)."""
+    access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
+    errors: dict[str, list[str]] = {}
+    if not (upload.title or "").strip():
+        errors["title"] = [_("请填写材料名称")]
+    elif len(upload.title.strip()) > 120:
+        errors["title"] = [_("材料名称最多120个字")]
+    problems = _upload_errors([upload])
+    if problems:
+        errors["file"] = problems
+    if step is not None and step.candidate_id != candidate.pk:
+        errors["step"] = [_("请选择该发展对象的步骤")]
+    if errors:
+        raise ValidationError(errors)
+    document = _save_documents(actor=actor, candidate=candidate, step=step, uploads=[upload])[0]
+    audit.record(actor=actor, action="development.document", target=candidate, organization=candidate.organization,
+                 summary={"title": document.title, "file": document.file_name, "size": document.size,
+                          "step": step.code if step else ""}, request=request)
+    return document
+
+
+# --- outcomes: extension and cancellation ------------------------------------------------------
+
+
+@transaction.atomic
+def extend_probation(
+    *, actor: Any, candidate: Candidate, months: int, decided_on: date, reason: str, request: Any = None,
+) -> Candidate:
+    """延长预备期: once, 6 to 12 months, decided when the probation ends (approved by the superior
+    committee). The conversion vote may then take place when the extension ends."""
+    access.require(actor, Cap.DEVELOPMENT_APPROVE, candidate.organization)
+    candidate = _lock(candidate)
+    errors: dict[str, list[str]] = {}
+    if candidate.status != Candidate.Status.ACTIVE:
+        errors["months"] = [_("该发展对象的发展程序已终止或已完成")]
+    if decided_on is None:
+        errors["decided_on"] = [_("请填写决定日期")]
+    elif decided_on > _today():
+        errors["decided_on"] = [_("日期不能晚于今天")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写延长预备期的原因")]
+    if not errors:
+        reasons = rules.extension_violations(history_of(candidate), decided_on, months=months,
+                                             already_extended=candidate.extension_months is not None)
+        if reasons:
+            errors["months"] = reasons
+    if errors:
+        raise ValidationError(errors)
+    candidate.extension_months = months
+    candidate.extension_decided_on = decided_on
+    candidate.extension_reason = reason.strip()
+    _refresh_progress(candidate, history_of(candidate))
+    candidate._change_reason = _("延长预备期")  # type: ignore[attr-defined]
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    candidate.save()
+    audit.record(actor=actor, action="development.extend", target=candidate, organization=candidate.organization,
+                 summary={"months": months, "decided_on": decided_on.isoformat(), "reason": candidate.extension_reason},
+                 request=request)
+    return candidate
+
+
+def is_probationary(history: dict[str, date]) -> bool:
+    return "superior_approval" in history and "conversion_approval" not in history
+
+
+@transaction.atomic
+def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: Any = None) -> Candidate:
+    """End the pipeline for a person: before admission the branch stops the development (终止发展);
+    a probationary member's membership is cancelled (取消预备党员资格) with the superior committee's
+    approval, and their member record leaves the roll (party standing 除名, the reason recorded)."""
+    history = history_of(candidate)
+    probationary = is_probationary(history)
+    access.require(actor, Cap.DEVELOPMENT_APPROVE if probationary else Cap.DEVELOPMENT_MANAGE,
+                   candidate.organization)
+    candidate = _lock(candidate)
+    errors: dict[str, list[str]] = {}
+    if candidate.status != Candidate.Status.ACTIVE:
+        errors["reason"] = [_("该发展对象的发展程序已终止或已完成")]
+    if "conversion_approval" in history:
+        errors["reason"] = [_("已批准转正，不能取消")]
+    if on is None:
+        errors["on"] = [_("请填写日期")]
+    elif on > _today():
+        errors["on"] = [_("日期不能晚于今天")]
+    elif candidate.last_step_on and on < candidate.last_step_on:
+        errors["on"] = [_("不能早于最近一步的日期（%(d)s）") % {"d": candidate.last_step_on}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写原因")]
+    if errors:
+        raise ValidationError(errors)
+    if probationary and candidate.member_id:
+        member = Member.objects.get(pk=candidate.member_id)
+        if member.standing == Standing.NORMAL:
+            member_services.change_standing(actor=actor, member=member, new_standing=Standing.REMOVED,
+                                            effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
+                                            request=request)
+    candidate.status = Candidate.Status.CANCELLED
+    candidate.due_on = None
+    candidate.ended_on = on
+    candidate.end_reason = reason.strip()
+    candidate._change_reason = _("取消预备党员资格") if probationary else _("终止发展")  # type: ignore[attr-defined]
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    candidate.save()
+    audit.record(actor=actor, action="development.cancel", target=candidate, organization=candidate.organization,
+                 summary={"on": on.isoformat(), "reason": candidate.end_reason, "probationary": probationary},
+                 request=request)
+    return candidate

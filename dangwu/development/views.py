@@ -1,0 +1,366 @@
+"""Recruitment pages (发展党员): apply online, the branch's pipeline board, a person's page, the
+forms that record steps, votes, contact persons and introducers, outcomes, and the superior
+committee's approvals. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.db.models.functions import Substr
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangwu.core import access
+from dangwu.core.formtools import apply_service_errors
+from dangwu.core.pagination import CappedPaginator
+from dangwu.core.roles import Cap
+from dangwu.orgs import selectors as org_selectors
+from dangwu.orgs.models import Organization
+
+from . import rules, selectors, services
+from .forms import (
+    ApplicationForm,
+    BoardFilterForm,
+    CancelForm,
+    DocumentForm,
+    ExtensionForm,
+    SponsorForm,
+    StepForm,
+)
+from .models import Candidate, Sponsor
+
+
+def _uploads(files: list, title: str) -> list[services.Upload]:
+    return [services.Upload(title=title, name=f.name, data=f.read()) for f in files]
+
+
+def _scoped_org(request, capability: str, pk: Any) -> Organization:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+
+
+def _default_org(user, capability: str) -> Organization | None:
+    paths = access.scope_paths(user, capability)
+    roots = list(Organization.objects.filter(path__in=paths).order_by("path")[:2])
+    return roots[0] if len(roots) == 1 else (roots[0] if roots else None)
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+@access.page()
+def apply_view(request):
+    """网上申请入党: any logged-in person chooses a branch and sends their application."""
+    mine = list(selectors.own_candidacies(actor=request.user))
+    member = access.own_member(request.user)
+    form = ApplicationForm(request.POST or None, request.FILES or None, online=True)
+    chosen = None
+    if request.method == "POST":
+        raw = request.POST.get("organization")
+        chosen = Organization.objects.filter(pk=raw).first() if (raw or "").isdigit() else None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                candidate = services.apply_online(
+                    actor=request.user, organization=chosen, name=data["name"], id_number=data["id_number"],
+                    phone=data.get("phone", ""), ethnicity=data.get("ethnicity", ""),
+                    education=data.get("education", ""), work_unit=data.get("work_unit", ""),
+                    uploads=_uploads(data.get("documents") or [], _("入党申请书")), request=request)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("入党申请已提交给%(o)s，党组织将在一个月内派人同您谈话") % {
+                    "o": candidate.organization.name})
+                return redirect("development:detail", pk=candidate.pk)
+    return render(request, "development/apply.html", {"form": form, "mine": mine, "member": member,
+                                                      "chosen": chosen})
+
+
+@access.page()
+def branch_search_view(request):
+    """htmx: branches by name or code, for the application form."""
+    branches = selectors.branches_to_apply_to(query=request.GET.get("q", "")[:50])
+    return render(request, "development/_branches.html", {"branches": branches, "q": request.GET.get("q", "")})
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def register_view(request, org_pk: int):
+    """The branch registers an application handed in on paper."""
+    org = _scoped_org(request, Cap.DEVELOPMENT_MANAGE, org_pk)
+    form = ApplicationForm(request.POST or None, request.FILES or None, online=False,
+                           initial={"organization": org.pk})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            candidate = services.register_application(
+                actor=request.user, organization=org, name=data["name"], id_number=data["id_number"],
+                applied_on=data["applied_on"], phone=data.get("phone", ""), ethnicity=data.get("ethnicity", ""),
+                education=data.get("education", ""), work_unit=data.get("work_unit", ""),
+                uploads=_uploads(data.get("documents") or [], _("入党申请书")), request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记%(n)s的入党申请") % {"n": candidate.name})
+            return redirect("development:detail", pk=candidate.pk)
+    return render(request, "development/register.html", {"form": form, "org": org})
+
+
+# --- the board ------------------------------------------------------------------------------------
+
+
+def _child_counts(request, org: Organization) -> list[tuple[Organization, int]]:
+    """The organization's children in scope, each with its active people (one grouped query)."""
+    children = list(org_selectors.children(actor=request.user, parent=org)[:200])
+    if not children:
+        return []
+    length = (org.depth + 1) * Organization.steplen
+    counts = dict(selectors.visible_candidates(actor=request.user)
+                  .filter(organization__path__startswith=org.path, status=Candidate.Status.ACTIVE)
+                  .annotate(prefix=Substr("organization__path", 1, length)).order_by()
+                  .values_list("prefix").annotate(n=Count("id")))
+    return [(child, counts.get(child.path, 0)) for child in children]
+
+
+@access.page(Cap.DEVELOPMENT_VIEW)
+def board_view(request):
+    """The pipeline board: everyone by stage, what is due next and from when, overdue deadlines."""
+    form = BoardFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("org"):
+        org = _scoped_org(request, Cap.DEVELOPMENT_VIEW, data["org"])
+    else:
+        org = _default_org(request.user, Cap.DEVELOPMENT_VIEW)
+        if org is None:
+            raise PermissionDenied
+    status = data.get("status") or Candidate.Status.ACTIVE
+    qs = selectors.board(actor=request.user, organization=org, stage=data.get("stage", ""),
+                         query=data.get("q", ""), status="" if status == "all" else status,
+                         attention=data.get("attention", ""))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(c, selectors.progress_of(c, history={s.code: s.done_on for s in c.steps.all()}, today=today))
+            for c in page.object_list]
+    counts = selectors.stage_counts(actor=request.user, organization=org)
+    return render(request, "development/board.html", {
+        "org": org, "form": form, "page": page, "rows": rows, "counts": counts,
+        "stages": [(code, label, counts[code]) for code, label in rules.STAGES],
+        "total": sum(counts[code] for code, _label in rules.STAGES),
+        "children": _child_counts(request, org),
+        "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
+        "can_register": org.is_branch and access.can(request.user, Cap.DEVELOPMENT_MANAGE, org),
+        "can_approve": access.has_capability(request.user, Cap.DEVELOPMENT_APPROVE),
+        "today": today,
+    })
+
+
+@access.page(Cap.DEVELOPMENT_APPROVE)
+def approvals_view(request):
+    """The superior committee's queue: people whose next step is its own, oldest first."""
+    today = timezone.localdate()
+    qs = selectors.awaiting_approval(actor=request.user)
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [(c, selectors.progress_of(c, history={s.code: s.done_on for s in c.steps.all()}, today=today))
+            for c in page.object_list]
+    return render(request, "development/approvals.html", {"page": page, "rows": rows, "today": today})
+
+
+# --- a person -------------------------------------------------------------------------------------
+
+
+def _visible(request, pk: int) -> Candidate:
+    return access.get_in_scope_or_404(
+        request, selectors.visible_candidates(actor=request.user).select_related("organization", "member"), pk=pk)
+
+
+@access.page()
+def detail_view(request, pk: int):
+    candidate = _visible(request, pk)
+    user = request.user
+    steps = selectors.steps_of(candidate=candidate)
+    progress = selectors.progress_of(candidate, history={s.code: s.done_on for s in steps})
+    can_manage = access.can(user, Cap.DEVELOPMENT_MANAGE, candidate.organization)
+    can_approve = access.can(user, Cap.DEVELOPMENT_APPROVE, candidate.organization)
+    can_view = access.can(user, Cap.DEVELOPMENT_VIEW, candidate.organization)
+    next_code = progress.next_step
+    can_record_next = bool(next_code) and (can_approve if next_code in rules.SUPERIOR_STEPS else can_manage)
+    done = {s.code: s for s in steps}
+    timeline = []
+    for code, info in rules.STEPS.items():
+        timeline.append({"info": info, "step": done.get(code), "next": code == next_code})
+    probationary = services.is_probationary(progress.history)
+    return render(request, "development/detail.html", {
+        "candidate": candidate, "steps": steps, "progress": progress, "timeline": timeline,
+        "stages": rules.STAGES, "sponsors": selectors.sponsors_of(candidate=candidate),
+        "documents": list(candidate.documents.filter(step__isnull=True)) if can_view else [],
+        "can_manage": can_manage and candidate.status == Candidate.Status.ACTIVE,
+        "can_approve": can_approve, "can_view": can_view, "can_record_next": can_record_next,
+        "can_extend": can_approve and probationary and candidate.extension_months is None
+        and candidate.status == Candidate.Status.ACTIVE,
+        "can_cancel": candidate.status == Candidate.Status.ACTIVE and "conversion_approval" not in progress.history
+        and (can_approve if probationary else can_manage),
+        "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=candidate.organization) if can_view else [],
+    })
+
+
+@access.page()
+def step_view(request, pk: int, code: str):
+    """Record one step (the branch's, or the superior committee's for its own steps)."""
+    if code not in rules.STEPS:
+        raise Http404
+    capability = services.capability_for(code)
+    if not access.has_capability(request.user, capability):
+        raise PermissionDenied
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=capability).select_related("organization"),
+        pk=pk)
+    info = rules.STEPS[code]
+    voting = selectors.voting_members(organization=candidate.organization) if code in rules.VOTE_STEPS else None
+    form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting)
+    history = services.history_of(candidate)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        vote = {name: data.get(name) for name in StepForm.VOTE} if code in rules.VOTE_STEPS else None
+        try:
+            services.record_step(
+                actor=request.user, candidate=candidate, code=code, done_on=data["done_on"], body=data.get("body", ""),
+                responsible=data.get("responsible", ""), notes=data.get("notes", ""),
+                training_days=data.get("training_days"), training_hours=data.get("training_hours"), vote=vote,
+                uploads=_uploads(data.get("documents") or [], str(info.label)), request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已记录“%(l)s”") % {"l": info.label})
+            return redirect("development:detail", pk=candidate.pk)
+    progress = selectors.progress_of(candidate, history=history)
+    hint_earliest = rules.earliest_date(code, history, birth_date=candidate.birth_date,
+                                        extension_months=candidate.extension_months)
+    return render(request, "development/step_form.html", {
+        "candidate": candidate, "form": form, "info": info, "progress": progress,
+        "earliest": hint_earliest, "latest": rules.latest_date(code, history),
+        "is_next": code == progress.next_step,
+    })
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def sponsors_view(request, pk: int):
+    """Contact persons (培养联系人) and introducers (入党介绍人): assign, list, withdraw."""
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)
+        .select_related("organization"), pk=pk)
+    members = list(selectors.sponsor_choices(actor=request.user, candidate=candidate)[:500])
+    history = services.history_of(candidate)
+    kind = Sponsor.Kind.INTRODUCER if "target_selected" in history else Sponsor.Kind.CONTACT
+    form = SponsorForm(request.POST or None, members=members, initial={"kind": kind})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = next((m for m in members if str(m.pk) == data["member"]), None)
+        try:
+            services.assign_sponsor(actor=request.user, candidate=candidate, kind=data["kind"], member=member,
+                                    assigned_on=data["assigned_on"], request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已确定%(k)s") % {"k": dict(Sponsor.Kind.choices)[data["kind"]]})
+            return redirect("development:sponsors", pk=candidate.pk)
+    return render(request, "development/sponsors.html", {
+        "candidate": candidate, "form": form, "sponsors": selectors.sponsors_of(candidate=candidate)})
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+@require_POST
+def sponsor_remove_view(request, pk: int):
+    sponsor = access.get_in_scope_or_404(
+        request, Sponsor.objects.filter(candidate__in=selectors.candidates_for(
+            actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)).select_related("candidate__organization"), pk=pk)
+    try:
+        services.remove_sponsor(actor=request.user, sponsor=sponsor, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已撤销"))
+    return redirect("development:sponsors", pk=sponsor.candidate_id)
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def document_add_view(request, pk: int):
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)
+        .select_related("organization"), pk=pk)
+    steps = selectors.steps_of(candidate=candidate)
+    form = DocumentForm(request.POST or None, request.FILES or None, steps=steps)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        step = next((s for s in steps if str(s.pk) == data.get("step")), None)
+        upload = data["file"]
+        try:
+            services.add_document(actor=request.user, candidate=candidate, step=step, request=request,
+                                  upload=services.Upload(title=data["title"], name=upload.name, data=upload.read()))
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已上传材料"))
+            return redirect("development:detail", pk=candidate.pk)
+    return render(request, "development/document_form.html", {"candidate": candidate, "form": form})
+
+
+@access.page()
+def document_view(request, pk: int):
+    """Download a document of a person the caller may see (404 outside the scope)."""
+    document = access.get_in_scope_or_404(
+        request, selectors.visible_documents(actor=request.user).select_related("candidate"), pk=pk)
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=document.file_name)
+
+
+@access.page(Cap.DEVELOPMENT_APPROVE)
+def extend_view(request, pk: int):
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_APPROVE)
+        .select_related("organization"), pk=pk)
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extend_probation(actor=request.user, candidate=candidate, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已记录延长预备期"))
+            return redirect("development:detail", pk=candidate.pk)
+    return render(request, "development/outcome_form.html", {
+        "candidate": candidate, "form": form, "title": _("延长预备期"),
+        "intro": _("预备党员不能完全具备党员条件、需要继续教育考察的，可以延长一次预备期，时间不能少于半年，最长不超过一年。")})
+
+
+@access.page(Cap.DEVELOPMENT_VIEW)
+def cancel_view(request, pk: int):
+    candidate = _visible(request, pk)
+    probationary = services.is_probationary(services.history_of(candidate))
+    capability = Cap.DEVELOPMENT_APPROVE if probationary else Cap.DEVELOPMENT_MANAGE
+    if not access.can(request.user, capability, candidate.organization):
+        raise PermissionDenied
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel(actor=request.user, candidate=candidate, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已记录"))
+            return redirect("development:detail", pk=candidate.pk)
+    title = _("取消预备党员资格") if probationary else _("终止发展")
+    intro = _("预备党员不履行党员义务、不具备党员条件的，经支部大会讨论、上级党委批准，取消预备党员资格；其党员档案记为除名。") \
+        if probationary else _("申请人撤回申请，或经培养考察不宜继续发展的，终止其发展程序。记录后不能再记录步骤。")
+    return render(request, "development/outcome_form.html", {"candidate": candidate, "form": form, "title": title,
+                                                             "intro": intro, "danger": True})

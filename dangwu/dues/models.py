@@ -1,0 +1,249 @@
+"""Party dues (党费): yearly declarations, hardship reductions, monthly assessments, payments,
+and the uses of the dues a committee publishes each year.
+
+One `Assessment` row per member and month (unique): the monthly assessment inserts them in
+batches with ON CONFLICT DO NOTHING, so running it twice creates nothing and a killed run
+completes when it runs again (docs/decisions/0006-dues-assessment.md).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import rules
+
+
+class Category(models.TextChoices):
+    EMPLOYED = rules.EMPLOYED, _("在岗职工")
+    RETIRED = rules.RETIRED, _("离退休人员")
+    FARMER = rules.FARMER, _("农牧渔民")
+    STUDENT = rules.STUDENT, _("学生")
+    UNEMPLOYED = rules.UNEMPLOYED, _("下岗失业人员")
+    RELIEF = rules.RELIEF, _("抚恤、救济、低保人员")
+
+
+class Declaration(models.Model):
+    """A member's yearly dues declaration (党费基数申报): category and monthly base, and the
+    monthly amount that follows from the rule. Changed during the year only with a reason; the
+    history keeps every version."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_declarations",
+                               verbose_name=_("党员"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    category = models.CharField(_("党费类别"), max_length=16, choices=Category.choices)
+    base = models.DecimalField(_("月工资收入基数（元）"), max_digits=12, decimal_places=2, default=0)
+    farmer_amount = models.DecimalField(_("农牧渔民月交标准（元）"), max_digits=4, decimal_places=2, null=True,
+                                        blank=True)
+    monthly_amount = models.DecimalField(_("每月应交（元）"), max_digits=10, decimal_places=2)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("申报人"))
+    declared_at = models.DateTimeField(_("申报时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党费申报")
+        verbose_name_plural = _("党费申报")
+        ordering = ["-year", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="dues_one_declaration_per_member_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}: {self.monthly_amount}"
+
+
+class Reduction(models.Model):
+    """A hardship reduction or exemption (困难党员减免党费): requested by the branch, approved or
+    refused by the next-level committee; applies to the months from `start_month` to `end_month`."""
+
+    class Kind(models.TextChoices):
+        REDUCE = "reduce", _("减交")
+        EXEMPT = "exempt", _("免交")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_reductions",
+                               verbose_name=_("党员"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请党组织"))
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    monthly_amount = models.DecimalField(_("减免后每月应交（元）"), max_digits=10, decimal_places=2)
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("截止月份"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("党费减免")
+        verbose_name_plural = _("党费减免")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_month__gte=models.F("start_month")),
+                                   name="dues_reduction_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} {self.start_month:%Y-%m}—{self.end_month:%Y-%m}"
+
+
+class Payment(models.Model):
+    """One payment (党费缴纳) with its receipt: several months at once, and/or a voluntary extra.
+
+    `organization` is the member's own branch (which sees the payment); `collected_at` is where
+    the money was paid — another organization when a mobile member pays at the host (流入地)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("现金")
+        TRANSFER = "transfer", _("银行转账")
+        ONLINE = "online", _("网上缴纳")
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_payments",
+                               verbose_name=_("党员"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("所在党组织"))
+    collected_at = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("收缴党组织"))
+    method = models.CharField(_("缴纳方式"), max_length=10, choices=Method.choices)
+    reference = models.CharField(_("交易流水号"), max_length=64, blank=True)
+    paid_on = models.DateField(_("缴纳日期"))
+    dues_amount = models.DecimalField(_("按月交纳金额（元）"), max_digits=12, decimal_places=2, default=0)
+    voluntary_amount = models.DecimalField(_("自愿多交（元）"), max_digits=12, decimal_places=2, default=0)
+    total_amount = models.DecimalField(_("合计（元）"), max_digits=12, decimal_places=2)
+    forward_to_centre = models.BooleanField(_("全额上缴中央"), default=False)
+    receipt_number = models.CharField(_("收据编号"), max_length=32, unique=True, null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("经办人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党费缴纳")
+        verbose_name_plural = _("党费缴纳")
+        ordering = ["-paid_on", "-id"]
+        indexes = [models.Index(fields=["organization", "paid_on"])]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"#{self.pk}"
+
+
+class Assessment(models.Model):
+    """The dues of one member for one month (月度应交党费): what was due, and the payment that
+    paid it. Unique per (member, month): assessing is idempotent."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_assessments",
+                               verbose_name=_("党员"), db_index=False)  # the unique (member, month) serves it
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("所在党组织"), db_index=False)
+    month = models.DateField(_("月份"))
+    amount_due = models.DecimalField(_("应交（元）"), max_digits=10, decimal_places=2)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="assessments", verbose_name=_("缴纳记录"))
+    created_at = models.DateTimeField(_("核定时间"))
+
+    class Meta:
+        verbose_name = _("月度党费")
+        verbose_name_plural = _("月度党费")
+        ordering = ["month", "member_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="dues_one_assessment_per_member_month"),
+        ]
+        indexes = [models.Index(fields=["organization", "month"], name="dues_assess_org_month")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.month:%Y-%m}: {self.amount_due}"
+
+    @property
+    def paid(self) -> bool:
+        return self.payment_id is not None or not self.amount_due
+
+
+class AssessmentRun(models.Model):
+    """One monthly assessment of a subtree (月度党费核定) and how its background run went.
+
+    The batches advance `cursor` (the path of the last organization done) in the same
+    transaction as their rows, so a run killed halfway resumes after the last batch committed.
+    Progress writes are bookkeeping of the task; the run is audited when asked for and when done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在核定")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("出错")
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("党组织"))
+    month = models.DateField(_("月份"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_organizations = models.PositiveIntegerField(_("党组织数"), default=0)
+    done_organizations = models.PositiveIntegerField(_("已处理党组织数"), default=0)
+    created_count = models.PositiveIntegerField(_("新核定人数"), default=0)
+    cursor = models.CharField(_("进度位置"), max_length=255, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("发起人"))
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("党费核定任务")
+        verbose_name_plural = _("党费核定任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_organizations:
+            return 0
+        return min(99, int(self.done_organizations * 100 / self.total_organizations))
+
+
+class DuesUse(models.Model):
+    """A use of the dues a committee keeps (党费使用): for the yearly income-and-use statement."""
+
+    class Purpose(models.TextChoices):
+        REMIT = "remit", _("上缴上级党组织")
+        EDUCATION = "education", _("党员教育培训")
+        HARDSHIP = "hardship", _("慰问困难党员")
+        COMMENDATION = "commendation", _("表彰先进")
+        BUILDING = "building", _("基层党组织建设")
+        OTHER = "other", _("其他")
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("党组织"))
+    used_on = models.DateField(_("日期"))
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    description = models.CharField(_("说明"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("经办人"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("党费使用")
+        verbose_name_plural = _("党费使用")
+        ordering = ["-used_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.used_on} {self.amount}"

@@ -1,0 +1,110 @@
+"""Printable receipts (党费收据) as PDF, with an embedded CJK font (subset by fpdf2).
+
+The font comes from the machine: `DANGWU_CJK_FONT` when set, else the first of the usual
+Debian font files found (`make install` installs fonts-wqy-zenhei). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+
+class FontMissing(RuntimeError):
+    """No CJK font on this machine: receipts cannot be printed."""
+
+
+@cache
+def cjk_font() -> Path:
+    configured = os.environ.get("DANGWU_CJK_FONT")
+    for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing("no CJK font found: install fonts-wqy-zenhei (make install does) or set DANGWU_CJK_FONT")
+
+
+def _yuan(amount: Any) -> str:
+    return f"{amount:,.2f}"
+
+
+def months_text(months: list[Any]) -> str:
+    """2026-05 至 2026-11（7个月）、2026-12: consecutive months as one range."""
+    from . import rules
+
+    if not months:
+        return "—"
+    runs: list[list[Any]] = []
+    for month in sorted(months):
+        if runs and rules.add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = []
+    for run in runs:
+        if len(run) == 1:
+            parts.append(run[0].strftime("%Y-%m"))
+        else:
+            parts.append(_("%(a)s 至 %(b)s（%(n)d个月）") % {
+                "a": run[0].strftime("%Y-%m"), "b": run[-1].strftime("%Y-%m"), "n": len(run)})
+    return "、".join(parts)
+
+
+def receipt_pdf(payment: Any) -> bytes:
+    """The receipt of one payment: receipt number, member, organization, months, amounts, method."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="mm", format=(148, 210))  # A5
+    pdf.set_auto_page_break(auto=True, margin=12)
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # the font's bitmap tables are dropped
+    pdf.add_font("cjk", fname=str(cjk_font()))
+    pdf.set_title(_("党费收据") + f" {payment.receipt_number}")
+    pdf.add_page()
+    pdf.set_draw_color(183, 28, 28)
+    pdf.set_line_width(0.6)
+    pdf.rect(8, 8, 194, 132)
+    pdf.set_font("cjk", size=20)
+    pdf.set_text_color(183, 28, 28)
+    pdf.cell(0, 14, _("中国共产党党费收据"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("cjk", size=10)
+    pdf.cell(0, 6, _("收据编号：%(n)s　　缴纳日期：%(d)s") % {
+        "n": payment.receipt_number, "d": payment.paid_on.isoformat()}, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    month_text = months_text([a.month for a in payment.assessments.order_by("month")])
+    rows = [
+        (_("党员姓名"), payment.member.name),
+        (_("所在党组织"), payment.organization.name),
+        (_("收缴党组织"), payment.collected_at.name + (
+            _("（流入地代收）") if payment.collected_at_id != payment.organization_id else "")),
+        (_("交纳月份"), month_text),
+        (_("按月交纳"), _("%(a)s 元") % {"a": _yuan(payment.dues_amount)}),
+        (_("自愿多交"), _("%(a)s 元") % {"a": _yuan(payment.voluntary_amount)} + (
+            _("（全额上缴中央）") if payment.forward_to_centre else "")),
+        (_("合计"), _("%(a)s 元") % {"a": _yuan(payment.total_amount)}),
+        (_("缴纳方式"), payment.get_method_display() + (f"（{payment.reference}）" if payment.reference else "")),
+    ]
+    pdf.set_font("cjk", size=12)
+    for label, value in rows:
+        pdf.set_x(20)
+        pdf.cell(36, 9, label, border=1, align="C")
+        pdf.multi_cell(134, 9, value, border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("cjk", size=10)
+    recorder = payment.recorded_by.get_full_name() or payment.recorded_by.get_username() if payment.recorded_by else ""
+    pdf.set_x(20)
+    pdf.cell(0, 6, _("经办人：%(r)s　　打印时间：%(t)s") % {
+        "r": recorder or "—", "t": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    return bytes(pdf.output())

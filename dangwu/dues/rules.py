@@ -1,0 +1,211 @@
+"""Pure rules of party dues (党费): the 2008 standard of the Central Organization Department,
+month arithmetic, arrears, back payment and the 自行脱党 rule. No database, no request.
+
+The amounts are in yuan as `Decimal`, rounded half-up to the fen (0.01).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+FEN = Decimal("0.01")
+
+EMPLOYED = "employed"  # 在岗职工 (also annual-salary and self-employed members: the branch declares the base)
+RETIRED = "retired"  # 离退休 (base: the pension actually received)
+FARMER = "farmer"  # 农牧渔民
+STUDENT = "student"  # 学生
+UNEMPLOYED = "unemployed"  # 下岗失业
+RELIEF = "relief"  # 依靠抚恤或救济生活、领取最低生活保障金
+CATEGORIES = (EMPLOYED, RETIRED, FARMER, STUDENT, UNEMPLOYED, RELIEF)
+CATEGORIES_WITH_BASE = (EMPLOYED, RETIRED)
+
+FIXED_AMOUNT = Decimal("0.20")  # students, the unemployed, relief recipients
+FARMER_MIN = Decimal("0.20")
+FARMER_MAX = Decimal("1.00")
+
+# (upper bound included, rate); the rate applies to the whole base.
+EMPLOYED_BRACKETS: tuple[tuple[Decimal | None, Decimal], ...] = (
+    (Decimal("3000"), Decimal("0.005")),
+    (Decimal("5000"), Decimal("0.01")),
+    (Decimal("10000"), Decimal("0.015")),
+    (None, Decimal("0.02")),
+)
+RETIRED_BRACKETS: tuple[tuple[Decimal | None, Decimal], ...] = (
+    (Decimal("5000"), Decimal("0.005")),
+    (None, Decimal("0.01")),
+)
+
+BACK_PAYMENT_MONTHS = 6  # at most 6 past months may be paid back (补交)
+ARREARS_WARNING_MONTHS = 3  # a warning to the branch
+SELF_DEPARTURE_MONTHS = 6  # 连续6个月不交纳党费 (without good reason): regarded as having left the party
+CENTRE_THRESHOLD = Decimal("1000")  # a single voluntary payment of ≥ 1000 yuan is forwarded whole to the Centre
+
+
+def to_decimal(value: Any, *, name: str = "base") -> Decimal:
+    """A finite Decimal from a Decimal, an int or numeric text; ValueError otherwise (floats are refused:
+    0.1 + 0.2 is not money)."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        raise ValueError(f"{name} must be a Decimal, an int or numeric text, not {value!r}")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"{name} is not a number: {value!r}") from None
+    else:
+        raise ValueError(f"{name} must be a Decimal, an int or numeric text, not {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError(f"{name} is not a finite number: {value!r}")
+    return number
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _rate(brackets: tuple[tuple[Decimal | None, Decimal], ...], base: Decimal) -> Decimal:
+    for upper, rate in brackets:
+        if upper is None or base <= upper:
+            return rate
+    raise AssertionError("the last bracket has no upper bound")
+
+
+def monthly_dues(category: str, base: Any, *, farmer_amount: Any = Decimal("0.20")) -> Decimal:
+    """The monthly dues in yuan, half-up to the fen.
+
+    employed: ≤3000 → 0.5 %; ≤5000 → 1 %; ≤10000 → 1.5 %; above → 2 % of the whole base.
+    retired: ≤5000 → 0.5 %; above → 1 %. farmer: `farmer_amount` (the branch sets 0.20–1.00).
+    student, unemployed, relief: 0.20. The base is checked for every category (it is 0 where
+    it does not matter). ValueError on a negative or non-numeric base, an unknown category or a
+    farmer amount outside 0.20–1.00.
+    """
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown dues category {category!r}; expected one of {', '.join(CATEGORIES)}")
+    amount_base = to_decimal(base, name="base")
+    if amount_base < 0:
+        raise ValueError(f"base must not be negative: {amount_base}")
+    if category == EMPLOYED:
+        return round_fen(amount_base * _rate(EMPLOYED_BRACKETS, amount_base))
+    if category == RETIRED:
+        return round_fen(amount_base * _rate(RETIRED_BRACKETS, amount_base))
+    if category == FARMER:
+        amount = to_decimal(farmer_amount, name="farmer_amount")
+        if not FARMER_MIN <= amount <= FARMER_MAX:
+            raise ValueError(f"farmer_amount must be between {FARMER_MIN} and {FARMER_MAX} yuan: {amount}")
+        return round_fen(amount)
+    return FIXED_AMOUNT
+
+
+# --- months ------------------------------------------------------------------------------
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from start's month to end's month (2025-12 → 2026-01 is 1)."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def month_end(month: date) -> date:
+    return add_months(month_start(month), 1) - timedelta(days=1)
+
+
+def months_of_year(year: int) -> list[date]:
+    return [date(year, m, 1) for m in range(1, 13)]
+
+
+def parse_month(text: str) -> date:
+    """"2026-03" (or "2026-03-01") → date(2026, 3, 1); ValueError otherwise."""
+    value = (text or "").strip()
+    parts = value.split("-")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a month (YYYY-MM): {text!r}")
+    year, month = int(parts[0]), int(parts[1])
+    if not (1900 <= year <= 2100 and 1 <= month <= 12):
+        raise ValueError(f"not a month (YYYY-MM): {text!r}")
+    return date(year, month, 1)
+
+
+# --- paying -------------------------------------------------------------------------------
+
+def payable_window(today: date) -> tuple[date, date]:
+    """(earliest, latest) month a payment may cover today: back payments at most 6 months before
+    the current month, advance payments up to December of the current year."""
+    current = month_start(today)
+    return add_months(current, -BACK_PAYMENT_MONTHS), date(current.year, 12, 1)
+
+
+def month_payable_error(month: date, today: date) -> str | None:
+    """Why this month may not be paid today ("back" or "advance"), or None."""
+    earliest, latest = payable_window(today)
+    if month < earliest:
+        return "back"
+    if month > latest:
+        return "advance"
+    return None
+
+
+def forwarded_to_centre(voluntary_amount: Decimal) -> bool:
+    """A single voluntary payment of 1000 yuan or more is forwarded whole to the Centre (全额上缴中央)."""
+    return voluntary_amount >= CENTRE_THRESHOLD
+
+
+# --- arrears ------------------------------------------------------------------------------
+
+def months_owed(unpaid: Iterable[date], *, upto: date) -> int:
+    """How many assessed months up to and including `upto` are unpaid (across year ends)."""
+    last = month_start(upto)
+    return sum(1 for m in set(map(month_start, unpaid)) if m <= last)
+
+
+def consecutive_unpaid(unpaid: Iterable[date], *, upto: date) -> int:
+    """The run of consecutive unpaid months ending at `upto` (December and the January after are
+    consecutive). A paid, exempt or unassessed month ends the run."""
+    owed = set(map(month_start, unpaid))
+    month, run = month_start(upto), 0
+    while month in owed:
+        run += 1
+        month = add_months(month, -1)
+    return run
+
+
+def longest_unpaid_run(unpaid: Iterable[date]) -> int:
+    """The longest run of consecutive unpaid months anywhere in the set."""
+    owed = set(map(month_start, unpaid))
+    best = 0
+    for month in owed:
+        if add_months(month, -1) in owed:
+            continue  # not the start of a run
+        run = 0
+        while add_months(month, run) in owed:
+            run += 1
+        best = max(best, run)
+    return best
+
+
+def arrears_level(run: int) -> str:
+    """"self_departure" at 6 consecutive unpaid months, "warning" at 3, else ""."""
+    if run >= SELF_DEPARTURE_MONTHS:
+        return "self_departure"
+    if run >= ARREARS_WARNING_MONTHS:
+        return "warning"
+    return ""
+
+
+def collection_rate(collected: Decimal | int, due: Decimal | int) -> Decimal | None:
+    """Collected ÷ due as a percentage with one decimal (None when nothing was due)."""
+    if not due:
+        return None
+    return (Decimal(collected) * 100 / Decimal(due)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

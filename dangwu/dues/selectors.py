@@ -1,0 +1,386 @@
+"""Every read of party dues a page or the API needs, already limited to the caller's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+from dangwu.members.models import Member, Standing
+
+from . import rules
+from .models import Assessment, AssessmentRun, Declaration, DuesUse, Payment, Reduction
+
+ZERO = Decimal("0")
+ARREARS_WINDOW = 24  # months looked back for arrears
+
+
+def dues_organizations(*, actor: Any, capability: str = Cap.DUES_VIEW) -> QuerySet:
+    return access.organizations(actor, capability)
+
+
+def dues_members(*, actor: Any) -> QuerySet:
+    """Members whose dues the caller may see: those of the DUES_VIEW scope, and the caller's own."""
+    q = Q(pk__in=access.members(actor, Cap.DUES_VIEW).values("pk"))
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+    return Member.objects.filter(q)
+
+
+def outflow_member_by_id_number(*, actor: Any, id_number: str) -> Member | None:
+    """A mobile member (流出党员) found by the full ID number, for a host organization that collects
+    their dues; None unless the caller collects dues somewhere."""
+    from dangwu.core import crypto
+    from dangwu.members import rules as member_rules
+
+    if not access.has_capability(actor, Cap.DUES_COLLECT) or not member_rules.looks_like_id_number(id_number):
+        return None
+    digest = crypto.lookup_hash(member_rules.normalize_id_text(id_number))
+    return Member.objects.filter(id_number_hash=digest, is_outflow=True, standing=Standing.NORMAL).select_related(
+        "organization").first()
+
+
+def outflow_member(*, pk: int) -> Member | None:
+    """A mobile member by id, once the caller has found them by ID number (the view checks that)."""
+    return Member.objects.filter(pk=pk, is_outflow=True, standing=Standing.NORMAL).select_related(
+        "organization").first()
+
+
+def visible_payments(*, actor: Any) -> QuerySet:
+    """Payments of the DUES_VIEW scope (by the member's branch or where collected), and the caller's own."""
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_VIEW):
+        q |= Q(organization__path__startswith=path) | Q(collected_at__path__startswith=path)
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(member__user=actor)
+    return Payment.objects.filter(q).select_related("member", "organization", "collected_at", "recorded_by")
+
+
+def visible_assessments(*, actor: Any) -> QuerySet:
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_VIEW):
+        q |= Q(organization__path__startswith=path)
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(member__user=actor)
+    return Assessment.objects.filter(q)
+
+
+def visible_declarations(*, actor: Any) -> QuerySet:
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_VIEW):
+        q |= Q(member__organization__path__startswith=path)
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(member__user=actor)
+    return Declaration.objects.filter(q).select_related("member", "member__organization")
+
+
+def visible_runs(*, actor: Any) -> QuerySet:
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_VIEW):
+        q |= Q(organization__path__startswith=path)
+    return AssessmentRun.objects.filter(q).select_related("organization")
+
+
+def visible_reductions(*, actor: Any) -> QuerySet:
+    """Reductions requested in the DUES_VIEW scope, and those the caller may decide (the branches
+    right below an organization where the caller holds DUES_APPROVE)."""
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_VIEW) + access.scope_paths(actor, Cap.DUES_APPROVE):
+        q |= Q(organization__path__startswith=path)
+    return Reduction.objects.filter(q).select_related("member", "organization", "requested_by", "decided_by")
+
+
+# --- sums -----------------------------------------------------------------------------------
+
+@dataclass
+class Totals:
+    due: Decimal = ZERO
+    collected: Decimal = ZERO
+    members: int = 0  # member-months assessed
+    paid_members: int = 0
+
+    def __post_init__(self) -> None:
+        # SQLite sums decimals as floats-turned-Decimal (50 rather than 50.00): show fen everywhere.
+        self.due = Decimal(self.due or 0).quantize(rules.FEN)
+        self.collected = Decimal(self.collected or 0).quantize(rules.FEN)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.due - self.collected
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rules.collection_rate(self.collected, self.due)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"due": str(self.due), "collected": str(self.collected), "outstanding": str(self.outstanding),
+                "collection_rate": None if self.rate is None else str(self.rate), "assessed": self.members,
+                "paid": self.paid_members}
+
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sums(qs: QuerySet) -> dict[str, Any]:
+    return {
+        "due": Coalesce(Sum("amount_due"), Value(ZERO), output_field=_MONEY),
+        "collected": Coalesce(Sum("amount_due", filter=Q(payment__isnull=False) | Q(amount_due=0)), Value(ZERO),
+                              output_field=_MONEY),
+        "members": Count("id"),
+        "paid_members": Count("id", filter=Q(payment__isnull=False) | Q(amount_due=0)),
+    }
+
+
+def _period(qs: QuerySet, *, year: int, month: date | None) -> QuerySet:
+    if month is not None:
+        return qs.filter(month=rules.month_start(month))
+    return qs.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
+
+
+def totals(*, organization: Any, year: int, month: date | None = None) -> Totals:
+    """Due, collected and outstanding of an organization's whole subtree for a month or a year."""
+    qs = _period(Assessment.objects.filter(organization__path__startswith=organization.path), year=year, month=month)
+    row = qs.aggregate(**_sums(qs))
+    return Totals(due=row["due"], collected=row["collected"], members=row["members"],
+                  paid_members=row["paid_members"])
+
+
+@dataclass
+class ReportLine:
+    organization: Any
+    totals: Totals
+    direct: bool = False  # the organization's own members (not a child's subtree)
+    has_children: bool = False
+
+
+@dataclass
+class Report:
+    organization: Any
+    year: int
+    month: date | None
+    total: Totals
+    lines: list[ReportLine] = field(default_factory=list)
+
+
+def report(*, actor: Any, organization: Any, year: int, month: date | None = None) -> Report:
+    """The dues report of a subtree (党费收缴统计): the whole, and one line per child organization
+    (its whole subtree) plus the organization's own members; two grouped queries."""
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    from dangwu.orgs.models import Organization
+
+    step = Organization.steplen
+    length = len(organization.path) + step
+    base = _period(Assessment.objects.filter(organization__path__startswith=organization.path), year=year, month=month)
+    grouped = (base.annotate(prefix=Substr("organization__path", 1, length)).values("prefix")
+               .annotate(**_sums(base)).order_by())
+    children = {c.path: c for c in Organization.objects.filter(path__startswith=organization.path,
+                                                                depth=organization.depth + 1).order_by("path")}
+    by_prefix = {row["prefix"]: row for row in grouped}
+    lines: list[ReportLine] = []
+    own = by_prefix.get(organization.path)
+    for path, child in children.items():
+        row = by_prefix.get(path)
+        t = Totals(due=row["due"], collected=row["collected"], members=row["members"],
+                   paid_members=row["paid_members"]) if row else Totals()
+        if child.dissolved_on is not None and not row:
+            continue
+        lines.append(ReportLine(organization=child, totals=t, has_children=child.numchild > 0))
+    if own:
+        lines.insert(0, ReportLine(organization=organization, totals=Totals(
+            due=own["due"], collected=own["collected"], members=own["members"], paid_members=own["paid_members"]),
+            direct=True))
+    total = Totals(due=sum((r["due"] for r in by_prefix.values()), ZERO),
+                   collected=sum((r["collected"] for r in by_prefix.values()), ZERO),
+                   members=sum(r["members"] for r in by_prefix.values()),
+                   paid_members=sum(r["paid_members"] for r in by_prefix.values()))
+    return Report(organization=organization, year=year, month=month, total=total, lines=lines)
+
+
+# --- a branch's month ---------------------------------------------------------------------------
+
+@dataclass
+class MemberMonth:
+    member: Member
+    assessment: Assessment | None
+    declaration: Declaration | None
+    run: int = 0  # consecutive unpaid months up to the month
+    owed: int = 0
+    level: str = ""
+
+
+def branch_month(*, actor: Any, organization: Any, month: date) -> list[MemberMonth]:
+    """The organization's own members in good standing (admitted by the month's end) and their dues
+    of the month, with the months owed and the unpaid run."""
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    month = rules.month_start(month)
+    members = list(Member.objects.filter(organization=organization, standing=Standing.NORMAL,
+                                         joined_on__lte=rules.month_end(month)).order_by("name_pinyin", "id"))
+    rows = {a.member_id: a for a in Assessment.objects.filter(member__in=members, month=month)}
+    declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=month.year)}
+    unpaid = _unpaid_months([m.pk for m in members], upto=month)
+    out = []
+    for m in members:
+        owed = unpaid.get(m.pk, set())
+        run = rules.consecutive_unpaid(owed, upto=month)
+        out.append(MemberMonth(member=m, assessment=rows.get(m.pk), declaration=declarations.get(m.pk), run=run,
+                               owed=rules.months_owed(owed, upto=month), level=rules.arrears_level(run)))
+    return out
+
+
+def _unpaid_months(member_ids: list[int], *, upto: date) -> dict[int, set[date]]:
+    start = rules.add_months(upto, -ARREARS_WINDOW)
+    out: dict[int, set[date]] = defaultdict(set)
+    for member_id, month in Assessment.objects.filter(
+            member_id__in=member_ids, payment__isnull=True, amount_due__gt=0, month__gte=start,
+            month__lte=upto).values_list("member_id", "month"):
+        out[member_id].add(month)
+    return out
+
+
+@dataclass
+class Arrears:
+    member: Member
+    owed: int
+    run: int
+    amount: Decimal
+    level: str
+    months: list[date]
+
+
+def arrears(*, actor: Any, organization: Any, upto: date, limit: int = 500) -> list[Arrears]:
+    """Members of the subtree with unpaid months (up to `upto`), the longest unpaid runs first:
+    6 consecutive months is the 自行脱党 list the branch must act on, 3 a warning."""
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    upto = rules.month_start(upto)
+    start = rules.add_months(upto, -ARREARS_WINDOW)
+    rows = (Assessment.objects.filter(organization__path__startswith=organization.path, payment__isnull=True,
+                                      amount_due__gt=0, month__gte=start, month__lte=upto,
+                                      member__standing=Standing.NORMAL)
+            .values_list("member_id", "month", "amount_due"))
+    months: dict[int, set[date]] = defaultdict(set)
+    amounts: dict[int, Decimal] = defaultdict(Decimal)
+    for member_id, month, amount in rows:
+        months[member_id].add(month)
+        amounts[member_id] += amount
+    found = []
+    for member_id, owed in months.items():
+        run = rules.consecutive_unpaid(owed, upto=upto)
+        found.append((member_id, len(owed), run))
+    found.sort(key=lambda x: (-x[2], -x[1], x[0]))
+    found = found[:limit]
+    members = Member.objects.select_related("organization").in_bulk([f[0] for f in found])
+    return [Arrears(member=members[mid], owed=owed, run=run, amount=amounts[mid], level=rules.arrears_level(run),
+                    months=sorted(months[mid])) for mid, owed, run in found if mid in members]
+
+
+# --- a member's dues ----------------------------------------------------------------------------
+
+@dataclass
+class Ledger:
+    member: Member
+    year: int
+    declaration: Declaration | None
+    months: list[tuple[date, Assessment | None]]
+    payments: list[Payment]
+    reductions: list[Reduction]
+    owed: int
+    run: int
+    level: str
+    history: list[Any]
+
+
+def member_ledger(*, member: Member, year: int, today: date) -> Ledger:
+    """A member's dues of a year: each month, the payments with receipts, reductions, arrears."""
+    rows = {a.month: a for a in Assessment.objects.filter(member=member, month__year=year).select_related("payment")}
+    months = [(m, rows.get(m)) for m in rules.months_of_year(year)]
+    upto = rules.month_start(today)
+    unpaid = _unpaid_months([member.pk], upto=upto).get(member.pk, set())
+    run = rules.consecutive_unpaid(unpaid, upto=upto)
+    declaration = Declaration.objects.filter(member=member, year=year).first()
+    history = list(declaration.history.all().select_related("history_user")[:20]) if declaration else []
+    return Ledger(
+        member=member, year=year, declaration=declaration, months=months,
+        payments=list(Payment.objects.filter(member=member).select_related("collected_at")[:50]),
+        reductions=list(Reduction.objects.filter(member=member)[:20]),
+        owed=rules.months_owed(unpaid, upto=upto), run=run, level=rules.arrears_level(run), history=history,
+    )
+
+
+def payable_months(*, member: Member, today: date) -> list[tuple[date, Decimal | None, bool]]:
+    """The months a payment may cover today: (month, amount, already paid)."""
+    from . import services
+
+    earliest, latest = rules.payable_window(today)
+    earliest = max(earliest, services.first_month(member))
+    rows = {a.month: a for a in Assessment.objects.filter(member=member, month__gte=earliest, month__lte=latest)}
+    out = []
+    month = earliest
+    while month <= latest:
+        row = rows.get(month)
+        if row is not None:
+            out.append((month, row.amount_due, row.payment_id is not None or not row.amount_due))
+        else:
+            out.append((month, services.amount_for(member, month), False))
+        month = rules.add_months(month, 1)
+    return out
+
+
+# --- the yearly income-and-use statement (党费收缴使用情况) --------------------------------------
+
+@dataclass
+class Statement:
+    organization: Any
+    year: int
+    dues_income: Decimal
+    voluntary_income: Decimal
+    forwarded_to_centre: Decimal
+    payments: int
+    uses: list[DuesUse]
+    uses_by_purpose: list[tuple[str, Decimal]]
+    used: Decimal
+    assessed: Totals
+
+    @property
+    def income(self) -> Decimal:
+        return self.dues_income + self.voluntary_income
+
+    @property
+    def kept(self) -> Decimal:
+        """The income less what is forwarded whole to the Centre."""
+        return self.income - self.forwarded_to_centre
+
+    @property
+    def balance(self) -> Decimal:
+        return self.kept - self.used
+
+
+def statement(*, actor: Any, organization: Any, year: int) -> Statement:
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    payments = Payment.objects.filter(organization__path__startswith=organization.path, paid_on__year=year)
+    sums = payments.aggregate(
+        dues=Coalesce(Sum("dues_amount"), Value(ZERO), output_field=_MONEY),
+        voluntary=Coalesce(Sum("voluntary_amount"), Value(ZERO), output_field=_MONEY),
+        centre=Coalesce(Sum("voluntary_amount", filter=Q(forward_to_centre=True)), Value(ZERO), output_field=_MONEY),
+        n=Count("id"))
+    uses = list(DuesUse.objects.filter(organization=organization, used_on__year=year))
+    by_purpose: dict[str, Decimal] = defaultdict(Decimal)
+    for use in uses:
+        by_purpose[use.get_purpose_display()] += use.amount
+    fen = rules.FEN
+    return Statement(organization=organization, year=year, dues_income=Decimal(sums["dues"]).quantize(fen),
+                     voluntary_income=Decimal(sums["voluntary"]).quantize(fen),
+                     forwarded_to_centre=Decimal(sums["centre"]).quantize(fen), payments=sums["n"],
+                     uses=uses, uses_by_purpose=sorted(by_purpose.items()), used=sum(by_purpose.values(), ZERO).quantize(fen),
+                     assessed=totals(organization=organization, year=year))

@@ -1,0 +1,621 @@
+"""Every write of party dues: keyword-only, typed, one transaction and one audit entry each.
+
+The monthly assessment of a large subtree is the exception that proves the rule: it runs as a
+background task (`tasks.run_assessment`) in batches that each commit, so that a run killed
+halfway resumes where it stopped. It is audited when asked for (`start_assessment`) and when
+done (`finish_assessment`); the batches in between (`assess_next_batch`) insert derived rows
+keyed by the unique (member, month) and advance the run's cursor in the same transaction —
+bookkeeping of an audited request, like the rows a roster import writes
+(docs/decisions/0006-dues-assessment.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangwu.core import access, audit
+from dangwu.core.roles import Cap
+from dangwu.members.models import Member, Standing
+
+from . import rules
+from .models import Assessment, AssessmentRun, Category, Declaration, DuesUse, Payment, Reduction
+
+ASSESS_BATCH_ORGS = 1000  # organizations per INSERT … SELECT of the monthly assessment
+MAX_AMOUNT = Decimal("100000000")
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _money(value: Any, *, field_name: str, errors: dict[str, list[str]], allow_zero: bool = True) -> Decimal | None:
+    """A non-negative amount with at most two decimals, or an error under `field_name`."""
+    if value in (None, ""):
+        return Decimal("0") if allow_zero else None
+    try:
+        amount = rules.to_decimal(value if not isinstance(value, float) else str(value), name=field_name)
+    except ValueError:
+        errors.setdefault(field_name, []).append(_("请填写金额（数字）"))
+        return None
+    if amount < 0 or amount >= MAX_AMOUNT:
+        errors.setdefault(field_name, []).append(_("金额应为0至1亿元之间的数"))
+        return None
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        errors.setdefault(field_name, []).append(_("金额最多保留两位小数"))
+        return None
+    return amount
+
+
+# --- declarations (党费基数申报) -------------------------------------------------------------
+
+def _declaration_errors(*, category: str, base: Any, farmer_amount: Any, year: Any, today: date,
+                        errors: dict[str, list[str]]) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Check one declaration's values; returns (base, farmer amount, monthly amount) or Nones."""
+    if category not in Category.values:
+        errors.setdefault("category", []).append(_("请选择党费类别"))
+    if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
+        errors.setdefault("year", []).append(_("年度应为去年、今年或明年"))
+    needs_base = category in rules.CATEGORIES_WITH_BASE
+    if needs_base and base in (None, ""):
+        errors.setdefault("base", []).append(_("在岗职工和离退休人员须填写月收入基数"))
+        amount_base = None
+    else:
+        amount_base = _money(base, field_name="base", errors=errors)
+    amount_farmer = None
+    if category == rules.FARMER:
+        amount_farmer = _money(farmer_amount if farmer_amount not in (None, "") else rules.FARMER_MIN,
+                               field_name="farmer_amount", errors=errors)
+        if amount_farmer is not None and not rules.FARMER_MIN <= amount_farmer <= rules.FARMER_MAX:
+            errors.setdefault("farmer_amount", []).append(_("农牧渔民每月交纳0.20元至1.00元"))
+            amount_farmer = None
+    if errors or amount_base is None:
+        return None, None, None
+    monthly = rules.monthly_dues(category, amount_base, farmer_amount=amount_farmer or rules.FARMER_MIN)
+    return amount_base, amount_farmer, monthly
+
+
+@transaction.atomic
+def declare_dues(
+    *, actor: Any, member: Member, year: int, category: str, base: Any = None, farmer_amount: Any = None,
+    reason: str = "", request: Any = None,
+) -> Declaration:
+    """Declare (or change) a member's dues category and base for a year (党费基数申报).
+
+    The monthly amount follows from `rules.monthly_dues`. The first declaration of a year needs no
+    reason; a change of it does (the history keeps each version with its reason)."""
+    access.require(actor, Cap.DUES_COLLECT, member.organization)
+    errors: dict[str, list[str]] = {}
+    amount_base, amount_farmer, monthly = _declaration_errors(
+        category=category, base=base, farmer_amount=farmer_amount, year=year, today=_today(), errors=errors)
+    existing = Declaration.objects.select_for_update().filter(member=member, year=year).first() \
+        if isinstance(year, int) else None
+    reason = (reason or "").strip()
+    if existing is not None and not reason and monthly is not None and (
+            existing.category, existing.base, existing.farmer_amount) != (category, amount_base, amount_farmer):
+        errors.setdefault("reason", []).append(_("年度中调整党费基数须填写调整原因"))
+    if len(reason) > 100:
+        errors.setdefault("reason", []).append(_("调整原因最多100个字"))
+    if errors:
+        raise ValidationError(errors)
+    declaration = existing or Declaration(member=member, year=year)
+    before = None if existing is None else {"category": existing.category, "base": str(existing.base),
+                                            "monthly_amount": str(existing.monthly_amount)}
+    declaration.category, declaration.base = category, amount_base
+    declaration.farmer_amount, declaration.monthly_amount = amount_farmer, monthly
+    declaration.declared_by = actor
+    declaration._change_reason = reason or _("年度申报")  # type: ignore[attr-defined]
+    declaration._history_user = actor  # type: ignore[attr-defined]
+    declaration.save()
+    audit.record(
+        actor=actor, action="dues.declare" if existing is None else "dues.declare_change", target=declaration,
+        organization=member.organization, request=request,
+        summary={"member": member.pk, "year": year, "category": category, "base": str(amount_base),
+                 "monthly_amount": str(monthly), "before": before, "reason": reason},
+    )
+    return declaration
+
+
+@dataclass
+class DeclarationRow:
+    """One row of a declarations sheet, read (see `dues.sheets`)."""
+
+    row: int
+    id_number: str
+    name: str
+    category: str
+    base: Any
+    farmer_amount: Any = None
+
+
+@dataclass
+class DeclarationImportResult:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[Any] = field(default_factory=list)  # members.roster.RowError
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@transaction.atomic
+def import_declarations(
+    *, actor: Any, organization: Any, year: int, rows: Sequence[DeclarationRow], reason: str = "",
+    headers: dict[str, str] | None = None, sheet_errors: Sequence[Any] = (), request: Any = None,
+) -> DeclarationImportResult:
+    """Import the year's declarations of an organization's members from a sheet: all rows or none.
+
+    Members are found by ID number within the organization's subtree; every bad row is reported
+    (row, column, value, reason) and then nothing is written. One audit entry."""
+    from dangwu.core import crypto
+    from dangwu.members import rules as member_rules
+    from dangwu.members.roster import RowError
+
+    access.require(actor, Cap.DUES_COLLECT, organization)
+    headers = headers or {}
+
+    def head(name: str, default: str) -> str:
+        return str(headers.get(name) or default)
+
+    today = _today()
+    # Cells the sheet reader could not read are reported with the rest; any error and nothing is written.
+    result = DeclarationImportResult(total=len(rows) + len({e.row for e in sheet_errors}),
+                                     errors=list(sheet_errors))
+    if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
+        raise ValidationError({"year": [_("年度应为去年、今年或明年")]})
+    by_hash = {}
+    for row in rows:
+        if row.id_number:
+            by_hash[crypto.lookup_hash(member_rules.normalize_id_text(row.id_number))] = row
+    members = {m.id_number_hash: m for m in Member.objects.filter(
+        id_number_hash__in=list(by_hash), organization__path__startswith=organization.path).select_related(
+        "organization")}
+    existing = {d.member_id: d for d in Declaration.objects.filter(
+        year=year, member__in=[m.pk for m in members.values()])}
+    seen: dict[int, int] = {}
+    planned: list[tuple[DeclarationRow, Member, Decimal, Decimal | None, Decimal]] = []
+    for row in rows:
+        masked = member_rules.mask_id_number(row.id_number or "")
+        if not row.id_number:
+            result.errors.append(RowError(row.row, head("id_number", _("公民身份号码")), "", _("请填写公民身份号码")))
+            continue
+        member = members.get(crypto.lookup_hash(member_rules.normalize_id_text(row.id_number)))
+        if member is None:
+            result.errors.append(RowError(row.row, head("id_number", _("公民身份号码")), masked,
+                                          _("在“%(o)s”及下级组织中没有这名党员") % {"o": organization.name}))
+            continue
+        if row.name and row.name != member.name:
+            result.errors.append(RowError(row.row, head("name", _("姓名")), row.name,
+                                          _("姓名与档案不一致（档案中为“%(n)s”）") % {"n": member.name}))
+            continue
+        if member.pk in seen:
+            result.errors.append(RowError(row.row, head("id_number", _("公民身份号码")), masked,
+                                          _("与第%(n)d行是同一名党员") % {"n": seen[member.pk]}))
+            continue
+        seen[member.pk] = row.row
+        if not access.can(actor, Cap.DUES_COLLECT, member.organization):
+            result.errors.append(RowError(row.row, head("id_number", _("公民身份号码")), masked,
+                                          _("该党员不在您的管理范围内")))
+            continue
+        errors: dict[str, list[str]] = {}
+        amount_base, amount_farmer, monthly = _declaration_errors(
+            category=row.category, base=row.base, farmer_amount=row.farmer_amount, year=year, today=today,
+            errors=errors)
+        for name, messages in errors.items():
+            value = {"category": row.category, "base": row.base, "farmer_amount": row.farmer_amount}.get(name, "")
+            label = {"category": _("党费类别"), "base": _("月收入基数"), "farmer_amount": _("农牧渔民月交标准")}
+            result.errors.append(RowError(row.row, head(name, str(label.get(name, name))),
+                                          "" if value is None else str(value), messages[0]))
+        if errors or monthly is None or amount_base is None:
+            continue
+        current = existing.get(member.pk)
+        if current is not None and not reason.strip() and (current.category, current.base, current.farmer_amount) != (
+                row.category, amount_base, amount_farmer):
+            result.errors.append(RowError(row.row, head("base", _("月收入基数")), str(row.base),
+                                          _("该党员本年度已申报，调整须填写调整原因")))
+            continue
+        planned.append((row, member, amount_base, amount_farmer, monthly))
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row or 0)
+        return result
+    for row, member, amount_base, amount_farmer, monthly in planned:
+        current = existing.get(member.pk)
+        if current is not None and (current.category, current.base, current.farmer_amount) == (
+                row.category, amount_base, amount_farmer):
+            result.unchanged += 1
+            continue
+        declaration = current or Declaration(member=member, year=year)
+        declaration.category, declaration.base = row.category, amount_base
+        declaration.farmer_amount, declaration.monthly_amount = amount_farmer, monthly
+        declaration.declared_by = actor
+        declaration._change_reason = reason.strip()[:100] or _("导入年度申报")  # type: ignore[attr-defined]
+        declaration._history_user = actor  # type: ignore[attr-defined]
+        declaration.save()
+        if current is None:
+            result.created += 1
+        else:
+            result.updated += 1
+    audit.record(
+        actor=actor, action="dues.declare_import", organization=organization, request=request,
+        summary={"year": year, "rows": result.total, "created": result.created, "updated": result.updated,
+                 "unchanged": result.unchanged, "reason": reason.strip()[:100]},
+    )
+    return result
+
+
+# --- the amount of a month ---------------------------------------------------------------------
+
+def amount_for(member: Member, month: date) -> Decimal | None:
+    """What the member owes for the month: an approved reduction, else the year's declaration,
+    else the 党费标准 on the member record; None when nothing is declared."""
+    reduction = Reduction.objects.filter(member=member, status=Reduction.Status.APPROVED, start_month__lte=month,
+                                         end_month__gte=month).order_by("monthly_amount").first()
+    if reduction is not None:
+        return reduction.monthly_amount
+    declaration = Declaration.objects.filter(member=member, year=month.year).first()
+    if declaration is not None:
+        return declaration.monthly_amount
+    return member.dues_standard
+
+
+def first_month(member: Member) -> date:
+    """The first month a member pays: the month of admission (probationary members included)."""
+    return rules.month_start(member.joined_on)
+
+
+# --- monthly assessment (月度党费核定) ------------------------------------------------------------
+
+def _assessment_select(org_filter: str) -> str:
+    """The SELECT of the monthly assessment: one row per member in good standing admitted by the
+    month's end, with the month's amount (reduction, else declaration, else the record's 党费标准).
+    `org_filter` restricts m.organization_id. Parameters: month, created_at, year, month, month,
+    month end, then those of `org_filter`."""
+    q = connection.ops.quote_name
+    return f"""
+        SELECT m.id, m.organization_id, %s, COALESCE(r.amount, d.monthly_amount, m.dues_standard), NULL, %s
+        FROM {q(Member._meta.db_table)} m
+        LEFT JOIN {q(Declaration._meta.db_table)} d ON d.member_id = m.id AND d.year = %s
+        LEFT JOIN (SELECT member_id, MIN(monthly_amount) AS amount FROM {q(Reduction._meta.db_table)}
+                   WHERE status = 'approved' AND start_month <= %s AND end_month >= %s
+                   GROUP BY member_id) r ON r.member_id = m.id
+        WHERE m.standing = 'normal' AND m.joined_on <= %s
+          AND COALESCE(d.monthly_amount, m.dues_standard) IS NOT NULL
+          AND m.organization_id {org_filter}"""
+
+
+def assessment_insert_sql(org_filter: str) -> str:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING keyed by the unique (member, month)."""
+    q = connection.ops.quote_name
+    return (f"INSERT INTO {q(Assessment._meta.db_table)} "
+            f"(member_id, organization_id, month, amount_due, payment_id, created_at)"
+            f"{_assessment_select(org_filter)}\n        ON CONFLICT (member_id, month) DO NOTHING")
+
+
+def assessment_params(month: date, now: Any) -> list[Any]:
+    ops = connection.ops
+    m = ops.adapt_datefield_value(month)
+    return [m, ops.adapt_datetimefield_value(now), month.year, m, m,
+            ops.adapt_datefield_value(rules.month_end(month))]
+
+
+def _insert_assessments(org_ids: Sequence[int], month: date) -> int:
+    placeholders = ", ".join(["%s"] * len(org_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(assessment_insert_sql(f"IN ({placeholders})"),
+                       assessment_params(month, timezone.now()) + list(org_ids))
+        return max(cursor.rowcount, 0)
+
+
+def _month_errors(month: Any, today: date) -> dict[str, list[str]]:
+    if not isinstance(month, date):
+        return {"month": [_("请选择月份")]}
+    if rules.month_start(month) > rules.month_start(today):
+        return {"month": [_("不能核定未来的月份")]}
+    if rules.months_between(month, today) > 24:
+        return {"month": [_("只能核定最近24个月")]}
+    return {}
+
+
+@transaction.atomic
+def start_assessment(*, actor: Any, organization: Any, month: date, request: Any = None) -> AssessmentRun:
+    """Ask for the monthly assessment of an organization's whole subtree; a background task runs it
+    (`tasks.run_assessment`, enqueued when this transaction commits)."""
+    access.require(actor, Cap.DUES_COLLECT, organization)
+    errors = _month_errors(month, _today())
+    if errors:
+        raise ValidationError(errors)
+    month = rules.month_start(month)
+    from dangwu.orgs.models import Organization
+
+    total = Organization.objects.filter(path__startswith=organization.path).count()
+    run = AssessmentRun.objects.create(organization=organization, month=month, created_by=actor,
+                                       total_organizations=total)
+    audit.record(actor=actor, action="dues.assess_start", target=run, organization=organization, request=request,
+                 summary={"month": month.strftime("%Y-%m"), "organizations": total})
+
+    def enqueue() -> None:
+        from .tasks import run_assessment
+
+        run_assessment.enqueue(run.pk)
+
+    transaction.on_commit(enqueue)
+    return run
+
+
+def assess_next_batch(*, run_id: int, batch_size: int = ASSESS_BATCH_ORGS) -> bool:
+    """Assess the next batch of organizations of a run (one transaction): insert the rows, advance
+    the cursor. False when the subtree is done. Safe to repeat: rows are keyed by (member, month)."""
+    from dangwu.orgs.models import Organization
+
+    with transaction.atomic():
+        run = AssessmentRun.objects.select_for_update(of=("self",)).select_related("organization").get(pk=run_id)
+        orgs = list(Organization.objects.filter(path__startswith=run.organization.path, path__gt=run.cursor)
+                    .order_by("path").values_list("id", "path")[:batch_size])
+        if not orgs:
+            return False
+        created = _insert_assessments([pk for pk, _path in orgs], run.month)
+        run.cursor = orgs[-1][1]
+        run.done_organizations = min(run.total_organizations, run.done_organizations + len(orgs))
+        run.created_count += created
+        run.save(update_fields=["cursor", "done_organizations", "created_count"])
+    return True
+
+
+@transaction.atomic
+def finish_assessment(*, run_id: int) -> AssessmentRun:
+    """Close a run whose batches are all done; the audit entry records how many were assessed."""
+    run = AssessmentRun.objects.select_for_update(of=("self",)).select_related("organization", "created_by").get(pk=run_id)
+    run.status = AssessmentRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.done_organizations = run.total_organizations
+    run.save(update_fields=["status", "finished_at", "done_organizations"])
+    assessed = Assessment.objects.filter(month=run.month,
+                                         organization__path__startswith=run.organization.path).count()
+    audit.record(actor=run.created_by, action="dues.assess", target=run, organization=run.organization,
+                 summary={"month": run.month.strftime("%Y-%m"), "created": run.created_count, "assessed": assessed})
+    return run
+
+
+# --- hardship reductions (困难党员减免) ---------------------------------------------------------
+
+def _month_value(value: Any) -> date | None:
+    return rules.month_start(value) if isinstance(value, date) else None
+
+
+@transaction.atomic
+def request_reduction(
+    *, actor: Any, member: Member, kind: str, start_month: date, end_month: date, reason: str,
+    monthly_amount: Any = None, request: Any = None,
+) -> Reduction:
+    """The branch asks the next-level committee to reduce or waive a member's dues for some months."""
+    access.require(actor, Cap.DUES_COLLECT, member.organization)
+    errors: dict[str, list[str]] = {}
+    if kind not in Reduction.Kind.values:
+        errors["kind"] = [_("请选择减交或免交")]
+    start, end = _month_value(start_month), _month_value(end_month)
+    if start is None:
+        errors["start_month"] = [_("请选择起始月份")]
+    if end is None:
+        errors["end_month"] = [_("请选择截止月份")]
+    if start and end:
+        if end < start:
+            errors["end_month"] = [_("截止月份不能早于起始月份")]
+        elif rules.months_between(start, end) >= 12:
+            errors["end_month"] = [_("一次最多申请12个月")]
+        elif rules.months_between(_today(), start) < -rules.BACK_PAYMENT_MONTHS:
+            errors["start_month"] = [_("起始月份不能早于6个月前")]
+    amount = Decimal("0")
+    if kind == Reduction.Kind.REDUCE:
+        amount = _money(monthly_amount, field_name="monthly_amount", errors=errors, allow_zero=False) or Decimal("0")
+        if "monthly_amount" not in errors and amount <= 0:
+            errors["monthly_amount"] = [_("减交后每月应交应大于0（全部免交请选择“免交”）")]
+        elif "monthly_amount" not in errors and start is not None:
+            standard = amount_for(member, start)
+            if standard is not None and amount >= standard:
+                errors["monthly_amount"] = [_("减交后的金额应低于现行标准（%(s)s元）") % {"s": standard}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写申请理由")]
+    if start and end and not errors and Reduction.objects.filter(
+            member=member, status__in=[Reduction.Status.PENDING, Reduction.Status.APPROVED],
+            start_month__lte=end, end_month__gte=start).exists():
+        errors["start_month"] = [_("这段时间已有待审批或已批准的减免")]
+    if errors:
+        raise ValidationError(errors)
+    reduction = Reduction.objects.create(
+        member=member, organization=member.organization, kind=kind, monthly_amount=amount, start_month=start,
+        end_month=end, reason=reason.strip(), requested_by=actor)
+    audit.record(actor=actor, action="dues.reduction_request", target=reduction, organization=member.organization,
+                 request=request, summary={"member": member.pk, "kind": kind, "monthly_amount": str(amount),
+                                           "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"})
+    return reduction
+
+
+def approving_organization(reduction: Reduction) -> Any:
+    """The next-level committee: the parent of the requesting organization (itself at the root)."""
+    org = reduction.organization
+    if org.depth <= 1:
+        return org
+    return type(org).objects.get(path=org.path[: -type(org).steplen])
+
+
+def can_decide(actor: Any, reduction: Reduction) -> bool:
+    return access.can(actor, Cap.DUES_APPROVE, approving_organization(reduction))
+
+
+@transaction.atomic
+def decide_reduction(*, actor: Any, reduction: Reduction, approve: bool, note: str = "",
+                     request: Any = None) -> Reduction:
+    """The next-level committee approves or refuses a reduction. Approved, the unpaid months already
+    assessed in its range are set to the reduced amount."""
+    if not can_decide(actor, reduction):
+        raise PermissionDenied("dues.approve not held at the next-level committee")
+    reduction = Reduction.objects.select_for_update().get(pk=reduction.pk)
+    if reduction.status != Reduction.Status.PENDING:
+        raise ValidationError({"status": [_("该申请已审批")]})
+    if not approve and not (note or "").strip():
+        raise ValidationError({"note": [_("不批准时请填写审批意见")]})
+    reduction.status = Reduction.Status.APPROVED if approve else Reduction.Status.REJECTED
+    reduction.decided_by, reduction.decided_at = actor, timezone.now()
+    reduction.decision_note = (note or "").strip()
+    reduction.save()
+    changed = 0
+    if approve:
+        changed = Assessment.objects.filter(
+            member_id=reduction.member_id, month__gte=reduction.start_month, month__lte=reduction.end_month,
+            payment__isnull=True).update(amount_due=reduction.monthly_amount)
+    audit.record(actor=actor, action="dues.reduction_decide", target=reduction, organization=reduction.organization,
+                 request=request, summary={"approved": approve, "note": reduction.decision_note,
+                                           "assessments_changed": changed})
+    return reduction
+
+
+# --- payments (党费缴纳) ----------------------------------------------------------------------
+
+@transaction.atomic
+def record_payment(
+    *, actor: Any, member: Member, months: Iterable[date], method: str, reference: str = "",
+    paid_on: date | None = None, voluntary_amount: Any = None, collected_at: Any = None, note: str = "",
+    request: Any = None,
+) -> Payment:
+    """Record a payment: the chosen months (back payments at most 6 months, in advance up to
+    December), and/or a voluntary extra (≥ 1000 yuan in one payment: forwarded whole to the Centre).
+
+    A mobile member (流出党员) may pay at the host organization: `collected_at` is then that
+    organization, where the actor must collect dues; the home branch sees the payment."""
+    home = member.organization
+    if collected_at is None or collected_at.pk == home.pk:
+        access.require(actor, Cap.DUES_COLLECT, home)
+        collected_at = home
+    else:
+        access.require(actor, Cap.DUES_COLLECT, collected_at)
+        if not member.is_outflow and not access.can(actor, Cap.DUES_COLLECT, home):
+            raise ValidationError({"collected_at": [_("只有流出党员可以在流入地党组织交纳党费")]})
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    today = _today()
+    errors: dict[str, list[str]] = {}
+    if member.standing != Standing.NORMAL:
+        errors["member"] = [_("该党员党籍状态为“%(s)s”，不能登记党费") % {"s": member.get_standing_display()}]
+    if method not in Payment.Method.values:
+        errors["method"] = [_("请选择缴纳方式")]
+    reference = (reference or "").strip()
+    if method in (Payment.Method.TRANSFER, Payment.Method.ONLINE) and not reference:
+        errors["reference"] = [_("银行转账和网上缴纳须填写交易流水号")]
+    if len(reference) > 64:
+        errors["reference"] = [_("交易流水号最多64个字符")]
+    if len((note or "").strip()) > 200:
+        errors["note"] = [_("备注最多200个字")]
+    paid_on = paid_on or today
+    if not isinstance(paid_on, date):
+        errors["paid_on"] = [_("请填写缴纳日期")]
+    elif paid_on > today:
+        errors["paid_on"] = [_("缴纳日期不能晚于今天")]
+    elif rules.months_between(paid_on, today) > rules.BACK_PAYMENT_MONTHS:
+        errors["paid_on"] = [_("缴纳日期不能早于6个月前")]
+    voluntary = _money(voluntary_amount, field_name="voluntary_amount", errors=errors) or Decimal("0")
+    chosen: list[date] = []
+    for value in months or []:
+        if not isinstance(value, date):
+            errors.setdefault("months", []).append(_("月份格式不正确"))
+            break
+        if rules.month_start(value) not in chosen:
+            chosen.append(rules.month_start(value))
+    chosen.sort()
+    if not chosen and not voluntary and "voluntary_amount" not in errors:
+        errors.setdefault("months", []).append(_("请选择要交纳的月份，或填写自愿多交的金额"))
+    existing = {a.month: a for a in Assessment.objects.select_for_update().filter(member=member, month__in=chosen)}
+    new_rows: list[Assessment] = []
+    due = Decimal("0")
+    now = timezone.now()
+    for month in chosen:
+        problem = rules.month_payable_error(month, today)
+        label = f"{month:%Y-%m}"
+        if problem == "back":
+            errors.setdefault("months", []).append(
+                _("%(m)s：补交党费最多补交6个月，更早的月份不能补交") % {"m": label})
+            continue
+        if problem == "advance":
+            errors.setdefault("months", []).append(_("%(m)s：预交党费只能预交到本年度12月") % {"m": label})
+            continue
+        if month < first_month(member):
+            errors.setdefault("months", []).append(_("%(m)s：早于入党的月份") % {"m": label})
+            continue
+        row = existing.get(month)
+        if row is not None:
+            if row.payment_id is not None:
+                errors.setdefault("months", []).append(_("%(m)s：已经交纳") % {"m": label})
+                continue
+            due += row.amount_due
+            continue
+        amount = amount_for(member, month)
+        if amount is None:
+            errors.setdefault("months", []).append(_("%(m)s：尚未申报党费基数，请先申报") % {"m": label})
+            continue
+        new_rows.append(Assessment(member=member, organization=home, month=month, amount_due=amount, created_at=now))
+        due += amount
+    if errors:
+        raise ValidationError(errors)
+    payment = Payment.objects.create(
+        member=member, organization=home, collected_at=collected_at, method=method, reference=reference,
+        paid_on=paid_on, dues_amount=due, voluntary_amount=voluntary, total_amount=due + voluntary,
+        forward_to_centre=rules.forwarded_to_centre(voluntary), note=(note or "").strip(), recorded_by=actor)
+    payment.receipt_number = f"DF{paid_on:%Y}{payment.pk:08d}"
+    payment.save(update_fields=["receipt_number"])
+    # A monthly run may have assessed one of these months meanwhile: its row is kept (ON CONFLICT).
+    Assessment.objects.bulk_create(new_rows, ignore_conflicts=True)
+    paid = Assessment.objects.filter(member=member, month__in=chosen, payment__isnull=True).update(payment=payment)
+    if paid != len(chosen):  # a concurrent payment took a month: nothing of this one is kept
+        raise ValidationError({"months": [_("所选月份中有已经交纳的，请刷新后重试")]})
+    settled = sum((a.amount_due for a in Assessment.objects.filter(payment=payment)), Decimal("0"))
+    if settled != due:
+        due = settled
+        payment.dues_amount, payment.total_amount = due, due + voluntary
+        payment.save(update_fields=["dues_amount", "total_amount"])
+    audit.record(
+        actor=actor, action="dues.payment", target=payment, organization=home, request=request,
+        summary={"member": member.pk, "months": [f"{m:%Y-%m}" for m in chosen], "dues": str(due),
+                 "voluntary": str(voluntary), "method": method, "collected_at": collected_at.pk,
+                 "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number},
+    )
+    return payment
+
+
+# --- uses of the dues (党费使用) -------------------------------------------------------------
+
+@transaction.atomic
+def record_use(*, actor: Any, organization: Any, used_on: date, purpose: str, amount: Any, description: str,
+               request: Any = None) -> DuesUse:
+    """Record a use of the dues an organization keeps, for its yearly income-and-use statement."""
+    access.require(actor, Cap.DUES_COLLECT, organization)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(used_on, date):
+        errors["used_on"] = [_("请填写日期")]
+    elif used_on > _today():
+        errors["used_on"] = [_("日期不能晚于今天")]
+    if purpose not in DuesUse.Purpose.values:
+        errors["purpose"] = [_("请选择用途")]
+    value = _money(amount, field_name="amount", errors=errors, allow_zero=False)
+    if value is not None and value <= 0 and "amount" not in errors:
+        errors["amount"] = [_("金额应大于0")]
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("请填写说明")]
+    elif len(description) > 200:
+        errors["description"] = [_("说明最多200个字")]
+    if errors:
+        raise ValidationError(errors)
+    use = DuesUse.objects.create(organization=organization, used_on=used_on, purpose=purpose, amount=value,
+                                 description=description, recorded_by=actor)
+    audit.record(actor=actor, action="dues.use", target=use, organization=organization, request=request,
+                 summary={"purpose": purpose, "amount": str(value), "used_on": used_on.isoformat()})
+    return use

@@ -1,0 +1,55 @@
+"""Background work of party dues: the monthly assessment of a subtree (月度党费核定).
+
+`services.start_assessment` records the request (audited) and enqueues `run_assessment`; a
+worker (`manage.py db_worker`, started by `make run`) runs it batch by batch. Each batch is one
+INSERT … SELECT over up to `ASSESS_BATCH_ORGS` organizations with ON CONFLICT DO NOTHING, and
+advances the run's cursor in the same transaction: running twice creates nothing, and a run
+killed halfway completes when it runs again (`resume_assessment`). The status page polls the
+run's progress. See docs/decisions/0006-dues-assessment.md.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from . import services
+from .models import AssessmentRun
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_assessment(run_id: int) -> str:
+    """Run (or resume) one assessment run; returns its final status."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return process_run(run_id)
+
+
+def process_run(run_id: int, *, batch_size: int | None = None) -> str:
+    claimed = AssessmentRun.objects.filter(
+        pk=run_id, status__in=[AssessmentRun.Status.QUEUED, AssessmentRun.Status.RUNNING,
+                               AssessmentRun.Status.FAILED],
+    ).update(status=AssessmentRun.Status.RUNNING, started_at=timezone.now(), message="")
+    if not claimed:
+        return "skipped"  # done already (a task is delivered at least once)
+    try:
+        while services.assess_next_batch(run_id=run_id, batch_size=batch_size or services.ASSESS_BATCH_ORGS):
+            pass
+        services.finish_assessment(run_id=run_id)
+    except Exception:
+        logger.exception("dues assessment run %s failed", run_id)
+        AssessmentRun.objects.filter(pk=run_id).update(
+            status=AssessmentRun.Status.FAILED,
+            message=_("核定中途出错；已完成的部分已保存，重新运行会从中断处继续，不会重复核定。"))
+        return AssessmentRun.Status.FAILED
+    return AssessmentRun.Status.DONE
+
+
+def resume_assessment(run_id: int) -> None:
+    """Enqueue an unfinished run again (after a crash): it continues after the last committed batch."""
+    run_assessment.enqueue(run_id)

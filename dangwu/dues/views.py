@@ -1,0 +1,433 @@
+"""Dues pages (党费): the branch's month, a member's dues, declarations, reductions, payments
+and receipts, reports of a subtree with Excel export, and the yearly income-and-use statement."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from dangwu.core import access
+from dangwu.core.formtools import apply_service_errors
+from dangwu.core.roles import Cap
+from dangwu.members.roster import RosterFileError
+from dangwu.orgs import selectors as org_selectors
+
+from . import receipts, rules, selectors, services, sheets
+from .forms import (
+    AssessForm,
+    DecisionForm,
+    DeclarationForm,
+    DeclarationImportForm,
+    HostLookupForm,
+    PaymentForm,
+    ReductionForm,
+    UseForm,
+)
+from .models import Declaration, Reduction
+
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _month_param(request, name: str = "month") -> date:
+    try:
+        return rules.parse_month(request.GET.get(name, ""))
+    except ValueError:
+        return rules.month_start(_today())
+
+
+def _year_param(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return _today().year
+    return year if 2000 <= year <= 2100 else _today().year
+
+
+def _org(request, pk, capability: str = Cap.DUES_VIEW) -> Any:
+    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+
+
+def _member(request, pk, capability: str | None = None) -> Any:
+    qs = access.members(request.user, capability) if capability else selectors.dues_members(actor=request.user)
+    return access.get_in_scope_or_404(request, qs.select_related("organization"), pk=pk)
+
+
+@access.page()
+def dues_home_view(request):
+    """Where dues start: the caller's organizations, or the caller's own dues."""
+    roots = list(access.organizations(request.user, Cap.DUES_VIEW).filter(
+        path__in=access.scope_paths(request.user, Cap.DUES_VIEW)).order_by("path")[:20])
+    if len(roots) == 1:
+        return redirect("dues:org", pk=roots[0].pk)
+    own = access.own_member(request.user)
+    if not roots:
+        if own is None:
+            raise PermissionDenied
+        return redirect("dues:member", pk=own.pk)
+    return render(request, "dues/home.html", {"roots": roots, "own": own})
+
+
+@access.page(Cap.DUES_VIEW)
+def dues_org_view(request, pk: int):
+    """An organization's dues of a month: summary, its own members (assess, record payments), the
+    arrears with the 3- and 6-month warnings, and its child organizations."""
+    org = _org(request, pk)
+    month = _month_param(request)
+    user = request.user
+    rows = selectors.branch_month(actor=user, organization=org, month=month)
+    total = selectors.totals(organization=org, month=month, year=month.year)
+    report = selectors.report(actor=user, organization=org, year=month.year, month=month) if org.numchild else None
+    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200)
+    missing = [r for r in rows if r.assessment is None]
+    child_lines = [line for line in report.lines if not line.direct and line.totals.members] if report else []
+    return render(request, "dues/org.html", {
+        "org": org, "month": month, "rows": rows, "total": total, "child_lines": child_lines,
+        "previous": rules.add_months(month, -1), "next": rules.add_months(month, 1),
+        "is_current": month == rules.month_start(_today()),
+        "arrears": arrears,
+        "must_act": [a for a in arrears if a.level == "self_departure"],
+        "warned": [a for a in arrears if a.level == "warning"],
+        "missing": missing,
+        "undeclared": [r for r in rows if r.declaration is None and r.member.dues_standard is None],
+        "can_collect": access.can(user, Cap.DUES_COLLECT, org),
+        "runs": selectors.visible_runs(actor=user).filter(organization=org)[:5],
+        "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=org),
+        "assess_form": AssessForm(initial={"month": month}),
+        "host_form": HostLookupForm(),
+    })
+
+
+@access.page(Cap.DUES_COLLECT)
+@require_POST
+def dues_assess_view(request, pk: int):
+    """Start the monthly assessment of the organization's subtree (a background task)."""
+    org = _org(request, pk, Cap.DUES_COLLECT)
+    form = AssessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择要核定的月份"))
+        return redirect("dues:org", pk=org.pk)
+    try:
+        run = services.start_assessment(actor=request.user, organization=org, month=form.cleaned_data["month"],
+                                        request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("dues:org", pk=org.pk)
+    return redirect("dues:run", pk=run.pk)
+
+
+def _run_context(run) -> dict:
+    return {"run": run, "back": f"{reverse('dues:org', args=[run.organization_id])}?month={run.month:%Y-%m}"}
+
+
+@access.page(Cap.DUES_VIEW)
+def dues_run_view(request, pk: int):
+    run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
+    return render(request, "dues/run.html", _run_context(run))
+
+
+@access.page(Cap.DUES_VIEW)
+@never_cache
+def dues_run_progress_view(request, pk: int):
+    run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
+    return render(request, "dues/_run_status.html", _run_context(run))
+
+
+@access.page()
+def dues_member_view(request, pk: int):
+    """A member's dues: the year's months, arrears, payments with receipts, declaration history."""
+    member = _member(request, pk)
+    year = _year_param(request)
+    user = request.user
+    return render(request, "dues/member.html", {
+        "member": member, "ledger": selectors.member_ledger(member=member, year=year, today=_today()),
+        "year": year, "can_collect": access.can(user, Cap.DUES_COLLECT, member.organization),
+        "can_view_org": access.can(user, Cap.DUES_VIEW, member.organization),
+    })
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_pay_view(request, pk: int):
+    """Record a payment of a member: months (back payments ≤ 6 months, in advance to December),
+    voluntary extra. `?host=<org>`: a mobile member paying at the caller's organization."""
+    host = None
+    if request.GET.get("host"):
+        try:
+            host = _org(request, int(request.GET["host"]), Cap.DUES_COLLECT)
+        except ValueError:
+            raise Http404 from None
+        # Only the mobile member this caller looked up by full ID number (dues_host_lookup_view).
+        if request.session.get("dues_host_member") != pk:
+            raise Http404
+        member = selectors.outflow_member(pk=pk)
+        if member is None:
+            raise Http404
+    else:
+        member = _member(request, pk, Cap.DUES_COLLECT)
+    today = _today()
+    payable = selectors.payable_months(member=member, today=today)
+    choices = [(m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m, amount, paid in payable
+               if not paid and amount is not None]
+    form = PaymentForm(request.POST or None, month_choices=choices, initial={"paid_on": today})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.record_payment(
+                actor=request.user, member=member, months=[rules.parse_month(m) for m in data["months"]],
+                method=data["method"], reference=data["reference"], paid_on=data["paid_on"],
+                voluntary_amount=data.get("voluntary_amount"), collected_at=host, note=data["note"],
+                request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已登记 %(name)s 交纳党费 %(a)s 元，收据编号 %(n)s") % {
+                "name": member.name, "a": payment.total_amount, "n": payment.receipt_number})
+            if host is not None:
+                return redirect("dues:org", pk=host.pk)
+            return redirect(f"{reverse('dues:org', args=[member.organization_id])}?month={request.GET.get('month', '')}"
+                            if request.GET.get("month") else reverse("dues:org", args=[member.organization_id]))
+    return render(request, "dues/pay.html", {"member": member, "form": form, "payable": payable, "host": host,
+                                             "window": rules.payable_window(today)})
+
+
+@access.page(Cap.DUES_COLLECT)
+@require_POST
+def dues_host_lookup_view(request, pk: int):
+    """A host organization finds a mobile member by full ID number to collect their dues."""
+    org = _org(request, pk, Cap.DUES_COLLECT)
+    form = HostLookupForm(request.POST)
+    member = None
+    if form.is_valid():
+        member = selectors.outflow_member_by_id_number(actor=request.user, id_number=form.cleaned_data["id_number"])
+    if member is None:
+        messages.error(request, _("没有找到这名流出党员：请核对公民身份号码（只能为“流出党员”代收党费）"))
+        return redirect("dues:org", pk=org.pk)
+    request.session["dues_host_member"] = member.pk
+    return redirect(f"{reverse('dues:pay', args=[member.pk])}?host={org.pk}")
+
+
+@access.page()
+@never_cache
+def dues_receipt_view(request, pk: int):
+    payment = access.get_in_scope_or_404(request, selectors.visible_payments(actor=request.user), pk=pk)
+    try:
+        data = receipts.receipt_pdf(payment)
+    except receipts.FontMissing:
+        messages.error(request, _("服务器缺少中文字体，暂时无法生成收据，请联系系统管理员"))
+        return redirect("dues:member", pk=payment.member_id)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
+    return response
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_declare_view(request, pk: int):
+    member = _member(request, pk, Cap.DUES_COLLECT)
+    year = _year_param(request)
+    current = Declaration.objects.filter(member=member, year=year).first()
+    initial = {"year": year, "category": _category_guess(member)}
+    if current is not None:
+        initial.update(category=current.category, base=current.base, farmer_amount=current.farmer_amount)
+    form = DeclarationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.declare_dues(actor=request.user, member=member, year=data["year"], category=data["category"],
+                                  base=data.get("base"), farmer_amount=data.get("farmer_amount"),
+                                  reason=data.get("reason", ""), request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存 %(name)s 的党费申报") % {"name": member.name})
+            return redirect(f"{reverse('dues:member', args=[member.pk])}?year={data['year']}")
+    return render(request, "dues/declare.html", {"member": member, "form": form, "current": current, "year": year})
+
+
+def _category_guess(member) -> str:
+    occupation = member.occupation or ""
+    return {"retired": rules.RETIRED, "farmer": rules.FARMER, "student": rules.STUDENT,
+            "unemployed": rules.UNEMPLOYED}.get(occupation, rules.EMPLOYED)
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_declarations_view(request, pk: int):
+    """The year's declarations of an organization's own members, and the import of a sheet."""
+    org = _org(request, pk, Cap.DUES_COLLECT)
+    year = _year_param(request)
+    form = DeclarationImportForm(request.POST or None, request.FILES or None, initial={"year": year})
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            with tempfile.NamedTemporaryFile(suffix="-" + upload.name[-40:]) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                rows, errors, headers = sheets.read(handle.name, file_name=upload.name, max_bytes=MAX_UPLOAD)
+        except RosterFileError as problem:
+            form.add_error("file", problem.message)
+        else:
+            try:
+                result = services.import_declarations(actor=request.user, organization=org, year=data["year"],
+                                                      rows=rows, reason=data["reason"], headers=headers,
+                                                      sheet_errors=errors, request=request)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            if result is not None and result.ok:
+                messages.success(request, _("导入完成：新申报 %(c)d 人，调整 %(u)d 人，%(n)d 人无变化") % {
+                    "c": result.created, "u": result.updated, "n": result.unchanged})
+                return redirect(f"{reverse('dues:declarations', args=[org.pk])}?year={data['year']}")
+    members = list(org.members.filter(standing="normal").order_by("name_pinyin", "id"))
+    declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=year)}
+    return render(request, "dues/declarations.html", {
+        "org": org, "year": year, "form": form, "result": result,
+        "rows": [(m, declarations.get(m.pk)) for m in members],
+        "columns": sheets.COLUMNS, "categories": sheets.CATEGORY_WORDS,
+    })
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_reduction_request_view(request, pk: int):
+    member = _member(request, pk, Cap.DUES_COLLECT)
+    month = rules.month_start(_today())
+    form = ReductionForm(request.POST or None, initial={"start_month": month, "end_month": date(month.year, 12, 1),
+                                                        "kind": Reduction.Kind.EXEMPT})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_reduction(actor=request.user, member=member, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已提交减免申请，等待上级党委审批"))
+            return redirect("dues:member", pk=member.pk)
+    return render(request, "dues/reduction_form.html", {"member": member, "form": form,
+                                                        "standard": services.amount_for(member, month)})
+
+
+@access.page(Cap.DUES_VIEW)
+def dues_reductions_view(request):
+    """Reduction requests: those the caller may decide first, then those of the caller's scope."""
+    user = request.user
+    items = list(selectors.visible_reductions(actor=user)[:300])
+    return render(request, "dues/reductions.html", {
+        "to_decide": [r for r in items if r.status == Reduction.Status.PENDING and services.can_decide(user, r)],
+        "others": [r for r in items if not (r.status == Reduction.Status.PENDING and services.can_decide(user, r))],
+    })
+
+
+@access.page(Cap.DUES_APPROVE)
+@require_POST
+def dues_reduction_decide_view(request, pk: int):
+    reduction = access.get_in_scope_or_404(request, selectors.visible_reductions(actor=request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择批准或不批准"))
+        return redirect("dues:reductions")
+    try:
+        services.decide_reduction(actor=request.user, reduction=reduction,
+                                  approve=form.cleaned_data["decision"] == "approve",
+                                  note=form.cleaned_data.get("note", ""), request=request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已审批"))
+    return redirect("dues:reductions")
+
+
+@access.page(Cap.DUES_VIEW)
+def dues_report_view(request, pk: int):
+    org = _org(request, pk)
+    year = _year_param(request)
+    month = None
+    if request.GET.get("month"):
+        month = _month_param(request)
+        year = month.year
+    report = selectors.report(actor=request.user, organization=org, year=year, month=month)
+    monthly = [(m, selectors.totals(organization=org, year=year, month=m)) for m in rules.months_of_year(year)
+               if m <= rules.month_start(_today())] if month is None else []
+    return render(request, "dues/report.html", {
+        "org": org, "year": year, "month": month, "report": report, "monthly": monthly,
+        "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
+        "months": rules.months_of_year(year),
+    })
+
+
+@access.page(Cap.DUES_VIEW)
+@never_cache
+def dues_report_export_view(request, pk: int):
+    """The report as .xlsx (one row per organization, and the total)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    org = _org(request, pk)
+    year = _year_param(request)
+    month = _month_param(request) if request.GET.get("month") else None
+    if month is not None:
+        year = month.year
+    report = selectors.report(actor=request.user, organization=org, year=year, month=month)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("党费收缴统计")
+    period = month.strftime("%Y-%m") if month else str(year)
+    sheet.append([_("%(o)s 党费收缴统计（%(p)s）") % {"o": org.name, "p": period}])
+    sheet.append([_("党组织"), _("党组织代码"), _("应交人次"), _("已交人次"), _("应交（元）"), _("已交（元）"),
+                  _("未交（元）"), _("收缴率（%）")])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for line in report.lines:
+        t = line.totals
+        name = line.organization.name + (_("（本级直属）") if line.direct else "")
+        sheet.append([name, line.organization.code, t.members, t.paid_members, t.due, t.collected, t.outstanding,
+                      t.rate])
+    t = report.total
+    sheet.append([_("合计"), org.code, t.members, t.paid_members, t.due, t.collected, t.outstanding, t.rate])
+    for letter, width in zip("ABCDEFGH", (36, 14, 10, 10, 14, 14, 14, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"{_('党费收缴统计')}-{org.code}-{period}.xlsx"
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    book.save(response)
+    return response
+
+
+@access.page(Cap.DUES_VIEW)
+def dues_statement_view(request, pk: int):
+    """The yearly income-and-use statement (党费收缴使用情况) a committee publishes."""
+    org = _org(request, pk)
+    year = _year_param(request)
+    can_record = access.can(request.user, Cap.DUES_COLLECT, org)
+    form = UseForm(request.POST or None, initial={"used_on": _today()}) if can_record else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.record_use(actor=request.user, organization=org, request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记党费使用"))
+                return redirect(f"{reverse('dues:statement', args=[org.pk])}?year={year}")
+    return render(request, "dues/statement.html", {
+        "org": org, "year": year, "statement": selectors.statement(actor=request.user, organization=org, year=year),
+        "form": form,
+    })
