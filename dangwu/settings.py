@@ -198,6 +198,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Roster import limits: larger files are refused with a message before anything is read.
 DANGWU_ROSTER_MAX_BYTES = int(os.environ.get("DANGWU_ROSTER_MAX_BYTES", str(100 * 1024 * 1024)))
 DANGWU_ROSTER_MAX_ROWS = int(os.environ.get("DANGWU_ROSTER_MAX_ROWS", "1000000"))
+# Roster exports of more members than this are built by a background task with a progress bar
+# (the page polls it); smaller ones download at once. Their files are deleted after KEEP_HOURS.
+DANGWU_EXPORT_INLINE_ROWS = int(os.environ.get("DANGWU_EXPORT_INLINE_ROWS", "5000"))
+DANGWU_EXPORT_KEEP_HOURS = int(os.environ.get("DANGWU_EXPORT_KEEP_HOURS", "24"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

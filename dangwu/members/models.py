@@ -61,15 +61,17 @@ class Member(models.Model):
         related_name="member", verbose_name=_("登录账号"),
     )
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织")
+        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织"),
+        db_index=False,  # the (organization, member_type) index serves it
     )
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
-    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField(_("拼音首字母"), max_length=50, db_index=True, editable=False)
+    # Search indexes: see Meta.indexes and migrations 0005/0006 (PostgreSQL), docs/performance.md.
+    name = models.CharField(_("姓名"), max_length=50)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, editable=False)
+    name_initials = models.CharField(_("拼音首字母"), max_length=50, editable=False)
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
     id_number_encrypted = models.TextField(_("公民身份号码（密文）"), editable=False)
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False)  # unique: see Meta.constraints
     id_number_masked = models.CharField(_("公民身份号码"), max_length=18, editable=False)
     birth_date = models.DateField(_("出生日期"))
     native_place = models.CharField(_("籍贯"), max_length=60, blank=True)
@@ -89,7 +91,7 @@ class Member(models.Model):
     joined_on = models.DateField(_("入党日期"))
     converted_on = models.DateField(_("转正日期"), null=True, blank=True)
     standing = models.CharField(
-        _("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL, db_index=True
+        _("党籍状态"), max_length=16, choices=Standing.choices, default=Standing.NORMAL
     )
     standing_since = models.DateField(_("党籍状态日期"), null=True, blank=True)
     is_outflow = models.BooleanField(_("流出党员"), default=False)
@@ -112,10 +114,16 @@ class Member(models.Model):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["organization_id", "name_pinyin", "id"]
+        # Each index costs every write (an import of 200,000 rows, the bulk load): no
+        # varchar_pattern_ops twins (db_index=True on a CharField adds one), nothing another
+        # index already serves. PostgreSQL adds the search indexes of migration 0006.
         indexes = [
             models.Index(fields=["organization", "member_type"]),
+            models.Index(fields=["standing"], name="members_member_standing"),
+            models.Index(fields=["name_pinyin", "id"], name="members_member_pinyin_order"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="members_member_id_number_hash_unique"),
             models.CheckConstraint(
                 condition=models.Q(converted_on__isnull=True) | models.Q(converted_on__gte=models.F("joined_on")),
                 name="converted_after_joined",
@@ -197,7 +205,27 @@ class SubtreeStat(models.Model):
         return f"{self.organization_id} {self.dimension}={self.key}: {self.count}"
 
 
-class RosterImport(models.Model):
+class TaskProgress:
+    """What the status pages of a background task read: finished, and how far (0–100)."""
+
+    status: str
+    total_rows: int
+    processed_rows: int
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))
+
+
+class RosterImport(TaskProgress, models.Model):
     """One upload of a roster (花名册导入) and how its background run went.
 
     The import itself is the audited service `services.import_roster` (one audit entry, one
@@ -244,14 +272,40 @@ class RosterImport(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
 
-    @property
-    def percent(self) -> int:
-        if self.finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
+class RosterExport(TaskProgress, models.Model):
+    """One export of a large subtree's roster (花名册导出), built by a background task, and its
+    file until it expires (`DANGWU_EXPORT_KEEP_HOURS`).
+
+    The export itself is the audited service `services.export_roster`; the writes to this row
+    (status, progress, the file) are bookkeeping of the task and are not audited. Only the
+    person who asked for an export sees it and downloads it: the file may hold full ID numbers.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("导出人"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("党组织"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    full_numbers = models.BooleanField(_("完整证件号码"), default=False)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("花名册导出")
+        verbose_name_plural = _("花名册导出")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} ({self.get_status_display()})"

@@ -201,8 +201,18 @@ def add_counts(deltas: dict[tuple[int, str, str], int]) -> None:
     head = (f"INSERT INTO {table} ({q('organization_id')}, {q('dimension')}, {q('key')}, {count}) VALUES ")
     tail = (f" ON CONFLICT ({q('organization_id')}, {q('dimension')}, {q('key')})"
             f" DO UPDATE SET {count} = {table}.{count} + excluded.{count}")
-    batch = max(1, min(1000, (connection.features.max_query_params or 4000) // 4))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Four arrays a batch instead of four parameters a row: psycopg splits the query text
+            # for its placeholders, which for 1,000 rows of (%s, %s, %s, %s) cost more than the
+            # upsert itself (a 20,000-row import spent 3 s there).
+            select = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[])"
+            for start in range(0, len(rows), 20_000):
+                chunk = rows[start:start + 20_000]
+                cursor.execute(head.removesuffix(" VALUES ") + " " + select + tail,
+                               [list(column) for column in zip(*chunk, strict=True)])
+            return
+        batch = max(1, min(1000, (connection.features.max_query_params or 4000) // 4))
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
             values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))

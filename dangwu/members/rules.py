@@ -142,6 +142,39 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     return "".join(syllables).lower(), "".join(s[:1] for s in syllables).lower()
 
 
+@functools.cache
+def _pinyin_syllables() -> tuple[frozenset[str], frozenset[str]]:
+    """Every toneless syllable pypinyin knows (ü written v, as pinyin_keys gives it), and every
+    non-empty start of one. Built once, on first use (~0.4 s)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    syllables = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+            syllables.add("".join(c for c in plain if not unicodedata.combining(c)))
+    starts = {s[:k] for s in syllables for k in range(1, len(s) + 1)}
+    return frozenset(syllables), frozenset(starts)
+
+
+def could_be_pinyin(text: str) -> bool:
+    """Whether lower-case Latin text can begin a full pinyin: whole syllables, then the start of
+    one. "zhangw" and "li" can; "zw" and "lhx" cannot, so they can only be initials."""
+    syllables, starts = _pinyin_syllables()
+    n = len(text)
+    reached = [True] + [False] * n
+    for i in range(n):
+        if not reached[i]:
+            continue
+        for j in range(i + 1, min(n, i + 6) + 1):
+            part = text[i:j]
+            if j == n and part in starts:
+                return True
+            if part in syllables:
+                reached[j] = True
+    return reached[n]
+
+
 def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 

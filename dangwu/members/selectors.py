@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,27 +38,26 @@ def search_members(
     "zhangs" too); 18 characters shaped like an ID number match the keyed hash exactly.
 
     Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is a join on the
-    organization's path prefix that the planner can push down (see `_in_scope`); a pinyin or
-    initials search first finds the ids in the scope through covering prefix indexes
-    (index-only: no member row is read for the matches outside the scope), then reads only
-    those rows; a name of one or two characters, which trigrams cannot serve, matches the GIN
-    index of the name's characters and pairs of characters (migration 0005).
+    organization's path prefix that the planner can push down (see `_in_scope`); Latin letters
+    read the initials or pinyin index in display order and stop at the page's end (see
+    `_latin_search`); a name matches the GIN index of its characters, pairs and triples
+    (migration 0006), which serves the usual two-character search that trigrams cannot.
     """
     base = _in_scope(actor, organization)
     query = (query or "").strip()
+    order: tuple[str, ...] = ("name_pinyin", "id")
     if query:
         if rules.looks_like_id_number(query):
             qs = base.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
         elif _LATIN.match(query):
-            key = query.lower()
-            ids = base.filter(name_initials__startswith=key).order_by().values("pk").union(
-                base.filter(name_pinyin__startswith=key).order_by().values("pk"))
-            qs = Member.objects.filter(pk__in=ids)
+            qs, order = _latin_search(base, query.lower())
         else:
             qs = base.filter(name__contains=query)
-            if len(query) <= 2 and connection.vendor == "postgresql":
-                qs = qs.alias(name_grams=Func(F("name"), function="dangwu_name_grams",
-                                              output_field=ArrayField(TextField()))).filter(name_grams__contains=[query])
+            if connection.vendor == "postgresql":
+                # The GIN index of the name's characters, pairs and triples (migration 0006).
+                grams = [query] if len(query) <= 3 else [query[i:i + 3] for i in range(len(query) - 2)]
+                qs = qs.alias(name_grams=Func(F("name"), function="dangwu_name_ngrams",
+                                              output_field=ArrayField(TextField()))).filter(name_grams__contains=grams)
     else:
         qs = base
     if member_type:
@@ -66,7 +66,30 @@ def search_members(
         qs = qs.filter(standing=standing)
     # The organizations of the page's rows in a second query, after the LIMIT: a join here
     # would look up the organization of every match before sorting.
-    return qs.prefetch_related("organization").order_by("name_pinyin", "id")
+    return qs.prefetch_related("organization").order_by(*order)
+
+
+def _latin_search(base: QuerySet[Member], key: str) -> tuple[QuerySet[Member], tuple[str, ...]]:
+    """Latin letters: the start of the initials, or of the full pinyin when `key` can begin one.
+
+    Letters that cannot begin a pinyin ("zw", "lhx") can only be initials: the matches come in
+    the order of the initials index (initials, pinyin, id), so that a two-letter search that
+    matches a hundred thousand members reads the first page's worth of index entries in the
+    scope and stops, instead of sorting them all. Otherwise ("zhang", "li", "zh") pinyin or
+    initials, in pinyin order; every match's pinyin starts with the key's first letter (the
+    initials are the syllables' first letters), a bound that keeps an ordered scan of the pinyin
+    index to that letter. On PostgreSQL the keys are compared collated "C", as the indexes of
+    migration 0006 are, so that a prefix is a range of the index whatever the database's locale.
+    """
+    if connection.vendor == "postgresql":
+        qs = base.alias(ini=Collate(F("name_initials"), "C"), py=Collate(F("name_pinyin"), "C"))
+    else:
+        qs = base.alias(ini=F("name_initials"), py=F("name_pinyin"))
+    if not rules.could_be_pinyin(key):
+        return qs.filter(ini__startswith=key), ("ini", "py", "id")
+    first = key[0]
+    qs = qs.filter(Q(py__startswith=key) | Q(ini__startswith=key), py__gte=first, py__lt=chr(ord(first) + 1))
+    return qs, ("py", "id")
 
 
 def _in_scope(actor: Any, organization: Any = None) -> QuerySet[Member]:
@@ -323,3 +346,20 @@ def organizations_for_import(*, actor: Any, limit: int) -> list | None:
     orgs = list(access.organizations(actor, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
                 .order_by("path")[: limit + 1])
     return orgs if len(orgs) <= limit else None
+
+
+def subtree_member_count(*, organization: Any) -> int:
+    """Members of every standing in the organization's subtree, from its roll-ups (one query)."""
+    from django.db.models import Sum
+
+    total = SubtreeStat.objects.filter(organization=organization, dimension=rollups.STANDING).aggregate(n=Sum("count"))
+    return total["n"] or 0
+
+
+def visible_exports(*, actor: Any) -> QuerySet:
+    """The caller's own roster exports (only the person who asked sees an export: its file
+    may hold full ID numbers), still within their scope."""
+    from .models import RosterExport
+
+    return RosterExport.objects.filter(
+        created_by=actor, organization__in=access.organizations(actor, Cap.MEMBER_VIEW)).select_related("organization")

@@ -813,8 +813,10 @@ class ExportResult:
     full_numbers: bool
 
 
-def export_roster(*, actor: Any, organization: Any, out: Any, request: Any = None) -> ExportResult:
-    """Write the roster of an organization's whole subtree as .xlsx to `out` (a binary file).
+def export_roster(*, actor: Any, organization: Any, out: Any, request: Any = None,
+                  progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Write the roster of an organization's whole subtree as .xlsx to `out` (a binary file);
+    `progress(rows_written)` is called every 2 000 rows.
 
     Streams: members are read 2 000 at a time and the workbook is written row by row
     (openpyxl write-only), so a whole city never sits in memory. The columns are those the
@@ -826,10 +828,11 @@ def export_roster(*, actor: Any, organization: Any, out: Any, request: Any = Non
     if actor is not None:
         access.require(actor, Cap.MEMBER_VIEW, organization)
     with translation.override("zh-hans"):  # a roster is a Chinese document whatever the page's language
-        return _export_roster(actor=actor, organization=organization, out=out, request=request)
+        return _export_roster(actor=actor, organization=organization, out=out, request=request, progress=progress)
 
 
-def _export_roster(*, actor: Any, organization: Any, out: Any, request: Any) -> ExportResult:
+def _export_roster(*, actor: Any, organization: Any, out: Any, request: Any,
+                   progress: Callable[[int], None] | None) -> ExportResult:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -901,6 +904,8 @@ def _export_roster(*, actor: Any, organization: Any, out: Any, request: Any) -> 
             line.append(value)
         sheet.append(line)
         rows += 1
+        if progress is not None and rows % EXPORT_CHUNK == 0:
+            progress(rows)
     workbook.save(out)
     with transaction.atomic():
         audit.record(actor=actor, action="member.export", target=None, organization=organization,
@@ -933,5 +938,26 @@ def queue_roster_import(
         update_existing=update, dry_run=dry_run, client_ip=client_ip[:45],
     )
     run_roster_import.enqueue(record.pk)
+    record.refresh_from_db()
+    return record
+
+
+def queue_roster_export(*, actor: Any, organization: Any) -> Any:
+    """Queue the export of a large subtree's roster as a background task (`tasks.run_roster_export`).
+
+    Bookkeeping, not a business write, as for `queue_roster_import`: the export itself is
+    audited by `export_roster` when the task writes it. Expired export files are removed here.
+    """
+    from . import selectors
+    from .models import RosterExport
+    from .tasks import prune_expired_exports, run_roster_export
+
+    access.require(actor, Cap.MEMBER_VIEW, organization)
+    prune_expired_exports()
+    record = RosterExport.objects.create(
+        created_by=actor, organization=organization,
+        total_rows=selectors.subtree_member_count(organization=organization),
+        full_numbers=access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, organization))
+    run_roster_export.enqueue(record.pk)
     record.refresh_from_db()
     return record

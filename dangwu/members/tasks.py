@@ -1,4 +1,5 @@
-"""Background work of member records: running a roster import (花名册导入).
+"""Background work of member records: running a roster import (花名册导入) and building the
+export of a large subtree (花名册导出).
 
 The page saves the upload as a `RosterImport` and enqueues `run_roster_import`; a worker
 (`manage.py db_worker`, started by `make run`) runs it. The task reads the file, calls the
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from . import roster, services
-from .models import RosterImport
+from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +122,73 @@ def _discard_upload(record: Any) -> None:
             RosterImport.objects.filter(pk=record.pk).update(file="")
     except OSError:
         logger.warning("could not delete the upload of roster import %s", record.pk)
+
+
+# --- roster export --------------------------------------------------------------------
+
+@task()
+def run_roster_export(export_id: int) -> str:
+    """Build one queued roster export; returns its final status."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return process_export(export_id)
+
+
+def process_export(export_id: int) -> str:
+    claimed = RosterExport.objects.filter(pk=export_id, status=RosterExport.Status.QUEUED).update(
+        status=RosterExport.Status.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return "skipped"  # already run (a task is delivered at least once)
+    record = RosterExport.objects.select_related("created_by", "organization").get(pk=export_id)
+    last = [0.0]
+
+    def progress(rows: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            RosterExport.objects.filter(pk=record.pk).update(processed_rows=rows)
+
+    try:
+        with tempfile.TemporaryFile() as out:
+            result = services.export_roster(actor=record.created_by, organization=record.organization, out=out,
+                                            request=None, progress=progress)
+            out.seek(0)
+            record.file.save(f"roster-{record.pk}.xlsx", File(out), save=False)
+    except PermissionDenied:
+        _finish_export(record, status=RosterExport.Status.FAILED, message=_("您已无权查看该党组织的党员，导出已取消。"))
+        return RosterExport.Status.FAILED
+    except Exception:
+        logger.exception("roster export %s failed", export_id)
+        _finish_export(record, status=RosterExport.Status.FAILED,
+                       message=_("导出时发生意外错误。请稍后重试，或联系系统管理员。"))
+        return RosterExport.Status.FAILED
+    record.total_rows = result.rows
+    record.full_numbers = result.full_numbers
+    _finish_export(record, status=RosterExport.Status.DONE, message="")
+    return RosterExport.Status.DONE
+
+
+def _finish_export(record: RosterExport, *, status: str, message: str) -> None:
+    record.status = status
+    record.message = message
+    record.processed_rows = record.total_rows
+    record.finished_at = timezone.now()
+    record.save()
+
+
+def prune_expired_exports() -> int:
+    """Delete the files of exports older than DANGWU_EXPORT_KEEP_HOURS (they may hold full ID
+    numbers), and the rows a week after that; returns how many files were removed."""
+    now = timezone.now()
+    removed = 0
+    expired = RosterExport.objects.filter(created_at__lt=now - timedelta(hours=settings.DANGWU_EXPORT_KEEP_HOURS))
+    for record in expired.exclude(file=""):
+        try:
+            record.file.delete(save=False)
+        except OSError:
+            logger.warning("could not delete the file of roster export %s", record.pk)
+            continue
+        RosterExport.objects.filter(pk=record.pk).update(file="", message=_("文件已过期删除"))
+        removed += 1
+    RosterExport.objects.filter(
+        created_at__lt=now - timedelta(hours=settings.DANGWU_EXPORT_KEEP_HOURS) - timedelta(days=7)).delete()
+    return removed

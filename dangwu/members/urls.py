@@ -15,4 +15,7 @@ urlpatterns = [
     path("import/<int:pk>/progress/", views.roster_import_progress_view, name="import_progress"),
     path("import/<int:pk>/errors.xlsx", views.roster_import_errors_view, name="import_errors"),
     path("export/", views.roster_export_view, name="export"),
+    path("export/<int:pk>/", views.roster_export_status_view, name="export_status"),
+    path("export/<int:pk>/progress/", views.roster_export_progress_view, name="export_progress"),
+    path("export/<int:pk>/download.xlsx", views.roster_export_download_view, name="export_download"),
 ]

@@ -249,10 +249,14 @@ def roster_import_errors_view(request, pk: int):
 @access.page(Cap.MEMBER_VIEW)
 @never_cache
 def roster_export_view(request):
-    """The roster of an organization's subtree as .xlsx (?org=<id>): built in a temporary file
-    while the members are read in chunks, then streamed; numbers masked unless the caller may
-    see them. Audited by the service."""
+    """The roster of an organization's subtree as .xlsx (?org=<id>), numbers masked unless the
+    caller may see them; audited by the service. Up to DANGWU_EXPORT_INLINE_ROWS members it is
+    built at once (in a temporary file, members read in chunks) and downloaded; a larger subtree
+    (a county, a city) is queued as a background task and the caller follows its progress."""
     org = _scope_org(request, Cap.MEMBER_VIEW, request.GET.get("org"))
+    if selectors.subtree_member_count(organization=org) > settings.DANGWU_EXPORT_INLINE_ROWS:
+        record = services.queue_roster_export(actor=request.user, organization=org)
+        return redirect("members:export_status", pk=record.pk)
     out = tempfile.TemporaryFile()  # removed when the response closes it
     try:
         services.export_roster(actor=request.user, organization=org, out=out, request=request)
@@ -260,6 +264,39 @@ def roster_export_view(request):
         out.close()
         raise
     out.seek(0)
-    filename = f"{_('党员花名册')}-{org.name}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=filename,
+    return FileResponse(out, as_attachment=True, filename=_export_file_name(org),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _export_file_name(org: Any) -> str:
+    return f"{_('党员花名册')}-{org.name}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+@access.page(Cap.MEMBER_VIEW)
+def roster_export_status_view(request, pk: int):
+    record = access.get_in_scope_or_404(request, selectors.visible_exports(actor=request.user), pk=pk)
+    return render(request, "members/export_status.html",
+                  {"record": record, "keep_hours": settings.DANGWU_EXPORT_KEEP_HOURS})
+
+
+@access.page(Cap.MEMBER_VIEW)
+@never_cache
+def roster_export_progress_view(request, pk: int):
+    """htmx fragment polled every second while the export is built."""
+    record = access.get_in_scope_or_404(request, selectors.visible_exports(actor=request.user), pk=pk)
+    return render(request, "members/_export_status.html",
+                  {"record": record, "keep_hours": settings.DANGWU_EXPORT_KEEP_HOURS})
+
+
+@access.page(Cap.MEMBER_VIEW)
+@never_cache
+def roster_export_download_view(request, pk: int):
+    record = access.get_in_scope_or_404(request, selectors.visible_exports(actor=request.user), pk=pk)
+    if record.status != record.Status.DONE or not record.file:
+        raise Http404
+    try:
+        handle = record.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=_export_file_name(record.organization),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

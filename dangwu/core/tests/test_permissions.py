@@ -89,6 +89,13 @@ ROUTES: dict[str, Route] = {
                             allowed={"secretary": 200, "city_a": 200, "sysadmin": 200, "discipline": 200},
                             denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
                                     "anonymous": LOGIN_REDIRECT}),
+    # {roster_export}: a finished export of branch A asked for by its secretary (only the asker sees it)
+    "members:export_status": Route("/members/export/{roster_export}/", allowed={"secretary": 200},
+                                   denied={"city_a": 404, "sibling": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    "members:export_progress": Route("/members/export/{roster_export}/progress/", allowed={"secretary": 200},
+                                     denied={"city_a": 404, "city_b": 404, "auditor": 403}),
+    "members:export_download": Route("/members/export/{roster_export}/download.xlsx", allowed={"secretary": 200},
+                                     denied={"city_a": 404, "sibling": 404, "plain": 403}),
     # dues (党费). {dues_run}: an assessment run of branch A; {dues_payment}: a payment of m_plain;
     # {dues_reduction}: a pending reduction of m_plain (decided by the county's committee or above)
     "dues:home": Route("/dues/", allowed={"secretary": 302, "plain": 302, "province": 302},
@@ -269,6 +276,17 @@ def _roster_import(uploader, organization):
     return record
 
 
+def _roster_export(asker, organization):
+    from django.core.files.base import ContentFile
+
+    from dangwu.members.models import RosterExport
+
+    record = RosterExport.objects.create(created_by=asker, organization=organization, total_rows=2,
+                                         status=RosterExport.Status.DONE)
+    record.file.save("roster.xlsx", ContentFile(b"PK"))
+    return record
+
+
 def _dues_objects(people, world):
     from datetime import date
     from decimal import Decimal
@@ -312,6 +330,8 @@ def test_route(name, caller, status, people, world):
                "assignment": people["secretary"].role_assignments.get().pk}
     if "{roster_import}" in route.url:
         objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
+    if "{roster_export}" in route.url:
+        objects["roster_export"] = _roster_export(people["secretary"], world.branch_a).pk
     if "{dues_" in route.url:
         objects.update(_dues_objects(people, world))
     if "{dev_" in route.url:

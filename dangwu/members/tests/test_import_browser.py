@@ -95,3 +95,40 @@ def test_the_progress_bar_follows_a_running_import(page, demo_province):
     page.locator("#import-result").wait_for(timeout=5000)  # the next poll brings the result and stops polling
     assert "新建 30000 名党员" in page.locator("#import-result").inner_text()
     assert page.locator("#import-status").get_attribute("hx-trigger") is None
+
+
+def test_a_large_export_follows_its_progress_then_downloads(page, demo_province, settings):
+    """The county's roster is more than the inline limit: the export runs as a task, the page
+    polls it, then offers the file."""
+    from django.contrib.auth import get_user_model
+
+    from dangwu.members.models import RosterExport
+
+    settings.DANGWU_EXPORT_INLINE_ROWS = 10
+    secretary = get_user_model().objects.get(username="demo-secretary")
+    branch = secretary.member.organization
+    _login(page, "demo-secretary")
+    page.goto(f"/orgs/{branch.pk}/")
+    page.get_by_role("link", name="导出花名册").click()
+    page.wait_for_url(re.compile(r"/members/export/\d+/$"))
+    result = page.locator("#export-result")
+    result.wait_for()
+    record = RosterExport.objects.get()
+    assert f"共 {record.total_rows} 名党员" in result.inner_text() and record.total_rows > 10
+    _shot(page, "24-export-done")
+    with page.expect_download() as download:
+        page.locator("#export-download").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    # A running export: the bar follows it and the download appears when it is done.
+    running = RosterExport.objects.create(created_by=secretary, organization=branch, total_rows=40000,
+                                          processed_rows=10000, status=RosterExport.Status.RUNNING)
+    page.goto(f"/members/export/{running.pk}/")
+    bar = page.get_by_role("progressbar", name="导出进度")
+    assert bar.get_attribute("aria-valuenow") == "25"
+    _shot(page, "25-export-progress")
+    RosterExport.objects.filter(pk=running.pk).update(processed_rows=30000)
+    page.wait_for_function("document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '75'")
+    RosterExport.objects.filter(pk=running.pk).update(status=RosterExport.Status.DONE, file=record.file.name)
+    page.locator("#export-download").wait_for(timeout=5000)
+    assert page.locator("#export-status").get_attribute("hx-trigger") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -217,3 +218,101 @@ def test_a_role_lost_before_the_task_runs(secretary_client, world, tmp_path, peo
     _post(secretary_client, world, _upload(tmp_path, make_rows(1)))
     record = RosterImport.objects.get()
     assert record.status == "failed" and "无权" in record.message
+
+
+# --- exports of large subtrees: a background task with progress -------------------------
+
+@pytest.fixture
+def big_export(settings):
+    settings.DANGWU_EXPORT_INLINE_ROWS = 1  # branch A's two members count as a large subtree
+
+
+def test_a_large_export_is_built_in_the_background_then_downloaded(secretary_client, world, people, big_export):
+    from dangwu.members.models import RosterExport
+
+    response = secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
+    assert response.status_code == 302
+    record = RosterExport.objects.get()
+    assert response["Location"] == f"/members/export/{record.pk}/"
+    # The test settings run tasks at once: the export is done when the page is first shown.
+    assert record.status == "done" and record.total_rows == 2 and record.full_numbers
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert "花名册已生成，共 2 名党员" in html and f"/members/export/{record.pk}/download.xlsx" in html
+    fragment = secretary_client.get(f"/members/export/{record.pk}/progress/").content.decode()
+    assert 'data-status="done"' in fragment and "hx-trigger" not in fragment  # polling stops
+    download = secretary_client.get(f"/members/export/{record.pk}/download.xlsx")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)} == {"李书记", "张三"}
+    entries = AuditEntry.objects.filter(action="member.export")
+    assert entries.count() == 1 and entries.get().summary["rows"] == 2
+
+
+def test_an_export_still_running_shows_its_progress_and_polls(secretary_client, world, people):
+    from dangwu.members.models import RosterExport
+
+    record = RosterExport.objects.create(created_by=people["secretary"], organization=world.branch_a,
+                                         status=RosterExport.Status.RUNNING, total_rows=4000, processed_rows=1000)
+    html = secretary_client.get(f"/members/export/{record.pk}/").content.decode()
+    assert "正在生成花名册" in html and "25%" in html and "1000 / 4000 名党员" in html
+    assert f'hx-get="/members/export/{record.pk}/progress/"' in html
+    assert secretary_client.get(f"/members/export/{record.pk}/download.xlsx").status_code == 404
+
+
+def test_only_the_asker_sees_an_export(client, secretary_client, world, people, big_export):
+    from dangwu.members.models import RosterExport
+
+    secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
+    record = RosterExport.objects.get()
+    client.force_login(people["city_a"])  # may view branch A's members, but did not ask for this file
+    for url in (f"/members/export/{record.pk}/", f"/members/export/{record.pk}/download.xlsx"):
+        assert client.get(url).status_code == 404
+
+
+def test_a_masked_export_for_a_caller_without_the_sensitive_capability(client, world, people, big_export):
+    from dangwu.members.models import RosterExport
+
+    client.force_login(people["sysadmin"])  # member.view, not member.view_sensitive
+    client.get(f"/members/export/?org={world.branch_a.pk}")
+    record = RosterExport.objects.get()
+    assert record.status == "done" and not record.full_numbers
+    assert "脱敏显示" in client.get(f"/members/export/{record.pk}/").content.decode()
+    assert AuditEntry.objects.filter(action="member.export").get().summary["numbers"] == "masked"
+
+
+def test_a_failed_export_says_so_and_offers_to_retry(secretary_client, world, monkeypatch, big_export):
+    from dangwu.members import services
+    from dangwu.members.models import RosterExport
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "export_roster", broken)
+    response = secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
+    record = RosterExport.objects.get()
+    assert record.status == "failed" and not record.file
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert "导出时发生意外错误" in html and "重新导出" in html
+    assert not AuditEntry.objects.filter(action="member.export").exists()
+
+
+def test_expired_export_files_are_deleted(secretary_client, world, people, big_export):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangwu.members.models import RosterExport
+    from dangwu.members.tasks import prune_expired_exports
+
+    secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
+    record = RosterExport.objects.get()
+    path = record.file.path
+    RosterExport.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    assert prune_expired_exports() == 1
+    record.refresh_from_db()
+    assert not record.file and not Path(path).exists()
+    assert secretary_client.get(f"/members/export/{record.pk}/download.xlsx").status_code == 404
+    assert "文件已过期删除" in secretary_client.get(f"/members/export/{record.pk}/").content.decode()
+    RosterExport.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(days=9))
+    prune_expired_exports()
+    assert not RosterExport.objects.exists()

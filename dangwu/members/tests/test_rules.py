@@ -356,3 +356,19 @@ def test_refused_standing_changes(current, new):
 
 def test_same_standing_is_refused():
     assert rules.standing_change_error("normal", "normal") == "新的党籍状态与当前状态相同"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("zhang", True), ("zhangw", True), ("zh", True), ("li", True), ("a", True), ("lv", True), ("wangjun", True),
+    ("ouy", True), ("ng", True),
+    ("zw", False), ("lhx", False), ("xy", False), ("wj", False), ("zwh", False), ("bcd", False),
+])
+def test_could_be_pinyin_tells_pinyin_starts_from_initials_only(text, expected):
+    assert rules.could_be_pinyin(text) is expected
+
+
+@given(st.lists(st.sampled_from("张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国"),
+                min_size=1, max_size=4).map("".join), st.integers(min_value=1, max_value=30))
+def test_every_start_of_a_real_pinyin_could_be_pinyin(name, cut):
+    full, _initials = rules.pinyin_keys(name)
+    assert rules.could_be_pinyin(full[:cut])
