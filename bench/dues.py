@@ -1,6 +1,7 @@
 """`make bench` — party dues (党费): the monthly assessment of the whole province through the real
 background task, beside ONE set-based INSERT … SELECT of the same rows (rolled back), and the
-dues report's p50/p95 at province, city and county level.
+dues report's p50/p95 at province, city and county level (read from the `DuesStat` roll-ups the
+task keeps), and the same report grouped over the assessment rows as before the roll-ups.
 
     python bench/run.py --scale small --reuse --only dues
 
@@ -20,14 +21,15 @@ def measure(ctx: Any) -> None:
     from django.utils import timezone
 
     from dangwu.dues import rules, selectors, services, tasks
-    from dangwu.dues.models import Assessment, AssessmentRun
+    from dangwu.dues.models import Assessment, AssessmentRun, DuesStat
     from dangwu.orgs.models import Organization
 
     report = ctx.report
     month = rules.month_start(timezone.localdate())
     table = connection.ops.quote_name(Assessment._meta.db_table)
     with connection.cursor() as cur:
-        cur.execute(f"TRUNCATE {table} CASCADE")
+        # the report's roll-ups go with the rows they sum (the task below adds them back)
+        cur.execute(f"TRUNCATE {table}, {connection.ops.quote_name(DuesStat._meta.db_table)} CASCADE")
     orgs = Organization.objects.filter(path__startswith=ctx.root.path).count()
 
     # The limit: one INSERT … SELECT of every row, the same statement the task sends per batch.
@@ -73,3 +75,18 @@ def measure(ctx: Any) -> None:
     values = timed(lambda: selectors.report(actor=ctx.province_user, organization=ctx.root, year=month.year),
                    5, warmup=1)
     report.add("dues", "dues report of the year, province", ms(values), note="5 runs")
+    # Before the roll-ups: the report grouped over every assessment row of the subtree.
+    values = timed(lambda: _grouped_over_rows(ctx.root, month), 5, warmup=1)
+    report.add("dues", "the same province report of the month grouped over the assessment rows (before the roll-ups)",
+               ms(values), note="5 runs; scales with the members")
+
+
+def _grouped_over_rows(org: Any, month: Any) -> list[dict[str, Any]]:
+    from django.db.models.functions import Substr
+
+    from dangwu.dues import selectors
+    from dangwu.dues.models import Assessment
+
+    base = Assessment.objects.filter(organization__path__startswith=org.path, month=month)
+    return list(base.annotate(prefix=Substr("organization__path", 1, len(org.path) + org.steplen))
+                .values("prefix").annotate(**selectors._sums(base)).order_by())

@@ -10,9 +10,10 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from stdnum.cn import ric
@@ -171,3 +172,74 @@ def api_client(user):
 def result_ids(response) -> set[int]:
     """The ids on one page of a paginated API answer."""
     return {row["id"] for row in response.json()["results"]}
+
+
+# --- dues: the report's roll-ups against a direct count --------------------------------------
+
+def make_assessment(member: Member, month: date, amount: Decimal, *, organization: Organization | None = None,
+                    payment=None):
+    """An assessment row written directly (a test's set-up), with the dues roll-ups kept exact
+    as the services keep them."""
+    from django.utils import timezone
+
+    from dangwu.dues import rollups as dues_rollups
+    from dangwu.dues.models import Assessment
+
+    organization = organization or member.organization
+    with transaction.atomic():
+        row = Assessment.objects.create(member=member, organization=organization, month=month, amount_due=amount,
+                                        payment=payment, created_at=timezone.now())
+        dues_rollups.apply({(organization.pk, month): dues_rollups.row_delta(
+            Decimal(amount), payment.pk if payment else None)})
+    return row
+
+
+def direct_dues_figures() -> dict[tuple[int, date], tuple[Decimal, Decimal, int, int]]:
+    """(due, collected, assessed, paid) of every organization's subtree and month, counted in
+    Python straight from the assessment rows (independently of `dues.rollups`); empty ones left out."""
+    from dangwu.dues.models import Assessment
+
+    paths = dict(Organization.objects.values_list("pk", "path"))
+    by_path = {path: pk for pk, path in paths.items()}
+    out: dict[tuple[int, date], list] = {}
+    step = Organization.steplen
+    for org_id, month, amount, payment_id in Assessment.objects.values_list(
+            "organization_id", "month", "amount_due", "payment_id"):
+        paid = payment_id is not None or not amount
+        path = paths[org_id]
+        for k in range(1, len(path) // step + 1):
+            figures = out.setdefault((by_path[path[: step * k]], month), [Decimal("0"), Decimal("0"), 0, 0])
+            figures[0] += amount
+            figures[1] += amount if paid else Decimal("0")
+            figures[2] += 1
+            figures[3] += 1 if paid else 0
+    fen = Decimal("0.01")
+    return {k: (v[0].quantize(fen), v[1].quantize(fen), v[2], v[3]) for k, v in out.items()}
+
+
+def stored_dues_figures() -> dict[tuple[int, date], tuple[Decimal, Decimal, int, int]]:
+    from dangwu.dues.models import DuesStat
+
+    fen = Decimal("0.01")
+    out = {}
+    for org_id, month, due, collected, n, paid in DuesStat.objects.values_list(
+            "organization_id", "month", "due", "collected", "members", "paid_members"):
+        figures = (Decimal(due).quantize(fen), Decimal(collected).quantize(fen), n, paid)
+        if any(figures):
+            out[(org_id, month)] = figures
+    return out
+
+
+def assert_dues_rollups_exact() -> int:
+    """Assert that the dues roll-ups of every organization and month equal a direct count, that
+    none is negative, and that a recount (`rollups.drift`) finds nothing; return how many rows."""
+    from dangwu.dues import rollups as dues_rollups
+    from dangwu.dues.models import DuesStat
+
+    stored, direct = stored_dues_figures(), direct_dues_figures()
+    assert stored == direct, {k: (stored.get(k), direct.get(k)) for k in set(stored) | set(direct)
+                              if stored.get(k) != direct.get(k)}
+    assert not DuesStat.objects.filter(members__lt=0).exists()
+    assert not DuesStat.objects.filter(paid_members__gt=models.F("members")).exists()
+    assert dues_rollups.drift() == {}
+    return len(stored)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dangwu.members.models import Member, Standing
 
-from . import rules, services
+from . import rollups, rules, services
 from .models import Assessment, Declaration, Payment
 
 MONTHS = 7  # the current month and the six before it: enough for the 6-month list
@@ -98,4 +98,5 @@ def seed_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = No
             a.payment_id = payment.pk
             updates.append(a)
     Assessment.objects.bulk_update(updates, ["payment"], batch_size=1000)
+    rollups.rebuild()  # the payments above were written in bulk: recount the report's roll-ups once
     return {"declarations": len(declarations), "assessments": assessed, "payments": len(payments)}

@@ -247,3 +247,39 @@ class DuesUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.used_on} {self.amount}"
+
+
+class DuesStat(models.Model):
+    """A roll-up of the dues report (党费收缴统计汇总): the totals of one organization's WHOLE
+    SUBTREE — the organization and all below it — for one month: what was due, what was collected,
+    how many member-months were assessed and how many of them are paid (a month with nothing due
+    counts as paid, as in the report).
+
+    Kept exact by `dues.rollups`, which every service writing assessments or their paid state
+    calls in its own transaction; read by `selectors.report` and `selectors.totals`, which then
+    read the rows of an organization and its children only, never the assessments
+    (docs/decisions/0006-dues-assessment.md). The organization's own members are its row less
+    its children's rows.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name=_("党组织"),
+        # Derived rows: the unique (organization, month) index serves lookups, and no deferred
+        # foreign-key check per row (rebuild_dues_stats recomputes them).
+        db_index=False, db_constraint=False,
+    )
+    month = models.DateField(_("月份"))
+    due = models.DecimalField(_("应交（元）"), max_digits=16, decimal_places=2, default=0)
+    collected = models.DecimalField(_("实交（元）"), max_digits=16, decimal_places=2, default=0)
+    members = models.BigIntegerField(_("核定人次"), default=0)
+    paid_members = models.BigIntegerField(_("已交人次"), default=0)
+
+    class Meta:
+        verbose_name = _("党费统计汇总")
+        verbose_name_plural = _("党费统计汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="dues_stat_one_per_org_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month:%Y-%m}: {self.collected}/{self.due}"

@@ -10,14 +10,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
 from dangwu.members.models import Member, Standing
 
 from . import rules
-from .models import Assessment, AssessmentRun, Declaration, DuesUse, Payment, Reduction
+from .models import Assessment, AssessmentRun, Declaration, DuesStat, DuesUse, Payment, Reduction
 
 ZERO = Decimal("0")
 ARREARS_WINDOW = 24  # months looked back for arrears
@@ -130,6 +130,8 @@ _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _sums(qs: QuerySet) -> dict[str, Any]:
+    """The report's figures as a direct aggregate over assessment rows: the definition the
+    roll-ups (`dues.rollups`) keep, used by `direct_totals` to check them."""
     return {
         "due": Coalesce(Sum("amount_due"), Value(ZERO), output_field=_MONEY),
         "collected": Coalesce(Sum("amount_due", filter=Q(payment__isnull=False) | Q(amount_due=0)), Value(ZERO),
@@ -145,12 +147,33 @@ def _period(qs: QuerySet, *, year: int, month: date | None) -> QuerySet:
     return qs.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
 
 
-def totals(*, organization: Any, year: int, month: date | None = None) -> Totals:
-    """Due, collected and outstanding of an organization's whole subtree for a month or a year."""
+def _stat_sums() -> dict[str, Any]:
+    return {"due": Coalesce(Sum("due"), Value(ZERO), output_field=_MONEY),
+            "collected": Coalesce(Sum("collected"), Value(ZERO), output_field=_MONEY),
+            "members": Coalesce(Sum("members"), 0), "paid_members": Coalesce(Sum("paid_members"), 0)}
+
+
+def direct_totals(*, organization: Any, year: int, month: date | None = None) -> Totals:
+    """The same as `totals`, counted from the assessment rows themselves (a scan of the subtree's
+    rows: for tests and checks, not for pages)."""
     qs = _period(Assessment.objects.filter(organization__path__startswith=organization.path), year=year, month=month)
     row = qs.aggregate(**_sums(qs))
     return Totals(due=row["due"], collected=row["collected"], members=row["members"],
                   paid_members=row["paid_members"])
+
+
+def _totals(row: dict[str, Any] | None) -> Totals:
+    if not row:
+        return Totals()
+    return Totals(due=row["due"], collected=row["collected"], members=row["members"],
+                  paid_members=row["paid_members"])
+
+
+def totals(*, organization: Any, year: int, month: date | None = None) -> Totals:
+    """Due, collected and outstanding of an organization's whole subtree for a month or a year:
+    the organization's roll-up rows (`DuesStat`), one per month."""
+    qs = _period(DuesStat.objects.filter(organization=organization), year=year, month=month)
+    return _totals(qs.aggregate(**_stat_sums()))
 
 
 @dataclass
@@ -172,36 +195,34 @@ class Report:
 
 def report(*, actor: Any, organization: Any, year: int, month: date | None = None) -> Report:
     """The dues report of a subtree (党费收缴统计): the whole, and one line per child organization
-    (its whole subtree) plus the organization's own members; two grouped queries."""
+    (its whole subtree) plus the organization's own members.
+
+    Reads the roll-ups (`DuesStat`) of the organization and its children only — one row each per
+    month — never the assessments: the cost depends on the number of children, not of members.
+    The organization's own members are its subtree less its children's subtrees."""
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
     from dangwu.orgs.models import Organization
 
-    step = Organization.steplen
-    length = len(organization.path) + step
-    base = _period(Assessment.objects.filter(organization__path__startswith=organization.path), year=year, month=month)
-    grouped = (base.annotate(prefix=Substr("organization__path", 1, length)).values("prefix")
-               .annotate(**_sums(base)).order_by())
-    children = {c.path: c for c in Organization.objects.filter(path__startswith=organization.path,
-                                                                depth=organization.depth + 1).order_by("path")}
-    by_prefix = {row["prefix"]: row for row in grouped}
+    children = {c.pk: c for c in Organization.objects.filter(path__startswith=organization.path,
+                                                              depth=organization.depth + 1).order_by("path")}
+    stats = _period(DuesStat.objects.filter(organization_id__in=[organization.pk, *children]), year=year, month=month)
+    by_org = {row["organization_id"]: row for row in
+              stats.values("organization_id").annotate(**_stat_sums()).order_by()}
+    total = _totals(by_org.get(organization.pk))
     lines: list[ReportLine] = []
-    own = by_prefix.get(organization.path)
-    for path, child in children.items():
-        row = by_prefix.get(path)
-        t = Totals(due=row["due"], collected=row["collected"], members=row["members"],
-                   paid_members=row["paid_members"]) if row else Totals()
-        if child.dissolved_on is not None and not row:
+    own = {"due": total.due, "collected": total.collected, "members": total.members,
+           "paid_members": total.paid_members}
+    for pk, child in children.items():
+        row = by_org.get(pk)
+        if row:
+            for key in own:
+                own[key] -= row[key]
+        if child.dissolved_on is not None and not (row and row["members"]):
             continue
-        lines.append(ReportLine(organization=child, totals=t, has_children=child.numchild > 0))
-    if own:
-        lines.insert(0, ReportLine(organization=organization, totals=Totals(
-            due=own["due"], collected=own["collected"], members=own["members"], paid_members=own["paid_members"]),
-            direct=True))
-    total = Totals(due=sum((r["due"] for r in by_prefix.values()), ZERO),
-                   collected=sum((r["collected"] for r in by_prefix.values()), ZERO),
-                   members=sum(r["members"] for r in by_prefix.values()),
-                   paid_members=sum(r["paid_members"] for r in by_prefix.values()))
+        lines.append(ReportLine(organization=child, totals=_totals(row), has_children=child.numchild > 0))
+    if own["members"]:
+        lines.insert(0, ReportLine(organization=organization, totals=_totals(own), direct=True))
     return Report(organization=organization, year=year, month=month, total=total, lines=lines)
 
 

@@ -26,8 +26,8 @@ from dangwu.core import access, audit
 from dangwu.core.roles import Cap
 from dangwu.members.models import Member, Standing
 
-from . import rules
-from .models import Assessment, AssessmentRun, Category, Declaration, DuesUse, Payment, Reduction
+from . import rollups, rules
+from .models import Assessment, AssessmentRun, Category, Declaration, DuesStat, DuesUse, Payment, Reduction
 
 ASSESS_BATCH_ORGS = 1000  # organizations per INSERT … SELECT of the monthly assessment
 MAX_AMOUNT = Decimal("100000000")
@@ -310,11 +310,53 @@ def assessment_params(month: date, now: Any) -> list[Any]:
 
 
 def _insert_assessments(org_ids: Sequence[int], month: date) -> int:
+    """Assess the month for the members of these organizations (ON CONFLICT: only rows not there
+    yet) and add the rows inserted — only those — to the roll-ups, in the caller's transaction.
+
+    On PostgreSQL the inserted rows are summed per organization by the same statement (a
+    data-modifying CTE: `WITH ins AS (INSERT … RETURNING …) SELECT … GROUP BY`); elsewhere
+    the RETURNING rows are summed here. Returns how many rows were inserted."""
     placeholders = ", ".join(["%s"] * len(org_ids))
+    insert = assessment_insert_sql(f"IN ({placeholders})") + " RETURNING organization_id, amount_due"
+    params = assessment_params(month, timezone.now()) + list(org_ids)
+    deltas: rollups.Deltas = {}
     with connection.cursor() as cursor:
-        cursor.execute(assessment_insert_sql(f"IN ({placeholders})"),
-                       assessment_params(month, timezone.now()) + list(org_ids))
-        return max(cursor.rowcount, 0)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH ins AS ({insert}) SELECT organization_id, SUM(amount_due), COUNT(*), "
+                f"COUNT(*) FILTER (WHERE amount_due = 0) FROM ins GROUP BY organization_id", params)
+            created = 0
+            for org_id, due, n, zero in cursor.fetchall():
+                created += n
+                # a month with nothing due counts as paid (collected 0)
+                deltas[(org_id, month)] = rollups.Delta(due=due, members=n, paid_members=zero)
+        else:
+            cursor.execute(insert, params)
+            rows = cursor.fetchall()
+            created = len(rows)
+            for org_id, amount in rows:
+                amount = Decimal(str(amount)).quantize(rules.FEN)
+                deltas.setdefault((org_id, month), rollups.Delta()).add(rollups.row_delta(amount, None))
+    rollups.apply(deltas)
+    return created
+
+
+def _insert_rows(rows: Sequence[Assessment]) -> set[int]:
+    """Insert single assessments (a payment's months not assessed yet) unless the (member, month)
+    is there already; returns the ids of the rows inserted (INSERT … ON CONFLICT DO NOTHING RETURNING)."""
+    if not rows:
+        return set()
+    q = connection.ops.quote_name
+    ops = connection.ops
+    values = ", ".join(["(%s, %s, %s, %s, NULL, %s)"] * len(rows))
+    params = [v for a in rows for v in (a.member_id, a.organization_id, ops.adapt_datefield_value(a.month),
+                                        ops.adapt_decimalfield_value(a.amount_due),
+                                        ops.adapt_datetimefield_value(a.created_at))]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {q(Assessment._meta.db_table)} "
+                       f"(member_id, organization_id, month, amount_due, payment_id, created_at) VALUES {values} "
+                       f"ON CONFLICT (member_id, month) DO NOTHING RETURNING id", params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _month_errors(month: Any, today: date) -> dict[str, list[str]]:
@@ -380,8 +422,9 @@ def finish_assessment(*, run_id: int) -> AssessmentRun:
     run.finished_at = timezone.now()
     run.done_organizations = run.total_organizations
     run.save(update_fields=["status", "finished_at", "done_organizations"])
-    assessed = Assessment.objects.filter(month=run.month,
-                                         organization__path__startswith=run.organization.path).count()
+    # the roll-up of the subtree's month: no count over its (millions of) rows
+    assessed = DuesStat.objects.filter(organization=run.organization, month=run.month).values_list(
+        "members", flat=True).first() or 0
     audit.record(actor=run.created_by, action="dues.assess", target=run, organization=run.organization,
                  summary={"month": run.month.strftime("%Y-%m"), "created": run.created_count, "assessed": assessed})
     return run
@@ -471,9 +514,17 @@ def decide_reduction(*, actor: Any, reduction: Reduction, approve: bool, note: s
     reduction.save()
     changed = 0
     if approve:
-        changed = Assessment.objects.filter(
+        # The unpaid months of the range, locked and read first: the roll-ups change by exactly
+        # the rows updated (old amount out, new amount in).
+        rows = list(Assessment.objects.select_for_update().filter(
             member_id=reduction.member_id, month__gte=reduction.start_month, month__lte=reduction.end_month,
-            payment__isnull=True).update(amount_due=reduction.monthly_amount)
+            payment__isnull=True).values_list("pk", "organization_id", "month", "amount_due"))
+        changed = Assessment.objects.filter(pk__in=[r[0] for r in rows]).update(amount_due=reduction.monthly_amount)
+        changes = []
+        for _pk, org_id, month, amount in rows:
+            changes.append((org_id, month, rollups.row_delta(amount, None, sign=-1)))
+            changes.append((org_id, month, rollups.row_delta(reduction.monthly_amount, None)))
+        rollups.apply(rollups.collect(changes))
     audit.record(actor=actor, action="dues.reduction_decide", target=reduction, organization=reduction.organization,
                  request=request, summary={"approved": approve, "note": reduction.decision_note,
                                            "assessments_changed": changed})
@@ -571,12 +622,23 @@ def record_payment(
         forward_to_centre=rules.forwarded_to_centre(voluntary), note=(note or "").strip(), recorded_by=actor)
     payment.receipt_number = f"DF{paid_on:%Y}{payment.pk:08d}"
     payment.save(update_fields=["receipt_number"])
-    # A monthly run may have assessed one of these months meanwhile: its row is kept (ON CONFLICT).
-    Assessment.objects.bulk_create(new_rows, ignore_conflicts=True)
+    # A monthly run may have assessed one of these months meanwhile: its row is kept (ON CONFLICT),
+    # and it is in the roll-ups already (the run's batch added it): only the rows inserted here are.
+    inserted = _insert_rows(new_rows)
     paid = Assessment.objects.filter(member=member, month__in=chosen, payment__isnull=True).update(payment=payment)
     if paid != len(chosen):  # a concurrent payment took a month: nothing of this one is kept
         raise ValidationError({"months": [_("所选月份中有已经交纳的，请刷新后重试")]})
-    settled = sum((a.amount_due for a in Assessment.objects.filter(payment=payment)), Decimal("0"))
+    settled_rows = list(Assessment.objects.filter(payment=payment).values_list("pk", "organization_id", "month",
+                                                                               "amount_due"))
+    settled = sum((amount for _pk, _org, _month, amount in settled_rows), Decimal("0"))
+    changes = []
+    for pk, org_id, month, amount in settled_rows:
+        if pk in inserted:  # a new row, paid
+            changes.append((org_id, month, rollups.row_delta(amount, payment.pk)))
+        else:  # a row assessed before, unpaid until now
+            changes.append((org_id, month, rollups.row_delta(amount, payment.pk)))
+            changes.append((org_id, month, rollups.row_delta(amount, None, sign=-1)))
+    rollups.apply(rollups.collect(changes))
     if settled != due:
         due = settled
         payment.dues_amount, payment.total_amount = due, due + voluntary

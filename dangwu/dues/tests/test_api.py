@@ -73,8 +73,7 @@ def test_declaration_and_report_through_the_api(dues_people, world):
                          format="json")
     assert future.status_code == 400 and "month" in future.json()
 
-    Assessment.objects.create(member=dues_people["m_plain"], organization=world.branch_a, month=_month(),
-                              amount_due=D("50.00"), created_at=timezone.now())
+    testing.make_assessment(dues_people["m_plain"], _month(), D("50.00"), organization=world.branch_a)
     report = testing.api_client(dues_people["city_a"]).get(
         f"/api/v1/dues/reports/{world.county_a.pk}/?month={_month():%Y-%m}")
     assert report.status_code == 200

@@ -124,8 +124,7 @@ def test_an_approved_exemption_is_assessed_at_zero_and_is_not_arrears(dues_peopl
 
 def _owe(member, *months, amount=D("10")):
     for m in months:
-        Assessment.objects.create(member=member, organization=member.organization, month=m, amount_due=amount,
-                                  created_at=timezone.now())
+        testing.make_assessment(member, m, amount)
 
 
 def test_arrears_across_a_year_end_and_the_six_month_list(dues_people, world):
@@ -135,14 +134,11 @@ def test_arrears_across_a_year_end_and_the_six_month_list(dues_people, world):
     _owe(dues_people["m_wang"], *six)
     _owe(dues_people["m_zhao"], date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1))
     _owe(dues_people["m_plain"], date(2025, 12, 1), date(2026, 2, 1))  # January paid
-    paid = Assessment.objects.create(member=dues_people["m_plain"], organization=world.branch_a,
-                                     month=date(2026, 1, 1), amount_due=D("10"), created_at=timezone.now())
     from dangwu.dues.models import Payment
 
-    paid.payment = Payment.objects.create(member=dues_people["m_plain"], organization=world.branch_a,
-                                          collected_at=world.branch_a, method="cash", paid_on=date(2026, 1, 5),
-                                          total_amount=D("10"))
-    paid.save()
+    testing.make_assessment(dues_people["m_plain"], date(2026, 1, 1), D("10"), payment=Payment.objects.create(
+        member=dues_people["m_plain"], organization=world.branch_a, collected_at=world.branch_a, method="cash",
+        paid_on=date(2026, 1, 5), total_amount=D("10")))
     found = {a.member.name: a for a in selectors.arrears(actor=sec, organization=world.branch_a, upto=upto)}
     assert found["王芳"].run == 6 and found["王芳"].level == "self_departure" and found["王芳"].owed == 6
     assert found["赵强"].run == 4 and found["赵强"].level == "warning"

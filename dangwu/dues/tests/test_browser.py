@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangwu import testing
 from dangwu.dues import rules
-from dangwu.dues.models import Assessment, Payment
+from dangwu.dues.models import Payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -45,9 +45,8 @@ def branch(transactional_db):
     # 王芳 owes the two months before this one; 赵强 the five before it (this month makes six).
     for name, back in (("王芳", 2), ("赵强", 5)):
         for i in range(1, back + 1):
-            Assessment.objects.create(member=members[name], organization=world.branch_a,
-                                      month=rules.add_months(month, -i), amount_due=members[name].dues_standard,
-                                      created_at=timezone.now())
+            testing.make_assessment(members[name], rules.add_months(month, -i), members[name].dues_standard,
+                                    organization=world.branch_a)
     return world, members, month
 
 

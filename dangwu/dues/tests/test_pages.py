@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from dangwu import testing
 from dangwu.dues import rules
-from dangwu.dues.models import Assessment, Declaration, DuesUse, Payment, Reduction
+from dangwu.dues.models import Declaration, DuesUse, Payment, Reduction
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +122,7 @@ def test_reduction_request_and_decision_pages(client, dues_people):
 
 def test_report_export_and_statement(client, dues_people, world):
     month = rules.month_start(timezone.localdate())
-    Assessment.objects.create(member=dues_people["m_wang"], organization=world.branch_a, month=month,
-                              amount_due=D("30.00"), created_at=timezone.now())
+    testing.make_assessment(dues_people["m_wang"], month, D("30.00"), organization=world.branch_a)
     c = _client(client, dues_people["city_a"])
     response = c.get(f"/dues/org/{world.city_a.pk}/report.xlsx?month={month:%Y-%m}")
     assert response.status_code == 200

@@ -107,8 +107,7 @@ def test_payment_of_three_months_at_once(dues_people):
 def test_an_assessed_month_is_paid_at_its_assessed_amount_and_not_twice(dues_people):
     sec, member = dues_people["secretary"], dues_people["m_zhao"]
     month = _this_month()
-    Assessment.objects.create(member=member, organization=member.organization, month=month, amount_due=D("12.34"),
-                              created_at=timezone.now())
+    testing.make_assessment(member, month, D("12.34"))
     payment = services.record_payment(actor=sec, member=member, months=[month], method="transfer", reference="T1")
     assert payment.dues_amount == D("12.34")
     snap = _snapshot()
@@ -185,8 +184,7 @@ def test_a_mobile_member_pays_at_the_host_and_the_home_branch_sees_it(dues_peopl
 def test_reduction_is_approved_by_the_next_level_committee_only(dues_people):
     sec, member = dues_people["secretary"], dues_people["m_wang"]
     month = _this_month()
-    row = Assessment.objects.create(member=member, organization=member.organization, month=month,
-                                    amount_due=D("30.00"), created_at=timezone.now())
+    row = testing.make_assessment(member, month, D("30.00"))
     reduction = services.request_reduction(actor=sec, member=member, kind="reduce", monthly_amount=D("5"),
                                            start_month=month, end_month=month, reason="因病生活困难")
     assert testing.last_audit_entry().action == "dues.reduction_request"
