@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from dangwu.core.access import CapabilityPermission
 from dangwu.core.api import TokenLoginView
 from dangwu.members.api import MemberViewSet
+from dangwu.members.transfer_api import TransferViewSet
 from dangwu.orgs.api import OrganizationViewSet
 
 
@@ -22,6 +23,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("members", MemberViewSet, basename="member")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("v1/auth/token/", TokenLoginView.as_view(), name="api-token"),

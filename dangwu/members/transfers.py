@@ -51,7 +51,7 @@ def sending_committee(organization: Any) -> Any:
     numbered_by_parent = set(BRANCH_TYPES) | {OrgType.GROUP}
     org = organization
     while org.org_type in numbered_by_parent:
-        parent = org.get_parent()
+        parent = type(org).objects.get_parent(org) if org.depth > 1 else None
         if parent is None:
             break
         org = parent
