@@ -324,9 +324,12 @@ def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
                                         and transfer.from_organization.path.startswith(organization.path))
         state = rules.transfer_state(status=transfer.status, valid_until=transfer.valid_until, on=today,
                                      incoming=incoming)
+        sender = transfer.from_organization is not None and access.can(actor, Cap.MEMBER_TRANSFER,
+                                                                       transfer.from_organization)
         rows.append({"transfer": transfer, "state": state.key, "incoming": incoming,
+                     # the member's record is the receiving side's only once it is theirs
+                     "linkable": sender or transfer.status in ("accepted", "completed"),
                      "can_receive": (transfer.kind == Transfer.Kind.INTERNAL and transfer.status == "pending"
                                      and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
-                     "can_send": (transfer.status == "pending" and transfer.from_organization is not None
-                                  and access.can(actor, Cap.MEMBER_TRANSFER, transfer.from_organization))})
+                     "can_send": transfer.status == "pending" and sender})
     return rows

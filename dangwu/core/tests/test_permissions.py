@@ -95,6 +95,42 @@ ROUTES: dict[str, Route] = {
                                      denied={"city_a": 404, "city_b": 404, "auditor": 403}),
     "members:export_download": Route("/members/export/{roster_export}/download.xlsx", allowed={"secretary": 200},
                                      denied={"city_a": 404, "sibling": 404, "plain": 403}),
+    # transfers (组织关系转接): {transfer} goes from branch A to branch B (city B receives);
+    # {transfer_out} from branch A to an organization outside the platform
+    "members:transfers": Route("/members/transfers/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                               denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                       "anonymous": LOGIN_REDIRECT}),
+    "members:transfer_register": Route("/members/transfers/in/{branch_a}/register/", allowed={"secretary": 200},
+                                       denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:transfer_start": Route("/members/{m_plain}/transfer/", allowed={"secretary": 200, "city_a": 200},
+                                    denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "members:transfer_accept": Route("/members/transfers/{transfer}/accept/", method="post",
+                                     allowed={"city_b": 302},
+                                     denied={"secretary": 403, "sibling": 404, "plain": 403,
+                                             "anonymous": LOGIN_REDIRECT}),
+    "members:transfer_reject": Route("/members/transfers/{transfer}/reject/", allowed={"city_b": 200},
+                                     denied={"secretary": 403, "sibling": 404, "plain": 403}),
+    "members:transfer_receipt": Route("/members/transfers/{transfer_out}/receipt/", allowed={"secretary": 200},
+                                      denied={"city_b": 404, "sibling": 404, "plain": 403}),
+    "members:transfer_reissue": Route("/members/transfers/{transfer}/reissue/", method="post",
+                                      allowed={"secretary": 302},
+                                      denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:transfer_letter": Route("/members/transfers/{transfer}/letter.pdf", allowed={"secretary": 200, "city_b": 200},
+                                     denied={"sibling": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    # mobile members (流动党员): {outflow} is branch A's member away at a place hosted by branch B
+    "members:mobility": Route("/members/mobility/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "members:outflow_start": Route("/members/{m_plain}/outflow/", allowed={"secretary": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:outflow_certificate": Route("/members/mobility/{outflow}/certificate/", method="post",
+                                         allowed={"secretary": 302},
+                                         denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_participation": Route("/members/mobility/{outflow}/participation/", allowed={"city_b": 200},
+                                           denied={"secretary": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_report": Route("/members/mobility/{outflow}/report/", allowed={"secretary": 200},
+                                    denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_return": Route("/members/mobility/{outflow}/return/", allowed={"secretary": 200},
+                                    denied={"city_b": 403, "sibling": 404, "plain": 403}),
     # API
     "api-token": Route("/api/v1/auth/token/", method="post", public=True,
                        data={"username": "member_a", "password": "test-pass-2026!"}, allowed={"anonymous": 200}),
@@ -111,6 +147,14 @@ ROUTES: dict[str, Route] = {
                            denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
     "member-search": Route("/api/v1/members/search/", method="post", data={"q": "zs"},
                            allowed={"secretary": 200, "plain": 200, "auditor": 200}, denied={"anonymous": 401}),
+    "transfer-list": Route("/api/v1/transfers/", allowed={"secretary": 200, "city_b": 200},
+                           denied={"plain": 403, "discipline": 403, "anonymous": 401}),
+    "transfer-detail": Route("/api/v1/transfers/{transfer}/", allowed={"secretary": 200, "city_b": 200},
+                             denied={"sibling": 404, "plain": 403, "anonymous": 401}),
+    "transfer-accept": Route("/api/v1/transfers/{transfer}/accept/", method="post", allowed={"city_b": 200},
+                             denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
+    "transfer-reject": Route("/api/v1/transfers/{transfer}/reject/", method="post", data={"reason": "信息有误"},
+                             allowed={"city_b": 200}, denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -178,6 +222,23 @@ def _roster_export(asker, organization):
     return record
 
 
+def _moves(people, world):
+    """A transfer to branch B, one to the outside, and an outflow hosted by branch B (all of branch A)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangwu.members import mobility, transfers
+
+    secretary = people["secretary"]
+    inside = transfers.start_transfer(actor=secretary, member=people["m_plain"], to_organization=world.branch_b)
+    outside = transfers.start_transfer(actor=secretary, member=people["m_sec"], to_name="北京市某公司党支部")
+    outflow = mobility.record_outflow(actor=secretary, member=people["m_plain"], destination="深圳",
+                                      host_organization=world.branch_b, reason="外出务工", left_on=timezone.localdate() - timedelta(days=30),
+                                      contact="13800138000")
+    return {"transfer": inside.pk, "transfer_out": outside.pk, "outflow": outflow.pk}
+
+
 @pytest.mark.parametrize("name,caller,status", list(_cases()))
 def test_route(name, caller, status, people, world):
     route = ROUTES[name]
@@ -187,6 +248,8 @@ def test_route(name, caller, status, people, world):
         objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
     if "{roster_export}" in route.url:
         objects["roster_export"] = _roster_export(people["secretary"], world.branch_a).pk
+    if "{transfer" in route.url or "{outflow}" in route.url:
+        objects.update(_moves(people, world))
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":
