@@ -39,7 +39,9 @@ def _render(t: Transfer) -> bytes:
     pdf.paragraph(f"{t.member_name}同志（{t.member_gender}，{t.member_age or ''}岁，中共{kind}），"
                   f"组织关系由{t.from_name}转到{t.to_name}。{valid}。", size=11)
     pdf.paragraph(f"开具日期：{_d(t.issued_on)}　　经办人：________", size=11)
+    pdf.ln(14)
     pdf.cut_line("（骑缝）")
+    pdf.ln(8)
     # 介绍信 (travels with the member)
     pdf.heading("中国共产党党员组织关系介绍信", size=16)
     pdf.paragraph(_number(t), size=10, align="R")
@@ -51,9 +53,11 @@ def _render(t: Transfer) -> bytes:
         pdf.paragraph(f"　　转接原因：{t.reason}", size=11)
     if t.to_address:
         pdf.paragraph(f"　　接收党组织地址：{t.to_address}", size=11)
-    pdf.paragraph(f"　　（{valid}）", size=11)
+    pdf.paragraph(f"　　（{valid}，请在有效期内到接收党组织报到）", size=11)
     pdf.paragraph(f"{t.from_name}（盖章）\n{_d(t.issued_on)}", align="R")
+    pdf.ln(14)
     pdf.cut_line("（骑缝）")
+    pdf.ln(8)
     # 回执 (returned by the receiving organization)
     pdf.heading("中国共产党党员组织关系介绍信回执", size=14)
     pdf.paragraph(_number(t), size=10, align="R")

@@ -92,7 +92,8 @@ def record_outflow(
         raise ValidationError(errors)
     outflow = Outflow(member=member, home_organization=member.organization, destination=destination,
                       host_organization=host_organization, reason=reason, left_on=left_on,
-                      expected_return_on=expected_return_on, contact=contact, last_contact_on=left_on,
+                      # Recording the outflow is itself contact with the member (today, not the day they left).
+                      expected_return_on=expected_return_on, contact=contact, last_contact_on=_today(),
                       created_by=actor)
     try:
         with transaction.atomic():

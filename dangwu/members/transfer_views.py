@@ -301,7 +301,8 @@ def _record_view(request, pk: int, *, kind: str):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("已记录"))
+            messages.success(request, (_("已记录 %(n)s 参加组织生活") if kind == "participation"
+                                       else _("已记录 %(n)s 的汇报")) % {"n": outflow.member.name})
             return redirect("members:mobility", org_pk=back_org)
     title = _("记录参加组织生活") if kind == "participation" else _("记录向流出党组织汇报")
     intro = (_("流动党员可以参加本组织的组织生活，但不参加表决、选举，不能被选举。")

@@ -83,7 +83,7 @@ def test_record_outflow_flags_the_member_and_keeps_rollups_exact(people, world):
     member = Member.objects.get(pk=people["m_plain"].pk)
     assert member.is_outflow and member.outflow_destination == "广东省深圳市南山区"
     assert member.organization == world.branch_a  # still a member at home
-    assert outflow.last_contact_on == outflow.left_on
+    assert outflow.last_contact_on == timezone.localdate()  # recording it is contact
     testing.assert_rollups_exact()
     assert testing.stored_structure_counts(world.branch_a)[("flag", "outflow")] == 1
 
@@ -189,6 +189,8 @@ def test_report_clears_lost_contact_and_return_ends_the_outflow(people, world):
 def test_warnings_six_months_without_contact_and_two_years_after_a_stop(people, world):
     today = timezone.localdate()
     outflow = _outflow(people, world, left_on=rules.add_months(today, -7))
+    assert mobility.warnings_of(actor=people["secretary"], organization=world.branch_a) == []
+    Outflow.objects.filter(pk=outflow.pk).update(last_contact_on=rules.add_months(today, -6))
     assert [w["kind"] for w in mobility.warnings_of(actor=people["secretary"], organization=world.branch_a)] == [
         "no_contact"]
     # A report puts the member back in contact.
