@@ -359,3 +359,69 @@ def test_api_bad_input_is_400_keyed_by_field(people, world, body, field):
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert before.unchanged()
+
+
+# --- pages (no input gives a 500) ----------------------------------------------------------
+
+def test_pages_reject_receipt_and_register_round_trip(client, people, world):
+    transfer = transfers.start_transfer(actor=people["secretary"], member=people["m_plain"],
+                                        to_organization=world.branch_b)
+    client.force_login(people["city_b"])
+    response = client.post(f"/members/transfers/{transfer.pk}/reject/", {"reason": ""})
+    assert response.status_code == 200 and 'data-field-error="reason"' in response.content.decode()
+    response = client.post(f"/members/transfers/{transfer.pk}/reject/", {"reason": "查无此人"})
+    assert response.status_code == 302
+    assert Transfer.objects.get(pk=transfer.pk).status == "rejected"
+    # Accepting what is already rejected: a message, not an error page.
+    response = client.post(f"/members/transfers/{transfer.pk}/accept/", follow=True)
+    assert response.status_code == 200 and "已办结" in response.content.decode()
+
+    client.force_login(people["secretary"])
+    outside = transfers.start_transfer(actor=people["secretary"], member=people["m_sec"], to_name="外省某党支部")
+    for bad in ({"received_on": ""}, {"received_on": "2026-13-45"}, {"received_on": "1999-01-01"}):
+        response = client.post(f"/members/transfers/{outside.pk}/receipt/", bad)
+        assert response.status_code == 200 and 'data-field-error="received_on"' in response.content.decode()
+    assert client.get(f"/members/transfers/{transfer.pk}/receipt/").status_code == 404  # not an outside letter
+    response = client.post(f"/members/transfers/{outside.pk}/receipt/",
+                           {"received_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    assert Member.objects.get(pk=people["m_sec"].pk).standing == "transferred_out"
+
+    response = client.post(f"/members/transfers/in/{world.branch_a.pk}/register/",
+                           {"name": "钱七", "gender": "female", "ethnicity": "汉族", "id_number": "abc",
+                            "birth_date": "1992-02-29", "member_type": "full", "joined_on": "2015-07-01",
+                            "converted_on": "2016-07-01", "from_name": ""})
+    assert response.status_code == 200 and 'data-field-error="from_name"' in response.content.decode()
+    response = client.post(f"/members/transfers/in/{world.branch_a.pk}/register/",
+                           {"name": "钱七", "gender": "female", "ethnicity": "汉族", "id_number": "abc",
+                            "birth_date": "1992-02-29", "member_type": "full", "joined_on": "2015-07-01",
+                            "converted_on": "2016-07-01", "from_name": "中共北京某支部"})
+    assert response.status_code == 200 and 'data-field-error="id_number"' in response.content.decode()
+    number = testing.make_id_number(date(1992, 2, 29), male=False, region="110108", serial=9)
+    response = client.post(f"/members/transfers/in/{world.branch_a.pk}/register/",
+                           {"name": "钱七", "gender": "female", "ethnicity": "汉族", "id_number": number,
+                            "birth_date": "1992-02-29", "member_type": "full", "joined_on": "2015-07-01",
+                            "converted_on": "2016-07-01", "from_name": "中共北京某支部"})
+    assert response.status_code == 302
+    assert Member.objects.get(name="钱七").organization == world.branch_a
+    page = client.get(f"/members/transfers/in/{world.branch_a.pk}/").content.decode()
+    assert "中共北京某支部" in page and "外省某党支部" in page
+    testing.assert_rollups_exact()
+
+
+def test_start_page_inside_and_outside(client, people, world):
+    client.force_login(people["secretary"])
+    url = f"/members/{people['m_plain'].pk}/transfer/"
+    response = client.post(url, {"goes_to": "internal", "to_code": ""})
+    assert 'data-field-error="to_code"' in response.content.decode()
+    response = client.post(url, {"goes_to": "internal", "to_code": world.branch_a.code})
+    assert "接收党组织不能是党员现在所在的党组织" in response.content.decode()
+    response = client.post(url, {"goes_to": "out", "to_name": ""})
+    assert 'data-field-error="to_name"' in response.content.decode()
+    response = client.post(url, {"goes_to": "sideways"})
+    assert response.status_code == 200 and 'data-field-error="goes_to"' in response.content.decode()
+    assert not Transfer.objects.exists()
+    response = client.post(url, {"goes_to": "out", "to_name": "上海某公司党委", "to_address": "上海市"})
+    assert response.status_code == 302
+    letter = client.get(f"/members/transfers/{Transfer.objects.get().pk}/letter.pdf")
+    assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
