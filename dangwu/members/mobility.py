@@ -52,7 +52,7 @@ def _date_errors(errors: dict[str, list[str]], field: str, day: date | None, *, 
 
 
 def _open(outflow: Outflow) -> Outflow:
-    locked = Outflow.objects.select_for_update().select_related("member", "home_organization",
+    locked = Outflow.objects.select_for_update(of=("self",)).select_related("member", "home_organization",
                                                                "host_organization").get(pk=outflow.pk)
     if locked.returned_on is not None:
         raise ValidationError({"outflow": [_("该党员已于 %(d)s 返回，外出登记已结束") % {
