@@ -13,6 +13,7 @@ from dangwu.dues.api import (
     ReportViewSet,
 )
 from dangwu.members.api import MemberViewSet
+from dangwu.members.transfer_api import TransferViewSet
 from dangwu.orgs.api import OrganizationViewSet
 
 
@@ -36,6 +37,7 @@ router.register("dues/assessment-runs", AssessmentRunViewSet, basename="dues-ass
 router.register("dues/payments", PaymentViewSet, basename="dues-payment")
 router.register("dues/declarations", DeclarationViewSet, basename="dues-declaration")
 router.register("dues/reports", ReportViewSet, basename="dues-report")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("v1/auth/token/", TokenLoginView.as_view(), name="api-token"),

@@ -202,6 +202,12 @@ DANGWU_ROSTER_MAX_ROWS = int(os.environ.get("DANGWU_ROSTER_MAX_ROWS", "1000000")
 # (the page polls it); smaller ones download at once. Their files are deleted after KEEP_HOURS.
 DANGWU_EXPORT_INLINE_ROWS = int(os.environ.get("DANGWU_EXPORT_INLINE_ROWS", "5000"))
 DANGWU_EXPORT_KEEP_HOURS = int(os.environ.get("DANGWU_EXPORT_KEEP_HOURS", "24"))
+# Transfers (组织关系转接): a letter of introduction is valid this many calendar months (the
+# regulations' usual 3), or this many days when DANGWU_TRANSFER_LETTER_DAYS is set (it wins).
+DANGWU_TRANSFER_LETTER_MONTHS = int(os.environ.get("DANGWU_TRANSFER_LETTER_MONTHS", "3"))
+DANGWU_TRANSFER_LETTER_DAYS = int(os.environ.get("DANGWU_TRANSFER_LETTER_DAYS", "0"))
+# Mobile members (流动党员): a 流动党员活动证 is valid this many months unless a date is given.
+DANGWU_MOBILE_CERT_MONTHS = int(os.environ.get("DANGWU_MOBILE_CERT_MONTHS", "12"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -40,20 +40,24 @@ class Cap:
     DEVELOPMENT_VIEW = "development.view"  # the pipeline and each person's steps
     DEVELOPMENT_MANAGE = "development.manage"  # record the branch's steps, votes and documents
     DEVELOPMENT_APPROVE = "development.approve"  # the superior committee's steps (pre-review, approval)
+    # 组织关系转接 and 流动党员 (dangwu.members.transfers)
+    MEMBER_TRANSFER = "member.transfer"  # start, accept, reject transfers; letters; outside transfers
+    MEMBER_MOBILITY = "member.mobility"  # outflows, 流动党员活动证, participation, reports, return
 
 
 _CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW}
 _BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE}
+_MOVES = {Cap.MEMBER_TRANSFER, Cap.MEMBER_MOBILITY}  # the secretary, the party worker, the org department
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MEMBER: frozenset(),
     Role.BRANCH_SECRETARY: frozenset(
-        _CADRE_READ | _BRANCH_WORK | {Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
+        _CADRE_READ | _BRANCH_WORK | _MOVES | {Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE}
     ),
     Role.BRANCH_COMMITTEE: frozenset(_CADRE_READ | _BRANCH_WORK),
-    Role.PARTY_WORKER: frozenset(_CADRE_READ | _BRANCH_WORK | {Cap.MEMBER_EDIT}),
+    Role.PARTY_WORKER: frozenset(_CADRE_READ | _BRANCH_WORK | _MOVES | {Cap.MEMBER_EDIT}),
     Role.ORG_DEPARTMENT: frozenset(
-        _CADRE_READ | _BRANCH_WORK
+        _CADRE_READ | _BRANCH_WORK | _MOVES
         | {Cap.ORG_EDIT, Cap.MEMBER_EDIT, Cap.MEMBER_STANDING, Cap.MEMBER_VIEW_SENSITIVE,
            Cap.DUES_APPROVE, Cap.DEVELOPMENT_APPROVE}
     ),

@@ -28,6 +28,9 @@ class Standing(models.TextChoices):
     WITHDRAWN = "withdrawn", _("退党")
     SELF_DEPARTED = "self_departed", _("自行脱党")
     DECEASED = "deceased", _("死亡")
+    # Left the platform by a transfer to an organization outside it (组织关系转出): the record and
+    # its history stay; it no longer counts among the organization's members in good standing.
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
 
 
 class Education(models.TextChoices):
@@ -309,3 +312,143 @@ class RosterExport(TaskProgress, models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} ({self.get_status_display()})"
+
+
+class Transfer(models.Model):
+    """A transfer of organizational relations (组织关系转接) and its letter of introduction (介绍信).
+
+    Three kinds: inside the platform (one organization to another, both here), to an outside
+    organization (the letter is printed; the member leaves when the paper receipt 回执 comes
+    back) and from outside (the receiving organization registers the member from the letter
+    it received). Until a transfer is accepted the member stays in, and under the
+    responsibility of, the sending organization.
+    """
+
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", _("平台内转接")
+        OUT = "out", _("转出平台外")
+        IN = "in", _("从平台外转入")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待接收")
+        ACCEPTED = "accepted", _("已接收")
+        REJECTED = "rejected", _("已退回")
+        COMPLETED = "completed", _("已办结")
+
+    kind = models.CharField(_("转接类型"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers",
+                               verbose_name=_("党员"))
+    # What the letter says of the member, kept as it was when the letter was issued.
+    member_name = models.CharField(_("姓名"), max_length=50)
+    member_gender = models.CharField(_("性别"), max_length=8, blank=True)
+    member_age = models.PositiveSmallIntegerField(_("年龄"), null=True, blank=True)
+    member_type = models.CharField(_("党员类型"), max_length=16, blank=True)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=18, blank=True)
+    from_organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="transfers_out", verbose_name=_("转出党组织"))
+    from_name = models.CharField(_("转出党组织名称"), max_length=120)
+    to_organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="transfers_in", verbose_name=_("接收党组织"))
+    to_name = models.CharField(_("接收党组织名称"), max_length=120)
+    to_address = models.CharField(_("接收党组织地址"), max_length=200, blank=True)
+    reason = models.CharField(_("转接原因"), max_length=200, blank=True)
+    dues_paid_until = models.DateField(_("党费交至（年月）"), null=True, blank=True)
+    letter_number = models.CharField(_("介绍信编号"), max_length=40, null=True, blank=True, unique=True)
+    previous_numbers = models.JSONField(_("原介绍信编号"), default=list, blank=True)
+    external_letter_number = models.CharField(_("来信编号"), max_length=40, blank=True)
+    issued_on = models.DateField(_("开具日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    decided_on = models.DateField(_("办理日期"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("办理人"))
+    reject_reason = models.TextField(_("退回原因"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("经办人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-issued_on", "-id"]
+        indexes = [
+            models.Index(fields=["from_organization", "status"], name="members_transfer_from"),
+            models.Index(fields=["to_organization", "status"], name="members_transfer_to"),
+        ]
+        constraints = [
+            # One open transfer per member at a time (the sender stays responsible until it ends).
+            models.UniqueConstraint(fields=["member"], condition=models.Q(status="pending"),
+                                    name="members_transfer_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_name} {self.from_name} → {self.to_name}"
+
+
+class Outflow(models.Model):
+    """A mobile member's time away (流动党员外出登记) and their 流动党员活动证.
+
+    The member stays a member of the home organization (their `organization`); the host
+    organization, when it is on the platform, sees them, records their taking part, and may
+    not let them vote or stand (`transfer_rules.may_vote_at`).
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="outflows", verbose_name=_("党员"))
+    home_organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="outflows",
+                                          verbose_name=_("流出党组织"))
+    destination = models.CharField(_("流出去向"), max_length=120)
+    host_organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="inflows", verbose_name=_("流入地党组织"))
+    reason = models.CharField(_("外出原因"), max_length=200)
+    left_on = models.DateField(_("外出日期"))
+    expected_return_on = models.DateField(_("预计返回日期"), null=True, blank=True)
+    contact = models.CharField(_("外出期间联系方式"), max_length=120)
+    certificate_number = models.CharField(_("流动党员活动证编号"), max_length=40, null=True, blank=True, unique=True)
+    certificate_issued_on = models.DateField(_("活动证发放日期"), null=True, blank=True)
+    certificate_valid_until = models.DateField(_("活动证有效期至"), null=True, blank=True)
+    last_contact_on = models.DateField(_("最近联系日期"))
+    last_report_on = models.DateField(_("最近汇报日期"), null=True, blank=True)
+    returned_on = models.DateField(_("返回日期"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流动党员外出登记")
+        verbose_name_plural = _("流动党员外出登记")
+        ordering = ["-left_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=models.Q(returned_on__isnull=True),
+                                    name="members_outflow_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.destination}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_on is None
+
+
+class MobilityRecord(models.Model):
+    """A dated record of a mobile member: taking part at the host (参加组织生活) or reporting home (向原党组织汇报)."""
+
+    class Kind(models.TextChoices):
+        PARTICIPATION = "participation", _("参加流入地组织生活")
+        REPORT = "report", _("向流出党组织汇报")
+
+    outflow = models.ForeignKey(Outflow, on_delete=models.CASCADE, related_name="records", verbose_name=_("外出登记"))
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    on = models.DateField(_("日期"))
+    note = models.CharField(_("内容"), max_length=300)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("记录组织"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("流动党员活动记录")
+        verbose_name_plural = _("流动党员活动记录")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.outflow_id} {self.kind} {self.on}"

@@ -123,6 +123,25 @@ def create_member(
 ) -> Member:
     """Add a member record (建立党员档案) to an organization in the actor's scope."""
     access.require(actor, Cap.MEMBER_EDIT, organization)
+    member = insert_member(actor=actor, organization=organization, fields=fields, id_number=id_number, phone=phone,
+                           reason=_("建立档案"))
+    audit.record(
+        actor=actor, action="member.create", target=member, organization=member.organization,
+        summary={"name": member.name, "member_type": member.member_type}, request=request,
+    )
+    return member
+
+
+def insert_member(*, actor: Any, organization: Any, fields: dict[str, Any], id_number: str, phone: str = "",
+                  reason: str) -> Member:
+    """Check and write a new member record, its history and roll-ups; NOT audited on its own.
+
+    The one way a record is created: `create_member` and the audited services of other
+    sections (a member registered from an outside transfer, `transfers.register_incoming`)
+    call it inside their transaction, after their own access check, and write the audit entry.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("insert_member() must run inside the calling service's transaction")
     # Locked, so that dissolving the organization (which looks for members in it) waits for this.
     organization = type(organization).objects.select_for_update().get(pk=organization.pk)
     member = Member(organization=organization)
@@ -140,14 +159,34 @@ def create_member(
     parsed = rules.parse_id_number(id_number, today=_today())
     member.set_id_number(parsed.number)
     member.set_phone(rules.normalize_phone(phone) if phone else "")
-    member._change_reason = _("建立档案")  # type: ignore[attr-defined]
+    member._change_reason = reason[:100]  # type: ignore[attr-defined]
     member._history_user = actor  # type: ignore[attr-defined]  # API requests authenticate after the middleware
     _save(member)
     rollups.apply_member_changes(before=[None], after=[member])
-    audit.record(
-        actor=actor, action="member.create", target=member, organization=organization,
-        summary={"name": member.name, "member_type": member.member_type}, request=request,
-    )
+    return member
+
+
+def relocate_member(*, actor: Any, member: Member, changes: dict[str, Any], reason: str) -> Member:
+    """Write changes of a member's organization, standing or mobility flags made by another
+    section's audited service (a transfer accepted, an outflow recorded); NOT audited on its own.
+
+    The member is locked and read again; the history keeps the old values with `reason`, and
+    the structure roll-ups follow in the same transaction. Only these fields may change here.
+    """
+    allowed = {"organization", "standing", "standing_since", "is_outflow", "outflow_destination",
+               "is_inflow", "lost_contact", "lost_contact_since"}
+    if set(changes) - allowed:
+        raise ValueError(f"relocate_member cannot change {sorted(set(changes) - allowed)}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("relocate_member() must run inside the calling service's transaction")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    stored = copy.copy(member)
+    for name, value in changes.items():
+        setattr(member, name, value)
+    member._change_reason = reason[:100]  # type: ignore[attr-defined]
+    member._history_user = actor  # type: ignore[attr-defined]
+    member.save()
+    rollups.apply_member_changes(before=[stored], after=[member])
     return member
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import transfer_views as tv
 from . import views
 
 app_name = "members"
@@ -18,4 +19,20 @@ urlpatterns = [
     path("export/<int:pk>/", views.roster_export_status_view, name="export_status"),
     path("export/<int:pk>/progress/", views.roster_export_progress_view, name="export_progress"),
     path("export/<int:pk>/download.xlsx", views.roster_export_download_view, name="export_download"),
+    # 组织关系转接
+    path("transfers/in/<int:org_pk>/", tv.transfers_view, name="transfers"),
+    path("transfers/in/<int:org_pk>/register/", tv.transfer_register_view, name="transfer_register"),
+    path("<int:pk>/transfer/", tv.transfer_start_view, name="transfer_start"),
+    path("transfers/<int:pk>/accept/", tv.transfer_accept_view, name="transfer_accept"),
+    path("transfers/<int:pk>/reject/", tv.transfer_reject_view, name="transfer_reject"),
+    path("transfers/<int:pk>/receipt/", tv.transfer_receipt_view, name="transfer_receipt"),
+    path("transfers/<int:pk>/reissue/", tv.transfer_reissue_view, name="transfer_reissue"),
+    path("transfers/<int:pk>/letter.pdf", tv.transfer_letter_view, name="transfer_letter"),
+    # 流动党员
+    path("mobility/in/<int:org_pk>/", tv.mobility_view, name="mobility"),
+    path("<int:pk>/outflow/", tv.outflow_start_view, name="outflow_start"),
+    path("mobility/<int:pk>/certificate/", tv.outflow_certificate_view, name="outflow_certificate"),
+    path("mobility/<int:pk>/participation/", tv.outflow_participation_view, name="outflow_participation"),
+    path("mobility/<int:pk>/report/", tv.outflow_report_view, name="outflow_report"),
+    path("mobility/<int:pk>/return/", tv.outflow_return_view, name="outflow_return"),
 ]

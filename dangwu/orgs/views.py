@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
+from dangwu.members import mobility
 from dangwu.members import selectors as member_selectors
 
 from . import selectors, services
@@ -58,6 +59,9 @@ def detail_view(request, pk: int):
         "stats": stats,
         "can_edit": access.can(user, Cap.ORG_EDIT, org),
         "can_add_member": access.can(user, Cap.MEMBER_EDIT, org),
+        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, org),
+        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, org),
+        "mobility_warnings": len(mobility.warnings_of(actor=user, organization=org)),
         "today": timezone.localdate(),
     })
 

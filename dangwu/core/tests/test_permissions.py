@@ -165,6 +165,42 @@ ROUTES: dict[str, Route] = {
                                 denied={"secretary": 403, "city_b": 404, "plain": 403}),
     "development:cancel": Route("/development/{dev_candidate}/cancel/", allowed={"secretary": 200, "city_a": 200},
                                 denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    # transfers (组织关系转接): {transfer} goes from branch A to branch B (city B receives);
+    # {transfer_out} from branch A to an organization outside the platform
+    "members:transfers": Route("/members/transfers/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                               denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                       "anonymous": LOGIN_REDIRECT}),
+    "members:transfer_register": Route("/members/transfers/in/{branch_a}/register/", allowed={"secretary": 200},
+                                       denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:transfer_start": Route("/members/{m_plain}/transfer/", allowed={"secretary": 200, "city_a": 200},
+                                    denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "members:transfer_accept": Route("/members/transfers/{transfer}/accept/", method="post",
+                                     allowed={"city_b": 302},
+                                     denied={"secretary": 403, "sibling": 404, "plain": 403,
+                                             "anonymous": LOGIN_REDIRECT}),
+    "members:transfer_reject": Route("/members/transfers/{transfer}/reject/", allowed={"city_b": 200},
+                                     denied={"secretary": 403, "sibling": 404, "plain": 403}),
+    "members:transfer_receipt": Route("/members/transfers/{transfer_out}/receipt/", allowed={"secretary": 200},
+                                      denied={"city_b": 404, "sibling": 404, "plain": 403}),
+    "members:transfer_reissue": Route("/members/transfers/{transfer}/reissue/", method="post",
+                                      allowed={"secretary": 302},
+                                      denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:transfer_letter": Route("/members/transfers/{transfer}/letter.pdf", allowed={"secretary": 200, "city_b": 200},
+                                     denied={"sibling": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    # mobile members (流动党员): {outflow} is branch A's member away at a place hosted by branch B
+    "members:mobility": Route("/members/mobility/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "members:outflow_start": Route("/members/{m_plain}/outflow/", allowed={"secretary": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "members:outflow_certificate": Route("/members/mobility/{outflow}/certificate/", method="post",
+                                         allowed={"secretary": 302},
+                                         denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_participation": Route("/members/mobility/{outflow}/participation/", allowed={"city_b": 200},
+                                           denied={"secretary": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_report": Route("/members/mobility/{outflow}/report/", allowed={"secretary": 200},
+                                    denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    "members:outflow_return": Route("/members/mobility/{outflow}/return/", allowed={"secretary": 200},
+                                    denied={"city_b": 403, "sibling": 404, "plain": 403}),
     # API
     "api-token": Route("/api/v1/auth/token/", method="post", public=True,
                        data={"username": "member_a", "password": "test-pass-2026!"}, allowed={"anonymous": 200}),
@@ -220,6 +256,14 @@ ROUTES: dict[str, Route] = {
     "development-candidate-stage-counts": Route("/api/v1/development/candidates/stage-counts/?organization={branch_a}",
                                                 allowed={"secretary": 200, "city_a": 200},
                                                 denied={"city_b": 400, "plain": 403, "anonymous": 401}),
+    "transfer-list": Route("/api/v1/transfers/", allowed={"secretary": 200, "city_b": 200},
+                           denied={"plain": 403, "discipline": 403, "anonymous": 401}),
+    "transfer-detail": Route("/api/v1/transfers/{transfer}/", allowed={"secretary": 200, "city_b": 200},
+                             denied={"sibling": 404, "plain": 403, "anonymous": 401}),
+    "transfer-accept": Route("/api/v1/transfers/{transfer}/accept/", method="post", allowed={"city_b": 200},
+                             denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
+    "transfer-reject": Route("/api/v1/transfers/{transfer}/reject/", method="post", data={"reason": "信息有误"},
+                             allowed={"city_b": 200}, denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -323,6 +367,23 @@ def _development_objects(people, world):
     return {"dev_candidate": candidate.pk, "dev_sponsor": sponsor.pk, "dev_document": document.pk}
 
 
+def _moves(people, world):
+    """A transfer to branch B, one to the outside, and an outflow hosted by branch B (all of branch A)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangwu.members import mobility, transfers
+
+    secretary = people["secretary"]
+    inside = transfers.start_transfer(actor=secretary, member=people["m_plain"], to_organization=world.branch_b)
+    outside = transfers.start_transfer(actor=secretary, member=people["m_sec"], to_name="北京市某公司党支部")
+    outflow = mobility.record_outflow(actor=secretary, member=people["m_plain"], destination="深圳",
+                                      host_organization=world.branch_b, reason="外出务工", left_on=timezone.localdate() - timedelta(days=30),
+                                      contact="13800138000")
+    return {"transfer": inside.pk, "transfer_out": outside.pk, "outflow": outflow.pk}
+
+
 @pytest.mark.parametrize("name,caller,status", list(_cases()))
 def test_route(name, caller, status, people, world):
     route = ROUTES[name]
@@ -336,6 +397,8 @@ def test_route(name, caller, status, people, world):
         objects.update(_dues_objects(people, world))
     if "{dev_" in route.url:
         objects.update(_development_objects(people, world))
+    if "{transfer" in route.url or "{outflow}" in route.url:
+        objects.update(_moves(people, world))
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":

@@ -1,0 +1,335 @@
+"""Transfers of organizational relations (组织关系转接): every write, one transaction and one audit entry each.
+
+Inside the platform: the sending organization starts a transfer (`start_transfer`) and a
+letter of introduction (介绍信) with a number and a validity period; the receiving organization
+accepts it (`accept_transfer`: the member moves, with history and roll-ups) or rejects it with a
+reason (`reject_transfer`). Until then the member stays in, and under the responsibility of, the
+sending organization. A letter past its validity is flagged and may be reissued
+(`reissue_letter`: a new number and a new period).
+To the outside: the letter is printed; the member leaves (standing 已转出) when the paper receipt
+(回执) is recorded (`record_receipt`). From the outside: the receiving organization registers
+the member from the letter it received (`register_incoming`).
+The pure rules (validity, numbering, states) are in `transfer_rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangwu.core import access, audit
+from dangwu.core.roles import Cap
+
+from . import services
+from . import transfer_rules as rules
+from .models import Member, Standing, StandingChange, Transfer
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def letter_valid_until(issued_on: date) -> date:
+    """The letter's last valid day under the deployment's settings."""
+    return rules.letter_valid_until(issued_on, months=settings.DANGWU_TRANSFER_LETTER_MONTHS,
+                                    days=settings.DANGWU_TRANSFER_LETTER_DAYS)
+
+
+def sending_committee(organization: Any) -> Any:
+    """The committee that numbers an organization's letters: the organization itself unless it is
+    a branch (党支部) or a party group, else its nearest ancestor that is not."""
+    from dangwu.orgs.models import BRANCH_TYPES, OrgType
+
+    numbered_by_parent = set(BRANCH_TYPES) | {OrgType.GROUP}
+    org = organization
+    while org.org_type in numbered_by_parent:
+        parent = type(org).objects.get_parent(org) if org.depth > 1 else None
+        if parent is None:
+            break
+        org = parent
+    return org
+
+
+def _next_number(organization: Any, on: date, *, field: str, make: Any, model: Any) -> str:
+    """The next number of the sending committee's series for the year: one more than the highest."""
+    committee = sending_committee(organization)
+    # Locked: two letters of one committee started at once line up here.
+    type(committee).objects.select_for_update().filter(pk=committee.pk).first()
+    prefix = make(committee_code=committee.code, year=on.year, sequence=0)[:-4]
+    highest = 0
+    for number in model.objects.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True):
+        tail = number[len(prefix):]
+        if re.fullmatch(r"\d+", tail):
+            highest = max(highest, int(tail))
+    return make(committee_code=committee.code, year=on.year, sequence=highest + 1)
+
+
+def _snapshot(member: Member, on: date) -> dict[str, Any]:
+    age = on.year - member.birth_date.year - ((on.month, on.day) < (member.birth_date.month, member.birth_date.day))
+    return {"member_name": member.name, "member_gender": member.get_gender_display(), "member_age": age,
+            "member_type": member.member_type, "id_number_masked": member.id_number_masked,
+            "dues_paid_until": member.dues_paid_until}
+
+
+def _clean(text: Any, limit: int) -> str:
+    return str(text or "").strip()[:limit]
+
+
+def _summary(transfer: Transfer, **extra: Any) -> dict[str, Any]:
+    return {"kind": transfer.kind, "member": transfer.member_name, "from": transfer.from_name, "to": transfer.to_name,
+            "letter_number": transfer.letter_number or transfer.external_letter_number, **extra}
+
+
+@transaction.atomic
+def start_transfer(
+    *, actor: Any, member: Member, to_organization: Any = None, to_name: str = "", to_address: str = "",
+    reason: str = "", request: Any = None,
+) -> Transfer:
+    """Start a transfer of the member's organizational relations and issue the letter (开具介绍信).
+
+    `to_organization` for an organization on the platform; otherwise `to_name` (and
+    `to_address`) of the outside organization. The member stays where they are until the
+    receiving side accepts (or the receipt of an outside letter is recorded).
+    """
+    access.require(actor, Cap.MEMBER_TRANSFER, member.organization)
+    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    errors: dict[str, list[str]] = {}
+    to_name, to_address, reason = _clean(to_name, 120), _clean(to_address, 200), _clean(reason, 200)
+    if member.standing != Standing.NORMAL:
+        errors["member"] = [_("只有党籍状态正常的党员才能转接组织关系（当前：%(s)s）") % {
+            "s": member.get_standing_display()}]
+    elif Transfer.objects.filter(member=member, status=Transfer.Status.PENDING).exists():
+        errors["member"] = [_("该党员已有一项尚未办结的组织关系转接")]
+    if to_organization is not None:
+        if to_organization.pk == member.organization_id:
+            errors["to_organization"] = [_("接收党组织不能是党员现在所在的党组织")]
+        elif to_organization.dissolved_on is not None:
+            errors["to_organization"] = [_("该党组织已撤销，不能接收党员")]
+        kind = Transfer.Kind.INTERNAL
+        to_name = to_organization.name
+    else:
+        kind = Transfer.Kind.OUT
+        if not to_name:
+            errors["to_name"] = [_("请选择平台内的接收党组织，或填写平台外接收党组织的名称")]
+    if errors:
+        raise ValidationError(errors)
+    today = _today()
+    transfer = Transfer(
+        kind=kind, member=member, from_organization=member.organization, from_name=member.organization.name,
+        to_organization=to_organization, to_name=to_name, to_address=to_address, reason=reason,
+        issued_on=today, valid_until=letter_valid_until(today), created_by=actor, **_snapshot(member, today),
+    )
+    transfer.letter_number = _next_number(member.organization, today, field="letter_number",
+                                          make=rules.letter_number, model=Transfer)
+    try:
+        with transaction.atomic():
+            transfer.save()
+    except IntegrityError:
+        # Only a race (a second transfer of the same member, started at the same moment) lands here.
+        raise ValidationError({"member": [_("该党员已有一项尚未办结的组织关系转接")]}) from None
+    audit.record(actor=actor, action="member.transfer.start", target=transfer, organization=member.organization,
+                 summary=_summary(transfer, valid_until=transfer.valid_until.isoformat()), request=request)
+    return transfer
+
+
+def _pending(transfer: Transfer, field: str = "transfer") -> Transfer:
+    locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if locked.status != Transfer.Status.PENDING:
+        raise ValidationError({field: [_("该转接已办结（%(s)s），不能再办理") % {"s": locked.get_status_display()}]})
+    return locked
+
+
+@transaction.atomic
+def accept_transfer(*, actor: Any, transfer: Transfer, request: Any = None) -> Transfer:
+    """The receiving organization accepts (接收): the member moves to it, with history and roll-ups."""
+    if transfer.kind != Transfer.Kind.INTERNAL or transfer.to_organization is None:
+        raise ValidationError({"transfer": [_("只有平台内的转接可以在线接收")]})
+    access.require(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)
+    transfer = _pending(transfer)
+    today = _today()
+    if rules.is_expired(transfer.valid_until, today):
+        raise ValidationError({"transfer": [_("介绍信已于 %(d)s 过期，请转出党组织重新开具后再接收") % {
+            "d": transfer.valid_until.isoformat()}]})
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
+    if member.organization_id != transfer.from_organization_id or member.standing != Standing.NORMAL:
+        raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，该转接不能再接收")]})
+    if transfer.to_organization.dissolved_on is not None:
+        raise ValidationError({"transfer": [_("接收党组织已撤销")]})
+    services.relocate_member(actor=actor, member=member, changes={"organization": transfer.to_organization},
+                             reason=_("组织关系转入（介绍信 %(n)s）") % {"n": transfer.letter_number})
+    transfer.status = Transfer.Status.ACCEPTED
+    transfer.decided_on, transfer.decided_by = today, actor
+    transfer.save(update_fields=["status", "decided_on", "decided_by"])
+    audit.record(actor=actor, action="member.transfer.accept", target=transfer,
+                 organization=transfer.to_organization, summary=_summary(transfer), request=request)
+    return transfer
+
+
+@transaction.atomic
+def reject_transfer(*, actor: Any, transfer: Transfer, reason: str, request: Any = None) -> Transfer:
+    """The receiving organization sends the transfer back (退回) with a reason; the member stays."""
+    if transfer.kind != Transfer.Kind.INTERNAL or transfer.to_organization is None:
+        raise ValidationError({"transfer": [_("只有平台内的转接可以在线退回")]})
+    access.require(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)
+    reason = _clean(reason, 1000)
+    if not reason:
+        raise ValidationError({"reason": [_("请填写退回原因")]})
+    transfer = _pending(transfer)
+    transfer.status = Transfer.Status.REJECTED
+    transfer.reject_reason = reason
+    transfer.decided_on, transfer.decided_by = _today(), actor
+    transfer.save(update_fields=["status", "reject_reason", "decided_on", "decided_by"])
+    audit.record(actor=actor, action="member.transfer.reject", target=transfer,
+                 organization=transfer.to_organization, summary=_summary(transfer, reason=reason), request=request)
+    return transfer
+
+
+@transaction.atomic
+def reissue_letter(*, actor: Any, transfer: Transfer, request: Any = None) -> Transfer:
+    """The sending organization issues the letter again (重新开具): a new number, a new validity period.
+    The old number is kept in `previous_numbers` and is no longer valid."""
+    if transfer.kind == Transfer.Kind.IN or transfer.from_organization is None:
+        raise ValidationError({"transfer": [_("平台外转入的介绍信不由本平台开具")]})
+    access.require(actor, Cap.MEMBER_TRANSFER, transfer.from_organization)
+    transfer = _pending(transfer)
+    today = _today()
+    old = transfer.letter_number
+    transfer.previous_numbers = [*transfer.previous_numbers, old]
+    transfer.letter_number = _next_number(transfer.from_organization, today, field="letter_number",
+                                          make=rules.letter_number, model=Transfer)
+    transfer.issued_on, transfer.valid_until = today, letter_valid_until(today)
+    transfer.save(update_fields=["previous_numbers", "letter_number", "issued_on", "valid_until"])
+    audit.record(actor=actor, action="member.transfer.reissue", target=transfer,
+                 organization=transfer.from_organization,
+                 summary=_summary(transfer, previous=old, valid_until=transfer.valid_until.isoformat()),
+                 request=request)
+    return transfer
+
+
+@transaction.atomic
+def record_receipt(*, actor: Any, transfer: Transfer, received_on: date | None, request: Any = None) -> Transfer:
+    """Record the paper receipt (回执) of a letter to an outside organization: the member leaves.
+
+    Their record stays with its history; the standing becomes 已转出 (`Standing.TRANSFERRED_OUT`)
+    from the date the receiving organization received them, recorded as a standing change, so
+    the member no longer counts among the organization's members in good standing.
+    """
+    if transfer.kind != Transfer.Kind.OUT or transfer.from_organization is None:
+        raise ValidationError({"transfer": [_("只有转往平台外的介绍信需要登记回执")]})
+    access.require(actor, Cap.MEMBER_TRANSFER, transfer.from_organization)
+    transfer = _pending(transfer)
+    today = _today()
+    if received_on is None:
+        raise ValidationError({"received_on": [_("请填写回执上的接收日期")]})
+    if received_on > today:
+        raise ValidationError({"received_on": [_("接收日期不能晚于今天")]})
+    if received_on < transfer.issued_on:
+        raise ValidationError({"received_on": [_("接收日期不能早于介绍信开具日期（%(d)s）") % {
+            "d": transfer.issued_on.isoformat()}]})
+    member = Member.objects.select_for_update().get(pk=transfer.member_id)
+    if member.standing != Standing.NORMAL or member.organization_id != transfer.from_organization_id:
+        raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，不能登记回执")]})
+    note = _("组织关系转出至%(to)s（介绍信 %(n)s，回执已收到）") % {"to": transfer.to_name, "n": transfer.letter_number}
+    StandingChange.objects.create(member=member, from_standing=member.standing, to_standing=Standing.TRANSFERRED_OUT,
+                                  effective_on=received_on, reason=note, document_number=transfer.letter_number or "",
+                                  recorded_by=actor)
+    services.relocate_member(actor=actor, member=member, reason=note,
+                             changes={"standing": Standing.TRANSFERRED_OUT, "standing_since": received_on})
+    transfer.status = Transfer.Status.COMPLETED
+    transfer.decided_on, transfer.decided_by = received_on, actor
+    transfer.save(update_fields=["status", "decided_on", "decided_by"])
+    audit.record(actor=actor, action="member.transfer.receipt", target=transfer,
+                 organization=transfer.from_organization,
+                 summary=_summary(transfer, received_on=received_on.isoformat()), request=request)
+    return transfer
+
+
+@transaction.atomic
+def register_incoming(
+    *, actor: Any, organization: Any, fields: dict[str, Any], id_number: str, phone: str = "",
+    from_name: str, external_letter_number: str = "", letter_date: date | None = None, request: Any = None,
+) -> Transfer:
+    """Register a member who transfers in from an organization outside the platform (转入登记),
+    from the details of the letter of introduction received. The record is created by
+    `services.insert_member` (the same checks as 建立党员档案); one audit entry for the whole."""
+    access.require(actor, Cap.MEMBER_TRANSFER, organization)
+    errors: dict[str, list[str]] = {}
+    from_name = _clean(from_name, 120)
+    external = _clean(external_letter_number, 40)
+    today = _today()
+    if not from_name:
+        errors["from_name"] = [_("请填写转出党组织的名称（介绍信上的落款）")]
+    if letter_date is not None and letter_date > today:
+        errors["letter_date"] = [_("介绍信日期不能晚于今天")]
+    # The record is checked even when the letter's fields are wrong, so that every bad field is
+    # named at once; a savepoint undoes it unless everything is right.
+    savepoint = transaction.savepoint()
+    member = None
+    try:
+        member = services.insert_member(actor=actor, organization=organization, fields=fields, id_number=id_number,
+                                        phone=phone, reason=_("组织关系转入（来自%(f)s）") % {"f": from_name or "-"})
+    except ValidationError as exc:
+        transaction.savepoint_rollback(savepoint)
+        for field, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]:
+            errors.setdefault(field, []).extend(messages)
+    else:
+        if errors:
+            transaction.savepoint_rollback(savepoint)
+        else:
+            transaction.savepoint_commit(savepoint)
+    if errors or member is None:
+        raise ValidationError(errors)
+    transfer = Transfer.objects.create(
+        kind=Transfer.Kind.IN, status=Transfer.Status.COMPLETED, member=member, from_name=from_name,
+        to_organization=member.organization, to_name=member.organization.name, external_letter_number=external,
+        issued_on=letter_date or today, decided_on=today, decided_by=actor, created_by=actor,
+        **_snapshot(member, today),
+    )
+    audit.record(actor=actor, action="member.transfer.register", target=transfer, organization=member.organization,
+                 summary=_summary(transfer, member_id=member.pk), request=request)
+    return transfer
+
+
+# --- reads (selectors of this section) --------------------------------------------------
+
+def visible_transfers(*, actor: Any) -> Any:
+    """Transfers the caller may see: sent from or addressed to an organization where they hold
+    `member.transfer` (the receiving side sees the letter's details, not yet the member's record)."""
+    paths = access.scope_paths(actor, Cap.MEMBER_TRANSFER)
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(from_organization__path__startswith=path) | Q(to_organization__path__startswith=path)
+    return Transfer.objects.filter(q).select_related("from_organization", "to_organization", "member")
+
+
+def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
+    """The transfers of one organization (its whole subtree), each with its state seen from there:
+    outgoing, incoming, done, rejected or expired."""
+    today = _today()
+    qs = visible_transfers(actor=actor).filter(
+        Q(from_organization__path__startswith=organization.path)
+        | Q(to_organization__path__startswith=organization.path)).order_by("-issued_on", "-id")[:500]
+    rows = []
+    for transfer in qs:
+        incoming = transfer.to_organization is not None and transfer.to_organization.path.startswith(
+            organization.path) and not (transfer.from_organization is not None
+                                        and transfer.from_organization.path.startswith(organization.path))
+        state = rules.transfer_state(status=transfer.status, valid_until=transfer.valid_until, on=today,
+                                     incoming=incoming)
+        sender = transfer.from_organization is not None and access.can(actor, Cap.MEMBER_TRANSFER,
+                                                                       transfer.from_organization)
+        rows.append({"transfer": transfer, "state": state.key, "incoming": incoming,
+                     # the member's record is the receiving side's only once it is theirs
+                     "linkable": sender or transfer.status in ("accepted", "completed"),
+                     "can_receive": (transfer.kind == Transfer.Kind.INTERNAL and transfer.status == "pending"
+                                     and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
+                     "can_send": transfer.status == "pending" and sender})
+    return rows
