@@ -491,7 +491,7 @@ def is_probationary(history: dict[str, date]) -> bool:
 def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: Any = None) -> Candidate:
     """End the pipeline for a person: before admission the branch stops the development (终止发展);
     a probationary member's membership is cancelled (取消预备党员资格) with the superior committee's
-    approval, and their member record leaves the roll (party standing 除名, the reason recorded)."""
+    approval, and their member record leaves the roll (party standing 取消预备党员资格, the reason recorded)."""
     history = history_of(candidate)
     probationary = is_probationary(history)
     access.require(actor, Cap.DEVELOPMENT_APPROVE if probationary else Cap.DEVELOPMENT_MANAGE,
@@ -515,7 +515,7 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
         if member.standing == Standing.NORMAL:
-            member_services.change_standing(actor=actor, member=member, new_standing=Standing.REMOVED,
+            member_services.change_standing(actor=actor, member=member, new_standing=Standing.DISQUALIFIED,
                                             effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
                                             request=request)
     candidate.status = Candidate.Status.CANCELLED

@@ -31,6 +31,9 @@ class Standing(models.TextChoices):
     # Left the platform by a transfer to an organization outside it (组织关系转出): the record and
     # its history stay; it no longer counts among the organization's members in good standing.
     TRANSFERRED_OUT = "transferred_out", _("已转出")
+    # A probationary member whose membership was cancelled (取消预备党员资格, 《中国共产党章程》第七条):
+    # not a sanction like 除名, and only for probationary members.
+    DISQUALIFIED = "disqualified", _("取消预备党员资格")
 
 
 class Education(models.TextChoices):

@@ -221,19 +221,22 @@ def dates_errors(
 
 # Which standing may follow which (a change is recorded with a date and a reason).
 STANDING_TRANSITIONS: dict[str, set[str]] = {
-    "normal": {"suspended", "expelled", "removed", "withdrawn", "self_departed", "deceased"},
+    "normal": {"suspended", "expelled", "removed", "withdrawn", "self_departed", "deceased", "disqualified"},
     "suspended": {"normal", "expelled", "removed", "self_departed", "deceased"},
     "expelled": set(),
     "removed": set(),
     "withdrawn": set(),
     "self_departed": set(),
     "deceased": set(),
+    "disqualified": set(),
 }
 
 
-def standing_change_error(current: str, new: str) -> str | None:
+def standing_change_error(current: str, new: str, *, member_type: str = "") -> str | None:
     if new == current:
         return _("新的党籍状态与当前状态相同")
     if new not in STANDING_TRANSITIONS.get(current, set()):
         return _("当前党籍状态不能变更为所选状态")
+    if new == "disqualified" and member_type != "probationary":
+        return _("只有预备党员才能取消预备党员资格")
     return None

@@ -246,7 +246,7 @@ def change_standing(
     if new_standing not in Standing.values:
         errors["new_standing"] = [_("请选择有效的党籍状态")]
     else:
-        problem = rules.standing_change_error(member.standing, new_standing)
+        problem = rules.standing_change_error(member.standing, new_standing, member_type=member.member_type)
         if problem:
             errors["new_standing"] = [problem]
     if effective_on is None:

@@ -323,7 +323,7 @@ def test_cancelling_probationary_membership_is_the_superior_s_and_removes_the_me
     services.cancel(actor=people["city_a"], candidate=candidate, on=timezone.localdate(), reason="不履行党员义务")
     assert audit_since(seq) == ["member.standing", "development.cancel"]
     member = Member.objects.get(pk=candidate.member_id)
-    assert member.standing == "removed" and "取消预备党员资格" in member.standing_changes.get().reason
+    assert member.standing == "disqualified" and "取消预备党员资格" in member.standing_changes.get().reason
     assert assert_rollups_exact() > 0
 
 

@@ -354,6 +354,12 @@ def test_refused_standing_changes(current, new):
     assert rules.standing_change_error(current, new) == "当前党籍状态不能变更为所选状态"
 
 
+def test_only_a_probationary_member_can_be_disqualified():
+    assert rules.standing_change_error("normal", "disqualified", member_type="probationary") is None
+    assert rules.standing_change_error("normal", "disqualified", member_type="full") == "只有预备党员才能取消预备党员资格"
+    assert rules.standing_change_error("disqualified", "normal", member_type="probationary") is not None
+
+
 def test_same_standing_is_refused():
     assert rules.standing_change_error("normal", "normal") == "新的党籍状态与当前状态相同"
 
