@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -73,8 +73,15 @@ def member_detail_view(request, pk: int):
     member = access.get_in_scope_or_404(request, selectors.visible_members(actor=request.user).select_related(
         "organization"), pk=pk)
     user = request.user
+    try:
+        development_record = member.development_record  # 发展党员 record, when the person came through the platform
+    except ObjectDoesNotExist:
+        development_record = None
     return render(request, "members/detail.html", {
         "member": member,
+        "can_dues": member.user_id == user.pk or access.can(user, Cap.DUES_VIEW, member.organization),
+        "development_record": development_record
+        if development_record and access.can(user, Cap.DEVELOPMENT_VIEW, member.organization) else None,
         "timeline": selectors.timeline(member=member),
         "standing_changes": selectors.standing_changes(member=member),
         "can_edit": access.can(user, Cap.MEMBER_EDIT, member.organization),

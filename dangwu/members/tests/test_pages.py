@@ -269,3 +269,18 @@ def test_profile_dates_follow_the_language(client, people):
         en = client.get(f"/members/{member.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "March 2026" in en and "2026年3月" not in en
     assert "（2024-05-06）" not in en and "（2024-01-02）" not in en
+
+
+def test_the_record_links_to_the_members_dues_and_development_record(client, secretary_client, people, world):
+    from dangwu.development.models import Candidate
+
+    member = people["m_plain"]
+    html = secretary_client.get(f"/members/{member.pk}/").content.decode()
+    assert f'href="/dues/members/{member.pk}/"' in html and 'id="member-development"' not in html
+    candidate = Candidate.objects.create(organization=world.branch_a, name=member.name, gender="male",
+                                         birth_date=member.birth_date, member=member)
+    html = secretary_client.get(f"/members/{member.pk}/").content.decode()
+    assert f'href="/development/{candidate.pk}/"' in html
+    client.force_login(people["plain"])  # the member's own record: their own dues, not the cadres' pipeline
+    html = client.get(f"/members/{member.pk}/").content.decode()
+    assert f'href="/dues/members/{member.pk}/"' in html and f'href="/development/{candidate.pk}/"' not in html
