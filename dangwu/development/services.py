@@ -674,3 +674,86 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
                  organization=candidate.organization, summary={"report": report.pk, "comment": comment.pk},
                  request=request)
     return comment
+
+
+# --- import of people already in the pipeline ----------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list  # members.roster.RowError
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: str, dry_run: bool = False,
+                       request: Any = None) -> ImportResult:
+    """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
+    checked with `rules.violations` step after step; all rows or none, with a row-level report.
+    `actor=None` is the system (the command line). One audit entry `development.import`."""
+    from dangwu.members import roster
+
+    from . import imports
+
+    if actor is not None:
+        access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
+    if organization is None or not organization.is_branch or organization.dissolved_on is not None:
+        return ImportResult(0, [roster.RowError(None, _("党支部"), getattr(organization, "name", ""),
+                                                _("请选择一个党支部导入"))], dry_run)
+    try:
+        _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
+                                                   max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        members = list(Member.objects.filter(organization=organization, member_type=MemberType.FULL,
+                                             standing=Standing.NORMAL))
+
+        def taken(digest: str) -> bool:
+            return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(
+                id_number_hash=digest, status=Candidate.Status.ACTIVE).exists()
+
+        checked = imports.check_rows(header, rows, branch_members=members, today=_today(), taken=taken,
+                                     publicity_days=publicity_working_days())
+    except roster.RosterFileError as problem:
+        return ImportResult(0, [roster.RowError(None, "", file_name, problem.message)], dry_run)
+    if checked.errors or dry_run:
+        return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
+    with transaction.atomic():
+        days = publicity_working_days()
+        steps: list[Step] = []
+        sponsors: list[Sponsor] = []
+        for person in checked.people:
+            candidate = Candidate(organization=organization, name=person.name, gender=person.gender,
+                                  birth_date=person.birth_date)
+            candidate.name_pinyin = member_rules.pinyin_keys(person.name)[0]
+            candidate.set_id_number(person.id_number)
+            candidate.set_phone("")
+            if person.publicity_start:
+                candidate.publicity_starts_on, candidate.publicity_working_days = person.publicity_start, days
+                candidate.publicity_ends_on = rules.publicity_end(person.publicity_start, days)
+            _refresh_progress(candidate, person.history)
+            candidate._change_reason = _("导入发展过程信息")  # type: ignore[attr-defined]
+            candidate._history_user = actor  # type: ignore[attr-defined]
+            candidate.save()
+            for code, day in person.history.items():
+                training = code == "target_training"
+                steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(rules.STEPS[code].body),
+                                  notes=_("导入"), recorded_by=actor,
+                                  training_days=Decimal(str(person.training_days)) if training and person.training_days
+                                  else None,
+                                  training_hours=Decimal(str(person.training_hours))
+                                  if training and person.training_hours else None))
+            for kind, people, step in ((Sponsor.Kind.CONTACT, person.contacts, "contacts_assigned"),
+                                       (Sponsor.Kind.INTRODUCER, person.introducers, "introducers_assigned")):
+                on = person.history.get(step)
+                for member in people if on else []:
+                    sponsors.append(Sponsor(candidate=candidate, kind=kind, member=member, assigned_on=on,
+                                            recorded_by=actor))
+        Step.objects.bulk_create(steps)
+        Sponsor.objects.bulk_create(sponsors)
+        audit.record(actor=actor, action="development.import", organization=organization,
+                     summary={"file": file_name[:200], "people": len(checked.people), "steps": len(steps)},
+                     request=request)
+    return ImportResult(len(checked.people), [], dry_run)

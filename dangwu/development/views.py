@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -487,3 +487,50 @@ def report_attachment_view(request, pk: int):
     except OSError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=attachment.file_name)
+
+
+# --- import of people already in the pipeline ------------------------------------------------------
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def import_view(request, org_pk: int):
+    """Upload the stage dates of people already half-way (synchronous, all rows or none); the result
+    lists every bad row, and the same list downloads as an .xlsx error report."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from dangwu.members import roster
+
+    from . import imports
+
+    org = _scoped_org(request, Cap.DEVELOPMENT_MANAGE, org_pk)
+    result = None
+    if request.method == "POST" and request.POST.get("errors_json"):
+        try:
+            rows = [roster.RowError(*[r[0] if r[0] is None else int(r[0]), *map(str, r[1:4])])
+                    for r in json.loads(request.POST["errors_json"])[:100000]]
+        except (ValueError, TypeError, IndexError):
+            raise Http404 from None
+        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="errors.xlsx"'
+        roster.write_error_report(rows, response)
+        return response
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的文件"))
+        else:
+            suffix = Path(upload.name).suffix.lower()[:8]
+            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                result = services.import_stage_dates(actor=request.user, organization=org, path=handle.name,
+                                                     file_name=upload.name, dry_run=bool(request.POST.get("dry_run")),
+                                                     request=request)
+            if result.ok and not result.dry_run:
+                messages.success(request, _("已导入%(n)d人") % {"n": result.created})
+    return render(request, "development/import.html", {
+        "org": org, "result": result, "headers": imports.template_headers(),
+        "errors_json": json.dumps([e.as_list() for e in result.errors], ensure_ascii=False) if result else ""})

@@ -167,6 +167,9 @@ ROUTES: dict[str, Route] = {
                                 denied={"sibling": 404, "city_b": 404, "plain": 403}),
     # {dev_report}: a thought report of {dev_candidate} (whose account is "applicant"; m_plain, the account
     # "plain", is their contact person); {dev_attachment}: its attachment
+    "development:import": Route("/development/import/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                        "anonymous": LOGIN_REDIRECT}),
     "development:publicity": Route("/development/{dev_candidate}/publicity/", allowed={"secretary": 200, "city_a": 200},
                                    denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
     "development:my_reports": Route("/development/thought-reports/",
