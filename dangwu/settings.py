@@ -207,9 +207,6 @@ DANGWU_EXPORT_KEEP_HOURS = int(os.environ.get("DANGWU_EXPORT_KEEP_HOURS", "24"))
 # a reminder shows when a person in the pipeline wrote no thought report (思想汇报) in this many days.
 DANGWU_PUBLICITY_WORKING_DAYS = int(os.environ.get("DANGWU_PUBLICITY_WORKING_DAYS", "5"))
 DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "90"))
-# Word templates of the recruitment documents (.docx, docxtpl placeholders; docs/admin-guide.md).
-# A file of the same name in this folder replaces the built-in default.
-DANGWU_DOCX_TEMPLATES = Path(os.environ.get("DANGWU_DOCX_TEMPLATES", BASE_DIR / "var" / "docx-templates"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
