@@ -209,6 +209,11 @@ DANGWU_TRANSFER_LETTER_DAYS = int(os.environ.get("DANGWU_TRANSFER_LETTER_DAYS", 
 # Mobile members (流动党员): a 流动党员活动证 is valid this many months unless a date is given.
 DANGWU_MOBILE_CERT_MONTHS = int(os.environ.get("DANGWU_MOBILE_CERT_MONTHS", "12"))
 
+# Recruitment (发展党员): the 公示 before the admission vote lasts this many working days (Monday–Friday);
+# a reminder shows when a person in the pipeline wrote no thought report (思想汇报) in this many days.
+DANGWU_PUBLICITY_WORKING_DAYS = int(os.environ.get("DANGWU_PUBLICITY_WORKING_DAYS", "5"))
+DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "90"))
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

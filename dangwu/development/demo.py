@@ -128,6 +128,12 @@ def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> in
         candidate.last_step, candidate.last_step_on = last, history[last]
         candidate.stage = rules.stage_of(last)
         candidate.due_on = rules.next_due(history)
+        if "committee_review" in history and ("branch_admission_vote" in history or rng.random() < 0.7):
+            # the 公示 right after the branch committee's review (it ends before any legal vote date)
+            start = history["committee_review"] + timedelta(days=1)
+            if start <= today:
+                candidate.publicity_starts_on, candidate.publicity_working_days = start, rules.PUBLICITY_WORKING_DAYS
+                candidate.publicity_ends_on = rules.publicity_end(start)
     Candidate.objects.bulk_create([c for c, _h in candidates])
     steps, sponsors = [], []
     for candidate, history in candidates:

@@ -183,7 +183,41 @@ class BoardFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名或拼音"), required=False, max_length=50)
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[("", _("全部阶段")), *rules.STAGES])
     attention = forms.ChoiceField(label=_("需要关注"), required=False, choices=[
-        ("", _("全部")), ("overdue", _("已超期")), ("superior", _("待上级党委办理"))])
+        ("", _("全部")), ("overdue", _("已超期")), ("superior", _("待上级党委办理")),
+        ("reports", _("未按期提交思想汇报"))])
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[
         (Candidate.Status.ACTIVE, Candidate.Status.ACTIVE.label), (Candidate.Status.COMPLETED, Candidate.Status.COMPLETED.label),
         (Candidate.Status.CANCELLED, Candidate.Status.CANCELLED.label), ("all", _("全部"))])
+
+
+class ThoughtReportForm(forms.Form):
+    """思想汇报: a title, the text, and attachments (checked for 密级 markings by the service)."""
+
+    title = forms.CharField(label=_("标题"), max_length=120)
+    body = forms.CharField(label=_("正文"), max_length=20000, widget=forms.Textarea(attrs={"rows": 12}))
+    attachments = MultipleFileField(label=_("附件（可多份，最多5个）"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("评阅意见"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+
+class PublicityForm(forms.Form):
+    """公示: the first day and how it was made known (where posted, any feedback)."""
+
+    starts_on = forms.DateField(label=_("公示开始日期"), widget=DateInput())
+    notes = forms.CharField(label=_("公示情况（范围、方式、反映的问题）"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate()
+        _styled(self)

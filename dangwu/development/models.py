@@ -60,6 +60,13 @@ class Candidate(models.Model):
     ended_on = models.DateField(_("终止日期"), null=True, blank=True)
     end_reason = models.TextField(_("终止原因"), blank=True)
     applied_online = models.BooleanField(_("网上申请"), default=False)
+    # 公示 before the admission vote: its first day and last day (working days, Monday–Friday).
+    publicity_starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    publicity_ends_on = models.DateField(_("公示结束日期"), null=True, blank=True)
+    publicity_working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), null=True, blank=True)
+    publicity_notes = models.TextField(_("公示情况"), blank=True)
+    # The day of the latest thought report (思想汇报), kept for the board's reminder.
+    last_report_on = models.DateField(_("最近一次思想汇报"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["name_pinyin", "id_number_hash"])
@@ -204,3 +211,64 @@ class Sponsor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.member_id}"
+
+
+class ThoughtReport(models.Model):
+    """A thought report (思想汇报) written online by the person in the pipeline; their contact
+    persons and the branch read it and comment."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="thought_reports")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("正文"))
+    stage = models.CharField(_("阶段"), max_length=12, choices=STAGE_CHOICES)
+    written_on = models.DateField(_("汇报日期"), db_index=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("思想汇报")
+        verbose_name_plural = _("思想汇报")
+        ordering = ["-written_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def report_attachment_path(instance: "ReportAttachment", filename: str) -> str:
+    return f"development/{instance.report.candidate_id}/reports/{filename}"
+
+
+class ReportAttachment(models.Model):
+    """A file handed in with a thought report (checked for 密级 markings like every upload)."""
+
+    report = models.ForeignKey(ThoughtReport, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=report_attachment_path, max_length=300)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+
+    class Meta:
+        verbose_name = _("思想汇报附件")
+        verbose_name_plural = _("思想汇报附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ReportComment(models.Model):
+    """A comment of a contact person or a branch cadre on a thought report (the person sees it)."""
+
+    report = models.ForeignKey(ThoughtReport, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author_name = models.CharField(_("评阅人"), max_length=60)
+    author_role = models.CharField(_("身份"), max_length=30)
+    body = models.TextField(_("评阅意见"))
+    created_at = models.DateTimeField(_("评阅时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("思想汇报评阅")
+        verbose_name_plural = _("思想汇报评阅")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:20]}"

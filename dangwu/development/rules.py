@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -101,6 +101,8 @@ EXTENSION_MIN_MONTHS, EXTENSION_MAX_MONTHS = 6, 12
 TRAINING_MIN_DAYS, TRAINING_MIN_HOURS = 3, 24
 CONTACTS_MIN, CONTACTS_MAX = 1, 2
 INTRODUCERS = 2
+PUBLICITY_WORKING_DAYS = 5  # 公示: the default period (settings.DANGWU_PUBLICITY_WORKING_DAYS)
+THOUGHT_REPORT_DAYS = 90  # 思想汇报: a reminder when none came in this many days (DANGWU_THOUGHT_REPORT_DAYS)
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -183,6 +185,8 @@ def violations(
     training_days: float | None = None,
     training_hours: float | None = None,
     extension_months: int | None = None,
+    publicity_start: date | None = None,
+    publicity_working_days: int = PUBLICITY_WORKING_DAYS,
 ) -> list[str]:
     """Why `step` may not be recorded on `on`, given the steps already done; [] when it may.
 
@@ -194,7 +198,10 @@ def violations(
     - `training_days` / `training_hours`: the concentrated training, for `target_training`
       (at least 3 days or 24 学时); `branch_admission_vote` needs `target_training` in `history`;
     - `extension_months`: an extension of the probation decided once (6–12 months), which moves
-      the earliest `branch_conversion_vote` to the end of the extension.
+      the earliest `branch_conversion_vote` to the end of the extension;
+    - `publicity_start` / `publicity_working_days`: the 公示 of the development target before the
+      admission vote, from its first day for that many working days (Monday–Friday);
+      `branch_admission_vote` needs it recorded and ended (the vote on a later day).
     """
     if step not in STEPS:
         return [_("未知的发展步骤“%(s)s”") % {"s": step}]
@@ -243,6 +250,13 @@ def violations(
         reasons.extend(_introducer_reasons(introducers))
         if "target_training" not in history:
             reasons.append(_("发展对象须经过集中培训后，方可提交支部大会讨论"))
+        if publicity_start is None:
+            reasons.append(_("发展对象须经公示后，方可提交支部大会讨论（尚未记录公示）"))
+        else:
+            end = publicity_end(publicity_start, publicity_working_days)
+            if on <= end:
+                reasons.append(_("公示期自%(s)s起%(n)d个工作日，至%(e)s期满；支部大会讨论须在公示期满后进行") % {
+                    "s": _d(publicity_start), "n": publicity_working_days, "e": _d(end)})
     elif step == "superior_approval" and "branch_admission_vote" in history:
         latest = add_months(history["branch_admission_vote"], APPROVAL_MAX_MONTHS)
         if on > latest:
@@ -279,6 +293,7 @@ def _introducer_reasons(introducers: Sequence[Introducer] | None) -> list[str]:
 
 def earliest_date(
     step: str, history: Mapping[str, date], *, birth_date: date, extension_months: int | None = None,
+    publicity_ends_on: date | None = None,
 ) -> date | None:
     """The earliest day the dates allow `step` (None: nothing about dates holds it back)."""
     candidates: list[date] = []
@@ -293,6 +308,8 @@ def earliest_date(
         end = probation_end(history, extension_months=extension_months)
         if end:
             candidates.append(end)
+    elif step == "branch_admission_vote" and publicity_ends_on is not None:
+        candidates.append(publicity_ends_on + timedelta(days=1))
     return max(candidates) if candidates else None
 
 
@@ -301,6 +318,56 @@ def latest_date(step: str, history: Mapping[str, date]) -> date | None:
     if step == "superior_approval" and "branch_admission_vote" in history:
         return add_months(history["branch_admission_vote"], APPROVAL_MAX_MONTHS)
     return None
+
+
+# --- 公示 (publicity notice before the admission vote) ---------------------------------------
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday. Public holidays and the weekend days worked instead (调休) are not known
+    to the platform: a branch that publicises over a holiday sets a later start or a longer period."""
+    return day.weekday() < 5
+
+
+def publicity_end(start: date, working_days: int = PUBLICITY_WORKING_DAYS) -> date:
+    """The last day of a 公示 that starts on `start` and lasts `working_days` working days (the
+    first day counts when it is a working day; one that starts on a Saturday runs from Monday)."""
+    day = start
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    remaining = max(working_days, 1) - 1
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def publicity_violations(history: Mapping[str, date], start: date) -> list[str]:
+    """Why a 公示 may not start on `start`: after the branch committee's review (支部委员会审查,
+    which proposes the person for admission) and before the admission vote."""
+    reasons: list[str] = []
+    if "branch_admission_vote" in history:
+        reasons.append(_("支部大会已讨论接收，不能再记录公示"))
+    elif "committee_review" not in history:
+        reasons.append(_("支部委员会审查（第12步）后，方可对发展对象进行公示"))
+    elif start < history["committee_review"]:
+        reasons.append(_("公示开始日期不能早于支部委员会审查的日期（%(d)s）") % {"d": _d(history["committee_review"])})
+    return reasons
+
+
+# --- thought reports (思想汇报) -------------------------------------------------------------------
+
+
+def thought_report_due(*, started: date, last_report: date | None, days: int = THOUGHT_REPORT_DAYS) -> date:
+    """The last day without a reminder: `days` after the last thought report, or after the
+    application when none came yet. From the day after, no report came in the last `days` days."""
+    return (last_report or started) + timedelta(days=days)
+
+
+def thought_report_overdue(*, started: date, last_report: date | None, today: date,
+                           days: int = THOUGHT_REPORT_DAYS) -> bool:
+    return today > thought_report_due(started=started, last_report=last_report, days=days)
 
 
 # --- deadlines that bind the organization ----------------------------------------------------

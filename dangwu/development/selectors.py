@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dangwu.core import access
@@ -14,7 +15,7 @@ from dangwu.core.roles import Cap
 from dangwu.members.models import Member, MemberType, Standing
 
 from . import rules
-from .models import Candidate, Document, Sponsor, Step
+from .models import Candidate, Document, ReportAttachment, ReportComment, Sponsor, Step, ThoughtReport
 
 
 def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
@@ -64,6 +65,8 @@ class Progress:
     latest: date | None
     deadlines: list[rules.Deadline] = field(default_factory=list)
     blocked_until: date | None = None  # the next step may not happen before this day (waiting period)
+    report_due: date | None = None  # the last day without a thought-report reminder (active people only)
+    report_overdue: bool = False
 
     @property
     def next_label(self) -> str:
@@ -86,12 +89,33 @@ def progress_of(candidate: Candidate, *, history: dict[str, date] | None = None,
     earliest = latest = None
     if nxt:
         earliest = rules.earliest_date(nxt, history, birth_date=candidate.birth_date,
-                                       extension_months=candidate.extension_months)
+                                       extension_months=candidate.extension_months,
+                                       publicity_ends_on=candidate.publicity_ends_on)
         latest = rules.latest_date(nxt, history)
     deadlines = rules.warnings(history, today, extension_months=candidate.extension_months) \
         if candidate.status == Candidate.Status.ACTIVE else []
     blocked = earliest if earliest and earliest > today else None
-    return Progress(history, nxt, earliest, latest, deadlines, blocked)
+    report_due, report_overdue = None, False
+    if candidate.status == Candidate.Status.ACTIVE and "application" in history:
+        days = report_days()
+        report_due = rules.thought_report_due(started=history["application"], last_report=candidate.last_report_on,
+                                              days=days)
+        report_overdue = today > report_due
+    return Progress(history, nxt, earliest, latest, deadlines, blocked, report_due, report_overdue)
+
+
+def report_days() -> int:
+    return max(int(getattr(settings, "DANGWU_THOUGHT_REPORT_DAYS", rules.THOUGHT_REPORT_DAYS)), 1)
+
+
+def reports_overdue_q(today: date) -> Q:
+    """Active people with no thought report in the last DANGWU_THOUGHT_REPORT_DAYS days (one query:
+    the latest report's date is kept on the person; without one, the application's date counts)."""
+    cutoff = today - timedelta(days=report_days())
+    return Q(status=Candidate.Status.ACTIVE) & (
+        Q(last_report_on__lt=cutoff)
+        | Q(last_report_on__isnull=True,
+            pk__in=Step.objects.filter(code="application", done_on__lt=cutoff).values("candidate_id")))
 
 
 def board(
@@ -113,6 +137,8 @@ def board(
         qs = qs.filter(last_step__in=_BEFORE_SUPERIOR)
     elif attention == "overdue":
         qs = qs.filter(due_on__lt=timezone.localdate())
+    elif attention == "reports":
+        qs = qs.filter(reports_overdue_q(timezone.localdate()))
     return qs.select_related("organization").prefetch_related("steps").order_by("name_pinyin", "id")
 
 
@@ -126,6 +152,7 @@ def stage_counts(*, actor: Any, organization: Any) -> dict[str, int]:
     counts = dict(qs.order_by().values_list("stage").annotate(n=Count("id")))
     out = {code: counts.get(code, 0) for code, _label in rules.STAGES}
     out["overdue"] = qs.filter(due_on__lt=timezone.localdate()).count()
+    out["reports"] = qs.filter(reports_overdue_q(timezone.localdate())).count()
     return out
 
 
@@ -157,3 +184,38 @@ def voting_members(*, organization: Any) -> int:
     """Full members in good standing of the branch: a hint for "who should attend" a vote."""
     return Member.objects.filter(organization=organization, member_type=MemberType.FULL,
                                  standing=Standing.NORMAL).count()
+
+
+# --- thought reports (思想汇报) ---------------------------------------------------------------------
+
+
+def report_candidates(*, actor: Any) -> QuerySet[Candidate]:
+    """People whose thought reports the caller may read: their own, those they accompany as a
+    contact person (培养联系人), and those of their DEVELOPMENT_VIEW scope."""
+    q = Q(organization__in=access.organizations(actor, Cap.DEVELOPMENT_VIEW))
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+        q |= Q(pk__in=Sponsor.objects.filter(kind=Sponsor.Kind.CONTACT, member__user=actor).values("candidate_id"))
+    return Candidate.objects.filter(q)
+
+
+def accompanied(*, actor: Any) -> QuerySet[Candidate]:
+    """The active people the caller accompanies as a contact person."""
+    if not getattr(actor, "is_authenticated", False):
+        return Candidate.objects.none()
+    return (Candidate.objects.filter(status=Candidate.Status.ACTIVE, sponsors__kind=Sponsor.Kind.CONTACT,
+                                     sponsors__member__user=actor)
+            .select_related("organization").prefetch_related("steps").distinct().order_by("name_pinyin", "id"))
+
+
+def thought_reports_of(*, candidate: Candidate) -> list[ThoughtReport]:
+    return list(candidate.thought_reports.prefetch_related(
+        Prefetch("comments", queryset=ReportComment.objects.order_by("created_at", "id")), "attachments"))
+
+
+def visible_reports(*, actor: Any) -> QuerySet[ThoughtReport]:
+    return ThoughtReport.objects.filter(candidate__in=report_candidates(actor=actor))
+
+
+def visible_report_attachments(*, actor: Any) -> QuerySet[ReportAttachment]:
+    return ReportAttachment.objects.filter(report__candidate__in=report_candidates(actor=actor))

@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ from dangwu.members import services as member_services
 from dangwu.members.models import Member, MemberType, Standing
 
 from . import files, rules
-from .models import Candidate, Document, Sponsor, Step, Vote
+from .models import Candidate, Document, ReportAttachment, ReportComment, Sponsor, Step, ThoughtReport, Vote
 
 VOTE_FIELDS = ("should_attend", "present", "in_favour", "against", "abstained", "written_in_favour",
                "written_against")
@@ -45,6 +46,16 @@ class Upload:
 
 def _today() -> date:
     return timezone.localdate()
+
+
+def publicity_working_days() -> int:
+    """The 公示 period of this deployment (DANGWU_PUBLICITY_WORKING_DAYS, default 5)."""
+    return max(int(getattr(settings, "DANGWU_PUBLICITY_WORKING_DAYS", rules.PUBLICITY_WORKING_DAYS)), 1)
+
+
+def thought_report_days() -> int:
+    """How many days without a thought report bring a reminder (DANGWU_THOUGHT_REPORT_DAYS, default 90)."""
+    return max(int(getattr(settings, "DANGWU_THOUGHT_REPORT_DAYS", rules.THOUGHT_REPORT_DAYS)), 1)
 
 
 def history_of(candidate: Candidate) -> dict[str, date]:
@@ -262,6 +273,8 @@ def record_step(
             training_days=float(days) if days is not None else None,
             training_hours=float(hours) if hours is not None else None,
             extension_months=candidate.extension_months,
+            publicity_start=candidate.publicity_starts_on,
+            publicity_working_days=candidate.publicity_working_days or publicity_working_days(),
         ):
             add("code", reason)
     numbers: dict[str, int] = {}
@@ -529,3 +542,218 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
                  summary={"on": on.isoformat(), "reason": candidate.end_reason, "probationary": probationary},
                  request=request)
     return candidate
+
+
+# --- 公示 before the admission vote ---------------------------------------------------------------
+
+
+@transaction.atomic
+def start_publicity(*, actor: Any, candidate: Candidate, starts_on: date, notes: str = "",
+                    request: Any = None) -> Candidate:
+    """公示: the branch makes the development target known for DANGWU_PUBLICITY_WORKING_DAYS working
+    days (Monday–Friday) after the branch committee's review; the admission vote may be recorded
+    only after the period. Recording it again (a corrected date) replaces it until the vote."""
+    access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
+    candidate = _lock(candidate)
+    errors: dict[str, list[str]] = {}
+    if candidate.status != Candidate.Status.ACTIVE:
+        errors["starts_on"] = [_("该发展对象的发展程序已终止或已完成")]
+    elif starts_on is None:
+        errors["starts_on"] = [_("请填写公示开始日期")]
+    elif starts_on > _today():
+        errors["starts_on"] = [_("日期不能晚于今天")]
+    else:
+        reasons = rules.publicity_violations(history_of(candidate), starts_on)
+        if reasons:
+            errors["starts_on"] = reasons
+    if len(notes or "") > 2000:
+        errors["notes"] = [_("最多2000个字")]
+    if errors:
+        raise ValidationError(errors)
+    days = publicity_working_days()
+    candidate.publicity_starts_on = starts_on
+    candidate.publicity_working_days = days
+    candidate.publicity_ends_on = rules.publicity_end(starts_on, days)
+    candidate.publicity_notes = (notes or "").strip()
+    candidate._change_reason = _("公示")  # type: ignore[attr-defined]
+    candidate._history_user = actor  # type: ignore[attr-defined]
+    candidate.save()
+    audit.record(actor=actor, action="development.publicity", target=candidate, organization=candidate.organization,
+                 summary={"starts_on": starts_on.isoformat(), "ends_on": candidate.publicity_ends_on.isoformat(),
+                          "working_days": days}, request=request)
+    return candidate
+
+
+# --- thought reports (思想汇报) ---------------------------------------------------------------------
+
+REPORT_TITLE_MAX, REPORT_BODY_MAX, COMMENT_MAX = 120, 20000, 5000
+
+
+def is_contact_person(user: Any, candidate: Candidate) -> bool:
+    """Whether the user is one of the person's contact persons (培养联系人)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return candidate.sponsors.filter(kind=Sponsor.Kind.CONTACT, member__user=user).exists()
+
+
+def may_comment(user: Any, candidate: Candidate) -> bool:
+    """Contact persons and the branch's cadres (DEVELOPMENT_MANAGE at the branch) comment."""
+    return access.can(user, Cap.DEVELOPMENT_MANAGE, candidate.organization) or is_contact_person(user, candidate)
+
+
+@transaction.atomic
+def submit_thought_report(*, actor: Any, candidate: Candidate, title: str, body: str,
+                          uploads: list[Upload] | None = None, request: Any = None) -> ThoughtReport:
+    """The person writes a thought report online (only about themselves, while in the pipeline),
+    with attachments refused when they carry a 密级 marking."""
+    if not getattr(actor, "is_authenticated", False) or candidate.user_id != actor.pk:
+        raise PermissionDenied("only the person writes their own thought reports")
+    candidate = _lock(candidate)
+    uploads = list(uploads or [])
+    errors: dict[str, list[str]] = {}
+    if candidate.status != Candidate.Status.ACTIVE:
+        errors["body"] = [_("您的发展程序已终止或已完成，不能再提交思想汇报")]
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        errors["title"] = [_("请填写标题")]
+    elif len(title) > REPORT_TITLE_MAX:
+        errors["title"] = [_("标题最多%(n)d个字") % {"n": REPORT_TITLE_MAX}]
+    if not body:
+        errors.setdefault("body", []).append(_("请填写思想汇报的内容"))
+    elif len(body) > REPORT_BODY_MAX:
+        errors.setdefault("body", []).append(_("正文最多%(n)d个字") % {"n": REPORT_BODY_MAX})
+    for text in (title, body):
+        marking = rules.classification_marking(text)
+        if marking:
+            errors.setdefault("body", []).append(
+                _("内容带有密级标志“%(m)s”。涉密信息不上网：国家秘密不得录入本系统") % {"m": marking})
+            break
+    problems = _upload_errors(uploads)
+    if len(uploads) > 5:
+        problems.append(_("附件最多5个"))
+    if problems:
+        errors["attachments"] = problems
+    if errors:
+        raise ValidationError(errors)
+    today = _today()
+    report = ThoughtReport.objects.create(candidate=candidate, author=actor, title=title, body=body,
+                                          stage=candidate.stage, written_on=today)
+    for upload in uploads:
+        attachment = ReportAttachment(report=report, file_name=upload.name[:200], size=len(upload.data))
+        attachment.file.save(upload.name[-100:], ContentFile(upload.data), save=False)
+        attachment.save()
+    Candidate.objects.filter(pk=candidate.pk).update(last_report_on=today)
+    audit.record(actor=actor, action="development.thought_report", target=candidate,
+                 organization=candidate.organization,
+                 summary={"report": report.pk, "title": title, "attachments": len(uploads)}, request=request)
+    return report
+
+
+@transaction.atomic
+def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, request: Any = None) -> ReportComment:
+    """A contact person or a branch cadre comments on a thought report; the person sees it."""
+    candidate = report.candidate
+    if not may_comment(actor, candidate):
+        raise PermissionDenied("only contact persons and the branch comment")
+    body = (body or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not body:
+        errors["body"] = [_("请填写评阅意见")]
+    elif len(body) > COMMENT_MAX:
+        errors["body"] = [_("评阅意见最多%(n)d个字") % {"n": COMMENT_MAX}]
+    elif rules.classification_marking(body):
+        errors["body"] = [_("内容带有密级标志。涉密信息不上网：国家秘密不得录入本系统")]
+    if errors:
+        raise ValidationError(errors)
+    member = access.own_member(actor)
+    name = member.name if member else (actor.get_full_name() or actor.get_username())
+    role = _("培养联系人") if is_contact_person(actor, candidate) else _("党组织")
+    comment = ReportComment.objects.create(report=report, author=actor, author_name=name[:60], author_role=str(role),
+                                           body=body)
+    audit.record(actor=actor, action="development.thought_report_comment", target=candidate,
+                 organization=candidate.organization, summary={"report": report.pk, "comment": comment.pk},
+                 request=request)
+    return comment
+
+
+# --- import of people already in the pipeline ----------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list  # members.roster.RowError
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: str, dry_run: bool = False,
+                       request: Any = None) -> ImportResult:
+    """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
+    checked with `rules.violations` step after step; all rows or none, with a row-level report.
+    `actor=None` is the system (the command line). One audit entry `development.import`."""
+    from dangwu.members import roster
+
+    from . import imports
+
+    if actor is not None:
+        access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
+    if organization is None or not organization.is_branch or organization.dissolved_on is not None:
+        return ImportResult(0, [roster.RowError(None, _("党支部"), getattr(organization, "name", ""),
+                                                _("请选择一个党支部导入"))], dry_run)
+    try:
+        _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
+                                                   max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        members = list(Member.objects.filter(organization=organization, member_type=MemberType.FULL,
+                                             standing=Standing.NORMAL))
+
+        def taken(digest: str) -> bool:
+            return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(
+                id_number_hash=digest, status=Candidate.Status.ACTIVE).exists()
+
+        checked = imports.check_rows(header, rows, branch_members=members, today=_today(), taken=taken,
+                                     publicity_days=publicity_working_days())
+    except roster.RosterFileError as problem:
+        return ImportResult(0, [roster.RowError(None, "", file_name, problem.message)], dry_run)
+    if checked.errors or dry_run:
+        return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
+    with transaction.atomic():
+        days = publicity_working_days()
+        steps: list[Step] = []
+        sponsors: list[Sponsor] = []
+        for person in checked.people:
+            candidate = Candidate(organization=organization, name=person.name, gender=person.gender,
+                                  birth_date=person.birth_date)
+            candidate.name_pinyin = member_rules.pinyin_keys(person.name)[0]
+            candidate.set_id_number(person.id_number)
+            candidate.set_phone("")
+            if person.publicity_start:
+                candidate.publicity_starts_on, candidate.publicity_working_days = person.publicity_start, days
+                candidate.publicity_ends_on = rules.publicity_end(person.publicity_start, days)
+            _refresh_progress(candidate, person.history)
+            candidate._change_reason = _("导入发展过程信息")  # type: ignore[attr-defined]
+            candidate._history_user = actor  # type: ignore[attr-defined]
+            candidate.save()
+            for code, day in person.history.items():
+                training = code == "target_training"
+                steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(rules.STEPS[code].body),
+                                  notes=_("导入"), recorded_by=actor,
+                                  training_days=Decimal(str(person.training_days)) if training and person.training_days
+                                  else None,
+                                  training_hours=Decimal(str(person.training_hours))
+                                  if training and person.training_hours else None))
+            for kind, people, step in ((Sponsor.Kind.CONTACT, person.contacts, "contacts_assigned"),
+                                       (Sponsor.Kind.INTRODUCER, person.introducers, "introducers_assigned")):
+                on = person.history.get(step)
+                for member in people if on else []:
+                    sponsors.append(Sponsor(candidate=candidate, kind=kind, member=member, assigned_on=on,
+                                            recorded_by=actor))
+        Step.objects.bulk_create(steps)
+        Sponsor.objects.bulk_create(sponsors)
+        audit.record(actor=actor, action="development.import", organization=organization,
+                     summary={"file": file_name[:200], "people": len(checked.people), "steps": len(steps)},
+                     request=request)
+    return ImportResult(len(checked.people), [], dry_run)

@@ -17,4 +17,10 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_view, name="document"),
     path("<int:pk>/extend/", views.extend_view, name="extend"),
     path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
+    path("import/in/<int:org_pk>/", views.import_view, name="import"),
+    path("<int:pk>/publicity/", views.publicity_view, name="publicity"),
+    path("thought-reports/", views.my_reports_view, name="my_reports"),
+    path("<int:pk>/thought-reports/", views.candidate_reports_view, name="reports"),
+    path("thought-reports/<int:pk>/comment/", views.report_comment_view, name="report_comment"),
+    path("thought-reports/files/<int:pk>/", views.report_attachment_view, name="report_attachment"),
 ]

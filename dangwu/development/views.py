@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.db.models.functions import Substr
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,10 +29,13 @@ from .forms import (
     ApplicationForm,
     BoardFilterForm,
     CancelForm,
+    CommentForm,
     DocumentForm,
     ExtensionForm,
+    PublicityForm,
     SponsorForm,
     StepForm,
+    ThoughtReportForm,
 )
 from .models import Candidate, Sponsor
 
@@ -158,7 +162,7 @@ def board_view(request):
         "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
         "can_register": org.is_branch and access.can(request.user, Cap.DEVELOPMENT_MANAGE, org),
         "can_approve": access.has_capability(request.user, Cap.DEVELOPMENT_APPROVE),
-        "today": today,
+        "today": today, "report_days": selectors.report_days(),
     })
 
 
@@ -197,7 +201,16 @@ def detail_view(request, pk: int):
     for code, info in rules.STEPS.items():
         timeline.append({"info": info, "step": done.get(code), "next": code == next_code})
     probationary = services.is_probationary(progress.history)
+    history = progress.history
+    today = timezone.localdate()
+    before_vote = "branch_admission_vote" not in history and candidate.status == Candidate.Status.ACTIVE
     return render(request, "development/detail.html", {
+        "can_publicize": can_manage and before_vote and "committee_review" in history,
+        "publicity_needed": before_vote and "committee_review" in history,
+        "publicity_running": before_vote and candidate.publicity_ends_on is not None
+        and today <= candidate.publicity_ends_on,
+        "publicity_days": services.publicity_working_days(), "report_days": selectors.report_days(),
+        "report_count": candidate.thought_reports.count(),
         "candidate": candidate, "steps": steps, "progress": progress, "timeline": timeline,
         "stages": rules.STAGES, "sponsors": selectors.sponsors_of(candidate=candidate),
         "documents": list(candidate.documents.filter(step__isnull=True)) if can_view else [],
@@ -364,3 +377,160 @@ def cancel_view(request, pk: int):
         if probationary else _("申请人撤回申请，或经培养考察不宜继续发展的，终止其发展程序。记录后不能再记录步骤。")
     return render(request, "development/outcome_form.html", {"candidate": candidate, "form": form, "title": title,
                                                              "intro": intro, "danger": True})
+
+
+# --- 公示 ---------------------------------------------------------------------------------------------
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def publicity_view(request, pk: int):
+    """Record the 公示 of a development target (after the branch committee's review)."""
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)
+        .select_related("organization"), pk=pk)
+    initial = {"starts_on": candidate.publicity_starts_on, "notes": candidate.publicity_notes} \
+        if candidate.publicity_starts_on else None
+    form = PublicityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate = services.start_publicity(actor=request.user, candidate=candidate, request=request,
+                                                 **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已记录公示，公示期至%(d)s") % {"d": candidate.publicity_ends_on.isoformat()})
+            return redirect("development:detail", pk=candidate.pk)
+    days = services.publicity_working_days()
+    return render(request, "development/outcome_form.html", {
+        "candidate": candidate, "form": form, "title": _("发展对象公示"),
+        "intro": _("支部委员会审查后，对发展对象在一定范围内公示%(n)d个工作日（周一至周五）。公示期满后，方可提交支部大会讨论接收预备党员。") % {
+            "n": days}})
+
+
+# --- thought reports (思想汇报) ------------------------------------------------------------------------
+
+
+@access.page()
+def my_reports_view(request):
+    """The writer's page: their thought reports with the comments, and the form for a new one; for a
+    contact person, the people they accompany."""
+    own = selectors.own_candidacies(actor=request.user).filter(status=Candidate.Status.ACTIVE).first()
+    form = ThoughtReportForm(request.POST or None, request.FILES or None) if own else None
+    if request.method == "POST":
+        if own is None or form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.submit_thought_report(
+                    actor=request.user, candidate=own, title=data["title"], body=data["body"], request=request,
+                    uploads=[services.Upload(title=data["title"], name=f.name, data=f.read())
+                             for f in data.get("attachments") or []])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("思想汇报已提交，培养联系人和党支部将阅看并提出意见"))
+                return redirect("development:my_reports")
+    reports = selectors.thought_reports_of(candidate=own) if own else []
+    progress = selectors.progress_of(own) if own else None
+    today = timezone.localdate()
+    people = [(c, selectors.progress_of(c, history={s.code: s.done_on for s in c.steps.all()}, today=today))
+              for c in selectors.accompanied(actor=request.user)[:200]]
+    return render(request, "development/my_reports.html", {
+        "own": own, "form": form, "reports": reports, "progress": progress, "people": people,
+        "days": selectors.report_days()})
+
+
+@access.page()
+def candidate_reports_view(request, pk: int):
+    """A person's thought reports, for the person, their contact persons and the branch (comment forms
+    for contact persons and the branch's cadres)."""
+    candidate = access.get_in_scope_or_404(
+        request, selectors.report_candidates(actor=request.user).select_related("organization"), pk=pk)
+    may_comment = services.may_comment(request.user, candidate)
+    reports = selectors.thought_reports_of(candidate=candidate)
+    return render(request, "development/reports.html", {
+        "candidate": candidate, "reports": reports, "may_comment": may_comment,
+        "progress": selectors.progress_of(candidate), "days": selectors.report_days(),
+        "own": candidate.user_id == request.user.pk,
+        "can_view": access.can(request.user, Cap.DEVELOPMENT_VIEW, candidate.organization),
+        "comment_form": CommentForm() if may_comment else None})
+
+
+@access.page()
+@require_POST
+def report_comment_view(request, pk: int):
+    report = access.get_in_scope_or_404(
+        request, selectors.visible_reports(actor=request.user).select_related("candidate__organization"), pk=pk)
+    if not services.may_comment(request.user, report.candidate):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_thought_report(actor=request.user, report=report, body=form.cleaned_data["body"],
+                                            request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已提交评阅意见"))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"{reverse('development:reports', args=[report.candidate_id])}#report-{report.pk}")
+
+
+@access.page()
+def report_attachment_view(request, pk: int):
+    attachment = access.get_in_scope_or_404(
+        request, selectors.visible_report_attachments(actor=request.user).select_related("report"), pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.file_name)
+
+
+# --- import of people already in the pipeline ------------------------------------------------------
+
+
+@access.page(Cap.DEVELOPMENT_MANAGE)
+def import_view(request, org_pk: int):
+    """Upload the stage dates of people already half-way (synchronous, all rows or none); the result
+    lists every bad row, and the same list downloads as an .xlsx error report."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from dangwu.members import roster
+
+    from . import imports
+
+    org = _scoped_org(request, Cap.DEVELOPMENT_MANAGE, org_pk)
+    result = None
+    if request.method == "POST" and request.POST.get("errors_json"):
+        try:
+            rows = [roster.RowError(*[r[0] if r[0] is None else int(r[0]), *map(str, r[1:4])])
+                    for r in json.loads(request.POST["errors_json"])[:100000]]
+        except (ValueError, TypeError, IndexError):
+            raise Http404 from None
+        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="errors.xlsx"'
+        roster.write_error_report(rows, response)
+        return response
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的文件"))
+        else:
+            suffix = Path(upload.name).suffix.lower()[:8]
+            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                result = services.import_stage_dates(actor=request.user, organization=org, path=handle.name,
+                                                     file_name=upload.name, dry_run=bool(request.POST.get("dry_run")),
+                                                     request=request)
+            if result.ok and not result.dry_run:
+                messages.success(request, _("已导入%(n)d人") % {"n": result.created})
+    return render(request, "development/import.html", {
+        "org": org, "result": result, "headers": imports.template_headers(),
+        "errors_json": json.dumps([e.as_list() for e in result.errors], ensure_ascii=False) if result else ""})

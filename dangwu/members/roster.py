@@ -686,3 +686,40 @@ def write_error_report(errors: Iterable[RowError], out: BinaryIO) -> None:
     for error in errors:
         sheet.append([error.row, error.column, error.value, error.reason])
     workbook.save(out)
+
+
+def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[list[Any]], bool],
+               max_bytes: int | None = None) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
+    """Read any Chinese-headed table (.xlsx or .csv) the way rosters are read, for other apps' imports:
+    the same file checks (type, size, zip bombs, encodings, merged cells) and row numbers as Excel
+    shows them. Returns (header row number, header cells, the data rows after it); the header is the
+    first row within the first rows of a sheet for which `is_header` is true. RosterFileError otherwise."""
+    path = Path(source)
+    file_name = file_name or path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        raise RosterFileError(_("文件无法打开")) from None
+    if max_bytes is not None and size > max_bytes:
+        raise RosterFileError(_size_limit_message(max_bytes))
+    if sniff(head, file_name=file_name) == "csv":
+        sources: Iterable[Iterator[tuple[int, list[Any]]]] = [_csv_rows(_decode_csv(path.read_bytes()))]
+        sheets = None
+    else:
+        _check_zip(str(path))
+        sheets = list(_xlsx_sheets(str(path)))
+        sources = (_sheet_rows(sheet) for _name, sheet in sheets)
+    for index, rows in enumerate(sources):
+        for _i in range(HEADER_SEARCH_ROWS):
+            item = next(rows, None)
+            if item is None:
+                break
+            number, cells = item
+            if is_header(cells):
+                if sheets is not None:
+                    _check_merged(sheets[index][1], number)
+                return number, cells, rows
+    raise RosterFileError(_("在表格前%(n)d行中没有找到表头：表头行应包含“姓名”“公民身份号码”等列名") % {
+        "n": HEADER_SEARCH_ROWS})

@@ -201,6 +201,27 @@ ROUTES: dict[str, Route] = {
                                     denied={"city_b": 403, "sibling": 404, "plain": 403}),
     "members:outflow_return": Route("/members/mobility/{outflow}/return/", allowed={"secretary": 200},
                                     denied={"city_b": 403, "sibling": 404, "plain": 403}),
+    # {dev_report}: a thought report of {dev_candidate} (whose account is "applicant"; m_plain, the account
+    # "plain", is their contact person); {dev_attachment}: its attachment
+    "development:import": Route("/development/import/in/{branch_a}/", allowed={"secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                        "anonymous": LOGIN_REDIRECT}),
+    "development:publicity": Route("/development/{dev_candidate}/publicity/", allowed={"secretary": 200, "city_a": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "development:my_reports": Route("/development/thought-reports/",
+                                    allowed={"applicant": 200, "plain": 200, "secretary": 200},
+                                    denied={"anonymous": LOGIN_REDIRECT}),
+    "development:reports": Route("/development/{dev_candidate}/thought-reports/",
+                                 allowed={"applicant": 200, "plain": 200, "secretary": 200, "city_a": 200},
+                                 denied={"sibling": 404, "city_b": 404, "auditor": 404, "anonymous": LOGIN_REDIRECT}),
+    "development:report_comment": Route("/development/thought-reports/{dev_report}/comment/", method="post",
+                                        data={"body": "已阅"}, allowed={"plain": 302, "secretary": 302},
+                                        denied={"applicant": 403, "discipline": 403, "sibling": 404, "city_b": 404,
+                                                "anonymous": LOGIN_REDIRECT}),
+    "development:report_attachment": Route("/development/thought-reports/files/{dev_attachment}/",
+                                           allowed={"applicant": 200, "plain": 200, "secretary": 200},
+                                           denied={"sibling": 404, "city_b": 404, "auditor": 404,
+                                                   "anonymous": LOGIN_REDIRECT}),
     # API
     "api-token": Route("/api/v1/auth/token/", method="post", public=True,
                        data={"username": "member_a", "password": "test-pass-2026!"}, allowed={"anonymous": 200}),
@@ -353,7 +374,7 @@ def _development_objects(people, world):
     from django.core.files.base import ContentFile
 
     from dangwu.development import services as development
-    from dangwu.development.models import Document, Sponsor, Step
+    from dangwu.development.models import Candidate, Document, Sponsor, Step
     from dangwu.testing import make_id_number
 
     candidate = development.register_application(
@@ -364,7 +385,17 @@ def _development_objects(people, world):
     document = Document(candidate=candidate, step=Step.objects.get(candidate=candidate), title="入党申请书",
                         file_name="申请书.txt", size=3)
     document.file.save("a.txt", ContentFile(b"abc"))
-    return {"dev_candidate": candidate.pk, "dev_sponsor": sponsor.pk, "dev_document": document.pk}
+    out = {"dev_candidate": candidate.pk, "dev_sponsor": sponsor.pk, "dev_document": document.pk}
+    if people.get("applicant") is not None:  # the person's own account, for the thought-report routes
+        Candidate.objects.filter(pk=candidate.pk).update(user=people["applicant"])
+        candidate.refresh_from_db()
+        Sponsor.objects.create(candidate=candidate, kind="contact", member=people["m_plain"],
+                               assigned_on=date(2024, 1, 3))
+        report = development.submit_thought_report(
+            actor=people["applicant"], candidate=candidate, title="思想汇报", body="正文",
+            uploads=[development.Upload("附件", "体会.txt", "体会".encode())])
+        out.update(dev_report=report.pk, dev_attachment=report.attachments.get().pk)
+    return out
 
 
 def _moves(people, world):
@@ -395,6 +426,10 @@ def test_route(name, caller, status, people, world):
         objects["roster_export"] = _roster_export(people["secretary"], world.branch_a).pk
     if "{dues_" in route.url:
         objects.update(_dues_objects(people, world))
+    if caller == "applicant" or "report" in name:
+        from dangwu.testing import make_user
+
+        people = {**people, "applicant": make_user("applicant_p")}
     if "{dev_" in route.url:
         objects.update(_development_objects(people, world))
     if "{transfer" in route.url or "{outflow}" in route.url:

@@ -40,6 +40,11 @@ def schedule(start: date) -> dict[str, date]:
     return d
 
 
+def publicity_start(dates: dict[str, date]) -> date:
+    """The 公示 of a schedule: the day after the branch committee's review (it ends well before the vote)."""
+    return dates["committee_review"] + timedelta(days=1)
+
+
 def new_applicant(actor, org, *, start: date | None = None, name: str = "陈思远", birth=date(1998, 4, 12),
                   male: bool = True, serial: int = 7):
     start = start or timezone.localdate() - timedelta(days=4 * 365)
@@ -65,6 +70,9 @@ def advance(candidate: Candidate, until: str, *, branch, superior, sponsors=(), 
             for member in sponsors[:2]:
                 services.assign_sponsor(actor=branch, candidate=candidate, kind=Sponsor.Kind.INTRODUCER,
                                         member=member, assigned_on=dates["target_selected"])
+        if code == "branch_admission_vote" and candidate.publicity_starts_on is None:
+            candidate = services.start_publicity(actor=branch, candidate=candidate,
+                                                 starts_on=publicity_start(dates))
         extra = {}
         if code in rules.VOTE_STEPS:
             extra["vote"] = dict(VOTE_OK)

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from dangwu.development import rules
+from dangwu.development import rules, services
 from dangwu.development.models import Candidate, Step
-from dangwu.development.tests.conftest import VOTE_OK, advance, new_applicant, schedule
+from dangwu.development.tests.conftest import VOTE_OK, advance, new_applicant, publicity_start, schedule
 from dangwu.testing import Snapshot, api_client, make_id_number, make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def test_steps_through_the_api(world, people, branch_a_sponsors):
     candidate = advance(new_applicant(people["secretary"], world.branch_a), "application_form",
                         branch=people["secretary"], superior=people["city_a"], sponsors=branch_a_sponsors)
     dates = schedule(candidate.steps.get(code="application").done_on)
+    services.start_publicity(actor=people["secretary"], candidate=candidate, starts_on=publicity_start(dates))
     client = api_client(people["secretary"])
     url = f"{URL}{candidate.pk}/steps/"
     response = client.post(url, {"code": "superior_talk", "done_on": str(dates["superior_talk"])}, format="json")

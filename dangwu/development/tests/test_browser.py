@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dangwu.development import rules
 from dangwu.development.models import Candidate, Step
-from dangwu.development.tests.conftest import schedule
+from dangwu.development.tests.conftest import publicity_start, schedule
 from dangwu.members.models import Member
 from dangwu.testing import make_id_number
 
@@ -127,6 +127,16 @@ def test_an_applicant_through_all_25_steps(page, chromium, live_server, demo_pro
     _shot(superior, "04-approvals")
     _record(superior, candidate.pk, "superior_prereview", dates["superior_prereview"])
     _record(page, candidate.pk, "application_form", dates["application_form"])
+    # the 公示 before the vote: five working days from the day after the committee's review
+    page.goto(f"/development/{candidate.pk}/")
+    assert "尚未记录公示" in page.locator("#publicity").inner_text()
+    page.locator("#publicity-link").click()
+    page.get_by_label("公示开始日期").fill(publicity_start(dates).isoformat())
+    page.get_by_role("button", name="记录", exact=True).click()
+    page.get_by_text("已记录公示").wait_for()
+    end = rules.publicity_end(publicity_start(dates))
+    assert end.isoformat() in page.locator("#publicity").inner_text()
+    _shot(page, "04b-publicity")
     vote = {"should_attend": 12, "present": 6, "in_favour": 6}  # exactly half present: no quorum
     _record(page, candidate.pk, "branch_admission_vote", dates["branch_admission_vote"], vote=vote,
             expect_error="会议无效")
@@ -183,3 +193,38 @@ def test_a_person_applies_online(page, demo_province):
     _shot(page, "08-applicant-own-page")
     candidate = Candidate.objects.get(name="林小雨")
     assert candidate.organization == branch and candidate.applied_online
+
+    # a thought report with an attachment; one with a 密级 marking is refused
+    page.get_by_role("link", name="思想汇报").first.click()
+    page.wait_for_url(re.compile(r"/development/thought-reports/$"))
+    page.get_by_label("标题").fill("第一次思想汇报")
+    page.get_by_label("正文").fill("通过学习党章，我进一步认识到……\n今后我将在工作中严格要求自己。")
+    page.get_by_label("附件（可多份，最多5个）").set_input_files(
+        files=[{"name": "学习笔记.txt", "mimeType": "text/plain", "buffer": "学习笔记".encode()}])
+    page.get_by_role("button", name="提交思想汇报").click()
+    page.get_by_text("思想汇报已提交").wait_for()
+    assert "第一次思想汇报" in page.locator("#my-reports").inner_text()
+    page.get_by_label("标题").fill("第二次")
+    page.get_by_label("正文").fill("文件标有 秘密★ 字样")
+    page.get_by_role("button", name="提交思想汇报").click()
+    page.locator("[data-field-error=body]").wait_for()
+    assert "密级" in page.locator("[data-field-error=body]").inner_text()
+    _shot(page, "09-thought-report-written")
+
+    # the branch secretary reads and comments; the applicant sees the comment
+    branch_page = page.context.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
+                                                   base_url=page.url.split("/development")[0]).new_page()
+    branch_page.set_default_timeout(15000)
+    _login(branch_page, "demo-secretary")
+    branch_page.goto(f"/development/{candidate.pk}/")
+    branch_page.locator("#reports-link").click()
+    branch_page.wait_for_url(re.compile(rf"/development/{candidate.pk}/thought-reports/$"))
+    report = candidate.thought_reports.get()
+    branch_page.locator(f"#comment-{report.pk}").fill("汇报联系实际，认识较深刻。建议多读原著。")
+    branch_page.get_by_role("button", name="提交评阅意见").click()
+    branch_page.get_by_text("已提交评阅意见").wait_for()
+    _shot(branch_page, "10-thought-report-commented")
+    branch_page.context.close()
+    page.goto("/development/thought-reports/")
+    assert "建议多读原著" in page.locator(f"#report-{report.pk} [data-comments]").inner_text()
+    _shot(page, "11-applicant-sees-comment")

@@ -20,10 +20,12 @@ def test_demo_people_at_every_stage_with_legal_histories(demo_province):
                 break
             reasons = rules.violations(code, done, history[code], birth_date=candidate.birth_date,
                                        introducers=services.introducers_of(candidate), contact_persons=contacts,
-                                       training_days=3)
+                                       training_days=3, publicity_start=candidate.publicity_starts_on)
             assert reasons == [], (candidate.name, code, reasons)
             assert history[code] < today
             done[code] = history[code]
         assert candidate.last_step == rules.last_step(history)
+        if "branch_admission_vote" in history:
+            assert candidate.publicity_ends_on == rules.publicity_end(candidate.publicity_starts_on)
         if candidate.stage == "probation":
             assert candidate.member.joined_on == history["branch_admission_vote"]

@@ -29,6 +29,8 @@ def history_until(code: str, start: date = date(2020, 1, 6), **overrides) -> dic
 
 def ok(step, history, on, **kw):
     kw.setdefault("birth_date", BIRTH)
+    if step == "branch_admission_vote":
+        kw.setdefault("publicity_start", date(2000, 1, 3))  # a 公示 long over, unless a test says otherwise
     return violations(step, history, on, **kw)
 
 
@@ -371,3 +373,90 @@ def test_tally_refuses_impossible_numbers(numbers, field):
 def test_classification_marking(text, found):
     assert rules.classification_marking(text) == found
 
+
+
+# --- 公示 before the admission vote -------------------------------------------------------------
+
+PUBLICITY_CASES = [
+    # (first day, working days, last day): Monday–Friday count, weekends are skipped
+    (date(2025, 6, 2), 5, date(2025, 6, 6)),  # Monday → Friday
+    (date(2025, 6, 4), 5, date(2025, 6, 10)),  # Wednesday → next Tuesday (over a weekend)
+    (date(2025, 6, 6), 5, date(2025, 6, 12)),  # Friday → next Thursday
+    (date(2025, 6, 7), 5, date(2025, 6, 13)),  # Saturday: runs from Monday
+    (date(2025, 6, 8), 5, date(2025, 6, 13)),  # Sunday: runs from Monday
+    (date(2025, 6, 2), 1, date(2025, 6, 2)),
+    (date(2025, 6, 7), 1, date(2025, 6, 9)),
+    (date(2025, 6, 2), 7, date(2025, 6, 10)),
+    (date(2024, 2, 26), 5, date(2024, 3, 1)),  # over 29 February of a leap year
+    (date(2025, 12, 29), 5, date(2026, 1, 2)),  # over the new year (holidays are not known: Monday–Friday)
+]
+
+
+@pytest.mark.parametrize(("start", "days", "end"), PUBLICITY_CASES)
+def test_publicity_end_counts_working_days(start, days, end):
+    assert rules.publicity_end(start, days) == end
+    assert rules.is_working_day(end)
+
+
+@pytest.mark.parametrize(("start", "days", "vote", "refused"), [
+    (date(2025, 6, 2), 5, date(2025, 6, 6), True),  # the last day of the 公示: too early
+    (date(2025, 6, 2), 5, date(2025, 6, 7), False),  # the Saturday after: allowed
+    (date(2025, 6, 6), 5, date(2025, 6, 11), True),  # Friday start: the 5th working day is Thursday
+    (date(2025, 6, 6), 5, date(2025, 6, 12), True),
+    (date(2025, 6, 6), 5, date(2025, 6, 13), False),
+    (date(2025, 6, 7), 5, date(2025, 6, 13), True),  # Saturday start counts from Monday
+    (date(2025, 6, 7), 5, date(2025, 6, 14), False),
+    (date(2025, 6, 2), 7, date(2025, 6, 10), True),  # a longer period set by the deployment
+    (date(2025, 6, 2), 7, date(2025, 6, 11), False),
+    (None, 5, date(2025, 6, 30), True),  # no 公示 recorded
+])
+def test_admission_vote_after_the_publicity(start, days, vote, refused):
+    history = history_until("branch_admission_vote", start=date(2023, 1, 2))
+    history = {k: min(v, date(2025, 5, 30)) for k, v in history.items()}
+    reasons = ok("branch_admission_vote", history, vote, introducers=GOOD, publicity_start=start,
+                 publicity_working_days=days)
+    assert bool(reasons) == refused, reasons
+    if refused:
+        assert any("公示" in r for r in reasons)
+
+
+def test_publicity_only_binds_the_admission_vote():
+    history = history_until("application_form")
+    assert ok("application_form", history, max(history.values()), publicity_start=None) == []
+
+
+@pytest.mark.parametrize(("history", "start", "fragment"), [
+    ({"committee_review": date(2025, 6, 2)}, date(2025, 6, 2), None),
+    ({"committee_review": date(2025, 6, 2)}, date(2025, 6, 1), "不能早于"),
+    ({"target_training": date(2025, 6, 2)}, date(2025, 6, 3), "支部委员会审查"),
+    ({"committee_review": date(2025, 6, 2), "branch_admission_vote": date(2025, 6, 20)}, date(2025, 6, 3), "已讨论"),
+])
+def test_publicity_violations(history, start, fragment):
+    reasons = rules.publicity_violations(history, start)
+    if fragment is None:
+        assert reasons == []
+    else:
+        assert len(reasons) == 1 and fragment in reasons[0]
+
+
+def test_earliest_admission_vote_is_the_day_after_the_publicity():
+    history = history_until("branch_admission_vote")
+    end = rules.publicity_end(date(2030, 1, 7))
+    assert rules.earliest_date("branch_admission_vote", history, birth_date=BIRTH, publicity_ends_on=end) == date(
+        2030, 1, 12)
+
+
+# --- thought reports -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("started", "last", "today", "days", "overdue"), [
+    (date(2025, 1, 1), None, date(2025, 4, 1), 90, False),  # 90 days after the application: still in time
+    (date(2025, 1, 1), None, date(2025, 4, 2), 90, True),
+    (date(2025, 1, 1), date(2025, 3, 1), date(2025, 5, 30), 90, False),
+    (date(2025, 1, 1), date(2025, 3, 1), date(2025, 5, 31), 90, True),
+    (date(2024, 1, 1), date(2024, 2, 29), date(2024, 5, 29), 90, False),  # over a leap day
+    (date(2024, 1, 1), date(2024, 2, 29), date(2024, 5, 30), 90, True),
+    (date(2025, 1, 1), date(2025, 1, 1), date(2025, 1, 31), 30, False),
+    (date(2025, 1, 1), date(2025, 1, 1), date(2025, 2, 1), 30, True),
+])
+def test_thought_report_reminder(started, last, today, days, overdue):
+    assert rules.thought_report_overdue(started=started, last_report=last, today=today, days=days) is overdue
