@@ -7,7 +7,6 @@ module adds only the declaration's columns and the dues categories in their usua
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -59,23 +58,28 @@ def _is_header(cells: list[Any]) -> bool:
     return "id_number" in found and "category" in found
 
 
+def _no_header() -> str:
+    return _("在表格前%(n)d行中没有找到表头：表头行应包含“公民身份号码”“党费类别”等列名") % {"n": roster.HEADER_SEARCH_ROWS}
+
+
 def parse(rows: Any) -> tuple[list[DeclarationRow], list[RowError], dict[str, str]]:
-    """(rows read, cells that could not be read, field → header as written in the file)."""
+    """(rows read, cells that could not be read, field → header as written in the file), from rows
+    (Excel row number, cells) whose header lies within the first rows."""
     iterator = iter(rows)
-    header = None
     for _i in range(roster.HEADER_SEARCH_ROWS):
         item = next(iterator, None)
         if item is None:
             break
         if _is_header(item[1]):
-            header = item
-            break
-    if header is None:
-        raise RosterFileError(_("在表格前%(n)d行中没有找到表头：表头行应包含“公民身份号码”“党费类别”等列名") % {
-            "n": roster.HEADER_SEARCH_ROWS})
+            return parse_table(item[1], iterator)
+    raise RosterFileError(_no_header())
+
+
+def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow], list[RowError], dict[str, str]]:
+    """The rows after a header row already found (see `parse`)."""
     index: dict[str, int] = {}
     headers: dict[str, str] = {}
-    for i, cell in enumerate(header[1]):
+    for i, cell in enumerate(header):
         key = _HEADERS.get(roster.normalize_header(roster.cell_text(cell)))
         if key and key not in index:
             index[key] = i
@@ -114,19 +118,8 @@ def parse(rows: Any) -> tuple[list[DeclarationRow], list[RowError], dict[str, st
 
 def read(path: str | Path, *, file_name: str, max_bytes: int) -> tuple[list[DeclarationRow], list[RowError],
                                                                       dict[str, str]]:
-    """Read a declarations sheet (.xlsx or .csv) saved on disk; RosterFileError when it is not one."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise RosterFileError(_("文件超过%(mb)s MB") % {"mb": f"{max_bytes / 1024 / 1024:g}"})
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if roster.sniff(head, file_name=file_name) == "xlsx":
-        roster._check_zip(str(path))
-        for _name, sheet in roster._xlsx_sheets(str(path)):
-            rows = roster._sheet_rows(sheet)
-            first = list(itertools.islice(rows, roster.HEADER_SEARCH_ROWS))
-            if any(_is_header(cells) for _n, cells in first):
-                return parse(itertools.chain(first, rows))
-        raise RosterFileError(_("工作簿中没有找到包含“公民身份号码”“党费类别”列的工作表"))
-    return parse(roster._csv_rows(roster._decode_csv(path.read_bytes())))
+    """Read a declarations sheet (.xlsx or .csv) saved on disk with the roster import's checks
+    (`members.roster.read_table`); RosterFileError when it is not one."""
+    _number, header, rows = roster.read_table(path, file_name=file_name, is_header=_is_header, max_bytes=max_bytes,
+                                              no_header=_no_header())
+    return parse_table(header, rows)

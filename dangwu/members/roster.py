@@ -689,11 +689,13 @@ def write_error_report(errors: Iterable[RowError], out: BinaryIO) -> None:
 
 
 def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[list[Any]], bool],
-               max_bytes: int | None = None) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
+               max_bytes: int | None = None, no_header: str | None = None,
+               ) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
     """Read any Chinese-headed table (.xlsx or .csv) the way rosters are read, for other apps' imports:
     the same file checks (type, size, zip bombs, encodings, merged cells) and row numbers as Excel
     shows them. Returns (header row number, header cells, the data rows after it); the header is the
-    first row within the first rows of a sheet for which `is_header` is true. RosterFileError otherwise."""
+    first row within the first rows of a sheet for which `is_header` is true. RosterFileError otherwise
+    (`no_header`: the message then, naming the columns the caller looks for)."""
     path = Path(source)
     file_name = file_name or path.name
     try:
@@ -721,5 +723,5 @@ def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[
                 if sheets is not None:
                     _check_merged(sheets[index][1], number)
                 return number, cells, rows
-    raise RosterFileError(_("在表格前%(n)d行中没有找到表头：表头行应包含“姓名”“公民身份号码”等列名") % {
+    raise RosterFileError(no_header or _("在表格前%(n)d行中没有找到表头：表头行应包含“姓名”“公民身份号码”等列名") % {
         "n": HEADER_SEARCH_ROWS})
