@@ -23,18 +23,22 @@ CANDIDATES = (
 FAMILY = "cjk"
 
 
+class FontMissing(ImproperlyConfigured):
+    """No CJK font on this machine: PDFs with Chinese text cannot be made (pages say so)."""
+
+
 def cjk_font() -> Path:
     """The CJK font file to embed: $DANGWU_CJK_FONT, else the first Debian path that exists."""
     named = os.environ.get("DANGWU_CJK_FONT", "").strip()
     if named:
         path = Path(named)
         if not path.is_file():
-            raise ImproperlyConfigured(f"DANGWU_CJK_FONT names {named}, which is not a file")
+            raise FontMissing(f"DANGWU_CJK_FONT names {named}, which is not a file")
         return path
     for candidate in CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
-    raise ImproperlyConfigured(
+    raise FontMissing(
         "No Chinese (CJK) font for PDF documents: install one (apt-get install fonts-wqy-zenhei) "
         "or set DANGWU_CJK_FONT to a .ttf/.ttc file")
 

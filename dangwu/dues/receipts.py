@@ -7,33 +7,15 @@ Debian font files found (`make install` installs fonts-wqy-zenhei). Nothing is d
 from __future__ import annotations
 
 import logging
-import os
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
+from dangwu.core.pdf import FontMissing, cjk_font
 
-
-class FontMissing(RuntimeError):
-    """No CJK font on this machine: receipts cannot be printed."""
-
-
-@cache
-def cjk_font() -> Path:
-    configured = os.environ.get("DANGWU_CJK_FONT")
-    for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FontMissing("no CJK font found: install fonts-wqy-zenhei (make install does) or set DANGWU_CJK_FONT")
+# The font lookup is shared with every PDF of the platform (dangwu.core.pdf).
+__all__ = ["FontMissing", "cjk_font", "months_text", "receipt_pdf"]
 
 
 def _yuan(amount: Any) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
+from dangwu.core.pdf import FontMissing
 from dangwu.core.roles import Cap
 from dangwu.orgs.models import Organization
 
@@ -185,7 +186,14 @@ def transfer_letter_view(request, pk: int):
     transfer = _transfer(request, pk)
     if not transfer.letter_number:
         raise Http404
-    response = HttpResponse(transfer_letter_pdf(transfer), content_type="application/pdf")
+    try:
+        data = transfer_letter_pdf(transfer)
+    except FontMissing:
+        messages.error(request, _("服务器缺少中文字体，暂时无法生成介绍信，请联系系统管理员"))
+        sender = transfer.from_organization
+        side = sender.pk if sender and access.can(request.user, Cap.MEMBER_TRANSFER, sender) else transfer.to_organization_id
+        return redirect("members:transfers", org_pk=side)
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="letter-{transfer.letter_number}.pdf"'
     return response
 

@@ -316,6 +316,21 @@ def test_cjk_font_lookup(monkeypatch, tmp_path):
         pdf.cjk_font()
 
 
+def test_without_a_cjk_font_the_letter_and_the_receipt_say_so_instead_of_failing(client, people, world,
+                                                                                   monkeypatch, tmp_path):
+    from dangwu.core import pdf
+
+    transfer = transfers.start_transfer(actor=people["secretary"], member=people["m_plain"],
+                                        to_organization=world.branch_b, reason="工作调动")
+    monkeypatch.setenv("DANGWU_CJK_FONT", str(tmp_path / "missing.ttf"))
+    client.force_login(people["secretary"])
+    response = client.get(f"/members/transfers/{transfer.pk}/letter.pdf", follow=True)
+    assert response.redirect_chain[-1][0] == f"/members/transfers/in/{world.branch_a.pk}/"
+    assert "服务器缺少中文字体" in response.content.decode()
+    with pytest.raises(pdf.FontMissing):
+        pdf.cjk_font()
+
+
 # --- the API ------------------------------------------------------------------------------
 
 def test_api_create_accept_reject_and_list(people, world, sec_b):
