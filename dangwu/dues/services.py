@@ -370,10 +370,14 @@ def _month_errors(month: Any, today: date) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def start_assessment(*, actor: Any, organization: Any, month: date, request: Any = None) -> AssessmentRun:
+def start_assessment(*, actor: Any, organization: Any, month: date, request: Any = None,
+                     enqueue: bool = True) -> AssessmentRun:
     """Ask for the monthly assessment of an organization's whole subtree; a background task runs it
-    (`tasks.run_assessment`, enqueued when this transaction commits)."""
-    access.require(actor, Cap.DUES_COLLECT, organization)
+    (`tasks.run_assessment`, enqueued when this transaction commits), unless `enqueue` is false
+    (the caller runs `tasks.process_run` itself, as `manage.py assess_dues` does).
+    `actor=None` is the system (the scheduled command)."""
+    if actor is not None:
+        access.require(actor, Cap.DUES_COLLECT, organization)
     errors = _month_errors(month, _today())
     if errors:
         raise ValidationError(errors)
@@ -386,12 +390,13 @@ def start_assessment(*, actor: Any, organization: Any, month: date, request: Any
     audit.record(actor=actor, action="dues.assess_start", target=run, organization=organization, request=request,
                  summary={"month": month.strftime("%Y-%m"), "organizations": total})
 
-    def enqueue() -> None:
+    def enqueue_run() -> None:
         from .tasks import run_assessment
 
         run_assessment.enqueue(run.pk)
 
-    transaction.on_commit(enqueue)
+    if enqueue:
+        transaction.on_commit(enqueue_run)
     return run
 
 

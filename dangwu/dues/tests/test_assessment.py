@@ -177,3 +177,25 @@ def test_reports_equal_direct_sums(dues_people, world, django_capture_on_commit_
     a = selectors.report(actor=dues_people["city_a"], organization=world.county_a, year=month.year, month=month)
     assert {line.organization for line in a.lines} == {world.branch_a, world.branch_a2}
     assert a.total.rate == rules.collection_rate(a.total.collected, a.total.due)
+
+
+def test_the_assess_dues_command_assesses_as_the_system_and_is_safe_to_repeat(dues_people, world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    month = _month()
+    out = StringIO()
+    call_command("assess_dues", "--org", world.province.code, "--month", f"{month:%Y-%m}", stdout=out)
+    rows = Assessment.objects.filter(month=month).count()
+    assert rows > 0 and "done" in out.getvalue() and f"{rows} 条新核定" in out.getvalue()
+    run = AssessmentRun.objects.get()
+    assert run.status == "done" and run.created_by is None
+    started = AuditEntry.objects.filter(action="dues.assess_start").get()
+    assert started.actor is None and AuditEntry.objects.filter(action="dues.assess").count() == 1
+    call_command("assess_dues", "--month", f"{month:%Y-%m}", stdout=StringIO())  # every top-level organization
+    assert Assessment.objects.filter(month=month).count() == rows  # nothing twice
+    for args, message in ((["--month", "2026-13"], "YYYY-MM"), (["--org", "nope"], "no organization"),
+                          (["--month", f"{rules.add_months(month, 1):%Y-%m}"], "未来")):
+        with pytest.raises(CommandError, match=message):
+            call_command("assess_dues", *args, stdout=StringIO())
