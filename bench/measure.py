@@ -212,7 +212,9 @@ class Context:
         user = self.city_user
         # prepare_threshold=None: psycopg would otherwise prepare a statement run 5 times, and a
         # generic plan cannot use an index for `LIKE $1` (Django sends its SQL unprepared too).
-        raw = psycopg.connect(self.url, autocommit=True, prepare_threshold=None)
+        # The platform's connections run with parallel query off (settings.py; decision 0009): so does the floor.
+        options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+        raw = psycopg.connect(self.url, autocommit=True, prepare_threshold=None, options=options)
         headers = self.api("bench-city")
         client = self.client
         for kind, queries in kinds.items():

@@ -123,6 +123,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # failing half-way, and the audit chain's head row is read under that lock.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Parallel query off for the platform's own connections (docs/decisions/0009): its queries are
+    # short and many run at once; on the 2-core bench machine a name search took 89.6 ms p50 with
+    # two parallel workers and 21.4 ms without. Batch work that gains from it (roll-up rebuilds)
+    # raises it inside its own transaction (DANGWU_PG_BATCH_PARALLEL_WORKERS).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={int(os.environ.get('DANGWU_PG_PARALLEL_WORKERS', '0'))}")
+DANGWU_PG_BATCH_PARALLEL_WORKERS = int(os.environ.get("DANGWU_PG_BATCH_PARALLEL_WORKERS", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

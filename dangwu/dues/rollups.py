@@ -29,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 ZERO = Decimal("0")
@@ -191,6 +192,9 @@ def rebuild(*, organization: Any = None, apps: Any = None) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {q(t.stat)} IN EXCLUSIVE MODE")
             cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Parallel query is off for the platform's connections (settings); a rebuild gains from it.
+            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)",
+                           [str(settings.DANGWU_PG_BATCH_PARALLEL_WORKERS)])
         if organization is not None:
             cursor.execute(f"SELECT {q('path')}, {q('depth')} FROM {q(t.org)} WHERE {q('id')} = %s",
                            [organization.pk])

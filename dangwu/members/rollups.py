@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 # --- dimensions ---------------------------------------------------------------------
@@ -273,6 +274,9 @@ def rebuild(*, organization: Any = None, apps: Any = None) -> None:
             # Sorts and hashes of millions of rows in memory rather than in temporary files
             # (for this transaction only).
             cursor.execute("SET LOCAL work_mem = '256MB'")
+            # Parallel query is off for the platform's connections (settings); a rebuild gains from it.
+            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)",
+                           [str(settings.DANGWU_PG_BATCH_PARALLEL_WORKERS)])
         if organization is not None:
             cursor.execute(f"SELECT {q('path')}, {q('depth')} FROM {q(t.org)} WHERE {q('id')} = %s",
                            [organization.pk])
