@@ -15,6 +15,7 @@ urlpatterns = [
     path("sponsors/<int:pk>/remove/", views.sponsor_remove_view, name="sponsor_remove"),
     path("<int:pk>/documents/new/", views.document_add_view, name="document_add"),
     path("documents/<int:pk>/", views.document_view, name="document"),
+    path("<int:pk>/documents/<str:kind>.docx", views.paperwork_view, name="paperwork"),
     path("<int:pk>/extend/", views.extend_view, name="extend"),
     path("<int:pk>/cancel/", views.cancel_view, name="cancel"),
     path("import/in/<int:org_pk>/", views.import_view, name="import"),

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
-from . import rules, selectors, services
+from . import paperwork, rules, selectors, services
 from .forms import (
     ApplicationForm,
     BoardFilterForm,
@@ -214,6 +215,7 @@ def detail_view(request, pk: int):
         "candidate": candidate, "steps": steps, "progress": progress, "timeline": timeline,
         "stages": rules.STAGES, "sponsors": selectors.sponsors_of(candidate=candidate),
         "documents": list(candidate.documents.filter(step__isnull=True)) if can_view else [],
+        "paperwork": paperwork.available_kinds(candidate=candidate, history=progress.history) if can_view else [],
         "can_manage": can_manage and candidate.status == Candidate.Status.ACTIVE,
         "can_approve": can_approve, "can_view": can_view, "can_record_next": can_record_next,
         "can_extend": can_approve and probationary and candidate.extension_months is None
@@ -335,6 +337,27 @@ def document_view(request, pk: int):
     except OSError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=document.file_name)
+
+
+@access.page(Cap.DEVELOPMENT_VIEW)
+def paperwork_view(request, pk: int, kind: str):
+    """A standard document of the person's steps (谈话记实表, 备案表 …) filled from the record, as .docx;
+    404 for an unknown kind or one whose step is not recorded yet."""
+    candidate = access.get_in_scope_or_404(
+        request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_VIEW)
+        .select_related("organization"), pk=pk)
+    chosen = paperwork.KINDS.get(kind)
+    if chosen is None or not paperwork.is_available(chosen, candidate=candidate,
+                                                    history=services.history_of(candidate)):
+        raise Http404
+    try:
+        data = paperwork.render(candidate, chosen)
+    except paperwork.TemplateBroken as exc:
+        messages.error(request, exc.message)
+        return redirect("development:detail", pk=candidate.pk)
+    response = HttpResponse(data, content_type=paperwork.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, paperwork.download_name(candidate, chosen))
+    return response
 
 
 @access.page(Cap.DEVELOPMENT_APPROVE)

@@ -161,6 +161,11 @@ ROUTES: dict[str, Route] = {
                                       denied={"sibling": 404, "city_b": 404, "plain": 403}),
     "development:document": Route("/development/documents/{dev_document}/", allowed={"secretary": 200, "city_a": 200},
                                   denied={"sibling": 404, "city_b": 404, "plain": 404, "anonymous": LOGIN_REDIRECT}),
+    # {dev_candidate} with its first talk recorded (the 谈话记实表 exists from then on)
+    "development:paperwork": Route("/development/{dev_candidate}/documents/talk_record.docx",
+                                   allowed={"secretary": 200, "city_a": 200, "province": 200},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "sysadmin": 403,
+                                           "anonymous": LOGIN_REDIRECT}),
     "development:extend": Route("/development/{dev_candidate}/extend/", allowed={"city_a": 200},
                                 denied={"secretary": 403, "city_b": 404, "plain": 403}),
     "development:cancel": Route("/development/{dev_candidate}/cancel/", allowed={"secretary": 200, "city_a": 200},
@@ -432,6 +437,14 @@ def test_route(name, caller, status, people, world):
         people = {**people, "applicant": make_user("applicant_p")}
     if "{dev_" in route.url:
         objects.update(_development_objects(people, world))
+    if name == "development:paperwork":
+        from datetime import date
+
+        from dangwu.development import services as development
+        from dangwu.development.models import Candidate
+
+        development.record_step(actor=people["secretary"], candidate=Candidate.objects.get(pk=objects["dev_candidate"]),
+                                code="first_talk", done_on=date(2024, 1, 20))
     if "{transfer" in route.url or "{outflow}" in route.url:
         objects.update(_moves(people, world))
     url = route.url.format(**objects)
