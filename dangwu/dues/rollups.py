@@ -29,8 +29,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
+
+from dangwu.core import subtree_sums
 
 ZERO = Decimal("0")
 FEN = Decimal("0.01")
@@ -186,68 +187,14 @@ def rebuild(*, organization: Any = None, apps: Any = None) -> None:
     the roll-up table is locked first so that no service changes it meanwhile.
     """
     t = _tables(apps)
-    q = connection.ops.quote_name
-    step = _steplen()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {q(t.stat)} IN EXCLUSIVE MODE")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            # Parallel query is off for the platform's connections (settings); a rebuild gains from it.
-            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)",
-                           [str(settings.DANGWU_PG_BATCH_PARALLEL_WORKERS)])
-        if organization is not None:
-            cursor.execute(f"SELECT {q('path')}, {q('depth')} FROM {q(t.org)} WHERE {q('id')} = %s",
-                           [organization.pk])
-            top_path, top_depth = cursor.fetchone()
-            where_org, org_params = f"o.{q('path')} LIKE %s", [top_path + "%"]
-        else:
-            top_path, top_depth = "", 1
-            where_org, org_params = "1 = 1", []
-        cursor.execute(f"DROP TABLE IF EXISTS {_WORK}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_WORK} (org_id BIGINT NOT NULL, depth INTEGER NOT NULL, "
-                       f"month DATE NOT NULL, due NUMERIC(18, 2) NOT NULL, collected NUMERIC(18, 2) NOT NULL, "
-                       f"members BIGINT NOT NULL, paid_members BIGINT NOT NULL)")
-        _fill_direct(cursor, t, where_org, org_params)
-        cursor.execute(f"CREATE INDEX {_WORK}_depth ON {_WORK} (depth)")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {_WORK}")
-        cursor.execute(f"SELECT MAX({q('depth')}) FROM {q(t.org)} o WHERE {where_org}", org_params)
-        max_depth = cursor.fetchone()[0] or top_depth
-        for depth in range(max_depth, top_depth, -1):  # children's sums into their parents, deepest first
-            cursor.execute(
-                f"INSERT INTO {_WORK} (org_id, depth, month, {_FIGURES}) "
-                f"SELECT p.{q('id')}, %s, w.month, SUM(w.due), SUM(w.collected), SUM(w.members), "
-                f"SUM(w.paid_members) FROM {_WORK} w "
-                f"JOIN {q(t.org)} c ON c.{q('id')} = w.org_id "
-                f"JOIN {q(t.org)} p ON p.{q('path')} = SUBSTR(c.{q('path')}, 1, %s) "
-                f"WHERE w.depth = %s GROUP BY p.{q('id')}, w.month",
-                [depth - 1, step * (depth - 1), depth],
-            )
-        if organization is None:
-            _empty(cursor, q(t.stat))
-        else:
-            cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} IN "
-                           f"(SELECT o.{q('id')} FROM {q(t.org)} o WHERE {where_org})", org_params)
-        _write_work(cursor, t)
-        ancestors = [top_path[: step * k] for k in range(1, top_depth)]
-        if ancestors:
-            cursor.execute(f"SELECT {q('id')}, {q('path')}, {q('depth')} FROM {q(t.org)} "
-                           f"WHERE {q('path')} IN ({', '.join(['%s'] * len(ancestors))}) "
-                           f"ORDER BY {q('depth')} DESC", ancestors)
-            for aid, apath, adepth in cursor.fetchall():
-                cursor.execute(f"DELETE FROM {_WORK}")
-                _fill_direct(cursor, t, f"o.{q('id')} = %s", [aid])
-                cursor.execute(
-                    f"INSERT INTO {_WORK} (org_id, depth, month, {_FIGURES}) "
-                    f"SELECT %s, %s, s.{q('month')}, s.{q('due')}, s.{q('collected')}, s.{q('members')}, "
-                    f"s.{q('paid_members')} FROM {q(t.stat)} s "
-                    f"JOIN {q(t.org)} c ON c.{q('id')} = s.{q('organization_id')} "
-                    f"WHERE c.{q('path')} LIKE %s AND c.{q('depth')} = %s",
-                    [aid, adepth, apath + "%", adepth + 1],
-                )
-                cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} = %s", [aid])
-                _write_work(cursor, t)
-        cursor.execute(f"DROP TABLE {_WORK}")
+    table = subtree_sums.SubtreeSums(
+        stat_table=t.stat, org_table=t.org, work_table=_WORK, keys=("month",),
+        sums=tuple((c, c) for c in _COLUMNS[2:]),
+        work_columns="month DATE NOT NULL, due NUMERIC(18, 2) NOT NULL, collected NUMERIC(18, 2) NOT NULL, "
+                     "members BIGINT NOT NULL, paid_members BIGINT NOT NULL",
+        steplen=_steplen())
+    subtree_sums.rebuild(table, organization=organization,
+                         fill_direct=lambda cursor, where_org, params: _fill_direct(cursor, t, where_org, params))
 
 
 def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any]) -> None:
@@ -263,27 +210,6 @@ def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any])
         f"WHERE {where_org} GROUP BY o.{q('id')}, o.{q('depth')}, a.{q('month')}",
         org_params,
     )
-
-
-def _write_work(cursor: Any, t: _Tables) -> None:
-    q = connection.ops.quote_name
-    cursor.execute(
-        f"INSERT INTO {q(t.stat)} ({', '.join(q(c) for c in _COLUMNS)}) "
-        f"SELECT org_id, month, SUM(due), SUM(collected), SUM(members), SUM(paid_members) FROM {_WORK} "
-        f"GROUP BY org_id, month ORDER BY org_id, month"
-    )
-
-
-def _empty(cursor: Any, table: str) -> None:
-    """TRUNCATE on PostgreSQL (no dead rows) unless deferred checks of this transaction forbid it."""
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic():
-                cursor.execute(f"TRUNCATE {table}")
-            return
-        except OperationalError:
-            pass
-    cursor.execute(f"DELETE FROM {table}")
 
 
 # --- checking -------------------------------------------------------------------------

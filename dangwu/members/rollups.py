@@ -32,8 +32,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
+
+from dangwu.core import subtree_sums
 
 # --- dimensions ---------------------------------------------------------------------
 
@@ -267,93 +268,12 @@ def rebuild(*, organization: Any = None, apps: Any = None) -> None:
     """
     t = _tables(apps)
     q = connection.ops.quote_name
-    step = _steplen()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {q(t.stat)} IN EXCLUSIVE MODE")
-            # Sorts and hashes of millions of rows in memory rather than in temporary files
-            # (for this transaction only).
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            # Parallel query is off for the platform's connections (settings); a rebuild gains from it.
-            cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)",
-                           [str(settings.DANGWU_PG_BATCH_PARALLEL_WORKERS)])
-        if organization is not None:
-            cursor.execute(f"SELECT {q('path')}, {q('depth')} FROM {q(t.org)} WHERE {q('id')} = %s",
-                           [organization.pk])
-            top_path, top_depth = cursor.fetchone()
-            where_org, org_params = f"o.{q('path')} LIKE %s", [top_path + "%"]
-        else:
-            top_path, top_depth = "", 1
-            where_org, org_params = "1 = 1", []
-
-        cursor.execute(f"DROP TABLE IF EXISTS {_WORK}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_WORK} (org_id BIGINT NOT NULL, depth INTEGER NOT NULL, "
-                       f"dimension VARCHAR(16) NOT NULL, {q('key')} VARCHAR({KEY_LENGTH}) NOT NULL, n BIGINT NOT NULL)")
-        # (On an error the transaction's rollback takes the work table away with it.)
-        _fill_direct(cursor, t, where_org, org_params)
-        cursor.execute(f"CREATE INDEX {_WORK}_depth ON {_WORK} (depth)")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {_WORK}")
-        cursor.execute(f"SELECT MAX({q('depth')}) FROM {q(t.org)} o WHERE {where_org}", org_params)
-        max_depth = cursor.fetchone()[0] or top_depth
-        # Carry each level's sums up to the parents, deepest level first.
-        for depth in range(max_depth, top_depth, -1):
-            cursor.execute(
-                f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
-                f"SELECT p.{q('id')}, %s, w.dimension, w.{q('key')}, SUM(w.n) FROM {_WORK} w "
-                f"JOIN {q(t.org)} c ON c.{q('id')} = w.org_id "
-                f"JOIN {q(t.org)} p ON p.{q('path')} = SUBSTR(c.{q('path')}, 1, %s) "
-                f"WHERE w.depth = %s GROUP BY p.{q('id')}, w.dimension, w.{q('key')}",
-                [depth - 1, step * (depth - 1), depth],
-            )
-        if organization is None:
-            _empty(cursor, q(t.stat))
-        else:
-            cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} IN "
-                           f"(SELECT o.{q('id')} FROM {q(t.org)} o WHERE {where_org})", org_params)
-        _write_work(cursor, t)
-        # The ancestors of a rebuilt subtree, deepest first: their own members plus their
-        # children's roll-ups (the other children's subtrees are taken as they are stored).
-        ancestors = [top_path[: step * k] for k in range(1, top_depth)]
-        if ancestors:
-            cursor.execute(f"SELECT {q('id')}, {q('path')}, {q('depth')} FROM {q(t.org)} "
-                           f"WHERE {q('path')} IN ({', '.join(['%s'] * len(ancestors))}) "
-                           f"ORDER BY {q('depth')} DESC", ancestors)
-            for aid, apath, adepth in cursor.fetchall():
-                cursor.execute(f"DELETE FROM {_WORK}")
-                _fill_direct(cursor, t, f"o.{q('id')} = %s", [aid])
-                cursor.execute(
-                    f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
-                    f"SELECT %s, %s, s.{q('dimension')}, s.{q('key')}, s.{q('count')} FROM {q(t.stat)} s "
-                    f"JOIN {q(t.org)} c ON c.{q('id')} = s.{q('organization_id')} "
-                    f"WHERE c.{q('path')} LIKE %s AND c.{q('depth')} = %s",
-                    [aid, adepth, apath + "%", adepth + 1],
-                )
-                cursor.execute(f"DELETE FROM {q(t.stat)} WHERE {q('organization_id')} = %s", [aid])
-                _write_work(cursor, t)
-        cursor.execute(f"DROP TABLE {_WORK}")
-
-
-def _empty(cursor: Any, table: str) -> None:
-    """Empty the roll-up table: TRUNCATE on PostgreSQL (no dead rows to vacuum) unless rows
-    written earlier in this transaction still have deferred foreign-key checks pending."""
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic():
-                cursor.execute(f"TRUNCATE {table}")
-            return
-        except OperationalError:
-            pass
-    cursor.execute(f"DELETE FROM {table}")
-
-
-def _write_work(cursor: Any, t: _Tables) -> None:
-    q = connection.ops.quote_name
-    cursor.execute(
-        f"INSERT INTO {q(t.stat)} ({q('organization_id')}, {q('dimension')}, {q('key')}, {q('count')}) "
-        f"SELECT org_id, dimension, {q('key')}, SUM(n) FROM {_WORK} GROUP BY org_id, dimension, {q('key')} "
-        f"ORDER BY org_id, dimension, {q('key')}"  # in index order: the unique index grows at its right edge
-    )
+    table = subtree_sums.SubtreeSums(
+        stat_table=t.stat, org_table=t.org, work_table=_WORK, keys=("dimension", "key"), sums=(("count", "n"),),
+        work_columns=f"dimension VARCHAR(16) NOT NULL, {q('key')} VARCHAR({KEY_LENGTH}) NOT NULL, n BIGINT NOT NULL",
+        steplen=_steplen())
+    subtree_sums.rebuild(table, organization=organization,
+                         fill_direct=lambda cursor, where_org, params: _fill_direct(cursor, t, where_org, params))
 
 
 def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any]) -> None:
