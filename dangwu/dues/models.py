@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dangwu.core.progress import TaskProgress
+
 from . import rules
 
 
@@ -170,12 +172,15 @@ class Assessment(models.Model):
         return self.payment_id is not None or not self.amount_due
 
 
-class AssessmentRun(models.Model):
+class AssessmentRun(TaskProgress, models.Model):
     """One monthly assessment of a subtree (月度党费核定) and how its background run went.
 
     The batches advance `cursor` (the path of the last organization done) in the same
     transaction as their rows, so a run killed halfway resumes after the last batch committed.
     Progress writes are bookkeeping of the task; the run is audited when asked for and when done."""
+
+    progress_fields = ("done_organizations", "total_organizations")
+    failed_is_complete = False
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -206,17 +211,6 @@ class AssessmentRun(models.Model):
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month:%Y-%m} ({self.status})"
 
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.total_organizations:
-            return 0
-        return min(99, int(self.done_organizations * 100 / self.total_organizations))
 
 
 class DuesUse(models.Model):

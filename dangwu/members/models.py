@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangwu.core import crypto
+from dangwu.core.progress import TaskProgress
 
 from . import rules
 
@@ -209,26 +210,6 @@ class SubtreeStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.dimension}={self.key}: {self.count}"
-
-
-class TaskProgress:
-    """What the status pages of a background task read: finished, and how far (0–100)."""
-
-    status: str
-    total_rows: int
-    processed_rows: int
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed")
-
-    @property
-    def percent(self) -> int:
-        if self.finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
 
 
 class RosterImport(TaskProgress, models.Model):
