@@ -379,7 +379,7 @@ class ChunkTask:
     number: int  # 0…89: the police-station digits
     first_id: int
     seed: int
-    branches: list[tuple[int, str, str, str, str, str, int]]  # id, kind, county, city, unit, address, size
+    branches: list[tuple[int, str, str, str, str, str, int, str]]  # id, kind, county, city, unit, address, size, path
     columns: list[str]
     defaults: dict[str, Any]
     created_at: str
@@ -387,7 +387,7 @@ class ChunkTask:
 
 def member_record(rng: random.Random, branch: tuple, station: int, taken: set[str]) -> dict[str, Any]:
     """All the stored fields of one member (encrypted, hashed, masked, pinyin) except id and organization."""
-    _org_id, kind, county, city, unit, address, _size = branch
+    _org_id, kind, county, city, unit, address, _size, _path = branch
     f = draw_member(rng, kind, county, station, taken)
     f["ethnicity"] = _ethnicity(rng, city)
     f["work_unit"] = unit[:120] if f["occupation"] not in {"retired", "unemployed"} else ""
@@ -422,6 +422,7 @@ def build_chunk(task: ChunkTask) -> tuple[int, bytes]:
             f = member_record(rng, branch, task.number, taken)
             f["id"] = member_id
             f["organization_id"] = branch[0]
+            f["org_path"] = branch[7]  # the trigger that copies it is off during the load
             f["created_at"] = f["updated_at"] = task.created_at
             member_id += 1
             lines.append("\t".join([_text(f[c] if c in f else task.defaults.get(c)) for c in task.columns]))
@@ -458,7 +459,7 @@ def chunk_tasks(province: Province, seed: int) -> list[ChunkTask]:
     count = 0
     first_id = 1
     for b in province.branches:
-        current.append((b.id, b.kind, b.county_code, b.city_code, b.unit_name, b.address, b.size))
+        current.append((b.id, b.kind, b.county_code, b.city_code, b.unit_name, b.address, b.size, b.path))
         count += b.size
         if count >= per_chunk:
             tasks.append(ChunkTask(len(tasks), first_id, seed, current, columns, defaults, created))
@@ -538,6 +539,9 @@ def load(dsn: str, province: Province, *, seed: int, processes: int = 2,
         t = time.perf_counter()
         columns = tasks[0].columns
         done = 0
+        # The member's copy of its organization's path (migration 0010) is written by the
+        # generator: the trigger that would look each one up is off for the COPY.
+        cur.execute("ALTER TABLE members_member DISABLE TRIGGER members_member_org_path")
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(processes) as pool, \
                 cur.copy(f"COPY members_member ({', '.join(columns)}) FROM STDIN WITH (FREEZE)") as cp:
@@ -551,6 +555,7 @@ def load(dsn: str, province: Province, *, seed: int, processes: int = 2,
         log(f"  {done:,} members generated, encrypted and copied in {timings['generate+encrypt+copy members']:.1f} s")
         if done != province.members:
             raise RuntimeError(f"wrote {done} members, planned {province.members}")
+        cur.execute("ALTER TABLE members_member ENABLE TRIGGER members_member_org_path")
 
         t = time.perf_counter()
         for table, (constraints, indexes) in saved.items():
@@ -572,6 +577,11 @@ def load(dsn: str, province: Province, *, seed: int, processes: int = 2,
         conn.execute("VACUUM ANALYZE orgs_organization")
         conn.execute("VACUUM ANALYZE members_member")
     timings["vacuum analyze"] = time.perf_counter() - t
+    with psycopg.connect(dsn) as conn:
+        stale = conn.execute("SELECT count(*) FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id "
+                             "WHERE m.org_path <> o.path").fetchone()[0]
+    if stale:
+        raise RuntimeError(f"{stale} members' org_path differ from their organization's path")
     return timings
 
 

@@ -71,7 +71,11 @@ class Member(models.Model):
         "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织"),
         db_index=False,  # the (organization, member_type) index serves it
     )
-    # Search indexes: see Meta.indexes and migrations 0005/0006 (PostgreSQL), docs/performance.md.
+    # The organization's path, copied by database triggers (migration 0010) on every insert and
+    # change of organization and every change of an organization's path: never written by Python
+    # (a new instance holds "" until re-read). The search's scope filter and indexes read it.
+    org_path = models.CharField(_("所在党组织路径"), max_length=255, default="", editable=False)
+    # Search indexes: see Meta.indexes and migrations 0005/0006/0010 (PostgreSQL), docs/performance.md.
     name = models.CharField(_("姓名"), max_length=50)
     name_pinyin = models.CharField(_("姓名拼音"), max_length=200, editable=False)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, editable=False)
@@ -114,7 +118,7 @@ class Member(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["name_pinyin", "name_initials", "updated_at", "id_number_hash"],
+        excluded_fields=["name_pinyin", "name_initials", "updated_at", "id_number_hash", "org_path"],
     )
 
     class Meta:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
 
 from dangwu.core import subtree_sums
 
@@ -344,3 +345,26 @@ def drift(*, organization: Any = None) -> dict[tuple[int, str, str], tuple[int, 
         pass
     return {k: (stored.get(k, 0), recounted.get(k, 0)) for k in set(stored) | set(recounted)
             if stored.get(k, 0) != recounted.get(k, 0)}
+
+
+# --- the member's copy of its organization's path (migration 0010) -------------------------
+
+def stale_org_paths() -> int:
+    """How many members' `org_path` differ from their organization's path. Triggers keep the copy
+    (docs/decisions/0010); only a write with triggers disabled (a restore) can leave one wrong."""
+    from .models import Member
+
+    return Member.objects.exclude(org_path=F("organization__path")).count()
+
+
+def repair_org_paths() -> int:
+    """Copy each organization's path to its members where it differs; how many were wrong."""
+    from dangwu.orgs.models import Organization
+
+    from .models import Member
+
+    stale = list(Member.objects.exclude(org_path=F("organization__path")).values_list("pk", flat=True))
+    path = Subquery(Organization.objects.filter(pk=OuterRef("organization_id")).values("path")[:1])
+    for start in range(0, len(stale), 10_000):
+        Member.objects.filter(pk__in=stale[start:start + 10_000]).update(org_path=path)
+    return len(stale)

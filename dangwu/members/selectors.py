@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import F, Func, Q, QuerySet, TextField
-from django.db.models.functions import Collate
+from django.db.models.functions import Collate, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,26 +37,32 @@ def search_members(
     Latin letters match the start of the full pinyin or of the initials ("zs" finds 张三,
     "zhangs" too); 18 characters shaped like an ID number match the keyed hash exactly.
 
-    Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is a join on the
-    organization's path prefix that the planner can push down (see `_in_scope`); Latin letters
-    read the initials or pinyin index in display order and stop at the page's end (see
-    `_latin_search`); a name matches the GIN index of its characters, pairs and triples
-    (migration 0006), which serves the usual two-character search that trigrams cannot.
+    Shaped for 5 M members on PostgreSQL (docs/performance.md): the scope is a prefix of the
+    member's own copy of its organization's path (`org_path`, kept by triggers: migration 0010),
+    with no join; when the scope lies within one city (市州), the name and the Latin letters are
+    looked up among the city's entries of the indexes only (see `_Scope.city`). Latin letters read
+    the initials or pinyin index in display order and stop at the page's end (see
+    `_latin_search`); a name matches the GIN index of its characters, pairs and triples, which
+    serves the usual two-character search that trigrams cannot.
     """
-    base = _in_scope(actor, organization)
+    scope = _scope(actor, organization)
+    base = scope.members()
     query = (query or "").strip()
     order: tuple[str, ...] = ("name_pinyin", "id")
     if query:
         if rules.looks_like_id_number(query):
             qs = base.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
         elif _LATIN.match(query):
-            qs, order = _latin_search(base, query.lower())
+            qs, order = _latin_search(base, query.lower(), city=scope.city)
         else:
             qs = base.filter(name__contains=query)
             if connection.vendor == "postgresql":
-                # The GIN index of the name's characters, pairs and triples (migration 0006).
+                # The GIN index of the name's characters, pairs and triples, each also prefixed
+                # with the member's city (migration 0010).
                 grams = [query] if len(query) <= 3 else [query[i:i + 3] for i in range(len(query) - 2)]
-                qs = qs.alias(name_grams=Func(F("name"), function="dangwu_name_ngrams",
+                if scope.city:
+                    grams = [f"{scope.city}|{gram}" for gram in grams]
+                qs = qs.alias(name_grams=Func(F("name"), F("org_path"), function="dangwu_member_grams",
                                               output_field=ArrayField(TextField()))).filter(name_grams__contains=grams)
     else:
         qs = base
@@ -69,48 +75,101 @@ def search_members(
     return qs.prefetch_related("organization").order_by(*order)
 
 
-def _latin_search(base: QuerySet[Member], key: str) -> tuple[QuerySet[Member], tuple[str, ...]]:
+def _latin_search(base: QuerySet[Member], key: str, *, city: str = "") -> tuple[QuerySet[Member], tuple[str, ...]]:
     """Latin letters: the start of the initials, or of the full pinyin when `key` can begin one.
 
     Letters that cannot begin a pinyin ("zw", "lhx") can only be initials: the matches come in
     the order of the initials index (initials, pinyin, id), so that a two-letter search that
     matches a hundred thousand members reads the first page's worth of index entries in the
-    scope and stops, instead of sorting them all. Otherwise ("zhang", "li", "zh") pinyin or
-    initials, in pinyin order; every match's pinyin starts with the key's first letter (the
-    initials are the syllables' first letters), a bound that keeps an ordered scan of the pinyin
-    index to that letter. On PostgreSQL the keys are compared collated "C", as the indexes of
-    migration 0006 are, so that a prefix is a range of the index whatever the database's locale.
+    scope and stops, instead of sorting them all. Otherwise ("zhang", "li", "zh") the pinyin, in
+    pinyin order — and the initials too when some member's initials start with the key and their
+    pinyin does not (`_initials_add_matches`): then every match's pinyin starts with the key's
+    first letter (the initials are the syllables' first letters), a bound that keeps an ordered
+    scan of the pinyin index to that letter. On PostgreSQL the keys are compared collated "C",
+    as the indexes of migration 0006 are, so that a prefix is a range of the index whatever the
+    database's locale. With a `city` the city's twins of those indexes (migration 0010) serve.
     """
     if connection.vendor == "postgresql":
         qs = base.alias(ini=Collate(F("name_initials"), "C"), py=Collate(F("name_pinyin"), "C"))
     else:
         qs = base.alias(ini=F("name_initials"), py=F("name_pinyin"))
+    if city:
+        qs = qs.alias(city=Left(F("org_path"), CITY_PREFIX)).filter(city=city)
     if not rules.could_be_pinyin(key):
         return qs.filter(ini__startswith=key), ("ini", "py", "id")
+    if not _initials_add_matches(key):
+        return qs.filter(py__startswith=key), ("py", "id")
     first = key[0]
     qs = qs.filter(Q(py__startswith=key) | Q(ini__startswith=key), py__gte=first, py__lt=chr(ord(first) + 1))
     return qs, ("py", "id")
 
 
-def _in_scope(actor: Any, organization: Any = None) -> QuerySet[Member]:
-    """The members `visible_members` gives (and of the organization's subtree when one is given),
-    written so that PostgreSQL can push the path prefix down to the organizations: a join on
-    `path LIKE 'prefix%'`, with no `OR user = …` across the join when the caller's own record
-    already lies in the scope, and no filter at all when the scope holds the whole tree."""
-    paths = access.scope_paths(actor, Cap.MEMBER_VIEW)
-    if paths and _covers_every_root(paths):
-        qs = Member.objects.all()
+def _initials_add_matches(key: str) -> bool:
+    """Whether some member, anywhere, has initials starting with `key` and a pinyin that does not
+    ("zh": 曾华 zenghua). Usually not for a full pinyin ("wangjianguo", "li": no syllable begins
+    with i, u or v): then the search is the pinyin's own narrow range of the index instead of its
+    first letter's. One short read of the initials index (the whole table, so the answer does not
+    depend on, or tell anything about, the caller's scope)."""
+    if connection.vendor == "postgresql":
+        rows = Member.objects.alias(ini=Collate(F("name_initials"), "C"), py=Collate(F("name_pinyin"), "C"))
     else:
-        scope = Q(pk__in=[])
-        for path in paths:
-            scope |= Q(organization__path__startswith=path)
-        me = access.own_member(actor)
-        if me is not None and not any(me.organization.path.startswith(path) for path in paths):
-            scope |= Q(pk=me.pk)
-        qs = Member.objects.filter(scope)
+        rows = Member.objects.alias(ini=F("name_initials"), py=F("name_pinyin"))
+    return rows.filter(ini__startswith=key).exclude(py__startswith=key).order_by().exists()
+
+
+# The city (市州) of a path: its first two steps (Organization.steplen 4). The name and pinyin
+# indexes of migration 0010 are keyed by it.
+CITY_PREFIX = 8
+
+
+@dataclass
+class _Scope:
+    """Where a search looks: `prefixes` of `org_path` (None: the whole tree), or also the caller's
+    own record (`me`, when it lies outside them); `city` when every prefix lies in one city."""
+
+    prefixes: list[str] | None
+    me: int | None = None
+
+    @property
+    def city(self) -> str:
+        if self.prefixes is None or self.me is not None or not self.prefixes:
+            return ""
+        cities = {p[:CITY_PREFIX] for p in self.prefixes}
+        if len(cities) != 1 or any(len(p) < CITY_PREFIX for p in self.prefixes):
+            return ""
+        return cities.pop()
+
+    def members(self) -> QuerySet[Member]:
+        if self.prefixes is None:
+            return Member.objects.all()
+        q = Q(pk__in=[])
+        for prefix in self.prefixes:
+            q |= Q(org_path__startswith=prefix)
+        if self.me is not None:
+            q |= Q(pk=self.me)
+        return Member.objects.filter(q)
+
+
+def _scope(actor: Any, organization: Any = None) -> _Scope:
+    """The members `visible_members` gives (and of the organization's subtree when one is given),
+    as prefixes of the members' own `org_path`: no join to the organizations, no `OR pk = me`
+    when the caller's own record already lies in the scope, no filter at all when the scope
+    holds the whole tree."""
+    paths = access.scope_paths(actor, Cap.MEMBER_VIEW)
+    me = access.own_member(actor)
+    prefixes = None if paths and _covers_every_root(paths) else list(paths)
+    me_pk = None
+    if me is not None and prefixes is not None and not any(me.organization.path.startswith(p) for p in prefixes):
+        me_pk = me.pk
     if organization is not None:
-        qs = qs.filter(organization__path__startswith=organization.path)
-    return qs
+        path = organization.path
+        if prefixes is None or any(path.startswith(p) for p in prefixes):
+            prefixes = [path]
+        else:  # the organization holds parts of the scope, or none of it
+            prefixes = [p for p in prefixes if p.startswith(path)]
+        if me_pk is not None and not me.organization.path.startswith(path):
+            me_pk = None
+    return _Scope(prefixes, me_pk)
 
 
 def _covers_every_root(paths: list[str]) -> bool:

@@ -12,7 +12,8 @@ from dangwu.orgs.models import Organization
 
 class Command(BaseCommand):
     help = ("Recompute the structure-statistics roll-ups from the member and organization tables "
-            "(after a bulk load, or to repair); --check only reports where they differ.")
+            "(after a bulk load, or to repair), and the members' copies of their organization's path; "
+            "--check only reports where they differ.")
 
     def add_arguments(self, parser):
         parser.add_argument("--org", metavar="CODE", help="only this organization's subtree (党组织代码)")
@@ -27,6 +28,10 @@ class Command(BaseCommand):
                 raise CommandError(f"no organization with code {org!r}")
         started = time.monotonic()
         if check:
+            stale = rollups.stale_org_paths()
+            if stale:
+                raise CommandError(f"{stale} members' org_path differ from their organization's path "
+                                   "(triggers disabled during a restore?); run rebuild_stats")
             differences = rollups.drift(organization=organization)
             for (oid, dimension, key), (stored, recounted) in sorted(differences.items())[:50]:
                 self.stdout.write(f"  organization {oid} {dimension}={key!r}: stored {stored}, recount {recounted}")
@@ -35,9 +40,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"roll-ups agree with a recount ({time.monotonic() - started:.1f} s)"))
             return
         with transaction.atomic():
+            repaired = rollups.repair_org_paths()
             rollups.rebuild(organization=organization)
             audit.record(actor=None, action="stats.rebuild", organization=organization,
-                         summary={"organization": org or ""})
+                         summary={"organization": org or "", "org_paths_repaired": repaired})
+        if repaired:
+            self.stdout.write(f"rebuild_stats: {repaired} members' org_path copied again from their organization")
         self.stdout.write(self.style.SUCCESS(
             f"rebuild_stats: roll-ups recomputed for {organization.name if organization else 'all organizations'} "
             f"in {time.monotonic() - started:.1f} s"))
