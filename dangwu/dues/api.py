@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
@@ -123,18 +124,25 @@ class PaymentSerializer(serializers.ModelSerializer):
     member = serializers.IntegerField(source="member_id", label=_("党员"))
     collected_at = serializers.IntegerField(source="collected_at_id", required=False, allow_null=True,
                                             label=_("收缴党组织"))
+    reversed = serializers.BooleanField(source="is_reversed", read_only=True, label=_("已冲正"))
 
     class Meta:
         model = Payment
         fields = ["id", "member", "organization", "collected_at", "months", "paid_months", "method", "reference",
                   "paid_on", "dues_amount", "voluntary_amount", "total_amount", "forward_to_centre",
-                  "receipt_number", "note"]
+                  "receipt_number", "note", "reversed", "reversed_at", "reversed_by", "reversal_reason"]
         read_only_fields = ["id", "organization", "dues_amount", "total_amount", "forward_to_centre",
-                            "receipt_number"]
+                            "receipt_number", "reversed_at", "reversed_by", "reversal_reason"]
         extra_kwargs = {"paid_on": {"required": False}, "voluntary_amount": {"required": False}}
 
+
     def get_paid_months(self, obj) -> list[str]:
-        return [a.month.strftime("%Y-%m") for a in obj.assessments.order_by("month")]
+        """The months paid; for a reversed payment (冲正), the months it had paid."""
+        return [m.strftime("%Y-%m") for m in obj.covered_months()]
+
+
+class ReversalSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, label=_("冲正原因"))
 
 
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -172,6 +180,18 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             voluntary_amount=data.get("voluntary_amount"), collected_at=host, note=data.get("note", ""),
             request=request)
         return Response(self.get_serializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReversalSerializer, responses=PaymentSerializer)
+    @action(detail=True, methods=["post"], url_path="reverse", capability_by_method={"POST": Cap.DUES_COLLECT})
+    def reverse(self, request, pk=None):
+        """POST {"reason"}: reverse (冲正) a payment recorded in error — `dues.collect` at the
+        payment's organization; its months become unpaid again; a payment is reversed once."""
+        payment = self.get_object()
+        body = ReversalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        payment = services.reverse_payment(actor=request.user, payment=payment,
+                                           reason=body.validated_data.get("reason", ""), request=request)
+        return Response(self.get_serializer(payment).data)
 
 
 class DeclarationSerializer(serializers.ModelSerializer):

@@ -71,6 +71,18 @@ class PaymentForm(forms.Form):
         _style(self)
 
 
+class ReversalForm(forms.Form):
+    """The confirmation of a reversal (冲正): the reason is required (the service checks it again)."""
+
+    reason = forms.CharField(label=_("冲正原因"), error_messages={"required": _("请填写冲正原因")},
+                             widget=forms.Textarea(attrs={"rows": 3, "maxlength": 200}),
+                             help_text=_("例如：重复登记、金额或月份登记错误。最多200个字。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
 class ReductionForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=Reduction.Kind.choices)
     monthly_amount = forms.DecimalField(label=_("减交后每月应交（元）"), required=False, max_digits=10, decimal_places=2,

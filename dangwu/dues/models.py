@@ -130,15 +130,43 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("经办人"))
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # What the payment did to the member record's 党费交至 (`services.record_payment`): whether it
+    # moved it, and from what — a reversal of the payment that first set it empties it again.
+    moved_paid_until = models.BooleanField(_("更新了党费交至"), default=False)
+    paid_until_before = models.DateField(_("缴费前党费交至"), null=True, blank=True)
+    # 冲正 (reversal) of a payment recorded in error: the row stays (money records are never
+    # deleted); its months are unpaid again and `reversed_months` keeps which they were.
+    reversed_at = models.DateTimeField(_("冲正时间"), null=True, blank=True)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("冲正人"))
+    reversal_reason = models.CharField(_("冲正原因"), max_length=200, blank=True)
+    reversed_months = models.JSONField(_("冲正前交纳的月份"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("党费缴纳")
         verbose_name_plural = _("党费缴纳")
         ordering = ["-paid_on", "-id"]
         indexes = [models.Index(fields=["organization", "paid_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reversed_at__isnull=True) | ~models.Q(reversal_reason=""),
+                name="dues_payment_reversal_has_reason"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_number or f"#{self.pk}"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
+
+    def covered_months(self) -> list:
+        """The months this payment paid: its assessments, or — reversed — the months it had paid."""
+        if self.reversed_at is not None:
+            from datetime import date
+
+            return [date.fromisoformat(f"{m}-01") for m in self.reversed_months]
+        return [a.month for a in self.assessments.order_by("month")]
 
 
 class Assessment(models.Model):

@@ -44,15 +44,48 @@ def months_text(months: list[Any]) -> str:
     return "、".join(parts)
 
 
+def reversal_mark(payment: Any) -> str | None:
+    """The stamp a reversed payment's receipt carries (None for a payment that stands)."""
+    return _("已冲正 · 作废") if payment.reversed_at is not None else None
+
+
+def receipt_rows(payment: Any) -> list[tuple[str, str]]:
+    """The receipt's table: (label, value); a reversed payment adds when, by whom and why."""
+    rows = [
+        (_("党员姓名"), payment.member.name),
+        (_("所在党组织"), payment.organization.name),
+        (_("收缴党组织"), payment.collected_at.name + (
+            _("（流入地代收）") if payment.collected_at_id != payment.organization_id else "")),
+        (_("交纳月份"), months_text(payment.covered_months())),
+        (_("按月交纳"), _("%(a)s 元") % {"a": _yuan(payment.dues_amount)}),
+        (_("自愿多交"), _("%(a)s 元") % {"a": _yuan(payment.voluntary_amount)} + (
+            _("（全额上缴中央）") if payment.forward_to_centre else "")),
+        (_("合计"), _("%(a)s 元") % {"a": _yuan(payment.total_amount)}),
+        (_("缴纳方式"), payment.get_method_display() + (f"（{payment.reference}）" if payment.reference else "")),
+    ]
+    if payment.reversed_at is not None:
+        by = payment.reversed_by
+        who = (by.get_full_name() or by.get_username()) if by else "—"
+        rows.append((_("已冲正"), _("%(t)s 由 %(p)s 冲正，原因：%(r)s。本收据作废，不作交纳凭证。") % {
+            "t": timezone.localtime(payment.reversed_at).strftime("%Y-%m-%d %H:%M"), "p": who,
+            "r": payment.reversal_reason}))
+    return rows
+
+
 def receipt_pdf(payment: Any) -> bytes:
-    """The receipt of one payment: receipt number, member, organization, months, amounts, method."""
+    """The receipt of one payment: receipt number, member, organization, months, amounts, method.
+
+    A reversed payment (冲正) still prints, stamped 已冲正 · 作废 with when, by whom and why:
+    the paper receipt already handed out is matched by a voided copy in the branch's accounts
+    (a voided receipt is kept, not destroyed), and the link on the member's page keeps working."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format=(148, 210))  # A5
     pdf.set_auto_page_break(auto=True, margin=12)
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # the font's bitmap tables are dropped
     pdf.add_font("cjk", fname=str(cjk_font()))
-    pdf.set_title(_("党费收据") + f" {payment.receipt_number}")
+    mark = reversal_mark(payment)
+    pdf.set_title(_("党费收据") + f" {payment.receipt_number}" + (f"（{mark}）" if mark else ""))
     pdf.add_page()
     pdf.set_draw_color(183, 28, 28)
     pdf.set_line_width(0.6)
@@ -65,19 +98,7 @@ def receipt_pdf(payment: Any) -> bytes:
     pdf.cell(0, 6, _("收据编号：%(n)s　　缴纳日期：%(d)s") % {
         "n": payment.receipt_number, "d": payment.paid_on.isoformat()}, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    month_text = months_text([a.month for a in payment.assessments.order_by("month")])
-    rows = [
-        (_("党员姓名"), payment.member.name),
-        (_("所在党组织"), payment.organization.name),
-        (_("收缴党组织"), payment.collected_at.name + (
-            _("（流入地代收）") if payment.collected_at_id != payment.organization_id else "")),
-        (_("交纳月份"), month_text),
-        (_("按月交纳"), _("%(a)s 元") % {"a": _yuan(payment.dues_amount)}),
-        (_("自愿多交"), _("%(a)s 元") % {"a": _yuan(payment.voluntary_amount)} + (
-            _("（全额上缴中央）") if payment.forward_to_centre else "")),
-        (_("合计"), _("%(a)s 元") % {"a": _yuan(payment.total_amount)}),
-        (_("缴纳方式"), payment.get_method_display() + (f"（{payment.reference}）" if payment.reference else "")),
-    ]
+    rows = receipt_rows(payment)
     pdf.set_font("cjk", size=12)
     for label, value in rows:
         pdf.set_x(20)
@@ -89,4 +110,12 @@ def receipt_pdf(payment: Any) -> bytes:
     pdf.set_x(20)
     pdf.cell(0, 6, _("经办人：%(r)s　　打印时间：%(t)s") % {
         "r": recorder or "—", "t": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    if mark:  # a red stamp across the receipt, drawn last so that it lies over the table
+        pdf.set_text_color(198, 40, 40)
+        pdf.set_draw_color(198, 40, 40)
+        pdf.set_line_width(1.2)
+        pdf.set_font("cjk", size=34)
+        with pdf.rotation(angle=18, x=105, y=70):
+            pdf.set_xy(45, 58)
+            pdf.cell(120, 22, mark, border=1, align="C")
     return bytes(pdf.output())

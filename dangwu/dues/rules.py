@@ -209,3 +209,54 @@ def collection_rate(collected: Decimal | int, due: Decimal | int) -> Decimal | N
     if not due:
         return None
     return (Decimal(collected) * 100 / Decimal(due)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- 党费交至 (the month a member's dues are paid up to) -----------------------------------------
+
+def paid_until_after_payment(current: date | None, *, paid: Iterable[date], owed: Iterable[date],
+                             first_paid: date, today: date) -> date | None:
+    """The member record's 党费交至 after a payment: moved forward through the months now paid,
+    never backward.
+
+    The walk starts after `current` (or at `first_paid`, the payment's first month, when the
+    record says nothing yet) and goes month by month: a month paid (or with nothing due) moves
+    it on; a month owed on the ledger (assessed, unpaid) stops it; a month with no ledger row
+    stops it too unless it lies before the payable window (earlier than 6 months back: it can
+    no longer be paid on the platform, so it was settled — or written off — on paper). So a
+    payment after a gap of months still owed does not claim them paid."""
+    paid_set, owed_set = set(paid), set(owed)
+    if not paid_set:
+        return current
+    closed_before, _latest = payable_window(today)
+    start = month_start(current) if current is not None else None
+    month = add_months(start, 1) if start is not None else month_start(first_paid)
+    last = max(paid_set)
+    reached = None
+    while month <= last:
+        if month in paid_set:
+            reached = month
+        elif month in owed_set or month >= closed_before:
+            break
+        month = add_months(month, 1)
+    if reached is None or (start is not None and reached <= start):
+        return current
+    return reached
+
+
+def paid_until_after_reversal(current: date | None, *, owed_again: Iterable[date], first_month: date,
+                              recorded_on_empty: bool = False, payment_first: date | None = None) -> date | None:
+    """The member record's 党费交至 after a payment is reversed: back to the month before the first
+    month owed again, when that is not after it already (the last month still paid contiguously);
+    unchanged when the reversed months all lie beyond it. Empty when nothing before remains: the
+    month before admission, or — the payment having been recorded while the record was empty
+    (`recorded_on_empty`) — a month before the payment's first (`payment_first`): only that
+    payment had set it."""
+    months = sorted(owed_again)
+    if current is None or not months or months[0] > month_start(current):
+        return current
+    back = add_months(months[0], -1)
+    if back < month_start(first_month):
+        return None
+    if recorded_on_empty and payment_first is not None and back < month_start(payment_first):
+        return None
+    return back

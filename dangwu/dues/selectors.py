@@ -332,7 +332,7 @@ def member_ledger(*, member: Member, year: int, today: date) -> Ledger:
     history = list(declaration.history.all().select_related("history_user")[:20]) if declaration else []
     return Ledger(
         member=member, year=year, declaration=declaration, months=months,
-        payments=list(Payment.objects.filter(member=member).select_related("collected_at")[:50]),
+        payments=list(Payment.objects.filter(member=member).select_related("organization", "collected_at", "reversed_by")[:50]),
         reductions=list(Reduction.objects.filter(member=member)[:20]),
         owed=rules.months_owed(unpaid, upto=upto), run=run, level=rules.arrears_level(run), history=history,
     )
@@ -389,7 +389,9 @@ class Statement:
 def statement(*, actor: Any, organization: Any, year: int) -> Statement:
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
-    payments = Payment.objects.filter(organization__path__startswith=organization.path, paid_on__year=year)
+    # A reversed payment (冲正) was never income: the statement counts only those standing.
+    payments = Payment.objects.filter(organization__path__startswith=organization.path, paid_on__year=year,
+                                      reversed_at__isnull=True)
     sums = payments.aggregate(
         dues=Coalesce(Sum("dues_amount"), Value(ZERO), output_field=_MONEY),
         voluntary=Coalesce(Sum("voluntary_amount"), Value(ZERO), output_field=_MONEY),

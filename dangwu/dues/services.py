@@ -648,11 +648,125 @@ def record_payment(
         due = settled
         payment.dues_amount, payment.total_amount = due, due + voluntary
         payment.save(update_fields=["dues_amount", "total_amount"])
+    moved = _paid_until_after_payment(actor=actor, member=member, months=chosen, today=today,
+                                      receipt=payment.receipt_number or "")
+    paid_until: dict[str, Any] = {}
+    if moved is not None:
+        payment.moved_paid_until, payment.paid_until_before = True, moved[0]
+        payment.save(update_fields=["moved_paid_until", "paid_until_before"])
+        paid_until = {"dues_paid_until": [_month_text(moved[0]), _month_text(moved[1])]}
     audit.record(
         actor=actor, action="dues.payment", target=payment, organization=home, request=request,
         summary={"member": member.pk, "months": [f"{m:%Y-%m}" for m in chosen], "dues": str(due),
                  "voluntary": str(voluntary), "method": method, "collected_at": collected_at.pk,
-                 "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number},
+                 "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number,
+                 **paid_until},
+    )
+    return payment
+
+
+# --- 党费交至 on the member record, kept in step with the payments --------------------------------
+
+def _month_text(value: date | None) -> str:
+    return f"{value:%Y-%m}" if value is not None else ""
+
+
+def _ledger_months(member: Member, *, since: date) -> tuple[set[date], set[date]]:
+    """(paid, owed) months of the member's ledger from `since` on: paid = a payment recorded or
+    nothing due (the report's definition); owed = assessed, something due, unpaid."""
+    paid: set[date] = set()
+    owed: set[date] = set()
+    for month, amount, payment_id in Assessment.objects.filter(member=member, month__gte=since).values_list(
+            "month", "amount_due", "payment_id"):
+        (paid if rollups.is_paid(amount, payment_id) else owed).add(month)
+    return paid, owed
+
+
+def _paid_until_after_payment(*, actor: Any, member: Member, months: Sequence[date], today: date,
+                              receipt: str) -> tuple[date | None, date | None] | None:
+    """Move the record's 党费交至 forward through the months now paid (`rules.paid_until_after_payment`),
+    written through the members' service with history; (before, after) when it moved, else None."""
+    from dangwu.members import services as member_services
+
+    current = member.dues_paid_until
+    if not months:
+        return None
+    since = min(months) if current is None else min(rules.month_start(current), min(months))
+    paid, owed = _ledger_months(member, since=since)
+    value = rules.paid_until_after_payment(current, paid=paid, owed=owed, first_paid=min(months), today=today)
+    if value == current:
+        return None
+    member_services.set_dues_paid_until(actor=actor, member=member, value=value,
+                                        reason=_("交纳党费（收据%(n)s）") % {"n": receipt})
+    return current, value
+
+
+# --- reversal of a payment (冲正) ------------------------------------------------------------
+
+def can_reverse(actor: Any, payment: Payment) -> bool:
+    """`dues.collect` at the payment's organization, or at the organization that collected it."""
+    return access.can(actor, Cap.DUES_COLLECT, payment.organization) or (
+        payment.collected_at_id != payment.organization_id
+        and access.can(actor, Cap.DUES_COLLECT, payment.collected_at))
+
+
+@transaction.atomic
+def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any = None) -> Payment:
+    """Reverse a payment recorded in error (冲正/撤销缴费), with the reason.
+
+    The payment row stays (money records are never deleted), marked reversed: who, when, why,
+    and which months it had paid. Those months are unpaid again — the arrears show them — and
+    the report's roll-ups lose them in the same transaction; reports and the yearly statement
+    no longer count the payment; its receipt prints as 已冲正（作废）. The member record's
+    党费交至 goes back to the last month still paid contiguously. A payment is reversed once.
+    Who may: `dues.collect` at the payment's organization (the member's branch when paid) — or,
+    for a mobile member's payment collected at the host (流入地), at the collecting organization,
+    which recorded it (as `record_payment` asks of it)."""
+    if not can_reverse(actor, payment):
+        raise PermissionDenied("dues.collect not held at the payment's organization")
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("organization").get(pk=payment.pk)
+    errors: dict[str, list[str]] = {}
+    if payment.reversed_at is not None:
+        errors["payment"] = [_("收据%(n)s的缴费已于%(d)s冲正，不能重复冲正") % {
+            "n": payment.receipt_number, "d": timezone.localtime(payment.reversed_at).strftime("%Y-%m-%d %H:%M")}]
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        errors["reason"] = [_("请填写冲正原因")]
+    elif len(reason) > 200:
+        errors["reason"] = [_("冲正原因最多200个字")]
+    if errors:
+        raise ValidationError(errors)
+    member = Member.objects.select_for_update().get(pk=payment.member_id)
+    rows = list(Assessment.objects.select_for_update().filter(payment=payment).order_by("month").values_list(
+        "pk", "organization_id", "month", "amount_due"))
+    Assessment.objects.filter(pk__in=[r[0] for r in rows]).update(payment=None)
+    changes = []
+    for _pk, org_id, month, amount in rows:
+        changes.append((org_id, month, rollups.row_delta(amount, payment.pk, sign=-1)))
+        changes.append((org_id, month, rollups.row_delta(amount, None)))
+    rollups.apply(rollups.collect(changes))
+    months = [month for _pk, _org, month, _amount in rows]
+    payment.reversed_at, payment.reversed_by, payment.reversal_reason = timezone.now(), actor, reason
+    payment.reversed_months = [f"{m:%Y-%m}" for m in months]
+    payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason", "reversed_months"])
+    current = member.dues_paid_until
+    value = rules.paid_until_after_reversal(
+        current, owed_again=[m for _pk, _org, m, amount in rows if amount], first_month=first_month(member),
+        recorded_on_empty=payment.moved_paid_until and payment.paid_until_before is None,
+        payment_first=months[0] if months else None)
+    paid_until: dict[str, Any] = {}
+    if value != current:
+        from dangwu.members import services as member_services
+
+        member_services.set_dues_paid_until(actor=actor, member=member, value=value,
+                                            reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
+        paid_until = {"dues_paid_until": [_month_text(current), _month_text(value)]}
+    audit.record(
+        actor=actor, action="dues.payment_reverse", target=payment, organization=payment.organization,
+        request=request,
+        summary={"member": member.pk, "receipt": payment.receipt_number, "months": payment.reversed_months,
+                 "dues": str(payment.dues_amount), "voluntary": str(payment.voluntary_amount),
+                 "total": str(payment.total_amount), "reason": reason, **paid_until},
     )
     return payment
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("reductions/", views.dues_reductions_view, name="reductions"),
     path("reductions/<int:pk>/decide/", views.dues_reduction_decide_view, name="reduction_decide"),
     path("payments/<int:pk>/receipt.pdf", views.dues_receipt_view, name="receipt"),
+    path("payments/<int:pk>/reverse/", views.dues_reverse_view, name="reverse"),
 ]

@@ -32,6 +32,7 @@ from .forms import (
     HostLookupForm,
     PaymentForm,
     ReductionForm,
+    ReversalForm,
     UseForm,
 )
 from .models import Declaration, Reduction
@@ -154,10 +155,13 @@ def dues_member_view(request, pk: int):
     member = _member(request, pk)
     year = _year_param(request)
     user = request.user
+    ledger = selectors.member_ledger(member=member, year=year, today=_today())
     return render(request, "dues/member.html", {
-        "member": member, "ledger": selectors.member_ledger(member=member, year=year, today=_today()),
+        "member": member, "ledger": ledger,
         "year": year, "can_collect": access.can(user, Cap.DUES_COLLECT, member.organization),
         "can_view_org": access.can(user, Cap.DUES_VIEW, member.organization),
+        "reversible": {p.pk for p in ledger.payments
+                       if not p.is_reversed and services.can_reverse(user, p)},
     })
 
 
@@ -233,6 +237,33 @@ def dues_receipt_view(request, pk: int):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{payment.receipt_number}.pdf"'
     return response
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_reverse_view(request, pk: int):
+    """Reverse a payment recorded in error (冲正): the payment, its months and amounts, and a
+    confirmation form asking for the reason. `dues.collect` at the payment's organization (or
+    the host organization that collected it: `services.can_reverse`)."""
+    payment = access.get_in_scope_or_404(request, selectors.visible_payments(actor=request.user), pk=pk)
+    if not services.can_reverse(request.user, payment):
+        raise PermissionDenied
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reverse_payment(actor=request.user, payment=payment, reason=form.cleaned_data["reason"],
+                                     request=request)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已冲正收据%(n)s的缴费（%(a)s 元），所交月份恢复为未交") % {
+                "n": payment.receipt_number, "a": payment.total_amount})
+            return redirect("dues:member", pk=payment.member_id)
+    months = payment.covered_months()
+    earliest, _latest = rules.payable_window(_today())
+    return render(request, "dues/reverse.html", {
+        "payment": payment, "form": form, "months_text": receipts.months_text(months),
+        "closed_months": [m for m in months if m < earliest] if not payment.is_reversed else [],
+    })
 
 
 @access.page(Cap.DUES_COLLECT)

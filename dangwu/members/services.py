@@ -190,6 +190,23 @@ def relocate_member(*, actor: Any, member: Member, changes: dict[str, Any], reas
     return member
 
 
+def set_dues_paid_until(*, actor: Any, member: Member, value: date | None, reason: str) -> Member:
+    """Write the record's 党费交至 as kept in step by the dues section's audited services (a payment
+    recorded or reversed, `dues.services`); NOT audited on its own.
+
+    The caller holds the member locked in its transaction; the history keeps the old value with
+    `reason`. No structure roll-up depends on this field."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("set_dues_paid_until() must run inside the calling service's transaction")
+    if member.dues_paid_until == value:
+        return member
+    member.dues_paid_until = value
+    member._change_reason = reason[:100]  # type: ignore[attr-defined]
+    member._history_user = actor  # type: ignore[attr-defined]
+    member.save(update_fields=["dues_paid_until", "updated_at"])
+    return member
+
+
 @transaction.atomic
 def update_member(
     *, actor: Any, member: Member, fields: dict[str, Any], id_number: str | None = None,

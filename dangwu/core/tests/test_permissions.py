@@ -135,6 +135,9 @@ ROUTES: dict[str, Route] = {
     "dues:receipt": Route("/dues/payments/{dues_payment}/receipt.pdf",
                           allowed={"secretary": 200, "plain": 200, "city_a": 200},
                           denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "dues:reverse": Route("/dues/payments/{dues_payment}/reverse/", allowed={"secretary": 200, "city_a": 200},
+                          denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                  "anonymous": LOGIN_REDIRECT}),
     # development (发展党员). {dev_candidate}: an applicant of branch A (registered on paper, applied on
     # 2024-01-02); {dev_sponsor}: their contact person; {dev_document}: their application scan
     "development:board": Route("/development/", allowed={"secretary": 200, "city_a": 200, "province": 200},
@@ -254,6 +257,10 @@ ROUTES: dict[str, Route] = {
                                denied={"anonymous": 401}),
     "dues-payment-detail": Route("/api/v1/dues/payments/{dues_payment}/", allowed={"secretary": 200, "plain": 200},
                                  denied={"sibling": 404, "city_b": 404, "anonymous": 401}),
+    "dues-payment-reverse": Route("/api/v1/dues/payments/{dues_payment}/reverse/", method="post",
+                                  data={"reason": "重复登记"}, allowed={"secretary": 200, "city_a": 200},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                          "anonymous": 401}),
     "dues-declaration-list": Route("/api/v1/dues/declarations/", allowed={"secretary": 200, "plain": 200},
                                    denied={"anonymous": 401}),
     "dues-report-detail": Route("/api/v1/dues/reports/{branch_a}/", allowed={"secretary": 200, "city_a": 200},

@@ -124,4 +124,30 @@ def test_secretary_assesses_the_month_records_payments_and_sees_rate_and_arrears
     receipt = page.locator("#payments a").first.get_attribute("href")
     response = page.request.get(receipt)
     assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert month.strftime("党费交至：%Y年%-m月") in page.locator("#dues-paid-until").inner_text()
     _shot(page, "dues-06-member")
+
+    # 王芳's payment was recorded in error: the secretary reverses it (冲正) with a reason
+    payment = Payment.objects.get(member=members["王芳"])
+    page.locator(f'[data-reverse="{payment.pk}"]').click()
+    page.wait_for_url(re.compile(rf"/dues/payments/{payment.pk}/reverse/"))
+    page.get_by_role("button", name="确认冲正").click()  # no reason: refused, naming the field
+    page.locator('[data-field-error="reason"]').wait_for()
+    assert Payment.objects.get(pk=payment.pk).reversed_at is None
+    page.get_by_label("冲正原因").fill("重复登记")
+    _shot(page, "dues-07-reverse-confirm")
+    page.get_by_role("button", name="确认冲正").click()
+    page.wait_for_url(re.compile(rf"/dues/members/{members['王芳'].pk}/$"))
+    page.get_by_text("已冲正收据").wait_for()
+    assert page.locator(f'[data-reversed="{payment.pk}"]').is_visible()
+    assert page.locator("#ledger").get_by_text("已交").count() == 0  # her three months are unpaid again
+    assert page.locator("#dues-paid-until").inner_text().startswith("党费交至：—")  # only that payment had set it
+    response = page.request.get(receipt)  # the receipt still prints, stamped 已冲正 · 作废
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    _shot(page, "dues-08-reversed")
+
+    # the month's collection rate drops back and 王芳 is in the arrears again
+    page.goto(f"/dues/org/{world.branch_a.pk}/")
+    assert page.locator("#collection-rate").inner_text() == "73.7%"  # 70 of 95: her 15 no longer counted
+    assert "王芳" in arrears.inner_text()
+    _shot(page, "dues-09-rate-after-reversal")
