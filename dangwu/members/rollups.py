@@ -351,7 +351,7 @@ def drift(*, organization: Any = None) -> dict[tuple[int, str, str], tuple[int, 
 
 def stale_org_paths() -> int:
     """How many members' `org_path` differ from their organization's path. Triggers keep the copy
-    (docs/decisions/0010); only a write with triggers disabled (a restore) can leave one wrong."""
+    (docs/decisions/0011); only a write with triggers disabled (a restore) can leave one wrong."""
     from .models import Member
 
     return Member.objects.exclude(org_path=F("organization__path")).count()
