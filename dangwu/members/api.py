@@ -25,10 +25,12 @@ def _unless_masked(value: str | None) -> str | None:
 
 class MemberSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="organization_id", label=_("所在党组织"))
-    # Read back masked. Required on create; on update leave it out, or send the masked form back
-    # unchanged (PUT of what GET answered), to keep the stored number.
-    id_number = serializers.CharField(label=_("公民身份号码"), max_length=18, required=False)
-    phone = serializers.CharField(label=_("联系电话"), max_length=20, required=False, allow_blank=True)
+    # Read back masked (`to_representation`: the stored masked copy, never a decryption to throw
+    # away). Required on create; on update leave it out, or send the masked form back unchanged
+    # (PUT of what GET answered), to keep the stored number.
+    id_number = serializers.CharField(label=_("公民身份号码"), max_length=18, required=False, write_only=True)
+    phone = serializers.CharField(label=_("联系电话"), max_length=20, required=False, allow_blank=True,
+                                  write_only=True)
 
     class Meta:
         model = Member

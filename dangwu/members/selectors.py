@@ -53,7 +53,9 @@ def search_members(
         if rules.looks_like_id_number(query):
             qs = base.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(query)))
         elif _LATIN.match(query):
-            qs, order = _latin_search(base, query.lower(), city=scope.city)
+            # The city's key is the whole scope when the scope is the city itself: no prefix to check.
+            latin_base = Member.objects.all() if scope.prefixes == [scope.city] else base
+            qs, order = _latin_search(latin_base, query.lower(), city=scope.city)
         else:
             qs = base.filter(name__contains=query)
             if connection.vendor == "postgresql":
