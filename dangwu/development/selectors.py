@@ -41,15 +41,12 @@ def visible_documents(*, actor: Any) -> QuerySet[Document]:
     return Document.objects.filter(candidate__in=visible_candidates(actor=actor))
 
 
-def branches_to_apply_to(*, query: str, limit: int = 20) -> QuerySet:
+def branches_to_apply_to(*, query: str, limit: int = 20) -> list:
     """Branches an applicant may choose, by name or code (any logged-in person applies)."""
-    from dangwu.orgs.models import BRANCH_TYPES, Organization
+    from dangwu.orgs.models import BRANCH_TYPES
+    from dangwu.orgs.selectors import pick_organizations
 
-    query = (query or "").strip()
-    if len(query) < 2:
-        return Organization.objects.none()
-    return (Organization.objects.filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
-            .filter(Q(name__contains=query) | Q(code__startswith=query)).order_by("name", "id")[:limit])
+    return pick_organizations(query=query, org_types=BRANCH_TYPES, limit=limit)
 
 
 # --- the board ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, crypto
 from dangwu.core.roles import Cap
+from dangwu.orgs.selectors import name_grams
 
 from . import rollups, rules
 from .models import Education, Gender, Member, MemberType, Occupation, Standing, StandingChange, SubtreeStat
@@ -61,7 +62,7 @@ def search_members(
             if connection.vendor == "postgresql":
                 # The GIN index of the name's characters, pairs and triples, each also prefixed
                 # with the member's city (migration 0010).
-                grams = [query] if len(query) <= 3 else [query[i:i + 3] for i in range(len(query) - 2)]
+                grams = name_grams(query)
                 if scope.city:
                     grams = [f"{scope.city}|{gram}" for gram in grams]
                 qs = qs.alias(name_grams=Func(F("name"), F("org_path"), function="dangwu_member_grams",

@@ -1,6 +1,7 @@
 """Forms of transfers and mobile members: parse and show input; the services check and write."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .forms import MemberForm
@@ -23,8 +24,17 @@ class StartTransferForm(forms.Form):
     goes_to = forms.ChoiceField(
         label=_("转往"), initial="internal", widget=forms.RadioSelect,
         choices=[("internal", _("本平台内的党组织")), ("out", _("本平台以外的党组织（打印介绍信）"))])
-    to_code = _text(_("接收党组织代码"), 32, required=False,
-                    help_text=_("向接收方索取其党组织代码，例如 430202001"))
+    to_code = forms.CharField(
+        label=_("接收党组织"), max_length=32, required=False,
+        help_text=_("输入名称中的字（如：芙蓉区、第二党支部）或党组织代码查找，在列表中选择；也可以直接填写党组织代码"),
+        widget=forms.TextInput(attrs={
+            "class": "form-control", "autocomplete": "off", "spellcheck": "false", "role": "combobox",
+            "aria-autocomplete": "list", "aria-controls": "receiver-results", "aria-expanded": "false",
+            "placeholder": _("名称或代码，例如 芙蓉区第一党支部 或 430102001"),
+            # htmx: the list of matching organizations (members:transfer_receivers) below the field.
+            "hx-get": reverse_lazy("members:transfer_receivers"), "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#receiver-results", "hx-sync": "this:replace",
+        }))
     to_name = _text(_("平台外接收党组织名称"), 120, required=False)
     to_address = _text(_("平台外接收党组织地址"), 200, required=False)
     reason = _text(_("转接原因"), 200, required=False, help_text=_("如：工作调动、升学、毕业分配、迁居"))

@@ -16,7 +16,8 @@ from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pdf import FontMissing
 from dangwu.core.roles import Cap
-from dangwu.orgs.models import Organization
+from dangwu.orgs import selectors as org_selectors
+from dangwu.orgs.models import MEMBER_HOLDING_TYPES, Organization
 
 from . import mobility, services, transfers
 from .letters import transfer_letter_pdf
@@ -37,14 +38,17 @@ def _org(request, capability: str, pk: int) -> Any:
 
 
 def _form_page(request, form, *, title: str, back: str, intro: str = "", submit: str = "", facts=None,
-               records=None) -> HttpResponse:
+               records=None, receiver=None) -> HttpResponse:
     return render(request, "members/transfer_form.html", {
         "form": form, "title": title, "back": back, "intro": intro, "submit": submit or _("提交"),
-        "facts": facts or [], "records": records})
+        "facts": facts or [], "records": records, "receiver": receiver})
 
 
 def _organization_by_code(code: str) -> Organization | None:
     return Organization.objects.filter(code=code.strip(), dissolved_on__isnull=True).first()
+
+
+RECEIVERS_SHOWN = 20  # the picker's list: the closest matches only
 
 
 # --- transfers -------------------------------------------------------------------------
@@ -57,6 +61,15 @@ def transfers_view(request, org_pk: int):
     groups = {key: [r for r in rows if r["state"] == key] for key in ("incoming", "outgoing", "expired", "done",
                                                                       "rejected")}
     return render(request, "members/transfers.html", {"org": org, "groups": groups, "total": len(rows)})
+
+
+@access.page(Cap.MEMBER_TRANSFER)
+def transfer_receivers_view(request):
+    """htmx: organizations that may receive a member, by a part of the name or the code, anywhere in
+    the province (a transfer crosses cities); names, codes and parents only."""
+    query = (request.GET.get("q") or request.GET.get("to_code") or "")[:50]
+    found = org_selectors.pick_organizations(query=query, org_types=MEMBER_HOLDING_TYPES, limit=RECEIVERS_SHOWN)
+    return render(request, "members/_receivers.html", {"found": found, "q": query.strip(), "limit": RECEIVERS_SHOWN})
 
 
 @access.page(Cap.MEMBER_TRANSFER)
@@ -85,7 +98,10 @@ def transfer_start_view(request, pk: int):
                 messages.success(request, _("已开具介绍信 %(n)s，等待%(to)s接收") % {
                     "n": transfer.letter_number, "to": transfer.to_name})
                 return redirect(f"{reverse('members:transfers', args=[member.organization_id])}#t{transfer.pk}")
+    # The organization whose code the field holds, shown under it (name and parents) when the page comes back.
+    receiver = _organization_by_code(form["to_code"].value() or "") if form.is_bound else None
     return _form_page(request, form, title=_("转接组织关系：%(n)s") % {"n": member.name},
+                      receiver=org_selectors.with_chains([receiver])[0] if receiver else None,
                       back=reverse("members:detail", args=[member.pk]), submit=_("开具介绍信"),
                       intro=_("开具后，党员在对方接收前仍属本组织管理。介绍信有效期内对方未接收的，可重新开具。"),
                       facts=[(_("姓名"), member.name), (_("现所在党组织"), member.organization.name),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("transfers/in/<int:org_pk>/", tv.transfers_view, name="transfers"),
     path("transfers/in/<int:org_pk>/register/", tv.transfer_register_view, name="transfer_register"),
     path("<int:pk>/transfer/", tv.transfer_start_view, name="transfer_start"),
+    path("transfers/receivers/", tv.transfer_receivers_view, name="transfer_receivers"),
     path("transfers/<int:pk>/accept/", tv.transfer_accept_view, name="transfer_accept"),
     path("transfers/<int:pk>/reject/", tv.transfer_reject_view, name="transfer_reject"),
     path("transfers/<int:pk>/receipt/", tv.transfer_receipt_view, name="transfer_receipt"),

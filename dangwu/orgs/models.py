@@ -18,6 +18,11 @@ class OrgType(models.TextChoices):
 
 
 BRANCH_TYPES = (OrgType.BRANCH, OrgType.JOINT_BRANCH, OrgType.TEMPORARY_BRANCH)
+# Organizations a member's relations (组织关系) may be kept in, so that may receive a transfer: not a
+# 党小组 (part of its branch), a 党组 (a leading group, not a basic organization) or a 临时党支部
+# (its members keep their relations where they were).
+MEMBER_HOLDING_TYPES = (OrgType.BRANCH, OrgType.JOINT_BRANCH, OrgType.GENERAL_BRANCH, OrgType.COMMITTEE,
+                        OrgType.WORKING_COMMITTEE)
 
 
 class UnitCategory(models.TextChoices):

@@ -182,6 +182,10 @@ ROUTES: dict[str, Route] = {
                                        denied={"sibling": 404, "city_b": 404, "plain": 403}),
     "members:transfer_start": Route("/members/{m_plain}/transfer/", allowed={"secretary": 200, "city_a": 200},
                                     denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    # the receiver picker (荷塘 is in city B): any organization of the province, names and codes only
+    "members:transfer_receivers": Route("/members/transfers/receivers/?q=%E8%8D%B7%E5%A1%98",
+                                        allowed={"secretary": 200, "city_a": 200, "city_b": 200},
+                                        denied={"plain": 403, "discipline": 403, "anonymous": LOGIN_REDIRECT}),
     "members:transfer_accept": Route("/members/transfers/{transfer}/accept/", method="post",
                                      allowed={"city_b": 302},
                                      denied={"secretary": 403, "sibling": 404, "plain": 403,

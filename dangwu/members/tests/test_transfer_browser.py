@@ -50,6 +50,16 @@ def test_transfer_started_by_one_secretary_and_accepted_by_the_other(chromium, l
         page.set_default_timeout(15000)
         return context, page
 
+    # Organizations of the receiving city with names like the receiver's: the list tells them apart.
+    from dangwu.orgs import services as org_services
+
+    department = testing.make_user("org_b", ("org_department", world.city_b))
+    county = org_services.create_organization(actor=department, parent=world.city_b, fields={
+        "code": "430202", "name": "中共荷塘区委", "org_type": "committee"})
+    for code, name in (("430202002", "荷塘区第二党支部"), ("430202003", "荷塘区月塘街道第一党支部")):
+        org_services.create_organization(actor=department, parent=county,
+                                         fields={"code": code, "name": name, "org_type": "branch"})
+
     context, page = new_page()
     _login(page, "sec_a")
     page.goto(f"/members/{mover.pk}/")
@@ -57,11 +67,28 @@ def test_transfer_started_by_one_secretary_and_accepted_by_the_other(chromium, l
     page.wait_for_url(re.compile(rf"/members/{mover.pk}/transfer/$"))
     # The outside organization's fields are hidden while "inside the platform" is chosen.
     assert page.get_by_label("平台外接收党组织名称").is_hidden()
-    page.get_by_label("接收党组织代码").fill("999999")
+    receiver = page.get_by_label("接收党组织", exact=True)
+    receiver.fill("999999")  # a code typed by hand still works, and a wrong one is named
     page.get_by_role("button", name="开具介绍信").click()
     assert "没有找到代码为 999999 的党组织" in page.locator("[data-field-error=to_code]").inner_text()
     _shot(page, "transfer-01-start-form-error")
-    page.get_by_label("接收党组织代码").fill(world.branch_b.code)
+    # The secretary does not know the code: types a part of the name and picks from the list.
+    receiver = page.get_by_label("接收党组织", exact=True)
+    receiver.fill("")
+    receiver.press_sequentially("荷塘区", delay=50)
+    option = page.locator(f'#receiver-results [data-pick-code="{world.branch_b.code}"]')
+    option.wait_for()
+    assert "荷塘区第一党支部" in option.inner_text() and "中共株洲市委" in option.inner_text()
+    options = page.locator("#receiver-results [data-pick-code]")
+    assert options.count() == 4 and "中共株洲市委 › 中共荷塘区委" in options.nth(1).inner_text()
+    _shot(page, "transfer-01b-picker-open")
+    option.click()
+    assert receiver.input_value() == world.branch_b.code
+    assert page.locator("#receiver-results [data-pick-code]").count() == 0  # the list closes
+    assert page.locator("[data-field-error=to_code]").count() == 0  # and the old error with it
+    chosen = page.locator("#receiver-chosen")
+    assert chosen.is_visible() and "荷塘区第一党支部" in chosen.inner_text() and "中共株洲市委" in chosen.inner_text()
+    _shot(page, "transfer-01c-picked")
     page.get_by_label("转接原因").fill("工作调动")
     page.get_by_role("button", name="开具介绍信").click()
     page.wait_for_url(re.compile(rf"/members/transfers/in/{world.branch_a.pk}/"))

@@ -440,3 +440,91 @@ def test_start_page_inside_and_outside(client, people, world):
     assert response.status_code == 302
     letter = client.get(f"/members/transfers/{Transfer.objects.get().pk}/letter.pdf")
     assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
+
+
+# --- the receiver picker (接收党组织): by a part of the name or the code, anywhere in the province --
+
+def _org(parent, code, name, org_type="branch", **fields):
+    from dangwu.orgs.models import Organization
+
+    child = Organization.objects.add_child(parent, {"code": code, "name": name, "org_type": org_type, **fields})
+    return Organization.objects.get(pk=child.pk)
+
+
+def _picked(query, limit=20):
+    from dangwu.orgs.models import MEMBER_HOLDING_TYPES
+    from dangwu.orgs.selectors import pick_organizations
+
+    return pick_organizations(query=query, org_types=MEMBER_HOLDING_TYPES, limit=limit)
+
+
+def test_picker_finds_by_a_part_of_the_name_with_the_parents(world):
+    found = _picked("芙蓉区")
+    assert [o.name for o in found] == ["芙蓉区第一党支部", "芙蓉区第二党支部", "中共芙蓉区委"]
+    assert found[0].chain == ["中共长沙市委", "中共芙蓉区委"] and found[0].code == "430102001"
+    assert _picked("第一党支部")[0].chain == ["中共长沙市委", "中共芙蓉区委"]
+    assert [o.name for o in _picked("荷塘")] == ["荷塘区第一党支部"]
+    assert _picked("荷塘")[0].chain == ["中共株洲市委"]
+
+
+def test_picker_puts_the_exact_code_and_closer_names_first(world):
+    assert [o.code for o in _picked("430102")] == ["430102", "430102001", "430102002"]
+    assert [o.code for o in _picked("430102002")] == ["430102002"]
+    exact = _org(world.city_b, "430203001", "第二党支部")
+    starts = _org(world.city_b, "430203002", "第二党支部（离退休）")
+    assert [o.pk for o in _picked("第二党支部")] == [exact.pk, starts.pk, world.branch_a2.pk]
+    # A code that is also part of another organization's name: the code first.
+    named = _org(world.city_b, "430203003", "430102002号楼联合党支部", org_type="joint_branch")
+    assert [o.pk for o in _picked("430102002")] == [world.branch_a2.pk, named.pk]
+
+
+def test_picker_leaves_out_dissolved_and_organizations_that_hold_no_members(world):
+    _org(world.county_a, "430102003", "芙蓉区第三党支部", dissolved_on=date(2025, 1, 1))
+    _org(world.county_a, "430102004", "芙蓉区施工项目临时党支部", org_type="temporary_branch")
+    _org(world.branch_a, "430102001001", "芙蓉区第一党支部第一党小组", org_type="group")
+    names = [o.name for o in _picked("芙蓉区")]
+    assert names == ["芙蓉区第一党支部", "芙蓉区第二党支部", "中共芙蓉区委"]
+    assert _picked("430102003") == [] and _picked("4301020010") == []
+
+
+def test_picker_is_limited_and_needs_two_characters(world):
+    for i in range(25):
+        _org(world.city_b, f"4302050{i:02d}", f"石峰区第{i + 1}村党支部")
+    found = _picked("石峰区")
+    assert [o.code for o in found] == [f"4302050{i:02d}" for i in range(20)]  # shorter names, then the tree's order
+    assert len(_picked("石峰区", limit=5)) == 5
+    found = _picked("村党支部")  # contained, not at the start: shorter names first
+    assert len(found) == 20 and [len(o.name) for o in found] == sorted(len(o.name) for o in found)
+    assert _picked("芙") == [] and _picked("  ") == [] and _picked("4") == []
+    assert _picked("%%") == [] and _picked("__") == []  # LIKE's wildcards are plain characters
+
+
+def test_receivers_view_lists_names_codes_and_parents(client, people, world):
+    client.force_login(people["secretary"])
+    page = client.get("/members/transfers/receivers/?q=荷塘").content.decode()
+    assert "荷塘区第一党支部" in page and "430202001" in page and "中共株洲市委" in page
+    assert 'data-pick-code="430202001"' in page
+    page = client.get("/members/transfers/receivers/?q=芙蓉区").content.decode()
+    assert "中共长沙市委 › 中共芙蓉区委" in page
+    assert "没有找到名称或代码相符" in client.get("/members/transfers/receivers/?q=不存在的支部").content.decode()
+    assert "data-pick-code" not in client.get("/members/transfers/receivers/?q=x").content.decode()
+    # htmx sends the field itself (to_code=…) when q is absent.
+    assert "430202001" in client.get("/members/transfers/receivers/?to_code=4302").content.decode()
+
+
+def test_start_form_accepts_the_picked_organization(client, people, world):
+    client.force_login(people["secretary"])
+    url = f"/members/{people['m_plain'].pk}/transfer/"
+    page = client.get(url).content.decode()
+    assert 'hx-get="/members/transfers/receivers/"' in page and 'id="receiver-results"' in page
+    response = client.post(url, {"goes_to": "internal", "to_code": "芙蓉区"})  # a name typed, nothing picked
+    assert "没有找到代码为 芙蓉区 的党组织" in response.content.decode()
+    response = client.post(url, {"goes_to": "internal", "to_code": world.branch_a.code})
+    page = response.content.decode()
+    assert "接收党组织不能是党员现在所在的党组织" in page
+    assert 'id="receiver-chosen"' in page and "中共长沙市委 › 中共芙蓉区委" in page  # what the code names
+    assert not Transfer.objects.exists()
+    response = client.post(url, {"goes_to": "internal", "to_code": f" {world.branch_b.code} ", "reason": "工作调动"})
+    assert response.status_code == 302
+    transfer = Transfer.objects.get()
+    assert transfer.to_organization == world.branch_b and transfer.to_name == "荷塘区第一党支部"
