@@ -86,6 +86,7 @@ def test_transfer_started_by_one_secretary_and_accepted_by_the_other(chromium, l
     assert receiver.input_value() == world.branch_b.code
     assert page.locator("#receiver-results [data-pick-code]").count() == 0  # the list closes
     assert page.locator("[data-field-error=to_code]").count() == 0  # and the old error with it
+    assert not page.locator("#form-errors").is_visible()  # and the banner, no field error being left
     chosen = page.locator("#receiver-chosen")
     assert chosen.is_visible() and "荷塘区第一党支部" in chosen.inner_text() and "中共株洲市委" in chosen.inner_text()
     _shot(page, "transfer-01c-picked")
