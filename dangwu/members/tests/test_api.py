@@ -70,6 +70,36 @@ def test_list_is_paginated_with_the_contract_fields(people):
     assert row["standing"] == "normal"
 
 
+def test_fast_representation_equals_drf_generic_one(people, world):
+    """The serializer's own loop over its fields (api.MemberSerializer.to_representation) answers
+    what DRF's generic ModelSerializer would, for a record with every field filled and for one
+    with the optional ones empty — and never reads a decrypted number."""
+    from decimal import Decimal
+
+    from django.test import RequestFactory
+    from rest_framework import serializers
+
+    from dangwu.members.api import MemberSerializer
+
+    full = testing.make_member(world.branch_a, name="欧阳建国", native_place="湖南长沙", education="bachelor",
+                               degree="学士", professional_title="工程师", occupation="staff", work_unit="某单位",
+                               job_title="科长", work_started_on=date(2003, 7, 1), address="芙蓉路1号",
+                               party_post="组织委员", applied_on=date(2004, 3, 1), is_outflow=True,
+                               outflow_destination="广东深圳", lost_contact_since=date(2024, 1, 1), in_hardship=True,
+                               is_party_worker=True, dues_standard=Decimal("12.50"), dues_paid_until=date(2026, 6, 1),
+                               standing_since=date(2020, 1, 1))
+    request = RequestFactory().get(URL)
+    request.user = people["province"]
+    for member in (Member.objects.get(pk=full.pk), Member.objects.get(pk=people["m_plain"].pk)):
+        serializer = MemberSerializer(context={"request": request})
+        generic = serializers.ModelSerializer.to_representation(serializer, member)
+        fast = serializer.to_representation(member)
+        assert {k: v for k, v in fast.items() if k not in {"id_number", "phone", "id_number_full"}} == generic
+        assert fast["id_number"] == member.id_number_masked and fast["phone"] == member.phone_masked
+    assert fast["dues_standard"] is None or isinstance(fast["dues_standard"], str)
+    assert serializer.to_representation(Member.objects.get(pk=full.pk))["dues_standard"] == "12.50"
+
+
 def test_pagination_next_link(people, monkeypatch):
     from rest_framework.pagination import PageNumberPagination
 

@@ -219,3 +219,21 @@ def test_rebuild_stats_finds_and_repairs_copies_left_wrong_by_a_restore(world):
     assert Member.objects.get(pk=kept.pk).org_path == world.branch_a.path
     assert AuditEntry.objects.order_by("-seq").first().summary["org_paths_repaired"] == 1
     call_command("rebuild_stats", "--check", stdout=StringIO())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN pending list (PostgreSQL)")
+def test_an_import_merges_the_name_index_pending_entries_when_it_commits(world, tmp_path,
+                                                                        django_capture_on_commit_callbacks):
+    from dangwu.members import roster
+    from dangwu.members.tests.rosters import person, write_xlsx
+
+    admin = testing.make_user("city-a", ("org_department", world.city_a))
+    rows = [person(9101)]
+    rows[0]["党组织代码"] = world.branch_a.code
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = services.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
+    assert result.created == 1
+    assert services.merge_pending_name_entries in callbacks
+    with connection.cursor() as cursor:  # the index keeps its small pending list (migration 0010)
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'members_member_name_city'")
+        assert cursor.fetchone()[0] == ["gin_pending_list_limit=512"]
