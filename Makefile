@@ -61,13 +61,13 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy dangwu/*/rules.py dangwu/*/services.py
 
-# make bench [SCALE=full|small|<members>]: on PostgreSQL (DATABASE_URL, default below); creates the
+# make bench [SCALE=full|small|<members>]: on PostgreSQL (DATABASE_URL, default dangwu_bench on the
+# local server; dangwu_bench_small, dangwu_bench_<members> for the other scales); creates the
 # database when missing, migrates, loads a generated province, prints figures beside their limits
 # and writes docs/performance.md. Not part of make test. BENCH_ARGS=--reuse keeps a loaded province.
 SCALE ?= full
-BENCH_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/dangwu_bench)
 bench: install-test keys
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/run.py --scale $(SCALE) $(BENCH_ARGS)
+	$(if $(DATABASE_URL),DATABASE_URL=$(DATABASE_URL)) $(PY) bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

@@ -4,7 +4,9 @@
     make bench SCALE=small     # 200,000 members, ~10,000 organizations: a few minutes
     make bench SCALE=1000000   # any number of members (at least 10,000)
 
-Runs against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/dangwu_bench): creates
+Runs against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/dangwu_bench, and
+dangwu_bench_small or dangwu_bench_<members> for the other scales, so that a quick run never
+replaces the loaded full province): creates
 the database when missing, migrates, loads a generated province (bench/province.py: COPY,
 no history rows), rebuilds the structure-statistics roll-ups, then measures, in one run on
 the same data:
@@ -41,6 +43,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangwu.settings")
 os.environ.setdefault("DANGWU_DEBUG", "0")  # DEBUG keeps every query in memory
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/dangwu_bench"
+
+
+def default_url(scale: str, members: int) -> str:
+    """One database a scale: a quick small run must not truncate the 5 M province (25 min to load)."""
+    if scale == "full":
+        return DEFAULT_URL
+    return f"{DEFAULT_URL}_{scale if scale in SCALES else members}"
+
+
 SCALES = {"full": 5_000_000, "small": 200_000}
 SEED = 2026
 MEASUREMENTS = ("import", "stats", "search", "export", "dues")
@@ -120,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("SCALE: at least 10,000 members")
     only = {part.strip() for part in args.only.split(",") if part.strip()} or set(MEASUREMENTS)
 
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    url = os.environ.setdefault("DATABASE_URL", default_url(scale, members))
     ensure_database(url)
     import django
 
