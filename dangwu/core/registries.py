@@ -1,0 +1,255 @@
+"""The ground floor's sockets: small registries that every app fills in its `AppConfig.ready()`.
+
+Core imports no app of the project (decision 0013). An app appears on the platform by
+registering what it offers here, and the floors that show those things (the home app's menu,
+home page and to-do list, an organization's page, the dashboards, the demo loader, the rebuild
+command) read the registries without knowing which apps exist:
+
+- `menu`: entries of the main navigation;
+- `home_cards`: cards on a person's home page;
+- `todo_sources`: to-do items (待办) — what waits for this person, with a count and a link;
+- `org_sections`: sections of an organization's page (its members, its statistics, transfers …);
+- `dashboard_panels`: panels of the decision-support dashboards above an organization;
+- `warning_rules`: rules that find what is wrong with an organization (too few full members …);
+- `demo_seeders`: the steps of the demo loader, in order;
+- `dissolve_checks`: answers to "may this organization be dissolved?";
+- `org_change_listeners`: told when organizations are created, changed or moved;
+- `nav_flags`: small facts about the user that templates need on every page.
+
+Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
+same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
+harmless. Callables receive keyword arguments only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+
+class _Keyed(Protocol):
+    key: str
+    order: int
+
+
+T = TypeVar("T", bound=_Keyed)
+
+
+class Registry(Generic[T]):
+    """An ordered set of items keyed by `item.key`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: dict[str, T] = {}
+
+    def register(self, item: T) -> T:
+        self._items[item.key] = item
+        return item
+
+    def unregister(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(sorted(self._items.values(), key=lambda item: (item.order, item.key)))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def get(self, key: str) -> T | None:
+        return self._items.get(key)
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name}: {', '.join(self._items)}>"
+
+
+# --- what the items look like ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A link of the main navigation. `url(user=…)` gives the link, or None to hide the entry for
+    this user (no capability, nothing to show)."""
+
+    key: str
+    label: Any  # a lazy translation
+    icon: str  # a Bootstrap icon name, without "bi-"
+    url: Callable[..., str | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """A card on the home page: `context(request=…)` answers the template's context, or None to
+    leave the card out for this person."""
+
+    key: str
+    template: str
+    context: Callable[..., dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    """One line of a to-do list: what waits, how many, where to do it."""
+
+    label: str
+    count: int
+    url: str
+    urgent: bool = False  # overdue or past a deadline
+
+
+@dataclass(frozen=True)
+class TodoSource:
+    """What waits for a person in one app: `items(user=…)` answers zero or more to-do items."""
+
+    key: str
+    items: Callable[..., list[TodoItem]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class OrgSection:
+    """A section of an organization's page: `context(request=…, organization=…)` answers the
+    template's context, or None to leave it out (the caller may not see it)."""
+
+    key: str
+    template: str
+    context: Callable[..., dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel of the dashboards above an organization (决策支持): `context(actor=…, organization=…)`."""
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[..., dict[str, Any] | None]
+    capability: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a warning rule found about one organization."""
+
+    code: str
+    message: str
+    level: str = "warning"  # "warning" or "danger"
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """A rule that looks at one organization: `check(organization=…, facts=…)` answers findings.
+    `facts` is a dict shared by the rules of one page, so that one rule's query serves the next."""
+
+    key: str
+    check: Callable[..., list[Finding]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """One step of the demo loader. `seed(context=…)` writes its part of the demo province through
+    the services; `context` is the loader's shared state (the tree, the people, the random source)."""
+
+    key: str
+    seed: Callable[..., None]
+    order: int = 100
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DissolveCheck:
+    """`problem(organization=…)` answers why the organization may not be dissolved, or None."""
+
+    key: str
+    problem: Callable[..., str | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class OrgChangeListener:
+    """Told, inside the writing transaction, that organizations changed: `changed(before=…, after=…)`
+    with two lists of the same length (None in `before` for a new organization)."""
+
+    key: str
+    changed: Callable[..., None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavFlag:
+    """A fact about the user that templates read on every page as `nav.<key>` (computed lazily)."""
+
+    key: str
+    value: Callable[..., Any]
+    order: int = 100
+
+
+menu: Registry[MenuEntry] = Registry("menu")
+home_cards: Registry[HomeCard] = Registry("home_cards")
+todo_sources: Registry[TodoSource] = Registry("todo_sources")
+org_sections: Registry[OrgSection] = Registry("org_sections")
+dashboard_panels: Registry[DashboardPanel] = Registry("dashboard_panels")
+warning_rules: Registry[WarningRule] = Registry("warning_rules")
+demo_seeders: Registry[DemoSeeder] = Registry("demo_seeders")
+dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
+org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
+nav_flags: Registry[NavFlag] = Registry("nav_flags")
+
+
+# --- how the floors above use them ------------------------------------------------------------
+
+def todo_items(*, user: Any) -> list[TodoItem]:
+    """Everything that waits for the user, from every app, in the sources' order."""
+    items: list[TodoItem] = []
+    for source in todo_sources:
+        items.extend(item for item in source.items(user=user) if item.count)
+    return items
+
+
+def warnings_of(*, organization: Any, facts: dict[str, Any] | None = None) -> list[Finding]:
+    """The findings of every warning rule about one organization."""
+    facts = {} if facts is None else facts
+    found: list[Finding] = []
+    for rule in warning_rules:
+        found.extend(rule.check(organization=organization, facts=facts))
+    return found
+
+
+def dissolve_problems(*, organization: Any) -> list[str]:
+    """Why the organization may not be dissolved (empty: it may)."""
+    return [p for check in dissolve_checks if (p := check.problem(organization=organization))]
+
+
+def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
+    """Tell every listener (inside the writer's transaction) that organizations changed."""
+    for listener in org_change_listeners:
+        listener.changed(before=before, after=after)
+
+
+@dataclass
+class LazyFlags:
+    """`nav` in templates: each flag computed on first use and kept for the request."""
+
+    user: Any
+    _values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._values:
+            flag = nav_flags.get(key)
+            if flag is None:
+                raise KeyError(key)
+            self._values[key] = flag.value(user=self.user)
+        return self._values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
