@@ -12,7 +12,7 @@ from dangwu.dues.api import (
     PaymentViewSet,
     ReportViewSet,
 )
-from dangwu.members.api import MemberViewSet
+from dangwu.members.api import MemberViewSet, OrganizationStatsView
 from dangwu.members.transfer_api import TransferViewSet
 from dangwu.orgs.api import OrganizationViewSet
 
@@ -41,6 +41,7 @@ router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("v1/auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("v1/organizations/<int:pk>/stats/", OrganizationStatsView.as_view(), name="organization-stats"),
     path("v1/", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),

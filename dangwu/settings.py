@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dangwu.members",
     "dangwu.dues",
     "dangwu.development",
+    "dangwu.home",
 ]
 
 MIDDLEWARE = [
@@ -107,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dangwu.core.context_processors.navigation",
+                "dangwu.home.context_processors.navigation",
             ],
         },
     },
@@ -148,8 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The organization model, named for core (which imports no app), as AUTH_USER_MODEL names the user's.
+DANGWU_ORGANIZATION_MODEL = "orgs.Organization"
+
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 
 # Sessions: 30 idle minutes, 12 hours in all (checked by SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = 30 * 60

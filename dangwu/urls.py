@@ -7,6 +7,7 @@ from django.urls import include, path
 from dangwu.core import views as core_views
 
 urlpatterns = [
+    path("", include("dangwu.home.urls")),
     path("", include("dangwu.core.urls")),
     path("orgs/", include("dangwu.orgs.urls")),
     path("members/", include("dangwu.members.urls")),

@@ -86,6 +86,15 @@ def _prefix_q(field: str, paths: Iterable[str]) -> Q:
     return q
 
 
+def scope_q(user: Any, capability: str, *, path_field: str = "path") -> Q:
+    """The filter of the subtrees where the user holds the capability, for any model that reaches
+    an organization's materialized path through `path_field` ("path" for organizations,
+    "organization__path" for rows that belong to one, "org_path" for a stored copy).
+    Each app's selectors apply it to their own models; it matches nothing for a user without
+    the capability (callers add what a person sees without a role, such as their own record)."""
+    return _prefix_q(path_field, scope_paths(user, capability))
+
+
 def own_member(user: Any):
     """The member record linked to the user's account, or None (cached on the user for the request)."""
     if not getattr(user, "is_authenticated", False):

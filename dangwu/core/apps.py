@@ -7,5 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("平台核心")
 
-    def ready(self):
-        from . import checks, signals  # noqa: F401  (registers the checks and the login audit receivers)
+    def ready(self) -> None:
+        from . import checks, hooks, signals  # noqa: F401  (registers the checks and the login audit receivers)
+
+        hooks.register()

@@ -15,7 +15,7 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("党组织")
+        settings.DANGWU_ORGANIZATION_MODEL, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("党组织")
     )
     granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 

@@ -6,6 +6,7 @@ home page and to-do list, an organization's page, the dashboards, the demo loade
 command) read the registries without knowing which apps exist:
 
 - `menu`: entries of the main navigation;
+- `shortcuts`: links of the home page's "常用功能" card;
 - `home_cards`: cards on a person's home page;
 - `todo_sources`: to-do items (待办) — what waits for this person, with a count and a link;
 - `org_sections`: sections of an organization's page (its members, its statistics, transfers …);
@@ -14,7 +15,8 @@ command) read the registries without knowing which apps exist:
 - `demo_seeders`: the steps of the demo loader, in order;
 - `dissolve_checks`: answers to "may this organization be dissolved?";
 - `org_change_listeners`: told when organizations are created, changed or moved;
-- `nav_flags`: small facts about the user that templates need on every page.
+- `membership` (a slot, one provider): the member record linked to a user's account, if any —
+  a person sees their own record and organization even without a role there.
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -24,7 +26,7 @@ harmless. Callables receive keyword arguments only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 
@@ -69,6 +71,16 @@ class Registry(Generic[T]):
 # --- what the items look like ---------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Link:
+    """A link as the navigation and the home page show it."""
+
+    label: Any
+    url: str
+    icon: str  # a Bootstrap icon name, without "bi-"
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class MenuEntry:
     """A link of the main navigation. `url(user=…)` gives the link, or None to hide the entry for
     this user (no capability, nothing to show)."""
@@ -79,16 +91,30 @@ class MenuEntry:
     url: Callable[..., str | None]
     order: int = 100
 
+    def link(self, *, user: Any) -> Link | None:
+        url = self.url(user=user)
+        return Link(self.label, url, self.icon, self.key) if url else None
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """Links of the home page's "常用功能" card: `links(user=…)` answers zero or more."""
+
+    key: str
+    links: Callable[..., list[Link]]
+    order: int = 100
+
 
 @dataclass(frozen=True)
 class HomeCard:
     """A card on the home page: `context(request=…)` answers the template's context, or None to
-    leave the card out for this person."""
+    leave the card out for this person. `wide` cards span the page above the half-width ones."""
 
     key: str
     template: str
     context: Callable[..., dict[str, Any] | None]
     order: int = 100
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,13 +138,16 @@ class TodoSource:
 
 @dataclass(frozen=True)
 class OrgSection:
-    """A section of an organization's page: `context(request=…, organization=…)` answers the
-    template's context, or None to leave it out (the caller may not see it)."""
+    """A section of an organization's page: `context(request=…, organization=…, facts=…)` answers
+    the template's context, or None to leave it out (the caller may not see it). `slot` says where
+    it goes: "actions" (buttons of the header), "alerts" (above the page), "side" (left column),
+    "main" (right column) or "bottom" (below both)."""
 
     key: str
     template: str
     context: Callable[..., dict[str, Any] | None]
     order: int = 100
+    slot: str = "main"
 
 
 @dataclass(frozen=True)
@@ -182,16 +211,8 @@ class OrgChangeListener:
     order: int = 100
 
 
-@dataclass(frozen=True)
-class NavFlag:
-    """A fact about the user that templates read on every page as `nav.<key>` (computed lazily)."""
-
-    key: str
-    value: Callable[..., Any]
-    order: int = 100
-
-
 menu: Registry[MenuEntry] = Registry("menu")
+shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
 todo_sources: Registry[TodoSource] = Registry("todo_sources")
 org_sections: Registry[OrgSection] = Registry("org_sections")
@@ -200,7 +221,43 @@ warning_rules: Registry[WarningRule] = Registry("warning_rules")
 demo_seeders: Registry[DemoSeeder] = Registry("demo_seeders")
 dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
 org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
-nav_flags: Registry[NavFlag] = Registry("nav_flags")
+
+
+class Slot:
+    """A question exactly one app answers (the provider registers in its `ready()`); asked before
+    any provider registered, it answers `default`."""
+
+    def __init__(self, name: str, default: Any = None) -> None:
+        self.name = name
+        self.default = default
+        self._provider: Callable[..., Any] | None = None
+
+    def provide(self, provider: Callable[..., Any]) -> Callable[..., Any]:
+        self._provider = provider
+        return provider
+
+    def __call__(self, **kwargs: Any) -> Any:
+        if self._provider is None:
+            return self.default
+        return self._provider(**kwargs)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """What the floors need to know of a user's own member record."""
+
+    member_id: int
+    organization_id: int
+    organization_name: str
+
+
+# `membership(user=…)`: the user's Membership, or None (provided by the members app).
+membership = Slot("membership", default=None)
+# `member_counts(organization=…)`: {"full", "probationary", "all"} of the organization's own
+# members in good standing, or None where no app keeps members (provided by the members app).
+member_counts = Slot("member_counts", default=None)
+# `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
+appointable_members = Slot("appointable_members", default=None)
 
 
 # --- how the floors above use them ------------------------------------------------------------
@@ -231,25 +288,3 @@ def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
     """Tell every listener (inside the writer's transaction) that organizations changed."""
     for listener in org_change_listeners:
         listener.changed(before=before, after=after)
-
-
-@dataclass
-class LazyFlags:
-    """`nav` in templates: each flag computed on first use and kept for the request."""
-
-    user: Any
-    _values: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._values:
-            flag = nav_flags.get(key)
-            if flag is None:
-                raise KeyError(key)
-            self._values[key] = flag.value(user=self.user)
-        return self._values[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default

@@ -4,7 +4,6 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home_view, name="home"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/password/", views.password_change_view, name="password_change"),

@@ -1,4 +1,4 @@
-"""Pages of the core: login with lockout and TOTP, language, home, audit log."""
+"""Pages of the core: login with lockout and TOTP, language, password, audit log, roles."""
 
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
-
-from dangwu.members import selectors as member_selectors
-from dangwu.orgs import selectors as org_selectors
 
 from . import access, services
 from . import selectors as core_selectors
@@ -123,32 +120,13 @@ def password_change_view(request):
                                  request=request)
         update_session_auth_hash(request, request.user)
         messages.success(request, _("密码已修改"))
-        return redirect("core:home")
+        return redirect("home:home")
     return render(request, "core/password_change.html", {"form": form, "expired": request.GET.get("expired")})
 
 
 @access.page(public=True)
 def set_language_view(request):
     return django_set_language(request)
-
-
-@access.page()
-def home_view(request):
-    user = request.user
-    caps = access.capabilities(user)
-    context = {"caps": caps, "roots": [], "stats": None}
-    if Cap.MEMBER_VIEW in caps:
-        # The structure statistics of the whole member scope, from the roll-ups (no scan of members).
-        stats = member_selectors.scope_structure_stats(actor=user)
-        if stats is not None:
-            context["stats"] = stats
-            context["counts"] = {item["key"]: item["count"] for item in stats["member_type"] + stats["flags"]}
-            context["scope_label"] = " / ".join(o["name"] for o in stats["organizations_in_scope"])
-    if Cap.ORG_VIEW in caps:
-        context["roots"] = list(org_selectors.tree_roots(actor=user))
-    context["me"] = access.own_member(user)
-    context["assignments"] = core_selectors.my_assignments(user=user)
-    return render(request, "core/home.html", context)
 
 
 @access.page(Cap.AUDIT_VIEW)
@@ -167,7 +145,7 @@ def roles_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = core_selectors.account_by_username(username=data["username"])
-        org = access.organizations(request.user, Cap.ROLE_ASSIGN).filter(code=data["org_code"]).first()
+        org = core_selectors.organization_for_roles(actor=request.user, code=data["org_code"])
         if user is None:
             form.add_error("username", _("没有这个用户"))
         if org is None:

@@ -6,3 +6,8 @@ class DevelopmentConfig(AppConfig):
     name = "dangwu.development"
     label = "development"
     verbose_name = _("发展党员")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -216,3 +216,12 @@ def visible_reports(*, actor: Any) -> QuerySet[ThoughtReport]:
 
 def visible_report_attachments(*, actor: Any) -> QuerySet[ReportAttachment]:
     return ReportAttachment.objects.filter(report__candidate__in=report_candidates(actor=actor))
+
+
+def writes_or_reads_reports(*, user: Any) -> bool:
+    """Whether the user writes thought reports (a person in the pipeline) or reads them as a
+    contact person (培养联系人) of one: the menu shows 思想汇报 to them."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    contact = Sponsor.objects.filter(kind=Sponsor.Kind.CONTACT, member__user=user).values("candidate_id")
+    return Candidate.objects.filter(Q(user=user) | Q(pk__in=contact), status=Candidate.Status.ACTIVE).exists()

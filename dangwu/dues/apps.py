@@ -6,3 +6,8 @@ class DuesConfig(AppConfig):
     name = "dangwu.dues"
     label = "dues"
     verbose_name = _("党费")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -11,9 +11,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.orgs.models import Organization
 
 from . import selectors, services
 from .models import Member, MemberType, Standing
@@ -160,3 +162,52 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                         id_number=_unless_masked(data.get("id_number")),
                                         phone=_unless_masked(data.get("phone")), request=request)
         return Response(self.get_serializer(member).data)
+
+
+class StatItemSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="stable key: a choice value, a band (e.g. 31_40) or the stored text")
+    label = serializers.CharField(help_text="label in the caller's language")
+    count = serializers.IntegerField()
+
+
+class StatOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StructureStatsSerializer(serializers.Serializer):
+    """Structure statistics (党员结构统计) of an organization's whole subtree (for the schema)."""
+
+    organization = StatOrganizationSerializer()
+    year = serializers.IntegerField(help_text="statistical year: ages and years since joining at its end")
+    age_basis = serializers.CharField(help_text='"year_end": age = year − birth year (党内统计)')
+    total = serializers.IntegerField(help_text="members in good standing (党籍正常), counted by every list but standing")
+    all_standings = serializers.IntegerField(help_text="members whatever their standing")
+    organizations = serializers.IntegerField(help_text="organizations not dissolved, this one included")
+    member_type = StatItemSerializer(many=True)
+    standing = StatItemSerializer(many=True)
+    gender = StatItemSerializer(many=True)
+    ethnicity = StatItemSerializer(many=True, help_text="汉族 and 少数民族")
+    ethnicity_each = StatItemSerializer(many=True, help_text="each ethnicity, largest first")
+    age_band = StatItemSerializer(many=True)
+    education = StatItemSerializer(many=True)
+    occupation = StatItemSerializer(many=True)
+    years_since_joining = StatItemSerializer(many=True)
+    flags = StatItemSerializer(many=True, help_text="outflow, inflow, lost contact, in hardship")
+    org_type = StatItemSerializer(many=True)
+
+
+class OrganizationStatsView(APIView):
+    """/api/v1/organizations/{id}/stats/: structure statistics (党员结构统计) of the organization's whole
+    subtree, from the roll-ups. Kept by members (the tree knows no members); an organization outside
+    the caller's member scope is a 404."""
+
+    permission_classes = [access.CapabilityPermission]
+    required_capability = Cap.MEMBER_VIEW
+
+    @extend_schema(operation_id="organizations_stats", responses=StructureStatsSerializer, tags=["organizations"])
+    def get(self, request, pk: int):
+        scope = Organization.objects.filter(access.scope_q(request.user, Cap.MEMBER_VIEW))
+        org = access.get_in_scope_or_404(request, scope, pk=pk)
+        return Response(selectors.structure_stats(actor=request.user, organization=org))

@@ -6,3 +6,8 @@ class MembersConfig(AppConfig):
     name = "dangwu.members"
     label = "members"
     verbose_name = _("党员")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

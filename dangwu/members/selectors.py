@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import Count, F, Func, Q, QuerySet, TextField
 from django.db.models.functions import Collate, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +26,41 @@ from .models import Education, Gender, Member, MemberType, Occupation, Standing,
 _LATIN = re.compile(r"^[A-Za-z]+$")
 
 
+def own_member(user: Any) -> Member | None:
+    """The member record linked to the user's account, or None (cached on the user for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_dangwu_own_member"):
+        user._dangwu_own_member = Member.objects.filter(user=user).select_related("organization").first()
+    return user._dangwu_own_member
+
+
+def members_in_scope(actor: Any, capability: str = Cap.MEMBER_VIEW) -> QuerySet[Member]:
+    """Members the actor may reach with the capability; with `member.view`, their own record too."""
+    q = access.scope_q(actor, capability, path_field="organization__path")
+    if capability == Cap.MEMBER_VIEW and getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+    return Member.objects.filter(q)
+
+
 def visible_members(*, actor: Any) -> QuerySet[Member]:
-    return access.members(actor, Cap.MEMBER_VIEW)
+    return members_in_scope(actor, Cap.MEMBER_VIEW)
+
+
+def member_counts(*, organization: Any) -> dict[str, int]:
+    """Members of the organization itself (not the subtree), by type, in good standing."""
+    row = Member.objects.filter(organization=organization, standing=Standing.NORMAL).aggregate(
+        full=Count("id", filter=Q(member_type=MemberType.FULL)),
+        probationary=Count("id", filter=Q(member_type=MemberType.PROBATIONARY)),
+    )
+    return {"full": row["full"], "probationary": row["probationary"], "all": row["full"] + row["probationary"]}
+
+
+def appointable_members(*, actor: Any, organization: Any) -> QuerySet[Member]:
+    """Who may be seated on the organization's committee: its own full members in good standing
+    (the whole subtree runs to tens of thousands at city level)."""
+    return search_members(actor=actor, member_type=MemberType.FULL, standing=Standing.NORMAL).filter(
+        organization=organization)
 
 
 def search_members(

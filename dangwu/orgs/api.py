@@ -6,14 +6,11 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
-from dangwu.members import selectors as member_selectors
 
 from . import selectors, services
 from .models import Organization
@@ -52,40 +49,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return data
 
 
-class StatItemSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="stable key: a choice value, a band (e.g. 31_40) or the stored text")
-    label = serializers.CharField(help_text="label in the caller's language")
-    count = serializers.IntegerField()
-
-
-class StatOrganizationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class StructureStatsSerializer(serializers.Serializer):
-    """Structure statistics (党员结构统计) of an organization's whole subtree (for the schema)."""
-
-    organization = StatOrganizationSerializer()
-    year = serializers.IntegerField(help_text="statistical year: ages and years since joining at its end")
-    age_basis = serializers.CharField(help_text='"year_end": age = year − birth year (党内统计)')
-    total = serializers.IntegerField(help_text="members in good standing (党籍正常), counted by every list but standing")
-    all_standings = serializers.IntegerField(help_text="members whatever their standing")
-    organizations = serializers.IntegerField(help_text="organizations not dissolved, this one included")
-    member_type = StatItemSerializer(many=True)
-    standing = StatItemSerializer(many=True)
-    gender = StatItemSerializer(many=True)
-    ethnicity = StatItemSerializer(many=True, help_text="汉族 and 少数民族")
-    ethnicity_each = StatItemSerializer(many=True, help_text="each ethnicity, largest first")
-    age_band = StatItemSerializer(many=True)
-    education = StatItemSerializer(many=True)
-    occupation = StatItemSerializer(many=True)
-    years_since_joining = StatItemSerializer(many=True)
-    flags = StatItemSerializer(many=True, help_text="outflow, inflow, lost contact, in hardship")
-    org_type = StatItemSerializer(many=True)
-
-
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Organizations of the caller's scope. `?q=` searches name and code; `?parent=ID` lists children."""
@@ -118,15 +81,6 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         scope = selectors.with_parent_id(selectors.visible_organizations(actor=self.request.user))
         return access.get_in_scope_or_404(self.request, scope, pk=self.kwargs["pk"])
 
-    @extend_schema(operation_id="organizations_stats", responses=StructureStatsSerializer)
-    @action(detail=True, methods=["get"], url_path="stats", required_capability=Cap.MEMBER_VIEW)
-    def stats(self, request, pk=None):
-        """Structure statistics of the organization's whole subtree, from the roll-ups. An
-        organization outside the caller's member scope is a 404."""
-        scope = access.organizations(request.user, Cap.MEMBER_VIEW)
-        org = access.get_in_scope_or_404(request, scope, pk=self.kwargs["pk"])
-        return Response(member_selectors.structure_stats(actor=request.user, organization=org))
-
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -134,7 +88,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         parent_id = data.pop("parent", None)
         if parent_id is None:
             raise serializers.ValidationError({"parent": [_("请指定上级党组织")]})
-        parent = access.organizations(request.user, Cap.ORG_EDIT).filter(pk=parent_id).first()
+        parent = selectors.organizations_in_scope(request.user, Cap.ORG_EDIT).filter(pk=parent_id).first()
         if parent is None:
             raise serializers.ValidationError({"parent": [_("上级党组织不存在或不在您的权限范围内")]})
         with _api_field_names():

@@ -6,3 +6,8 @@ class OrgsConfig(AppConfig):
     name = "dangwu.orgs"
     label = "orgs"
     verbose_name = _("党组织")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -7,19 +7,30 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
-from dangwu.core import access
+from dangwu.core import access, registries
 from dangwu.core.roles import Cap
 
 from . import rules
 from .models import CommitteePosition, Organization
 
 
+def organizations_in_scope(actor: Any, capability: str = Cap.ORG_VIEW) -> QuerySet[Organization]:
+    """Organizations the actor may reach with the capability; with `org.view`, their own
+    organization too (a member without a role sees the branch they belong to)."""
+    q = access.scope_q(actor, capability, path_field="path")
+    if capability == Cap.ORG_VIEW:
+        membership = registries.membership(user=actor)
+        if membership is not None:
+            q |= Q(pk=membership.organization_id)
+    return Organization.objects.filter(q)
+
+
 def visible_organizations(*, actor: Any) -> QuerySet[Organization]:
-    return access.organizations(actor, Cap.ORG_VIEW)
+    return organizations_in_scope(actor, Cap.ORG_VIEW)
 
 
 def with_parent_id(qs: QuerySet[Organization]) -> QuerySet[Organization]:
@@ -35,8 +46,8 @@ def tree_roots(*, actor: Any) -> QuerySet[Organization]:
     paths = access.scope_paths(actor, Cap.ORG_VIEW)
     if paths:
         return Organization.objects.filter(path__in=paths).order_by("path")
-    me = access.own_member(actor)
-    return Organization.objects.filter(pk=me.organization_id) if me else Organization.objects.none()
+    membership = registries.membership(user=actor)
+    return Organization.objects.filter(pk=membership.organization_id) if membership else Organization.objects.none()
 
 
 def children(*, actor: Any, parent: Organization) -> QuerySet[Organization]:
@@ -137,24 +148,19 @@ def current_committee(*, org: Organization) -> QuerySet[CommitteePosition]:
     )
 
 
-def member_counts(*, org: Organization) -> dict[str, int]:
-    """Members of the organization itself (not the subtree), by type, in good standing."""
-    from dangwu.members.models import Member
-
-    row = Member.objects.filter(organization=org, standing="normal").aggregate(
-        full=Count("id", filter=Q(member_type="full")),
-        probationary=Count("id", filter=Q(member_type="probationary")),
-    )
-    return {"full": row["full"], "probationary": row["probationary"], "all": row["full"] + row["probationary"]}
-
-
-def warnings_for(
-    *, org: Organization, counts: dict[str, int], committee: Sequence[CommitteePosition],
-) -> list[rules.Warning]:
-    """Structure warnings of the organization, from the member counts and the current committee
-    the caller has already read (`member_counts`, `current_committee`): no query of its own."""
+def structure_findings(*, organization: Organization, facts: dict[str, Any]) -> list[registries.Finding]:
+    """The structure warnings of an organization (a registered warning rule), from the committee
+    and the member counts its page has already read (`facts`): no query of its own when given."""
     today = timezone.localdate()
-    return rules.structure_warnings(
-        org_type=org.org_type, full_members=counts["full"], all_members=counts["all"],
+    committee = facts.get("committee")
+    if committee is None:
+        committee = facts["committee"] = list(current_committee(org=organization))
+    counts = facts.get("member_counts")
+    if counts is None and "member_counts" not in facts:
+        counts = facts["member_counts"] = registries.member_counts(organization=organization)
+    found = rules.structure_warnings(
+        org_type=organization.org_type, full_members=counts["full"] if counts else None,
+        all_members=counts["all"] if counts else None,
         committee_size=len(committee), term_expired=any(p.term_end < today for p in committee),
     )
+    return [registries.Finding(w.code, w.message) for w in found]

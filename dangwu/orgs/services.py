@@ -11,10 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit
+from dangwu.core import access, audit, registries
 from dangwu.core.roles import Cap
-from dangwu.members import rollups
-from dangwu.members.models import Member, Standing
 
 from . import rules
 from .models import CommitteePosition, Organization, OrgType, Post
@@ -50,8 +48,8 @@ def _check(org: Organization, parent: Organization | None, *, before: Organizati
         if org.dissolved_on is not None and before.dissolved_on is None and "dissolved_on" not in errors:
             if children.filter(dissolved_on__isnull=True).exists():
                 errors["dissolved_on"] = [_("该党组织还有未撤销的下级组织，请先撤销或调整下级组织")]
-            elif Member.objects.filter(organization=org, standing=Standing.NORMAL).exists():
-                errors["dissolved_on"] = [_("该党组织还有党籍正常的党员，请先转接其组织关系")]
+            elif problems := registries.dissolve_problems(organization=org):  # members, and what apps add
+                errors["dissolved_on"] = problems
     try:
         org.full_clean(exclude=["path", "depth", "numchild"])
     except ValidationError as exc:
@@ -82,7 +80,7 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
     _check(org, parent)
     org._history_user = actor  # type: ignore[attr-defined]
     org = Organization.objects.add_child(parent, instance=org)
-    rollups.apply_org_changes(before=[None], after=[org])
+    registries.organizations_changed(before=[None], after=[org])
     audit.record(actor=actor, action="org.create", target=org, organization=org,
                  summary={"code": org.code, "name": org.name, "parent": parent.code}, request=request)
     return org
@@ -101,7 +99,7 @@ def update_organization(*, actor: Any, organization: Organization, fields: dict[
         return org
     org._history_user = actor  # type: ignore[attr-defined]
     org.save()
-    rollups.apply_org_changes(before=[stored], after=[org])
+    registries.organizations_changed(before=[stored], after=[org])
     audit.record(actor=actor, action="org.update", target=org, organization=org,
                  summary={"changes": {n: [str(before[n] or ""), str(getattr(org, n) or "")] for n in changed}},
                  request=request)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access
+from dangwu.core import access, registries
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
-from dangwu.members import mobility
-from dangwu.members import selectors as member_selectors
 
 from . import selectors, services
 from .forms import AppointForm, OrganizationForm
@@ -38,37 +35,34 @@ def children_view(request, pk: int):
 
 @access.page()
 def detail_view(request, pk: int):
+    """An organization's page: its own facts, committee and children, then whatever the apps
+    registered as sections of it (its members, statistics, transfers …: decision 0013)."""
     org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
     user = request.user
-    members_page = stats = None
-    if access.can(user, Cap.MEMBER_VIEW, org):
-        members_page = Paginator(
-            member_selectors.search_members(actor=user).filter(organization=org), 20
-        ).get_page(request.GET.get("page"))
-        stats = member_selectors.structure_stats(actor=user, organization=org)
     committee = list(selectors.current_committee(org=org))
-    counts = selectors.member_counts(org=org)
+    counts = registries.member_counts(organization=org)
+    facts = {"committee": committee, "member_counts": counts}
+    sections: dict[str, list[dict]] = {}
+    for section in registries.org_sections:
+        context = section.context(request=request, organization=org, facts=facts)
+        if context is not None:
+            sections.setdefault(section.slot, []).append({"card": section, "context": context})
     return render(request, "orgs/detail.html", {
         "org": org,
         "breadcrumb": selectors.ancestors_in_scope(actor=user, org=org),
         "children": selectors.children(actor=user, parent=org),
         "committee": committee,
         "counts": counts,
-        "warnings": selectors.warnings_for(org=org, counts=counts, committee=committee),
-        "members_page": members_page,
-        "stats": stats,
+        "warnings": registries.warnings_of(organization=org, facts=facts),
+        "sections": sections,
         "can_edit": access.can(user, Cap.ORG_EDIT, org),
-        "can_add_member": access.can(user, Cap.MEMBER_EDIT, org),
-        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, org),
-        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, org),
-        "mobility_warnings": len(mobility.warnings_of(actor=user, organization=org)),
         "today": timezone.localdate(),
     })
 
 
 @access.page(Cap.ORG_EDIT)
 def create_view(request, parent_pk: int):
-    parent = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=parent_pk)
+    parent = access.get_in_scope_or_404(request, selectors.organizations_in_scope(request.user, Cap.ORG_EDIT), pk=parent_pk)
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,7 +78,7 @@ def create_view(request, parent_pk: int):
 
 @access.page(Cap.ORG_EDIT)
 def edit_view(request, pk: int):
-    org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
+    org = access.get_in_scope_or_404(request, selectors.organizations_in_scope(request.user, Cap.ORG_EDIT), pk=pk)
     form = OrganizationForm(request.POST or None, instance=org, editing=True)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "code"}
@@ -100,10 +94,8 @@ def edit_view(request, pk: int):
 
 @access.page(Cap.ORG_EDIT)
 def appoint_view(request, pk: int):
-    org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
-    # The organization's own members only: the whole subtree runs to tens of thousands at city level.
-    candidates = member_selectors.search_members(actor=request.user, member_type="full",
-                                                 standing="normal").filter(organization=org)
+    org = access.get_in_scope_or_404(request, selectors.organizations_in_scope(request.user, Cap.ORG_EDIT), pk=pk)
+    candidates = registries.appointable_members(actor=request.user, organization=org)
     form = AppointForm(request.POST or None, members_qs=candidates)
     if request.method == "POST" and form.is_valid():
         try:

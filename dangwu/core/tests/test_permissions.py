@@ -33,7 +33,7 @@ _THIS_MONTH = __import__("datetime").date.today().strftime("%Y-%m")
 
 ROUTES: dict[str, Route] = {
     # core
-    "core:home": Route("/", allowed={"plain": 200, "secretary": 200, "auditor": 200}, denied={"anonymous": LOGIN_REDIRECT}),
+    "home:home": Route("/", allowed={"plain": 200, "secretary": 200, "auditor": 200}, denied={"anonymous": LOGIN_REDIRECT}),
     "core:login": Route("/accounts/login/", public=True, allowed={"anonymous": 200}),
     "core:logout": Route("/accounts/logout/", method="post", public=True, allowed={"anonymous": 302, "plain": 302}),
     "core:password_change": Route("/accounts/password/", allowed={"plain": 200, "secretary": 200},

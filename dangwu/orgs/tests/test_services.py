@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangwu import testing
-from dangwu.core import access
+from dangwu.core import access, registries
 from dangwu.core.models import AuditEntry
 from dangwu.members.models import Member
 from dangwu.orgs import selectors, services
@@ -420,11 +420,38 @@ def test_a_racing_secretary_appointment_is_a_field_error(people, world, monkeypa
 # --- reads for the organization page ------------------------------------------------------
 
 def test_warnings_use_the_counts_and_committee_already_read(people, world, django_assert_num_queries):
-    counts = selectors.member_counts(org=world.branch_a)
-    committee = list(selectors.current_committee(org=world.branch_a))
+    facts = {"member_counts": registries.member_counts(organization=world.branch_a),
+             "committee": list(selectors.current_committee(org=world.branch_a))}
     with django_assert_num_queries(0):
-        warnings = selectors.warnings_for(org=world.branch_a, counts=counts, committee=committee)
+        warnings = registries.warnings_of(organization=world.branch_a, facts=facts)
     assert [w.code for w in warnings] == ["too_few_members"]
+
+
+def test_warnings_read_what_the_page_did_not(people, world):
+    """Without the page's facts the structure rule reads the counts (from members, through the
+    registry) and the committee itself."""
+    assert [w.code for w in registries.warnings_of(organization=world.branch_a)] == ["too_few_members"]
+
+
+def test_the_tree_alone_warns_without_member_counts(people, world, monkeypatch):
+    """With no app answering member counts, only the warnings that need none remain."""
+    monkeypatch.setattr(registries.member_counts, "_provider", None)
+    assert registries.warnings_of(organization=world.branch_a) == []
+
+
+def test_dissolving_asks_the_registered_checks(people, world, monkeypatch):
+    """orgs knows no members: a dissolve check registered by another app can refuse, by field."""
+    empty = services.create_organization(actor=people["city_a"], parent=world.county_a, fields={
+        "code": "430102009", "name": "芙蓉区第九党支部", "org_type": "branch"})
+    registries.dissolve_checks.register(registries.DissolveCheck("test_only", lambda *, organization: "不行"))
+    try:
+        with pytest.raises(ValidationError) as info:
+            services.update_organization(actor=people["city_a"], organization=empty,
+                                         fields={"dissolved_on": date(2026, 1, 1)})
+        assert info.value.message_dict == {"dissolved_on": ["不行"]}
+    finally:
+        registries.dissolve_checks.unregister("test_only")
+    services.update_organization(actor=people["city_a"], organization=empty, fields={"dissolved_on": date(2026, 1, 1)})
 
 
 def test_appoint_page_offers_the_organizations_own_members(client, people, world):

@@ -1,0 +1,34 @@
+"""Core's own entries in its registries: the security and audit administrators' pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import access, registries
+from .registries import Link, MenuEntry, Shortcut
+from .roles import Cap
+
+
+def _link_if(capability: str, url_name: str):
+    def url(*, user: Any) -> str | None:
+        return reverse(url_name) if access.has_capability(user, capability) else None
+
+    return url
+
+
+def _audit_shortcut(*, user: Any) -> list[Link]:
+    if not access.has_capability(user, Cap.AUDIT_VIEW):
+        return []
+    return [Link(_("审计日志"), reverse("core:audit_log"), "shield-check", "audit")]
+
+
+def register() -> None:
+    registries.menu.register(MenuEntry("roles", gettext_lazy("角色授权"), "person-gear",
+                                       _link_if(Cap.ROLE_ASSIGN, "core:roles"), order=70))
+    registries.menu.register(MenuEntry("audit", gettext_lazy("审计日志"), "shield-check",
+                                       _link_if(Cap.AUDIT_VIEW, "core:audit_log"), order=80))
+    registries.shortcuts.register(Shortcut("audit", _audit_shortcut, order=50))

@@ -1,0 +1,39 @@
+"""What the recruitment app plugs into core's registries (called from `DevelopmentConfig.ready()`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from dangwu.core import access, registries
+from dangwu.core.registries import MenuEntry
+from dangwu.core.roles import Cap
+
+
+def _board_link(*, user: Any) -> str | None:
+    """发展党员: the pipeline board, for cadres."""
+    return reverse("development:board") if access.has_capability(user, Cap.DEVELOPMENT_VIEW) else None
+
+
+def _apply_link(*, user: Any) -> str | None:
+    """申请入党: for a person who is not a member yet (and has no board to see)."""
+    if access.has_capability(user, Cap.DEVELOPMENT_VIEW) or registries.membership(user=user) is not None:
+        return None
+    return reverse("development:apply")
+
+
+def _reports_link(*, user: Any) -> str | None:
+    """思想汇报: the writer's page, for a person in the pipeline or their contact person."""
+    from . import selectors
+
+    return reverse("development:my_reports") if selectors.writes_or_reads_reports(user=user) else None
+
+
+def register() -> None:
+    registries.menu.register(MenuEntry("development", gettext_lazy("发展党员"), "flag", _board_link, order=40))
+    registries.menu.register(MenuEntry("development_apply", gettext_lazy("申请入党"), "flag", _apply_link,
+                                       order=41))
+    registries.menu.register(MenuEntry("thought_reports", gettext_lazy("思想汇报"), "journal-text", _reports_link,
+                                       order=50))

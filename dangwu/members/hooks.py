@@ -1,0 +1,158 @@
+"""What the members app plugs into core's registries (called from `MembersConfig.ready()`).
+
+The organization tree knows no members (decision 0013): an organization's page, the home page,
+the menu, the dissolve check and the structure roll-ups of the tree reach members through here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangwu.core import access, registries
+from dangwu.core.registries import HomeCard, Link, MenuEntry, OrgSection, Shortcut
+from dangwu.core.roles import Cap
+
+
+def _membership(*, user: Any) -> registries.Membership | None:
+    from . import selectors
+
+    me = selectors.own_member(user)
+    if me is None:
+        return None
+    return registries.Membership(member_id=me.pk, organization_id=me.organization_id,
+                                 organization_name=me.organization.name)
+
+
+def _member_counts(*, organization: Any) -> dict[str, int]:
+    from . import selectors
+
+    return selectors.member_counts(organization=organization)
+
+
+def _appointable(*, actor: Any, organization: Any):
+    from . import selectors
+
+    return selectors.appointable_members(actor=actor, organization=organization)
+
+
+def _members_link(*, user: Any) -> str | None:
+    return reverse("members:search") if access.has_capability(user, Cap.MEMBER_VIEW) else None
+
+
+def _own_record_link(*, user: Any) -> str | None:
+    membership = registries.membership(user=user)
+    return reverse("members:detail", args=[membership.member_id]) if membership else None
+
+
+def _shortcuts(*, user: Any) -> list[Link]:
+    links = []
+    if access.has_capability(user, Cap.MEMBER_VIEW):
+        links.append(Link(_("查找党员（姓名、拼音、首字母、身份证号）"), reverse("members:search"), "search", "search"))
+    return links
+
+
+def _own_shortcuts(*, user: Any) -> list[Link]:
+    membership = registries.membership(user=user)
+    if membership is None:
+        return []
+    return [Link(_("我的党员档案"), reverse("members:detail", args=[membership.member_id]), "person-vcard",
+                 "own_record")]
+
+
+def _scope_stats(*, request: Any) -> dict[str, Any] | None:
+    """The structure statistics of the whole member scope, from the roll-ups (no scan of members);
+    kept on the request, since two cards of the home page read it."""
+    from . import selectors
+
+    if not hasattr(request, "_dangwu_scope_stats"):
+        context = None
+        if access.has_capability(request.user, Cap.MEMBER_VIEW):
+            stats = selectors.scope_structure_stats(actor=request.user)
+            if stats is not None:
+                context = {
+                    "stats": stats,
+                    "counts": {item["key"]: item["count"] for item in stats["member_type"] + stats["flags"]},
+                    "scope_label": " / ".join(o["name"] for o in stats["organizations_in_scope"]),
+                }
+        request._dangwu_scope_stats = context
+    return request._dangwu_scope_stats
+
+
+def _org_actions(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    user = request.user
+    context = {
+        "can_view_members": access.can(user, Cap.MEMBER_VIEW, organization),
+        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, organization),
+        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, organization),
+        "can_add_member": access.can(user, Cap.MEMBER_EDIT, organization),
+    }
+    return context if any(context.values()) else None
+
+
+def _org_mobility_alert(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    from . import mobility
+
+    count = len(mobility.warnings_of(actor=request.user, organization=organization))
+    return {"mobility_warnings": count} if count else None
+
+
+def _org_roster(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    from . import selectors
+
+    if not access.can(request.user, Cap.MEMBER_VIEW, organization):
+        return None
+    page = Paginator(selectors.search_members(actor=request.user).filter(organization=organization), 20
+                     ).get_page(request.GET.get("page"))
+    return {"members_page": page}
+
+
+def _org_stats(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    from . import selectors
+
+    if not access.can(request.user, Cap.MEMBER_VIEW, organization):
+        return None
+    return {"stats": selectors.structure_stats(actor=request.user, organization=organization)}
+
+
+def _organizations_changed(*, before: list[Any], after: list[Any]) -> None:
+    from . import rollups
+
+    rollups.apply_org_changes(before=before, after=after)
+
+
+def _dissolve_problem(*, organization: Any) -> str | None:
+    from .models import Member, Standing
+
+    if Member.objects.filter(organization=organization, standing=Standing.NORMAL).exists():
+        return _("该党组织还有党籍正常的党员，请先转接其组织关系")
+    return None
+
+
+def register() -> None:
+    registries.membership.provide(_membership)
+    registries.member_counts.provide(_member_counts)
+    registries.appointable_members.provide(_appointable)
+    registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
+    registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
+                                       order=60))
+    registries.shortcuts.register(Shortcut("members", _shortcuts, order=10))
+    registries.shortcuts.register(Shortcut("own_record", _own_shortcuts, order=40))
+    registries.home_cards.register(HomeCard("scope_stats", "members/_home_stats.html", _scope_stats, order=10,
+                                            wide=True))
+    registries.home_cards.register(HomeCard("attention", "members/_home_attention.html", _scope_stats, order=20))
+    registries.org_sections.register(OrgSection("member_actions", "members/_org_actions.html", _org_actions,
+                                                order=10, slot="actions"))
+    registries.org_sections.register(OrgSection("mobility_alert", "members/_org_mobility_alert.html",
+                                                _org_mobility_alert, order=10, slot="alerts"))
+    registries.org_sections.register(OrgSection("roster", "members/_org_roster.html", _org_roster, order=10,
+                                                slot="main"))
+    registries.org_sections.register(OrgSection("structure_stats", "members/_org_stats.html", _org_stats,
+                                                order=10, slot="bottom"))
+    registries.org_change_listeners.register(registries.OrgChangeListener("structure_rollups",
+                                                                          _organizations_changed))
+    registries.dissolve_checks.register(registries.DissolveCheck("members_in_good_standing", _dissolve_problem))

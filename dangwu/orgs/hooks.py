@@ -1,0 +1,40 @@
+"""What the organization tree plugs into core's registries (called from `OrgsConfig.ready()`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangwu.core import access, registries
+from dangwu.core.registries import Link, MenuEntry, Shortcut, WarningRule
+from dangwu.core.roles import Cap
+
+
+def _tree_link(*, user: Any) -> str | None:
+    return reverse("orgs:tree") if access.has_capability(user, Cap.ORG_VIEW) else None
+
+
+def _shortcuts(*, user: Any) -> list[Link]:
+    from . import selectors
+
+    links = []
+    if access.has_capability(user, Cap.ORG_VIEW):
+        links.append(Link(_("浏览党组织"), reverse("orgs:tree"), "diagram-3", "tree"))
+    links += [Link(root.name, reverse("orgs:detail", args=[root.pk]), "building", f"root-{root.pk}")
+              for root in selectors.tree_roots(actor=user)]
+    return links
+
+
+def _structure(*, organization: Any, facts: dict[str, Any]) -> list[registries.Finding]:
+    from . import selectors
+
+    return selectors.structure_findings(organization=organization, facts=facts)
+
+
+def register() -> None:
+    registries.menu.register(MenuEntry("orgs", gettext_lazy("党组织"), "diagram-3", _tree_link, order=10))
+    registries.shortcuts.register(Shortcut("orgs", _shortcuts, order=20))
+    registries.warning_rules.register(WarningRule("structure", _structure, order=10))
