@@ -179,6 +179,9 @@ DANGWU_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGWU_PASSWORD_MAX_AGE_DAYS"
 
 # Audit chain digest: "sha256" (default) or "sm3" (GB/T 32905).
 DANGWU_AUDIT_HASH = os.environ.get("DANGWU_AUDIT_HASH", "sha256")
+# A service that records other audit entries than the one it declares (core.audit.audited):
+# "log" in production (the write stands, the mismatch is logged), "raise" in the tests.
+DANGWU_AUDIT_CONTRACT = os.environ.get("DANGWU_AUDIT_CONTRACT", "log")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -23,3 +23,6 @@ AXES_ENABLED = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dangwu-test-media-"))  # uploads and error reports of the tests
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# A service that records other audit entries than it declares fails its test (core.audit.audited).
+DANGWU_AUDIT_CONTRACT = "raise"

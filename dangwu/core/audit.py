@@ -8,10 +8,14 @@ and each entry's `prev_hash` is the hash of the entry before it.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -48,10 +52,77 @@ def canonical(entry: AuditEntry) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a write came from, as its audit entry keeps it. Services take this value, never the
+    request: a background task or a command has no request, and passes `Origin.SYSTEM` or None."""
+
+    ip: str = ""
+
+    @classmethod
+    def of(cls, request: Any) -> Origin | None:
+        """The origin of a page's or API call's request (None without one)."""
+        if request is None:
+            return None
+        return cls(ip=(request.META.get("REMOTE_ADDR") or "")[:45])
+
+
+def origin_of(request: Any) -> Origin | None:
+    """What views pass to services as `origin=`."""
+    return Origin.of(request)
+
+
 def _client_ip(request: Any) -> str:
     if request is None:
         return ""
+    if isinstance(request, Origin):
+        return request.ip[:45]
     return (request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+# --- the service contract: one entry of the declared action --------------------------------------
+
+_recorded: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dangwu_audit_recorded", default=None)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AuditContractError(RuntimeError):
+    """A service recorded other audit entries than the one it declared."""
+
+
+def audited(action: str, *, noop_allowed: bool = False) -> Callable[[F], F]:
+    """Declare that a service records exactly one audit entry of `action` (none at all when
+    `noop_allowed` and it changed nothing), and run it in one transaction.
+
+    The entries the service itself records are counted (those of services it calls count for
+    them); a mismatch raises AuditContractError where DANGWU_AUDIT_CONTRACT is "raise" (the test
+    settings) and is logged elsewhere, so that production never fails a user's write for it.
+    """
+
+    def decorator(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with transaction.atomic():
+                token = _recorded.set([])
+                try:
+                    result = fn(*args, **kwargs)
+                    written = list(_recorded.get() or [])
+                finally:
+                    _recorded.reset(token)
+                if written != [action] and not (noop_allowed and not written):
+                    message = f"{fn.__module__}.{fn.__qualname__} declared {action!r} and recorded {written!r}"
+                    if getattr(settings, "DANGWU_AUDIT_CONTRACT", "log") == "raise":
+                        raise AuditContractError(message)
+                    logger.error(message)
+                return result
+
+        wrapper.audit_action = action  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
 
 
 def record(
@@ -61,11 +132,16 @@ def record(
     target: models.Model | None = None,
     organization: Any = None,
     summary: dict[str, Any] | None = None,
+    origin: Origin | None = None,
     request: Any = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. Must run inside the caller's transaction."""
+    """Append one entry to the chain. Must run inside the caller's transaction. `origin` says where
+    the write came from (`request` is the older spelling of the same, kept while callers move)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the service's transaction")
+    recorded = _recorded.get()
+    if recorded is not None:
+        recorded.append(str(action))
     head, _ = AuditHead.objects.get_or_create(pk=1)
     head = AuditHead.objects.select_for_update().get(pk=1)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
@@ -74,7 +150,7 @@ def record(
         created_at=timezone.now(),
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else "")[:150],
-        action=action,
+        action=str(action),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
@@ -83,7 +159,7 @@ def record(
         # the integer 100000000000000000000), which would make verify_chain report a false alteration.
         summary=json.loads(json.dumps(summary or {}, ensure_ascii=False, default=str),
                            parse_float=str, parse_constant=str),
-        ip_address=_client_ip(request),
+        ip_address=_client_ip(origin if origin is not None else request),
         algorithm=settings.DANGWU_AUDIT_HASH,
         prev_hash=head.last_hash,
     )

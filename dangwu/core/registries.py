@@ -1,6 +1,6 @@
 """The ground floor's sockets: small registries that every app fills in its `AppConfig.ready()`.
 
-Core imports no app of the project (decision 0013). An app appears on the platform by
+Core imports no app of the project (decision 0015). An app appears on the platform by
 registering what it offers here, and the floors that show those things (the home app's menu,
 home page and to-do list, an organization's page, the dashboards, the demo loader, the rebuild
 command) read the registries without knowing which apps exist:

@@ -1,6 +1,6 @@
 """Reads of the core: role assignments and the audit log, already limited to the caller's scope.
 
-Core imports no app (decision 0013): the organization model is named by the setting
+Core imports no app (decision 0015): the organization model is named by the setting
 `DANGWU_ORGANIZATION_MODEL` (as the user model is by AUTH_USER_MODEL), and the scope is the
 one prefix filter of `access.scope_q`.
 """

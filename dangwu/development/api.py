@@ -22,6 +22,8 @@ from rest_framework.response import Response
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
+from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
 from . import rules, selectors, services
@@ -178,7 +180,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             pk = int(raw)
         except (TypeError, ValueError):
             return None
-        return access.organizations(self.request.user, capability).filter(pk=pk).first()
+        return org_selectors.organizations_in_scope(self.request.user, capability).filter(pk=pk).first()
 
     def get_object(self) -> Candidate:
         return access.get_in_scope_or_404(self.request, selectors.visible_candidates(actor=self.request.user)
@@ -220,7 +222,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = SponsorSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        member = access.members(request.user, Cap.MEMBER_VIEW).filter(pk=data["member"]).first()
+        member = member_selectors.members_in_scope(request.user, Cap.MEMBER_VIEW).filter(pk=data["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
         services.assign_sponsor(actor=request.user, candidate=candidate, kind=data["kind"], member=member,

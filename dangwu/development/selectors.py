@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member, MemberType, Standing
+from dangwu.orgs import selectors as org_selectors
 
 from . import rules
 from .models import Candidate, Document, ReportAttachment, ReportComment, Sponsor, Step, ThoughtReport
@@ -20,7 +21,7 @@ from .models import Candidate, Document, ReportAttachment, ReportComment, Sponso
 
 def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
     """The people of the caller's DEVELOPMENT_VIEW scope, and the caller's own applications."""
-    q = Q(organization__in=access.organizations(actor, Cap.DEVELOPMENT_VIEW))
+    q = Q(organization__in=org_selectors.organizations_in_scope(actor, Cap.DEVELOPMENT_VIEW))
     if getattr(actor, "is_authenticated", False):
         q |= Q(user=actor)
     return Candidate.objects.filter(q)
@@ -28,7 +29,7 @@ def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
 
 def candidates_for(*, actor: Any, capability: str) -> QuerySet[Candidate]:
     """The people the caller may act on with the capability (no own-application exception)."""
-    return Candidate.objects.filter(organization__in=access.organizations(actor, capability))
+    return Candidate.objects.filter(organization__in=org_selectors.organizations_in_scope(actor, capability))
 
 
 def own_candidacies(*, actor: Any) -> QuerySet[Candidate]:
@@ -172,7 +173,7 @@ def sponsors_of(*, candidate: Candidate) -> list[Sponsor]:
 def sponsor_choices(*, actor: Any, candidate: Candidate) -> QuerySet[Member]:
     """Full members in good standing of the person's branch (the usual contact persons and
     introducers), within the caller's member scope."""
-    return (access.members(actor, Cap.MEMBER_VIEW)
+    return (member_selectors.members_in_scope(actor, Cap.MEMBER_VIEW)
             .filter(organization=candidate.organization, member_type=MemberType.FULL, standing=Standing.NORMAL)
             .order_by("name_pinyin", "id"))
 
@@ -189,7 +190,7 @@ def voting_members(*, organization: Any) -> int:
 def report_candidates(*, actor: Any) -> QuerySet[Candidate]:
     """People whose thought reports the caller may read: their own, those they accompany as a
     contact person (培养联系人), and those of their DEVELOPMENT_VIEW scope."""
-    q = Q(organization__in=access.organizations(actor, Cap.DEVELOPMENT_VIEW))
+    q = Q(organization__in=org_selectors.organizations_in_scope(actor, Cap.DEVELOPMENT_VIEW))
     if getattr(actor, "is_authenticated", False):
         q |= Q(user=actor)
         q |= Q(pk__in=Sponsor.objects.filter(kind=Sponsor.Kind.CONTACT, member__user=actor).values("candidate_id"))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, crypto
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
+from dangwu.members import selectors as member_selectors
 from dangwu.members import services as member_services
 from dangwu.members.models import Member, MemberType, Standing
 
@@ -665,7 +666,7 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
         errors["body"] = [_("内容带有密级标志。涉密信息不上网：国家秘密不得录入本系统")]
     if errors:
         raise ValidationError(errors)
-    member = access.own_member(actor)
+    member = member_selectors.own_member(actor)
     name = member.name if member else (actor.get_full_name() or actor.get_username())
     role = _("培养联系人") if is_contact_person(actor, candidate) else _("党组织")
     comment = ReportComment.objects.create(report=report, author=actor, author_name=name[:60], author_role=str(role),

@@ -22,6 +22,7 @@ from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
@@ -50,7 +51,7 @@ def _scoped_org(request, capability: str, pk: Any) -> Organization:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+    return access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, capability), pk=pk)
 
 
 def _default_org(user, capability: str) -> Organization | None:
@@ -66,7 +67,7 @@ def _default_org(user, capability: str) -> Organization | None:
 def apply_view(request):
     """网上申请入党: any logged-in person chooses a branch and sends their application."""
     mine = list(selectors.own_candidacies(actor=request.user))
-    member = access.own_member(request.user)
+    member = member_selectors.own_member(request.user)
     form = ApplicationForm(request.POST or None, request.FILES or None, online=True)
     chosen = None
     if request.method == "POST":

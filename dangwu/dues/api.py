@@ -10,21 +10,23 @@ from rest_framework.response import Response
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member
+from dangwu.orgs import selectors as org_selectors
 
 from . import rules, selectors, services
 from .models import Assessment, AssessmentRun, Category, Declaration, Payment
 
 
 def _org_in_scope(request, pk, capability: str):
-    org = access.organizations(request.user, capability).filter(pk=pk).first()
+    org = org_selectors.organizations_in_scope(request.user, capability).filter(pk=pk).first()
     if org is None:
         raise serializers.ValidationError({"organization": [_("党组织不存在或不在您的权限范围内")]})
     return org
 
 
 def _member_in_scope(request, pk, capability: str) -> Member:
-    member = access.members(request.user, capability).select_related("organization").filter(pk=pk).first()
+    member = member_selectors.members_in_scope(request.user, capability).select_related("organization").filter(pk=pk).first()
     if member is None:
         raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
     return member
@@ -57,7 +59,7 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = self.request.query_params
         qs = selectors.visible_assessments(actor=self.request.user).order_by("month", "member_id", "id")
         if params.get("organization"):
-            org = access.organizations(self.request.user, Cap.DUES_VIEW).filter(
+            org = org_selectors.organizations_in_scope(self.request.user, Cap.DUES_VIEW).filter(
                 pk=_int(params["organization"])).first()
             if org is None:
                 return qs.none()
@@ -168,7 +170,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         host = None
         if data.get("collected_at_id"):
             host = _org_in_scope(request, data["collected_at_id"], Cap.DUES_COLLECT)
-        member = access.members(request.user, Cap.DUES_COLLECT).select_related("organization").filter(
+        member = member_selectors.members_in_scope(request.user, Cap.DUES_COLLECT).select_related("organization").filter(
             pk=data["member_id"]).first()
         if member is None and host is not None:
             member = selectors.outflow_member(pk=data["member_id"])
@@ -270,7 +272,7 @@ class ReportViewSet(viewsets.ViewSet):
     @extend_schema(responses=ReportSerializer, parameters=[
         OpenApiParameter("year", int), OpenApiParameter("month", str, description="YYYY-MM")])
     def retrieve(self, request, pk=None):
-        org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.DUES_VIEW), pk=pk)
+        org = access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, Cap.DUES_VIEW), pk=pk)
         params = request.query_params
         month = None
         if params.get("month"):

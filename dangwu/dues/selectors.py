@@ -14,7 +14,9 @@ from django.db.models.functions import Coalesce
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member, Standing
+from dangwu.orgs import selectors as org_selectors
 
 from . import rules
 from .models import Assessment, AssessmentRun, Declaration, DuesStat, DuesUse, Payment, Reduction
@@ -24,12 +26,12 @@ ARREARS_WINDOW = 24  # months looked back for arrears
 
 
 def dues_organizations(*, actor: Any, capability: str = Cap.DUES_VIEW) -> QuerySet:
-    return access.organizations(actor, capability)
+    return org_selectors.organizations_in_scope(actor, capability)
 
 
 def dues_members(*, actor: Any) -> QuerySet:
     """Members whose dues the caller may see: those of the DUES_VIEW scope, and the caller's own."""
-    q = Q(pk__in=access.members(actor, Cap.DUES_VIEW).values("pk"))
+    q = Q(pk__in=member_selectors.members_in_scope(actor, Cap.DUES_VIEW).values("pk"))
     if getattr(actor, "is_authenticated", False):
         q |= Q(user=actor)
     return Member.objects.filter(q)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.roster import RosterFileError
 from dangwu.orgs import selectors as org_selectors
 
@@ -60,22 +61,22 @@ def _year_param(request) -> int:
 
 
 def _org(request, pk, capability: str = Cap.DUES_VIEW) -> Any:
-    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+    return access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, capability), pk=pk)
 
 
 def _member(request, pk, capability: str | None = None) -> Any:
-    qs = access.members(request.user, capability) if capability else selectors.dues_members(actor=request.user)
+    qs = member_selectors.members_in_scope(request.user, capability) if capability else selectors.dues_members(actor=request.user)
     return access.get_in_scope_or_404(request, qs.select_related("organization"), pk=pk)
 
 
 @access.page()
 def dues_home_view(request):
     """Where dues start: the caller's organizations, or the caller's own dues."""
-    roots = list(access.organizations(request.user, Cap.DUES_VIEW).filter(
+    roots = list(org_selectors.organizations_in_scope(request.user, Cap.DUES_VIEW).filter(
         path__in=access.scope_paths(request.user, Cap.DUES_VIEW)).order_by("path")[:20])
     if len(roots) == 1:
         return redirect("dues:org", pk=roots[0].pk)
-    own = access.own_member(request.user)
+    own = member_selectors.own_member(request.user)
     if not roots:
         if own is None:
             raise PermissionDenied

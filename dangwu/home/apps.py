@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class HomeConfig(AppConfig):
     """The top floor that people land on: the home page, the main menu, the to-do list.
 
-    It only reads core's registries (decision 0013): the cards, menu entries, shortcuts and
+    It only reads core's registries (decision 0015): the cards, menu entries, shortcuts and
     to-do items come from the apps that registered them, so a new app appears here without an
     edit to this one.
     """

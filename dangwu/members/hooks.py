@@ -1,6 +1,6 @@
 """What the members app plugs into core's registries (called from `MembersConfig.ready()`).
 
-The organization tree knows no members (decision 0013): an organization's page, the home page,
+The organization tree knows no members (decision 0015): an organization's page, the home page,
 the menu, the dissolve check and the structure roll-ups of the tree reach members through here.
 """
 

@@ -36,7 +36,7 @@ def children_view(request, pk: int):
 @access.page()
 def detail_view(request, pk: int):
     """An organization's page: its own facts, committee and children, then whatever the apps
-    registered as sections of it (its members, statistics, transfers …: decision 0013)."""
+    registered as sections of it (its members, statistics, transfers …: decision 0015)."""
     org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
     user = request.user
     committee = list(selectors.current_committee(org=org))

@@ -2,9 +2,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dangwu.core import services
+from dangwu.core import selectors, services
 from dangwu.core.roles import Role
-from dangwu.orgs.models import Organization
 
 
 class Command(BaseCommand):
@@ -17,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="create the account with this password if it does not exist")
 
     def handle(self, username, role, org_code, password=None, **options):
-        org = Organization.objects.filter(code=org_code).first()
+        org = selectors.organization_model()._default_manager.filter(code=org_code).first()
         if org is None:
             raise CommandError(f"no organization with code {org_code!r}")
         User = get_user_model()
