@@ -26,6 +26,7 @@ from django.utils import timezone
 from rest_framework.permissions import BasePermission
 
 from . import audit
+from .models import AuditAction
 from .roles import CADRE_ROLES, CAPABILITIES, Cap
 
 _CACHE_ATTR = "_dangwu_scope_cache"
@@ -155,20 +156,18 @@ def get_in_scope_or_404(request: Any, queryset: QuerySet, **lookup: Any) -> Mode
         with transaction.atomic():
             audit.record(
                 actor=request.user,
-                action="access.denied",
+                action=AuditAction.ACCESS_DENIED,
                 organization=_organization_of(target),
                 summary={"model": model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
                          "path": request.path[:200]},
-                request=request,
+                origin=audit.origin_of(request),
             )
     raise Http404
 
 
 def _organization_of(obj: Model) -> int | None:
     """The organization an object belongs to, for the audit entry of a refused access."""
-    from dangwu.orgs.models import Organization
-
-    if isinstance(obj, Organization):
+    if obj._meta.label_lower == settings.DANGWU_ORGANIZATION_MODEL.lower():
         return obj.pk
     return getattr(obj, "organization_id", None)
 

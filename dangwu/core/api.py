@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import access, services
+from . import access, audit, services
 
 
 def exception_handler(exc, context):
@@ -69,4 +69,4 @@ class TokenLoginView(APIView):
         # As the login page does: axes resets the failure count (AXES_RESET_ON_SUCCESS) and Django
         # records last_login on this signal; without it earlier failures kept counting toward a lockout.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": services.issue_api_token(user=user, request=request._request)})
+        return Response({"token": services.issue_api_token(user=user, origin=audit.origin_of(request._request))})

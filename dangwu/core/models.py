@@ -7,6 +7,23 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Role
 
 
+class AuditAction(models.TextChoices):
+    """What core's services record in the audit log. Every app names its actions one way,
+    `<domain>.<object>_<verb>` or `<domain>.<verb>`, in an enum of its own models.py, and each
+    service declares its one action with `core.audit.audited` (decision 0015)."""
+
+    ROLE_GRANT = "role.grant", _("授予角色")
+    ROLE_REVOKE = "role.revoke", _("撤销角色")
+    ACCOUNT_CREATE = "account.create", _("创建账号")
+    ACCOUNT_API_TOKEN = "account.api_token", _("签发接口令牌")
+    ACCOUNT_TOTP_ENROL = "account.totp_enrol", _("绑定动态口令")
+    ACCOUNT_LOGIN = "account.login", _("登录")
+    ACCOUNT_LOGIN_FAILED = "account.login_failed", _("登录失败")
+    ACCOUNT_LOGOUT = "account.logout", _("退出登录")
+    ACCOUNT_PASSWORD_CHANGE = "account.password_change", _("修改密码")
+    ACCESS_DENIED = "access.denied", _("越权访问被拒绝")
+
+
 class RoleAssignment(models.Model):
     """A role held at an organization (角色任命); it reaches the organization's whole subtree."""
 

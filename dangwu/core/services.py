@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import access, audit
-from .models import RoleAssignment
+from .audit import Origin, audited
+from .models import AuditAction, RoleAssignment
 from .roles import Cap, Role, separation_conflict
 
 
-@transaction.atomic
-def grant_role(*, actor: Any, user: Any, role: str, organization: Any, request: Any = None) -> RoleAssignment:
+@audited(AuditAction.ROLE_GRANT, noop_allowed=True)
+def grant_role(*, actor: User | None, user: User, role: str, organization: Any,
+               origin: Origin | None = None) -> RoleAssignment:
     """Give a user a role at an organization. `actor=None` is the system itself (set-up commands).
 
     Nobody grants roles to themselves, and the three administrator roles stay in three hands (三员分立).
@@ -33,46 +35,49 @@ def grant_role(*, actor: Any, user: Any, role: str, organization: Any, request: 
             "held": Role(conflict).label}]})
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
     if created:
-        audit.record(actor=actor, action="role.grant", target=assignment, organization=organization,
-                     summary={"user": user.get_username(), "role": role}, request=request)
+        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, target=assignment, organization=organization,
+                     summary={"user": user.get_username(), "role": role}, origin=origin)
     access.clear_cache(user)
     return assignment
 
 
-@transaction.atomic
-def revoke_role(*, actor: Any, assignment: RoleAssignment, request: Any = None) -> None:
+@audited(AuditAction.ROLE_REVOKE)
+def revoke_role(*, actor: User, assignment: RoleAssignment, origin: Origin | None = None) -> None:
     access.require(actor, Cap.ROLE_ASSIGN, assignment.organization)
     if assignment.user_id == actor.pk:
         raise ValidationError({"assignment": [_("不能撤销自己的角色")]})
-    audit.record(actor=actor, action="role.revoke", target=assignment, organization=assignment.organization,
-                 summary={"user": assignment.user.get_username(), "role": assignment.role}, request=request)
+    audit.record(actor=actor, action=AuditAction.ROLE_REVOKE, target=assignment,
+                 organization=assignment.organization,
+                 summary={"user": assignment.user.get_username(), "role": assignment.role}, origin=origin)
     assignment.delete()
 
 
-@transaction.atomic
-def create_account(*, actor: Any, username: str, password: str, full_name: str = "", request: Any = None) -> Any:
+@audited(AuditAction.ACCOUNT_CREATE)
+def create_account(*, actor: User | None, username: str, password: str, full_name: str = "",
+                   origin: Origin | None = None) -> User:
     """Create a login account (set-up commands and the demo loader)."""
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": [_("用户名已存在")]})
     user = User.objects.create_user(username=username, password=password, first_name=full_name[:150])
-    audit.record(actor=actor, action="account.create", target=user, summary={"username": username}, request=request)
+    audit.record(actor=actor, action=AuditAction.ACCOUNT_CREATE, target=user, summary={"username": username},
+                 origin=origin)
     return user
 
 
-@transaction.atomic
-def issue_api_token(*, user: Any, request: Any = None) -> str:
+@audited(AuditAction.ACCOUNT_API_TOKEN)
+def issue_api_token(*, user: User, origin: Origin | None = None) -> str:
     """Give the user a new API token (one per user: a new login replaces the old token), audited."""
     from rest_framework.authtoken.models import Token
 
     replaced = Token.objects.filter(user=user).delete()[0] > 0
     token = Token.objects.create(user=user)
-    audit.record(actor=user, action="account.api_token", target=user, summary={"replaced": replaced},
-                 request=request)
+    audit.record(actor=user, action=AuditAction.ACCOUNT_API_TOKEN, target=user, summary={"replaced": replaced},
+                 origin=origin)
     return token.key
 
 
-def totp_matches(key_hex: str, token: str, *, step: int = 30, digits: int = 6, tolerance: int = 1) -> bool:
+def _totp_matches(key_hex: str, token: str, *, step: int = 30, digits: int = 6, tolerance: int = 1) -> bool:
     """Whether a six-digit code belongs to the TOTP secret (one step of clock drift allowed)."""
     from binascii import unhexlify
 
@@ -84,8 +89,8 @@ def totp_matches(key_hex: str, token: str, *, step: int = 30, digits: int = 6, t
     return totp.verify(int(token), tolerance=tolerance)
 
 
-@transaction.atomic
-def enrol_totp_device(*, user: Any, key_hex: str, token: str, request: Any = None) -> Any:
+@audited(AuditAction.ACCOUNT_TOTP_ENROL, noop_allowed=True)
+def enrol_totp_device(*, user: User, key_hex: str, token: str, origin: Origin | None = None) -> Any:
     """Bind the authenticator the user has just scanned, once its first code is right.
 
     Only a user without a confirmed device may enrol; after that, a lost phone is reset by an
@@ -95,23 +100,36 @@ def enrol_totp_device(*, user: Any, key_hex: str, token: str, request: Any = Non
 
     if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
         raise PermissionDenied("an authenticator is already bound")
-    if not totp_matches(key_hex, token):
+    if not _totp_matches(key_hex, token):
         return None
     device = TOTPDevice.objects.create(user=user, key=key_hex, name=_("手机令牌"), confirmed=True)
-    audit.record(actor=user, action="account.totp_enrol", target=user, summary={"device": device.pk},
-                 request=request)
+    audit.record(actor=user, action=AuditAction.ACCOUNT_TOTP_ENROL, target=user, summary={"device": device.pk},
+                 origin=origin)
     return device
 
 
-@transaction.atomic
-def record_login_event(*, event: str, user: Any, username: str, request: Any = None) -> None:
-    """Audit a login, a failed login or a logout. The password is never recorded."""
-    audit.record(actor=user, action=f"account.{event}", target=user,
-                 summary={"username": username[:150]}, request=request)
+@audited(AuditAction.ACCOUNT_LOGIN)
+def record_login(*, user: User, origin: Origin | None = None) -> None:
+    """Audit a login. The password is never recorded."""
+    audit.record(actor=user, action=AuditAction.ACCOUNT_LOGIN, target=user,
+                 summary={"username": user.get_username()[:150]}, origin=origin)
 
 
-@transaction.atomic
-def change_password(*, user: Any, new_password: str, request: Any = None) -> None:
+@audited(AuditAction.ACCOUNT_LOGIN_FAILED)
+def record_login_failure(*, username: str, origin: Origin | None = None) -> None:
+    """Audit a failed login under the name that was typed (the password is never recorded)."""
+    audit.record(actor=None, action=AuditAction.ACCOUNT_LOGIN_FAILED, target=None,
+                 summary={"username": username[:150]}, origin=origin)
+
+
+@audited(AuditAction.ACCOUNT_LOGOUT)
+def record_logout(*, user: User, origin: Origin | None = None) -> None:
+    audit.record(actor=user, action=AuditAction.ACCOUNT_LOGOUT, target=user,
+                 summary={"username": user.get_username()[:150]}, origin=origin)
+
+
+@audited(AuditAction.ACCOUNT_PASSWORD_CHANGE)
+def change_password(*, user: User, new_password: str, origin: Origin | None = None) -> None:
     """Set a new password (already checked by the form: old password, strength, repetition)."""
     from django.utils import timezone
 
@@ -120,4 +138,4 @@ def change_password(*, user: Any, new_password: str, request: Any = None) -> Non
     user.set_password(new_password)
     user.save(update_fields=["password"])
     AccountSecurity.objects.update_or_create(user=user, defaults={"password_changed_at": timezone.now()})
-    audit.record(actor=user, action="account.password_change", target=user, summary={}, request=request)
+    audit.record(actor=user, action=AuditAction.ACCOUNT_PASSWORD_CHANGE, target=user, summary={}, origin=origin)

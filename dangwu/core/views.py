@@ -23,6 +23,7 @@ from django_otp.util import random_hex
 
 from . import access, services
 from . import selectors as core_selectors
+from .audit import origin_of
 from .forms import GrantRoleForm, LoginForm, OTPForm
 from .roles import Cap
 
@@ -97,7 +98,7 @@ def otp_setup_view(request):
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.enrol_totp_device(user=request.user, key_hex=key, token=form.cleaned_data["token"],
-                                            request=request)
+                                            origin=origin_of(request))
         if device is not None:
             request.session.pop(_TOTP_SETUP_KEY, None)
             otp_login(request, device)
@@ -117,7 +118,7 @@ def password_change_view(request):
         field.widget.attrs["class"] = "form-control"
     if request.method == "POST" and form.is_valid():
         services.change_password(user=request.user, new_password=form.cleaned_data["new_password1"],
-                                 request=request)
+                                 origin=origin_of(request))
         update_session_auth_hash(request, request.user)
         messages.success(request, _("密码已修改"))
         return redirect("home:home")
@@ -153,7 +154,7 @@ def roles_view(request):
         if user is not None and org is not None:
             try:
                 services.grant_role(actor=request.user, user=user, role=data["role"], organization=org,
-                                    request=request)
+                                    origin=origin_of(request))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -172,7 +173,7 @@ def role_revoke_view(request, pk: int):
     assignment = access.get_in_scope_or_404(
         request, core_selectors.assignments_in_scope(actor=request.user), pk=pk)
     try:
-        services.revoke_role(actor=request.user, assignment=assignment, request=request)
+        services.revoke_role(actor=request.user, assignment=assignment, origin=origin_of(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
 from . import selectors, services
@@ -94,7 +95,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                 org_id = int(organization)
             except (TypeError, ValueError):
                 return Member.objects.none()
-            org = access.organizations(self.request.user).filter(pk=org_id).first()
+            org = org_selectors.organizations_in_scope(self.request.user).filter(pk=org_id).first()
             if org is None:
                 return Member.objects.none()
         return selectors.search_members(actor=self.request.user, query=q, organization=org,
@@ -142,7 +143,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        org = access.organizations(request.user, Cap.MEMBER_EDIT).filter(pk=data["organization_id"]).first()
+        org = org_selectors.organizations_in_scope(request.user, Cap.MEMBER_EDIT).filter(pk=data["organization_id"]).first()
         if org is None:
             raise serializers.ValidationError({"organization": [_("党组织不存在或不在您的权限范围内")]})
         member = services.create_member(actor=request.user, organization=org, fields=self._fields(data),
@@ -151,7 +152,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        member = access.get_in_scope_or_404(request, access.members(request.user, Cap.MEMBER_EDIT),
+        member = access.get_in_scope_or_404(request, selectors.members_in_scope(request.user, Cap.MEMBER_EDIT),
                                             pk=self.kwargs["pk"])
         serializer = self.get_serializer(member, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, crypto
 from dangwu.core.roles import Cap
+from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.selectors import name_grams
 
 from . import rollups, rules
@@ -192,7 +193,7 @@ def _scope(actor: Any, organization: Any = None) -> _Scope:
     when the caller's own record already lies in the scope, no filter at all when the scope
     holds the whole tree."""
     paths = access.scope_paths(actor, Cap.MEMBER_VIEW)
-    me = access.own_member(actor)
+    me = own_member(actor)
     prefixes = None if paths and _covers_every_root(paths) else list(paths)
     me_pk = None
     if me is not None and prefixes is not None and not any(me.organization.path.startswith(p) for p in prefixes):
@@ -438,7 +439,7 @@ def visible_imports(*, actor: Any) -> QuerySet:
 def organizations_for_import(*, actor: Any, limit: int) -> list | None:
     """The organizations the caller may import into, for a drop-down; None when more than `limit`
     (a city's department reaches thousands: it types a code instead)."""
-    orgs = list(access.organizations(actor, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
+    orgs = list(org_selectors.organizations_in_scope(actor, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
                 .order_by("path")[: limit + 1])
     return orgs if len(orgs) <= limit else None
 
@@ -457,4 +458,4 @@ def visible_exports(*, actor: Any) -> QuerySet:
     from .models import RosterExport
 
     return RosterExport.objects.filter(
-        created_by=actor, organization__in=access.organizations(actor, Cap.MEMBER_VIEW)).select_related("organization")
+        created_by=actor, organization__in=org_selectors.organizations_in_scope(actor, Cap.MEMBER_VIEW)).select_related("organization")

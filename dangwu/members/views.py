@@ -58,7 +58,7 @@ def member_search_view(request):
     template = "members/_results.html" if request.headers.get("HX-Request") else "members/search.html"
     roots = []
     if org is None and not request.headers.get("HX-Request"):
-        roots = list(access.organizations(request.user, Cap.MEMBER_VIEW).filter(
+        roots = list(org_selectors.organizations_in_scope(request.user, Cap.MEMBER_VIEW).filter(
             path__in=access.scope_paths(request.user, Cap.MEMBER_VIEW))[:2])
     return render(request, template, {
         "form": form, "page": page, "org": org, "pager_query": pager_query,
@@ -96,7 +96,7 @@ def member_detail_view(request, pk: int):
 
 @access.page(Cap.MEMBER_EDIT)
 def member_create_view(request, org_pk: int):
-    org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.MEMBER_EDIT), pk=org_pk)
+    org = access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, Cap.MEMBER_EDIT), pk=org_pk)
     form = MemberForm(request.POST or None, initial={"ethnicity": "汉族", "member_type": "full"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -116,7 +116,7 @@ def member_create_view(request, org_pk: int):
 @access.page(Cap.MEMBER_EDIT)
 def member_edit_view(request, pk: int):
     member = access.get_in_scope_or_404(
-        request, access.members(request.user, Cap.MEMBER_EDIT).select_related("organization"), pk=pk)
+        request, selectors.members_in_scope(request.user, Cap.MEMBER_EDIT).select_related("organization"), pk=pk)
     form = MemberForm(request.POST or None, instance=member, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -136,7 +136,7 @@ def member_edit_view(request, pk: int):
 @access.page(Cap.MEMBER_STANDING)
 def member_standing_view(request, pk: int):
     member = access.get_in_scope_or_404(
-        request, access.members(request.user, Cap.MEMBER_STANDING).select_related("organization"), pk=pk)
+        request, selectors.members_in_scope(request.user, Cap.MEMBER_STANDING).select_related("organization"), pk=pk)
     form = StandingChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +155,7 @@ def member_standing_view(request, pk: int):
 def member_reveal_view(request, pk: int, field: str):
     """Answer the full ID or phone number as a small HTML fragment (htmx); audited."""
     member = access.get_in_scope_or_404(
-        request, access.members(request.user, Cap.MEMBER_VIEW_SENSITIVE).select_related("organization"), pk=pk)
+        request, selectors.members_in_scope(request.user, Cap.MEMBER_VIEW_SENSITIVE).select_related("organization"), pk=pk)
     if field not in services.SENSITIVE:
         raise PermissionDenied
     value = services.reveal_sensitive(actor=request.user, member=member, field=field, request=request)
@@ -171,7 +171,7 @@ def _scope_org(request, capability: str, pk) -> Any:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+    return access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, capability), pk=pk)
 
 
 @access.page(Cap.MEMBER_EDIT)
@@ -190,7 +190,7 @@ def roster_import_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         org = None
-        edit_scope = access.organizations(user, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
+        edit_scope = org_selectors.organizations_in_scope(user, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
         if data.get("organization"):
             org = edit_scope.filter(pk=data["organization"]).first()
             if org is None:

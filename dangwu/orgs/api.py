@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 
 from . import selectors, services
@@ -92,7 +93,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if parent is None:
             raise serializers.ValidationError({"parent": [_("上级党组织不存在或不在您的权限范围内")]})
         with _api_field_names():
-            org = services.create_organization(actor=request.user, parent=parent, fields=data, request=request)
+            org = services.create_organization(actor=request.user, parent=parent, fields=data, origin=origin_of(request))
         return Response(self.get_serializer(org).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -111,5 +112,5 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         if errors:
             raise serializers.ValidationError(errors)
         with _api_field_names():
-            org = services.update_organization(actor=request.user, organization=org, fields=data, request=request)
+            org = services.update_organization(actor=request.user, organization=org, fields=data, origin=origin_of(request))
         return Response(self.get_serializer(org).data)

@@ -6,6 +6,14 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
 
+class AuditAction(models.TextChoices):
+    """What the tree's services record in the audit log (one each: core.audit.audited)."""
+
+    ORG_CREATE = "org.create", _("设立党组织")
+    ORG_UPDATE = "org.update", _("修改党组织")
+    ORG_APPOINT = "org.appoint", _("任命委员")
+
+
 class OrgType(models.TextChoices):
     COMMITTEE = "committee", _("党委")
     WORKING_COMMITTEE = "working_committee", _("党工委")

@@ -6,16 +6,18 @@ import copy
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit, registries
+from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
 from . import rules
-from .models import CommitteePosition, Organization, OrgType, Post
+from .models import AuditAction, CommitteePosition, Organization, OrgType, Post
 
 EDITABLE_FIELDS = [
     "name", "org_type", "unit_name", "unit_category", "region_code", "founded_on", "dissolved_on",
@@ -67,8 +69,8 @@ def _apply(org: Organization, fields: dict[str, Any]) -> None:
         setattr(org, name, value.strip() if isinstance(value, str) else value)
 
 
-@transaction.atomic
-def create_organization(*, actor: Any, parent: Organization, fields: dict[str, Any], request: Any = None) -> Organization:
+@audited(AuditAction.ORG_CREATE)
+def create_organization(*, actor: User, parent: Organization, fields: dict[str, Any], origin: Origin | None = None) -> Organization:
     """Found an organization under a parent in the actor's scope."""
     access.require(actor, Cap.ORG_EDIT, parent)
     # treebeard's add_child re-reads and locks the parent itself; this locked read is for the
@@ -81,13 +83,13 @@ def create_organization(*, actor: Any, parent: Organization, fields: dict[str, A
     org._history_user = actor  # type: ignore[attr-defined]
     org = Organization.objects.add_child(parent, instance=org)
     registries.organizations_changed(before=[None], after=[org])
-    audit.record(actor=actor, action="org.create", target=org, organization=org,
-                 summary={"code": org.code, "name": org.name, "parent": parent.code}, request=request)
+    audit.record(actor=actor, action=AuditAction.ORG_CREATE, target=org, organization=org,
+                 summary={"code": org.code, "name": org.name, "parent": parent.code}, origin=origin)
     return org
 
 
-@transaction.atomic
-def update_organization(*, actor: Any, organization: Organization, fields: dict[str, Any], request: Any = None) -> Organization:
+@audited(AuditAction.ORG_UPDATE, noop_allowed=True)
+def update_organization(*, actor: User, organization: Organization, fields: dict[str, Any], origin: Origin | None = None) -> Organization:
     access.require(actor, Cap.ORG_EDIT, organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     stored = copy.copy(org)  # as it is now, for the checks of a change of type or dissolution
@@ -100,9 +102,9 @@ def update_organization(*, actor: Any, organization: Organization, fields: dict[
     org._history_user = actor  # type: ignore[attr-defined]
     org.save()
     registries.organizations_changed(before=[stored], after=[org])
-    audit.record(actor=actor, action="org.update", target=org, organization=org,
+    audit.record(actor=actor, action=AuditAction.ORG_UPDATE, target=org, organization=org,
                  summary={"changes": {n: [str(before[n] or ""), str(getattr(org, n) or "")] for n in changed}},
-                 request=request)
+                 origin=origin)
     return org
 
 
@@ -127,10 +129,10 @@ def _active_positions(organization: Organization):
     return CommitteePosition.objects.filter(organization=organization, ended_on__isnull=True)
 
 
-@transaction.atomic
+@audited(AuditAction.ORG_APPOINT)
 def appoint_committee_member(
-    *, actor: Any, organization: Organization, member: Any, post: str, term_start: date,
-    term_end: date | None = None, request: Any = None,
+    *, actor: User, organization: Organization, member: Any, post: str, term_start: date,
+    term_end: date | None = None, origin: Origin | None = None,
 ) -> CommitteePosition:
     """Seat a member on the committee for a term (支委会 3 years; village and community 5).
 
@@ -191,6 +193,6 @@ def appoint_committee_member(
     summary: dict[str, Any] = {"member": member.pk, "post": post, "term": [term_start.isoformat(), end.isoformat()]}
     if succeeded:
         summary["succeeds"] = [old.pk for old in succeeded]
-    audit.record(actor=actor, action="org.appoint", target=position, organization=organization,
-                 summary=summary, request=request)
+    audit.record(actor=actor, action=AuditAction.ORG_APPOINT, target=position, organization=organization,
+                 summary=summary, origin=origin)
     return position

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, registries
+from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 
@@ -67,7 +68,7 @@ def create_view(request, parent_pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             org = services.create_organization(actor=request.user, parent=parent, fields=form.cleaned_data,
-                                               request=request)
+                                               origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -83,7 +84,7 @@ def edit_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "code"}
         try:
-            services.update_organization(actor=request.user, organization=org, fields=fields, request=request)
+            services.update_organization(actor=request.user, organization=org, fields=fields, origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -99,7 +100,7 @@ def appoint_view(request, pk: int):
     form = AppointForm(request.POST or None, members_qs=candidates)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appoint_committee_member(actor=request.user, organization=org, request=request,
+            services.appoint_committee_member(actor=request.user, organization=org, origin=origin_of(request),
                                               **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
