@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dangwu.members",
     "dangwu.dues",
     "dangwu.development",
+    "dangwu.demo",  # the top floor: last, it may import every app above and none imports it
 ]
 
 MIDDLEWARE = [

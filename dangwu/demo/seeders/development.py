@@ -1,4 +1,4 @@
-"""Demo data of the recruitment pipeline (发展党员演示数据), loaded by `core.demo.seed_demo`.
+"""Demo data of the recruitment pipeline (发展党员演示数据): the demo loader's development seeder.
 
 A few dozen people at every stage in the demo county's branches (the demo branch first), with
 legal dates, contact persons, introducers and the numbers of the votes. People on probation are
@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
 
+from dangwu.development import rules
+from dangwu.development.models import Candidate, Sponsor, Step, Vote
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Member, MemberType, Standing
+from dangwu.orgs.models import BRANCH_TYPES, Organization
 
-from . import rules
-from .models import Candidate, Sponsor, Step, Vote
+if TYPE_CHECKING:
+    from ..context import DemoContext
 
 # Days after the previous step (the waiting periods are added where the rules need them).
 _GAPS = {
@@ -58,10 +61,19 @@ def _id_number(rng: random.Random, birth: date, male: bool, used: set[str]) -> s
             return number
 
 
-def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> int:
+def seed_development(*, context: DemoContext) -> None:
+    """The recruitment pipeline (发展党员) of the demo branch and the branches near it."""
+    branch = context.demo_branch
+    near = branch.path[: -2 * Organization.steplen] or branch.path
+    others = list(Organization.objects.filter(path__startswith=near, org_type__in=BRANCH_TYPES)
+                  .exclude(pk=branch.pk).order_by("path")[:7])
+    load_pipeline(branches=[branch, *others], today=context.today, seed=context.seed)
+
+
+def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 36) -> int:
     """Load the demo pipeline into `branches` (the demo branch first); returns how many people."""
-    rng = random.Random(seed * 7919 + 4)
-    used = set()
+    rng = random.Random(seed * 7919 + 4)  # its own source (the loader's `random_for` came later)
+    used: set[str] = set()
     by_branch = {b.pk: list(Member.objects.filter(organization=b, member_type=MemberType.FULL,
                                                   standing=Standing.NORMAL).order_by("id")[:12]) for b in branches}
     branches = [b for b in branches if len(by_branch[b.pk]) >= 2] or branches[:1]
