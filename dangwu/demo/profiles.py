@@ -10,6 +10,7 @@ the same mix from the same source.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +47,7 @@ FOUNDED_YEARS = {"village": (1950, 1985), "community": (2000, 2016), "government
                  "joint": (2012, 2023), "temporary": (2022, 2025)}
 
 
-def pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
+def pick(rng: random.Random, weighted: Sequence[tuple[Any, float]]) -> Any:
     """One value of `(value, weight)` pairs."""
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights)[0]

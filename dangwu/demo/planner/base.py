@@ -13,10 +13,11 @@ from datetime import date, timedelta
 
 from faker import Faker
 
+from dangwu.core.dates import add_years
+
 from ..plan import MIN_MEMBERS, DemoError
 from ..regions import AREA_CODES, hunan_regions
 from ..vocabularies import INDUSTRIES, MOBILE_PREFIXES, ROAD_SUFFIXES, STEM_A, STEM_B
-from ._legacy import add_years
 
 
 class PlannerBase:

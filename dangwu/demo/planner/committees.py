@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from dangwu.core.dates import add_years
 from dangwu.members.models import Standing
 from dangwu.orgs import rules as org_rules
 from dangwu.orgs.models import Post
 
 from ..plan import MemberPlan, OrgPlan, PositionPlan
-from ._legacy import add_years
 from .base import PlannerBase
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
+from dangwu.core.dates import add_months, add_years, month_start
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Standing
 
@@ -23,13 +24,7 @@ from ..plan import DemoError, MemberPlan, OrgPlan
 from ..profiles import PROFILES, SIZE_WEIGHT, pick
 from ..regions import ETHNIC_IN_NAME, ETHNICITY_BY_CITY, ETHNICITY_DEFAULT, OTHER_NATIVE_PLACES, short_place
 from ..vocabularies import GIVEN_NAMES, SHOPS
-from ._legacy import add_years
 from .events import EventsPlanner
-
-
-def month_start(day: date, months_back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
 
 
 class PeoplePlanner(EventsPlanner):
@@ -216,7 +211,7 @@ class PeoplePlanner(EventsPlanner):
             self.flags(plan, kind, age)
         if fields["lost_contact"]:
             paid_back = max(paid_back, (self.today - fields["lost_contact_since"]).days // 30)
-        paid = month_start(self.today, paid_back)
+        paid = add_months(month_start(self.today), -paid_back)
         if fields["standing"] == Standing.DECEASED:
             paid = month_start(fields["standing_since"])
         fields["dues_paid_until"] = max(paid, month_start(joined))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
 
+from dangwu.core.dates import add_months, add_years
 from dangwu.development import rules
 from dangwu.development.models import Candidate, Sponsor, Step, Vote
 from dangwu.members import rules as member_rules
@@ -44,9 +45,9 @@ def _schedule(rng: random.Random, start: date, until: str) -> dict[str, date]:
         low, high = _GAPS.get(code, (3, 10))
         day = day + timedelta(days=rng.randint(low, high))
         if code == "target_selected":
-            day = rules.add_years(out["activist_selected"], 1) + timedelta(days=rng.randint(0, 60))
+            day = add_years(out["activist_selected"], 1) + timedelta(days=rng.randint(0, 60))
         if code == "branch_conversion_vote":
-            day = rules.add_years(out["branch_admission_vote"], 1) + timedelta(days=rng.randint(0, 10))
+            day = add_years(out["branch_admission_vote"], 1) + timedelta(days=rng.randint(0, 10))
         out[code] = day
     return out
 
@@ -95,8 +96,8 @@ def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 
             history = {k: v - shift for k, v in history.items()}
         male = rng.random() < 0.5
         birth = date(rng.randint(1985, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        if rules.add_years(birth, 18) > start:
-            birth = rules.add_years(start, -19)
+        if add_years(birth, 18) > start:
+            birth = add_years(start, -19)
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
         candidate = Candidate(organization=branch, name=name, gender="male" if male else "female",
                               birth_date=birth, work_unit="", applied_online=rng.random() < 0.4)
@@ -112,7 +113,7 @@ def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 
         history = {"application": a, "first_talk": a + timedelta(days=10), "activist_selected": a + timedelta(days=20),
                    "activist_filed": a + timedelta(days=22), "contacts_assigned": a + timedelta(days=24),
                    "activist_training": a + timedelta(days=200)}
-        target = rules.add_years(history["activist_selected"], 1)
+        target = add_years(history["activist_selected"], 1)
         for offset, code in enumerate(rules.STEP_CODES[6:14]):
             history[code] = target + timedelta(days=offset)
         if history["application_form"] > vote:
@@ -121,7 +122,7 @@ def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 
         day = vote
         for code in rules.STEP_CODES[rules.STEP_CODES.index("superior_talk"):rules.STEP_CODES.index("probation_education") + 1]:
             nxt = day + timedelta(days=rng.randint(*_GAPS.get(code, (3, 10))))
-            if nxt >= today or (code == "superior_approval" and nxt > rules.add_months(vote, 3)):
+            if nxt >= today or (code == "superior_approval" and nxt > add_months(vote, 3)):
                 break
             history[code] = day = nxt
         if "superior_approval" not in history:

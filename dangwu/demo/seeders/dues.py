@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from dangwu.core.dates import add_months, month_start
 from dangwu.dues import rollups, rules, services
 from dangwu.dues.models import Assessment, Declaration, Payment
 from dangwu.members.models import Member, Standing
@@ -44,8 +45,8 @@ def seed_dues(*, context: DemoContext) -> None:
 def load_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = None) -> dict[str, int]:
     rng = random.Random(f"dues-{seed}")
     today = today or timezone.localdate()
-    current = rules.month_start(today)
-    months = [rules.add_months(current, -i) for i in range(MONTHS - 1, -1, -1)]
+    current = month_start(today)
+    months = [add_months(current, -i) for i in range(MONTHS - 1, -1, -1)]
     members = list(Member.objects.filter(standing=Standing.NORMAL).order_by("id")
                    .values_list("id", "occupation", "organization_id", "joined_on"))
     declarations = []
