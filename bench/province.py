@@ -1,7 +1,7 @@
 """A province of millions of members, loaded fast: the tree and the members are drawn in
 memory and written with PostgreSQL's COPY (psycopg's `cursor.copy()`).
 
-Tree: 中共湖南省委 → 14 市州 → 122 县市区 (dangwu.core.demo.hunan_regions()) → 乡镇/街道
+Tree: 中共湖南省委 → 14 市州 → 122 县市区 (dangwu.demo.regions.hunan_regions()) → 乡镇/街道
 committees (and the county's own units) → branches, with treebeard's path, depth and numchild
 computed here. Members belong to branches; every ID number is valid (region, birth date and
 gender agree with the record, check digit right) and unique, encrypted with dangwu.core.crypto,
@@ -32,7 +32,9 @@ from typing import Any
 from stdnum.cn import ric
 
 from dangwu.core import crypto
-from dangwu.core import demo as demo_data
+from dangwu.core.dates import add_years
+from dangwu.demo import profiles, vocabularies
+from dangwu.demo import regions as demo_regions
 from dangwu.members import rules as member_rules
 
 CHUNKS_MAX = 90  # police-station digits 00…89 for the bulk load, 90…99 for rosters
@@ -110,7 +112,7 @@ def _pick(rng: random.Random, table: list[tuple[str, float]]) -> str:
 def plan_province(members: int, seed: int = 2026) -> Province:
     """The tree (in memory), with each branch's number of members; ~members/21 branches."""
     rng = random.Random(seed)
-    regions = demo_data.hunan_regions()
+    regions = demo_regions.hunan_regions()
     orgs: list[OrgRow] = []
     next_id = iter(range(1, 10**9))
 
@@ -125,12 +127,12 @@ def plan_province(members: int, seed: int = 2026) -> Province:
         return row
 
     def stem(n: int = 2) -> str:
-        return "".join(rng.choice(demo_data._STEM_A) for _ in range(n - 1)) + rng.choice(demo_data._STEM_B)
+        return "".join(rng.choice(vocabularies.STEM_A) for _ in range(n - 1)) + rng.choice(vocabularies.STEM_B)
 
     def phone(city: str) -> str:
-        return f"{demo_data.AREA_CODES.get(city, '0731')}-{rng.randint(2, 8)}{rng.randint(0, 9_999_999):07d}"
+        return f"{demo_regions.AREA_CODES.get(city, '0731')}-{rng.randint(2, 8)}{rng.randint(0, 9_999_999):07d}"
 
-    root = add(None, code=demo_data.PROVINCE_CODE, name=demo_data.ROOT_NAME, org_type="committee",
+    root = add(None, code=demo_regions.PROVINCE_CODE, name=demo_regions.ROOT_NAME, org_type="committee",
                unit_category="party_committee", region_code="430000", founded_on=date(1949, 8, 5),
                unit_name="中国共产党湖南省委员会", contact_phone=phone("4301"), address="湖南省长沙市芙蓉区韶山北路1号")
     cities: dict[str, OrgRow] = {}
@@ -192,7 +194,7 @@ def plan_province(members: int, seed: int = 2026) -> Province:
                 county_branches.append(_branch(add, town, _pick(rng, kinds), place, stem, rng, phone,
                                                city.region.code, f"湖南省{city.region.name}{county.name}{place}"))
         # Branch sizes: lognormal by kind, at least 3, summing to the county's members.
-        w = [demo_data.SIZE_WEIGHT[b.kind] * rng.lognormvariate(0, 0.55) for b in county_branches]
+        w = [profiles.SIZE_WEIGHT[b.kind] * rng.lognormvariate(0, 0.55) for b in county_branches]
         s = n / sum(w)
         sizes = [max(3, int(x * s)) for x in w]
         diff = n - sum(sizes)
@@ -217,10 +219,10 @@ def plan_province(members: int, seed: int = 2026) -> Province:
 def _branch(add: Callable[..., OrgRow], parent: OrgRow, kind: str, place: str, stem: Callable[..., str],
             rng: random.Random, phone: Callable[[str], str], city_code: str, area: str) -> OrgRow:
     org_type = {"joint": "joint_branch", "temporary": "temporary_branch"}.get(kind, "branch")
-    name = BRANCH_NAME[kind].format(place=place, stem=stem(), industry=rng.choice(demo_data._INDUSTRIES))
+    name = BRANCH_NAME[kind].format(place=place, stem=stem(), industry=rng.choice(vocabularies.INDUSTRIES))
     unit = name.removesuffix("党支部").removesuffix("联合").removesuffix("临时")
     return add(parent, code=f"{parent.code}{parent.numchild + 1:03d}", name=name, org_type=org_type,
-               unit_category=str(demo_data.UNIT_OF_KIND[kind]), region_code=parent.region_code,
+               unit_category=str(profiles.UNIT_OF_KIND[kind]), region_code=parent.region_code,
                founded_on=date(rng.randint(1960, 2023), rng.randint(1, 12), rng.randint(1, 28)),
                unit_name=unit, contact_phone=phone(city_code), address=f"{area}{stem()}路{rng.randint(1, 300)}号",
                kind=kind, city_code=city_code, county_code=parent.county_code)
@@ -246,13 +248,13 @@ def _init_tables() -> None:
         total += weight
         _SURNAMES.append(name)
         _SURNAME_W.append(total)  # cumulative: rng.choices bisects
-    for city, table in [*demo_data.ETHNICITY_BY_CITY.items(), ("", demo_data.ETHNICITY_DEFAULT)]:
+    for city, table in [*demo_regions.ETHNICITY_BY_CITY.items(), ("", demo_regions.ETHNICITY_DEFAULT)]:
         cum, acc = [], 0.0
         for _e, w in table:
             acc += w
             cum.append(acc)
         _ETHNIC[city] = ([e for e, _ in table], cum)
-    _COUNTY_CODES.extend(c.code for city in demo_data.hunan_regions() for c in city.counties)
+    _COUNTY_CODES.extend(c.code for city in demo_regions.hunan_regions() for c in city.counties)
     global _FIRST_M, _FIRST_F
     _FIRST_M = list(Provider.first_names_male)
     _FIRST_F = list(Provider.first_names_female)
@@ -267,7 +269,7 @@ def given_name(rng: random.Random, gender: str, birth_year: int) -> str:
     generation = "old" if birth_year < 1962 else "mid" if birth_year < 1985 else "young"
     if rng.random() < 0.45:
         return rng.choice(_FIRST_M if gender == "male" else _FIRST_F)
-    pool = demo_data._GIVEN[(generation, gender)]
+    pool = vocabularies.GIVEN_NAMES[(generation, gender)]
     if isinstance(pool, tuple):
         first, second = pool
         if rng.random() < 0.2:
@@ -299,20 +301,15 @@ def id_number(region: str, birth: date, station: int, gender: str, taken: set[st
     raise RuntimeError("no free ID number")  # pragma: no cover
 
 
-class _Ns:
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-
 def draw_member(rng: random.Random, kind: str, county_code: str, station: int, taken: set[str]) -> dict[str, Any]:
     """One member's fields (plain values), as a branch of this kind would have them."""
-    (mean, sd, low, high), female = demo_data.PROFILES[kind]
+    (mean, sd, low, high), female = profiles.PROFILES[kind]
     gender = "female" if rng.random() < female else "male"
     age = int(min(high, max(low, rng.gauss(mean, sd))))
     p = 0.35 if age <= 22 else 0.16 if age <= 30 else 0.07 if age <= 40 else 0.02 if age <= 55 else 0.0
     probationary = rng.random() < p
     age = max(age, 19 if probationary else 21)
-    birth = demo_data.add_years(TODAY, -age) - timedelta(days=rng.randint(0, 364))  # exactly `age` today
+    birth = add_years(TODAY, -age) - timedelta(days=rng.randint(0, 364))  # exactly `age` today
     region = county_code if rng.random() < 0.85 else rng.choice(_COUNTY_CODES)
     number, birth = id_number(region, birth, station, gender, taken, rng)
     born = birth.toordinal()
@@ -326,10 +323,9 @@ def draw_member(rng: random.Random, kind: str, county_code: str, station: int, t
         joined = max(joined, born + 18 * 366 + 1)
         converted = joined + 365
     applied = max(born + 18 * 366, joined - rng.randint(365, 1400))
-    ns = _Ns(rng)
-    education = demo_data._Planner.education(ns, kind, age)  # type: ignore[arg-type]
-    occupation = demo_data._Planner.occupation(ns, kind, age)  # type: ignore[arg-type]
-    dues = demo_data._Planner.dues(ns, occupation)  # type: ignore[arg-type]
+    education = profiles.education(rng, kind, age)
+    occupation = profiles.occupation(rng, kind, age)
+    dues = profiles.dues(rng, occupation)
     standing, standing_since = "normal", None
     r = rng.random()
     if not probationary and age >= 75 and r < 0.03:
@@ -348,13 +344,13 @@ def draw_member(rng: random.Random, kind: str, county_code: str, station: int, t
         "applied_on": date.fromordinal(min(applied, joined - 365)), "joined_on": date.fromordinal(joined),
         "converted_on": date.fromordinal(converted) if converted else None,
         "standing": standing, "standing_since": standing_since,
-        "is_outflow": outflow, "outflow_destination": rng.choice(demo_data.OUTFLOW_DESTINATIONS) if outflow else "",
+        "is_outflow": outflow, "outflow_destination": rng.choice(demo_regions.OUTFLOW_DESTINATIONS) if outflow else "",
         "lost_contact": lost,
         "lost_contact_since": date.fromordinal(max(joined + 1, TODAY.toordinal() - rng.randint(60, 1000)))
         if lost else None,
         "in_hardship": rng.random() < (0.08 if age >= 65 else 0.004), "is_inflow": False,
         "is_party_worker": False, "dues_standard": dues, "dues_paid_until": max(paid, date.fromordinal(joined)),
-        "phone": rng.choice(demo_data.MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}",
+        "phone": rng.choice(vocabularies.MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}",
     }
 
 

@@ -74,7 +74,9 @@ INSTALLED_APPS = [
     "dangwu.members",
     "dangwu.dues",
     "dangwu.development",
+    # The top floor: last; they may import every app below and none imports them (decision 0015).
     "dangwu.home",
+    "dangwu.demo",
 ]
 
 MIDDLEWARE = [

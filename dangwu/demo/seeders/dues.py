@@ -1,7 +1,7 @@
 """Dues of the demo province (演示数据): declarations, seven assessed months, payments, arrears.
 
-Called by `core.demo.seed_demo` inside its transaction (its `demo.seed` audit entry covers the
-load). Set-based where it matters: the months are assessed with the real INSERT … SELECT.
+The demo loader's dues seeder, run inside the loader's transaction (its `demo.seed` audit entry
+covers the load). Set-based where it matters: the months are assessed with the real INSERT … SELECT.
 """
 
 from __future__ import annotations
@@ -9,14 +9,18 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from dangwu.core.dates import add_months, month_start
+from dangwu.dues import rollups, rules, services
+from dangwu.dues.models import Assessment, Declaration, Payment
 from dangwu.members.models import Member, Standing
+from dangwu.orgs.models import Organization
 
-from . import rollups, rules, services
-from .models import Assessment, Declaration, Payment
+if TYPE_CHECKING:
+    from ..context import DemoContext
 
 MONTHS = 7  # the current month and the six before it: enough for the 6-month list
 
@@ -32,11 +36,17 @@ def _base(rng: random.Random, category: str) -> Decimal:
     return Decimal("0")
 
 
-def seed_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = None) -> dict[str, int]:
+def seed_dues(*, context: DemoContext) -> None:
+    """The dues of the whole province; the counts go into the load's audit entry as `dues`."""
+    context.summary["dues"] = load_dues(root=context.root, demo_branch=context.demo_branch, seed=context.seed,
+                                        today=context.today)
+
+
+def load_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = None) -> dict[str, int]:
     rng = random.Random(f"dues-{seed}")
     today = today or timezone.localdate()
-    current = rules.month_start(today)
-    months = [rules.add_months(current, -i) for i in range(MONTHS - 1, -1, -1)]
+    current = month_start(today)
+    months = [add_months(current, -i) for i in range(MONTHS - 1, -1, -1)]
     members = list(Member.objects.filter(standing=Standing.NORMAL).order_by("id")
                    .values_list("id", "occupation", "organization_id", "joined_on"))
     declarations = []
@@ -51,8 +61,6 @@ def seed_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = No
             monthly_amount=rules.monthly_dues(category, base, farmer_amount=farmer or rules.FARMER_MIN)))
     Declaration.objects.bulk_create(declarations, batch_size=1000)
     # Earlier months of the year before: the record's standard (no declaration for that year).
-    from dangwu.orgs.models import Organization
-
     org_ids = list(Organization.objects.filter(path__startswith=root.path).values_list("id", flat=True))
     assessed = 0
     for month in months:

@@ -4,7 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangwu.core import demo
+from dangwu.demo.accounts import DEMO_MEMBER_NAME, DEMO_PASSWORD
+from dangwu.demo.loader import seed_demo
+from dangwu.demo.plan import DemoError
 from dangwu.orgs.models import Organization
 
 
@@ -25,8 +27,8 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         try:
-            result = demo.seed_demo(members=members, seed=seed)
-        except demo.DemoError as exc:
+            result = seed_demo(members=members, seed=seed)
+        except DemoError as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
@@ -34,8 +36,8 @@ class Command(BaseCommand):
             f"{result.positions} committee positions, {result.standing_changes} standing changes, "
             f"{len(result.accounts)} accounts in {elapsed:.1f} s (seed {seed})."
         ))
-        self.stdout.write(f"  accounts (password {demo.DEMO_PASSWORD}): {', '.join(result.accounts)}")
+        self.stdout.write(f"  accounts (password {DEMO_PASSWORD}): {', '.join(result.accounts)}")
         self.stdout.write(
             f"  demo branch: {result.demo_branch} — search its roster by the initials "
-            f"“{result.demo_initials}” to find {demo.DEMO_MEMBER_NAME}."
+            f"“{result.demo_initials}” to find {DEMO_MEMBER_NAME}."
         )

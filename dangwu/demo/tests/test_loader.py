@@ -1,4 +1,4 @@
-"""The demo province loader (`manage.py seed_demo`, `dangwu.core.demo`)."""
+"""The demo province loader (`manage.py seed_demo`, `dangwu.demo.loader`) and its planner."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dangwu.core import demo
 from dangwu.core.audit import verify_chain
+from dangwu.core.dates import add_years
 from dangwu.core.models import AuditEntry, RoleAssignment
+from dangwu.demo.accounts import DEMO_ACCOUNTS, DEMO_MEMBER_NAME, DEMO_PASSWORD, DEMO_SECRETARY_NAME
+from dangwu.demo.planner import build_plan
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Member, Standing, StandingChange
 from dangwu.orgs import rules as org_rules
@@ -34,28 +36,6 @@ def seeded(db):
     out = StringIO()
     call_command("seed_demo", "--members", str(MEMBERS), "--seed", str(SEED), stdout=out)
     return out.getvalue()
-
-
-# --- the region table -------------------------------------------------------------------
-
-def test_current_name_takes_the_open_ended_entry():
-    assert demo._current_name("[1983-1995]东区,[1996-]芙蓉区") == ("芙蓉区", 1983)
-    assert demo._current_name("长沙县") == ("长沙县", None)
-    assert demo._current_name("[1983-2019]邵东县")[0] is None
-    assert demo._current_name("[1988-1993]大庸市,[1994-]张家界市") == ("张家界市", 1988)
-
-
-def test_hunan_regions_are_the_current_ones():
-    cities = demo.hunan_regions()
-    assert [c.region.code for c in cities] == list(CITIES)
-    counties = {c.code: c.name for city in cities for c in city.counties}
-    assert counties["430102"] == "芙蓉区"
-    assert counties["430181"] == "浏阳市"
-    assert counties["430582"] == "邵东市"  # 邵东县 (430521) became a city in 2019
-    assert "430521" not in counties
-    assert counties["433101"] == "吉首市"
-    assert "市辖区" not in counties.values()
-    assert 115 <= len(counties) <= 125  # 湖南 has 122 county-level divisions
 
 
 # --- the tree -----------------------------------------------------------------------
@@ -112,7 +92,7 @@ def test_every_member_is_valid_and_in_a_branch(seeded):
             converted_on=m.converted_on, member_type=m.member_type, today=date.today(),
         )
         if m.member_type == "full":
-            assert m.converted_on == demo.add_years(m.joined_on, 1)
+            assert m.converted_on == add_years(m.joined_on, 1)
         else:
             assert m.converted_on is None
             assert m.joined_on > date.today() - timedelta(days=366)
@@ -178,7 +158,7 @@ def test_demo_accounts_have_their_roles(seeded):
     }
     for username, (role, org) in expected.items():
         user = User.objects.get(username=username)
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(DEMO_PASSWORD)
         assert list(RoleAssignment.objects.filter(user=user).values_list("role", "organization")) == [(role, org.pk)]
 
     secretary = Member.objects.select_related("organization").get(user__username="demo-secretary")
@@ -192,7 +172,7 @@ def test_demo_accounts_have_their_roles(seeded):
         == [("branch_secretary", branch.pk)]
     assert list(RoleAssignment.objects.filter(user__username="demo-member").values_list("role", "organization")) \
         == [("member", branch.pk)]
-    assert User.objects.get(username="demo-secretary").check_password(demo.DEMO_PASSWORD)
+    assert User.objects.get(username="demo-secretary").check_password(DEMO_PASSWORD)
     assert CommitteePosition.objects.get(organization=branch, post=Post.SECRETARY).member_id == secretary.pk
     # The demo member is found in the branch by the initials of her name, and only she.
     found = Member.objects.filter(organization=branch, name_initials=plain.name_initials)
@@ -234,20 +214,20 @@ def test_one_audit_entry_and_the_chain_verifies(seeded):
     assert summary["members"] == MEMBERS == Member.objects.count()
     assert summary["organizations"] == Organization.objects.count()
     assert summary["seed"] == SEED
-    assert AuditEntry.objects.filter(action="role.grant").count() == len(demo.DEMO_ACCOUNTS)
-    assert AuditEntry.objects.count() == len(demo.DEMO_ACCOUNTS) + 1
+    assert AuditEntry.objects.filter(action="role.grant").count() == len(DEMO_ACCOUNTS)
+    assert AuditEntry.objects.count() == len(DEMO_ACCOUNTS) + 1
     assert verify_chain().intact
 
 
 def test_same_seed_same_province():
     day = date(2026, 6, 1)
-    first = demo.build_plan(members=MEMBERS, seed=SEED, today=day)
-    again = demo.build_plan(members=MEMBERS, seed=SEED, today=day)
-    other = demo.build_plan(members=MEMBERS, seed=SEED + 1, today=day)
+    first = build_plan(members=MEMBERS, seed=SEED, today=day)
+    again = build_plan(members=MEMBERS, seed=SEED, today=day)
+    other = build_plan(members=MEMBERS, seed=SEED + 1, today=day)
     names = [m.fields["name"] for m in first.members[:20]]
     assert names == [m.fields["name"] for m in again.members[:20]]
     assert [m.id_number for m in first.members] == [m.id_number for m in again.members]
     assert [o.code for o, _p, _i in first.organizations()] == [o.code for o, _p, _i in again.organizations()]
     assert [m.id_number for m in first.members] != [m.id_number for m in other.members]
-    assert names[:2] == [demo.DEMO_SECRETARY_NAME, demo.DEMO_MEMBER_NAME]  # the demo branch comes first
+    assert names[:2] == [DEMO_SECRETARY_NAME, DEMO_MEMBER_NAME]  # the demo branch comes first
     assert len(set(names)) > 10

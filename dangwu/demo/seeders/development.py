@@ -1,4 +1,4 @@
-"""Demo data of the recruitment pipeline (发展党员演示数据), loaded by `core.demo.seed_demo`.
+"""Demo data of the recruitment pipeline (发展党员演示数据): the demo loader's development seeder.
 
 A few dozen people at every stage in the demo county's branches (the demo branch first), with
 legal dates, contact persons, introducers and the numbers of the votes. People on probation are
@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
 
+from dangwu.core.dates import add_months, add_years
+from dangwu.development import rules
+from dangwu.development.models import Candidate, Sponsor, Step, Vote
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Member, MemberType, Standing
+from dangwu.orgs.models import BRANCH_TYPES, Organization
 
-from . import rules
-from .models import Candidate, Sponsor, Step, Vote
+if TYPE_CHECKING:
+    from ..context import DemoContext
 
 # Days after the previous step (the waiting periods are added where the rules need them).
 _GAPS = {
@@ -41,9 +45,9 @@ def _schedule(rng: random.Random, start: date, until: str) -> dict[str, date]:
         low, high = _GAPS.get(code, (3, 10))
         day = day + timedelta(days=rng.randint(low, high))
         if code == "target_selected":
-            day = rules.add_years(out["activist_selected"], 1) + timedelta(days=rng.randint(0, 60))
+            day = add_years(out["activist_selected"], 1) + timedelta(days=rng.randint(0, 60))
         if code == "branch_conversion_vote":
-            day = rules.add_years(out["branch_admission_vote"], 1) + timedelta(days=rng.randint(0, 10))
+            day = add_years(out["branch_admission_vote"], 1) + timedelta(days=rng.randint(0, 10))
         out[code] = day
     return out
 
@@ -58,10 +62,19 @@ def _id_number(rng: random.Random, birth: date, male: bool, used: set[str]) -> s
             return number
 
 
-def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> int:
+def seed_development(*, context: DemoContext) -> None:
+    """The recruitment pipeline (发展党员) of the demo branch and the branches near it."""
+    branch = context.demo_branch
+    near = branch.path[: -2 * Organization.steplen] or branch.path
+    others = list(Organization.objects.filter(path__startswith=near, org_type__in=BRANCH_TYPES)
+                  .exclude(pk=branch.pk).order_by("path")[:7])
+    load_pipeline(branches=[branch, *others], today=context.today, seed=context.seed)
+
+
+def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 36) -> int:
     """Load the demo pipeline into `branches` (the demo branch first); returns how many people."""
-    rng = random.Random(seed * 7919 + 4)
-    used = set()
+    rng = random.Random(seed * 7919 + 4)  # its own source (the loader's `random_for` came later)
+    used: set[str] = set()
     by_branch = {b.pk: list(Member.objects.filter(organization=b, member_type=MemberType.FULL,
                                                   standing=Standing.NORMAL).order_by("id")[:12]) for b in branches}
     branches = [b for b in branches if len(by_branch[b.pk]) >= 2] or branches[:1]
@@ -83,8 +96,8 @@ def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> in
             history = {k: v - shift for k, v in history.items()}
         male = rng.random() < 0.5
         birth = date(rng.randint(1985, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        if rules.add_years(birth, 18) > start:
-            birth = rules.add_years(start, -19)
+        if add_years(birth, 18) > start:
+            birth = add_years(start, -19)
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
         candidate = Candidate(organization=branch, name=name, gender="male" if male else "female",
                               birth_date=birth, work_unit="", applied_online=rng.random() < 0.4)
@@ -100,7 +113,7 @@ def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> in
         history = {"application": a, "first_talk": a + timedelta(days=10), "activist_selected": a + timedelta(days=20),
                    "activist_filed": a + timedelta(days=22), "contacts_assigned": a + timedelta(days=24),
                    "activist_training": a + timedelta(days=200)}
-        target = rules.add_years(history["activist_selected"], 1)
+        target = add_years(history["activist_selected"], 1)
         for offset, code in enumerate(rules.STEP_CODES[6:14]):
             history[code] = target + timedelta(days=offset)
         if history["application_form"] > vote:
@@ -109,7 +122,7 @@ def seed(*, branches: list[Any], today: date, seed: int, people: int = 36) -> in
         day = vote
         for code in rules.STEP_CODES[rules.STEP_CODES.index("superior_talk"):rules.STEP_CODES.index("probation_education") + 1]:
             nxt = day + timedelta(days=rng.randint(*_GAPS.get(code, (3, 10))))
-            if nxt >= today or (code == "superior_approval" and nxt > rules.add_months(vote, 3)):
+            if nxt >= today or (code == "superior_approval" and nxt > add_months(vote, 3)):
                 break
             history[code] = day = nxt
         if "superior_approval" not in history:

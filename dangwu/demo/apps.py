@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DemoConfig(AppConfig):
+    """The demo province (演示数据): a top-floor app that may import any app and that no app imports."""
+
+    name = "dangwu.demo"
+    label = "demo"
+    verbose_name = _("演示数据")
+
+    def ready(self):
+        from dangwu.core.registries import DemoSeeder, demo_seeders
+
+        from .accounts import create_accounts, grant_roles
+        from .seeders.development import seed_development
+        from .seeders.dues import seed_dues
+        from .seeders.members import seed_members
+        from .seeders.orgs import seed_organizations
+
+        for seeder in (
+            DemoSeeder("organizations", seed_organizations, 10, "the tree: 省委, 市委, 县委, townships, branches"),
+            DemoSeeder("accounts", create_accounts, 20, "the README's demo logins"),
+            DemoSeeder("members", seed_members, 30, "members, standing changes, committee posts, roll-ups"),
+            DemoSeeder("development", seed_development, 40, "the recruitment pipeline near the demo branch"),
+            DemoSeeder("dues", seed_dues, 50, "declarations, assessed months, payments and arrears"),
+            DemoSeeder("account-roles", grant_roles, 90, "each demo account's role"),
+        ):
+            demo_seeders.register(seeder)
