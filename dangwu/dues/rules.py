@@ -11,6 +11,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from dangwu.core.dates import add_months, month_start
+from dangwu.core.dates import months_between as months_between  # re-exported: services count months with it
+
 FEN = Decimal("0.01")
 
 EMPLOYED = "employed"  # 在岗职工 (also annual-salary and self-employed members: the branch declares the base)
@@ -103,20 +106,9 @@ def monthly_dues(category: str, base: Any, *, farmer_amount: Any = Decimal("0.20
 
 
 # --- months ------------------------------------------------------------------------------
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    """Whole calendar months from start's month to end's month (2025-12 → 2026-01 is 1)."""
-    return (end.year - start.year) * 12 + end.month - start.month
-
+# A dues month is the date of its first day. `month_start`, `add_months` and `months_between` are
+# the platform's calendar arithmetic (`dangwu.core.dates`), imported at the top: added to a month's
+# first day, `add_months` gives the first day of the other month.
 
 def month_end(month: date) -> date:
     return add_months(month_start(month), 1) - timedelta(days=1)

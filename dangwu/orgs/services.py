@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit
+from dangwu.core import access, audit, dates
 from dangwu.core.roles import Cap
 from dangwu.members import rollups
 from dangwu.members.models import Member, Standing
@@ -119,7 +119,7 @@ def _term_start_error(term_start: date | None, organization: Organization, today
         return _("任期开始日期不能早于1921年7月1日")
     if organization.founded_on and term_start < organization.founded_on:
         return _("任期开始日期不能早于党组织成立日期（%(d)s）") % {"d": organization.founded_on.isoformat()}
-    if term_start > rules.add_years(today, 1):
+    if term_start > dates.add_years(today, 1):
         return _("任期开始日期不能晚于一年之后")
     return None
 
