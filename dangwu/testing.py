@@ -104,7 +104,7 @@ def direct_structure_counts(org: Organization) -> dict[tuple[str, str], int]:
     members = Member.objects.filter(organization__path__startswith=org.path).order_by()
     for standing, n in members.values_list("standing").annotate(n=Count("id")):
         out[("standing", standing)] += n
-    normal = members.filter(standing="normal")
+    normal = members.in_good_standing()
     for dimension, field in _PLAIN_DIMENSIONS.items():
         for key, n in normal.values_list(field).annotate(n=Count("id")):
             out[(dimension, key)] += n

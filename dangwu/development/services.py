@@ -66,7 +66,7 @@ def history_of(candidate: Candidate) -> dict[str, date]:
 def introducers_of(candidate: Candidate) -> list[rules.Introducer]:
     return [
         rules.Introducer(name=s.member.name, full_member=s.member.member_type == MemberType.FULL,
-                         good_standing=s.member.standing == Standing.NORMAL)
+                         good_standing=s.member.in_good_standing)
         for s in candidate.sponsors.filter(kind=Sponsor.Kind.INTRODUCER).select_related("member")
     ]
 
@@ -380,7 +380,7 @@ def assign_sponsor(
         add("kind", _("该发展对象的发展程序已终止或已完成"))
     if member is None or not access.can(actor, Cap.MEMBER_VIEW, member.organization):
         add("member", _("请选择您管理范围内的党员"))
-    elif member.member_type != MemberType.FULL or member.standing != Standing.NORMAL:
+    elif not member.full_in_good_standing:
         add("member", _("培养联系人和入党介绍人须是党籍正常的正式党员"))
     if assigned_on is None:
         add("assigned_on", _("请填写日期"))
@@ -527,7 +527,7 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
         raise ValidationError(errors)
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
-        if member.standing == Standing.NORMAL:
+        if member.in_good_standing:
             member_services.change_standing(actor=actor, member=member, new_standing=Standing.DISQUALIFIED,
                                             effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
                                             request=request)
@@ -707,8 +707,7 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
     try:
         _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
                                                    max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
-        members = list(Member.objects.filter(organization=organization, member_type=MemberType.FULL,
-                                             standing=Standing.NORMAL))
+        members = list(Member.objects.filter(organization=organization).full_in_good_standing())
 
         def taken(digest: str) -> bool:
             return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(

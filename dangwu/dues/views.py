@@ -324,7 +324,7 @@ def dues_declarations_view(request, pk: int):
                 messages.success(request, _("导入完成：新申报 %(c)d 人，调整 %(u)d 人，%(n)d 人无变化") % {
                     "c": result.created, "u": result.updated, "n": result.unchanged})
                 return redirect(f"{reverse('dues:declarations', args=[org.pk])}?year={data['year']}")
-    members = list(org.members.filter(standing="normal").order_by("name_pinyin", "id"))
+    members = list(org.members.in_good_standing().order_by("name_pinyin", "id"))
     declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=year)}
     return render(request, "dues/declarations.html", {
         "org": org, "year": year, "form": form, "result": result,

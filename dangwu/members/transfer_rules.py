@@ -67,13 +67,13 @@ def may_vote_at(member: Any, organization: Any) -> bool:
 
     Only a full member (正式党员) in good standing, at the organization that holds their
     membership. A mobile member taking part in a host organization's life votes at home, not
-    there; a probationary member (预备党员) votes nowhere. Any object with `standing`,
-    `member_type` and `organization_id` will do, and anything with `pk` for the organization.
+    there; a probationary member (预备党员) votes nowhere. Any object with `full_in_good_standing`
+    (a `Member`: the property is the one home of that rule) and `organization_id` will do, and
+    anything with `pk` for the organization.
     """
     if member is None or organization is None:
         return False
-    return (member.standing == "normal" and member.member_type == "full"
-            and member.organization_id == getattr(organization, "pk", organization))
+    return bool(member.full_in_good_standing) and member.organization_id == getattr(organization, "pk", organization)
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,8 @@ def member_detail_view(request, pk: int):
         "can_edit": access.can(user, Cap.MEMBER_EDIT, member.organization),
         "can_standing": access.can(user, Cap.MEMBER_STANDING, member.organization),
         "can_reveal": access.can(user, Cap.MEMBER_VIEW_SENSITIVE, member.organization),
-        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, member.organization) and member.standing == "normal",
-        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, member.organization) and member.standing == "normal",
+        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, member.organization) and member.in_good_standing,
+        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, member.organization) and member.in_good_standing,
         "open_transfer": member.transfers.filter(status="pending").first(),
         "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=member.organization),
     })

@@ -139,11 +139,11 @@ def current_committee(*, org: Organization) -> QuerySet[CommitteePosition]:
 
 def member_counts(*, org: Organization) -> dict[str, int]:
     """Members of the organization itself (not the subtree), by type, in good standing."""
-    from dangwu.members.models import Member
+    from dangwu.members.models import Member, MemberType
 
-    row = Member.objects.filter(organization=org, standing="normal").aggregate(
-        full=Count("id", filter=Q(member_type="full")),
-        probationary=Count("id", filter=Q(member_type="probationary")),
+    row = Member.objects.filter(organization=org).in_good_standing().aggregate(
+        full=Count("id", filter=Q(member_type=MemberType.FULL)),
+        probationary=Count("id", filter=Q(member_type=MemberType.PROBATIONARY)),
     )
     return {"full": row["full"], "probationary": row["probationary"], "all": row["full"] + row["probationary"]}
 

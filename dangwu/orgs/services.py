@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, dates
 from dangwu.core.roles import Cap
 from dangwu.members import rollups
-from dangwu.members.models import Member, Standing
+from dangwu.members.models import Member
 
 from . import rules
 from .models import CommitteePosition, Organization, OrgType, Post
@@ -50,7 +50,7 @@ def _check(org: Organization, parent: Organization | None, *, before: Organizati
         if org.dissolved_on is not None and before.dissolved_on is None and "dissolved_on" not in errors:
             if children.filter(dissolved_on__isnull=True).exists():
                 errors["dissolved_on"] = [_("该党组织还有未撤销的下级组织，请先撤销或调整下级组织")]
-            elif Member.objects.filter(organization=org, standing=Standing.NORMAL).exists():
+            elif Member.objects.filter(organization=org).in_good_standing().exists():
                 errors["dissolved_on"] = [_("该党组织还有党籍正常的党员，请先转接其组织关系")]
     try:
         org.full_clean(exclude=["path", "depth", "numchild"])
@@ -146,7 +146,7 @@ def appoint_committee_member(
     errors: dict[str, list[str]] = {}
     if not member.organization.path.startswith(organization.path):
         errors["member"] = [_("只能任命本组织的党员")]
-    elif member.member_type != "full" or member.standing != "normal":
+    elif not member.full_in_good_standing:
         errors["member"] = [_("委员应为党籍正常的正式党员")]
     problem = _term_start_error(term_start, organization, today)
     if problem:

@@ -102,8 +102,7 @@ def edit_view(request, pk: int):
 def appoint_view(request, pk: int):
     org = access.get_in_scope_or_404(request, access.organizations(request.user, Cap.ORG_EDIT), pk=pk)
     # The organization's own members only: the whole subtree runs to tens of thousands at city level.
-    candidates = member_selectors.search_members(actor=request.user, member_type="full",
-                                                 standing="normal").filter(organization=org)
+    candidates = member_selectors.search_members(actor=request.user).full_in_good_standing().filter(organization=org)
     form = AppointForm(request.POST or None, members_qs=candidates)
     if request.method == "POST" and form.is_valid():
         try:
