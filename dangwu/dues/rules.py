@@ -105,6 +105,20 @@ def monthly_dues(category: str, base: Any, *, farmer_amount: Any = Decimal("0.20
     return FIXED_AMOUNT
 
 
+# The category a declaration starts from, read off the member record's 人员类别 (`Member.occupation`).
+# Only the first guess: the branch confirms or changes it when it declares (a member on relief,
+# 依靠抚恤或救济生活, cannot be seen on the record; a self-employed member or one on an annual
+# salary pays as employed, on the base the branch declares).
+CATEGORY_BY_OCCUPATION = {"retired": RETIRED, "farmer": FARMER, "student": STUDENT, "unemployed": UNEMPLOYED}
+
+
+def category_for_occupation(occupation: str | None) -> str:
+    """The dues category (`CATEGORIES`) suggested for a member of this occupation: 离退休人员 →
+    retired, 农牧渔民 → farmer, 学生 → student, 下岗失业人员 → unemployed; any other occupation, or
+    none recorded, → employed."""
+    return CATEGORY_BY_OCCUPATION.get(occupation or "", EMPLOYED)
+
+
 # --- months ------------------------------------------------------------------------------
 # A dues month is the date of its first day. `month_start`, `add_months` and `months_between` are
 # the platform's calendar arithmetic (`dangwu.core.dates`), imported at the top: added to a month's

@@ -271,7 +271,7 @@ def dues_declare_view(request, pk: int):
     member = _member(request, pk, Cap.DUES_COLLECT)
     year = _year_param(request)
     current = Declaration.objects.filter(member=member, year=year).first()
-    initial = {"year": year, "category": _category_guess(member)}
+    initial = {"year": year, "category": rules.category_for_occupation(member.occupation)}
     if current is not None:
         initial.update(category=current.category, base=current.base, farmer_amount=current.farmer_amount)
     form = DeclarationForm(request.POST or None, initial=initial)
@@ -287,12 +287,6 @@ def dues_declare_view(request, pk: int):
             messages.success(request, _("已保存 %(name)s 的党费申报") % {"name": member.name})
             return redirect(f"{reverse('dues:member', args=[member.pk])}?year={data['year']}")
     return render(request, "dues/declare.html", {"member": member, "form": form, "current": current, "year": year})
-
-
-def _category_guess(member) -> str:
-    occupation = member.occupation or ""
-    return {"retired": rules.RETIRED, "farmer": rules.FARMER, "student": rules.STUDENT,
-            "unemployed": rules.UNEMPLOYED}.get(occupation, rules.EMPLOYED)
 
 
 @access.page(Cap.DUES_COLLECT)

@@ -59,6 +59,17 @@ def test_declarations_import_all_or_nothing(client, dues_people, world):
     assert response.status_code == 200 and 'data-field-error="file"' in response.content.decode()
 
 
+def test_the_declaration_form_starts_from_the_category_of_the_occupation(client, dues_people):
+    c = _client(client, dues_people["secretary"])
+    member = dues_people["m_wang"]
+    for occupation, category in (("retired", "retired"), ("farmer", "farmer"), ("civil_servant", "employed")):
+        member.occupation = occupation
+        member.save(update_fields=["occupation"])
+        response = c.get(f"/dues/members/{member.pk}/declare/")
+        assert response.status_code == 200
+        assert response.context["form"].initial["category"] == category == rules.category_for_occupation(occupation)
+
+
 def test_pay_form_errors_stay_on_the_page(client, dues_people):
     c = _client(client, dues_people["secretary"])
     member = dues_people["m_wang"]
