@@ -487,18 +487,3 @@ def extension_violations(history: Mapping[str, date], on: date, *, months: int, 
     if end is not None and on < end:
         reasons.append(_("预备期于%(d)s期满，延长预备期应在预备期满时讨论决定") % {"d": _d(end)})
     return reasons
-
-
-# --- classification (涉密不上网) -----------------------------------------------------------------
-
-CLASSIFICATION_MARKINGS = ("绝密★", "机密★", "秘密★")
-
-
-def classification_marking(text: str) -> str | None:
-    """The 密级 marking (秘密★, 机密★, 绝密★) found in a text, or None. State secrets never go on
-    this system: a document that carries one is refused."""
-    compact = "".join((text or "").split()).replace("☆", "★")
-    for marking in CLASSIFICATION_MARKINGS:
-        if marking in compact:
-            return marking
-    return None

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, audit, classification, crypto
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
 from dangwu.members import services as member_services
@@ -623,7 +623,7 @@ def submit_thought_report(*, actor: Any, candidate: Candidate, title: str, body:
     elif len(body) > REPORT_BODY_MAX:
         errors.setdefault("body", []).append(_("正文最多%(n)d个字") % {"n": REPORT_BODY_MAX})
     for text in (title, body):
-        marking = rules.classification_marking(text)
+        marking = classification.classification_marking(text)
         if marking:
             errors.setdefault("body", []).append(
                 _("内容带有密级标志“%(m)s”。涉密信息不上网：国家秘密不得录入本系统") % {"m": marking})
@@ -661,7 +661,7 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
         errors["body"] = [_("请填写评阅意见")]
     elif len(body) > COMMENT_MAX:
         errors["body"] = [_("评阅意见最多%(n)d个字") % {"n": COMMENT_MAX}]
-    elif rules.classification_marking(body):
+    elif classification.classification_marking(body):
         errors["body"] = [_("内容带有密级标志。涉密信息不上网：国家秘密不得录入本系统")]
     if errors:
         raise ValidationError(errors)
@@ -707,6 +707,10 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
     try:
         _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
                                                    max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        with open(path, "rb") as handle:  # a table of bounded size: read_table checked both
+            problem = classification.check_upload(name=file_name, data=handle.read())
+        if problem:
+            return ImportResult(0, [roster.RowError(None, "", file_name, problem)], dry_run)
         members = list(Member.objects.filter(organization=organization).full_in_good_standing())
 
         def taken(digest: str) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
+from dangwu.core import access, classification
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 from dangwu.members.roster import RosterFileError
@@ -308,6 +308,10 @@ def dues_declarations_view(request, pk: int):
         except RosterFileError as problem:
             form.add_error("file", problem.message)
         else:
+            marked = classification.check_uploaded_file(upload)  # 涉密不上网: a readable sheet of bounded size
+            if marked:
+                form.add_error("file", marked)
+        if not form.errors:
             try:
                 result = services.import_declarations(actor=request.user, organization=org, year=data["year"],
                                                       rows=rows, reason=data["reason"], headers=headers,

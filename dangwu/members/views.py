@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangwu.core import access
+from dangwu.core import access, classification
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
@@ -207,6 +207,10 @@ def roster_import_view(request):
             upload.seek(0)
         except roster.RosterFileError as problem:
             form.add_error("file", problem.message)
+        else:
+            marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
+            if marked:
+                form.add_error("file", marked)
         if not form.errors:
             record = services.queue_roster_import(
                 actor=user, organization=org, upload=upload, update=data["update_existing"],

@@ -350,17 +350,6 @@ def test_tally_refuses_impossible_numbers(numbers, field):
     assert field in rules.vote_refusals(result, should_attend=numbers["should_attend"])
 
 
-# --- classification markings ------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("text", "found"), [
-    ("秘密★5年", "秘密★"), ("机密★", "机密★"), ("绝密 ★ 长期", "绝密★"), ("机密☆", "机密★"),
-    ("入党申请书", None), ("保守党的秘密", None), ("", None),
-])
-def test_classification_marking(text, found):
-    assert rules.classification_marking(text) == found
-
-
-
 # --- 公示 before the admission vote -------------------------------------------------------------
 
 PUBLICITY_CASES = [
