@@ -6,6 +6,7 @@ through services and pages.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def direct_structure_counts(org: Organization) -> dict[tuple[str, str], int]:
     members = Member.objects.filter(organization__path__startswith=org.path).order_by()
     for standing, n in members.values_list("standing").annotate(n=Count("id")):
         out[("standing", standing)] += n
-    normal = members.filter(standing="normal")
+    normal = members.in_good_standing()
     for dimension, field in _PLAIN_DIMENSIONS.items():
         for key, n in normal.values_list(field).annotate(n=Count("id")):
             out[(dimension, key)] += n
@@ -243,3 +244,63 @@ def assert_dues_rollups_exact() -> int:
     assert not DuesStat.objects.filter(paid_members__gt=models.F("members")).exists()
     assert dues_rollups.drift() == {}
     return len(stored)
+
+
+# --- files as people upload them (the 密级 guard reads them with real parsers) --------------------
+
+def docx_with(text: str, *, header: str = "", table: str = "", title: str = "") -> bytes:
+    """A real Word file (python-docx) with `text` as a paragraph, optionally a header, a table cell
+    and a title in its properties."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    if table:
+        document.add_table(rows=1, cols=1).cell(0, 0).text = table
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    if title:
+        document.core_properties.title = title
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def xlsx_with(rows: list[list], *, sheet_title: str = "Sheet", hidden: list[list] | None = None) -> bytes:
+    """A real workbook (openpyxl): `rows` on the first sheet, `hidden` on a hidden second one."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title
+    for row in rows:
+        sheet.append(row)
+    if hidden:
+        other = book.create_sheet("附表")
+        other.sheet_state = "hidden"
+        for row in hidden:
+            other.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def pdf_with(text: str) -> bytes:
+    """A PDF as the platform makes its own (core.pdf: fpdf2 with the embedded CJK font), with `text`.
+    Skips the calling test when this machine has no CJK font. Kept per text: a second costs a second."""
+    import pytest
+
+    from dangwu.core.pdf import ChinesePDF, FontMissing
+
+    try:
+        pdf = ChinesePDF(title="材料")
+    except FontMissing as missing:
+        pytest.skip(str(missing))
+    pdf.add_page()
+    pdf.paragraph(text)
+    return bytes(pdf.output())

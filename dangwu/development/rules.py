@@ -9,12 +9,12 @@ the corresponding day of the last month, or on that month's last day when it has
 (民法典 第二百零二条). So one year after 2023-05-10 is 2024-05-10 and that day is allowed
 ("the same calendar day a year later"); one year after 2024-02-29 is 2025-02-28; six months after
 2025-08-31 is 2026-02-28. Ages follow the same reading: a person born on 2008-02-29 is 18 on
-2026-02-28.
+2026-02-28. The arithmetic itself lives in `dangwu.core.dates` (decision 0013); `add_months` and
+`add_years` are imported here, so `rules.add_years(...)` is the same function.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +22,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from dangwu.core.dates import add_months, add_years
 
 # --- the 25 steps in five stages ------------------------------------------------------------
 
@@ -103,27 +105,6 @@ CONTACTS_MIN, CONTACTS_MAX = 1, 2
 INTRODUCERS = 2
 PUBLICITY_WORKING_DAYS = 5  # 公示: the default period (settings.DANGWU_PUBLICITY_WORKING_DAYS)
 THOUGHT_REPORT_DAYS = 90  # 思想汇报: a reminder when none came in this many days (DANGWU_THOUGHT_REPORT_DAYS)
-
-
-# --- dates --------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The corresponding day `months` later, or that month's last day (民法典 第二百零二条)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def add_years(day: date, years: int) -> date:
-    return add_months(day, 12 * years)
-
-
-def age_on(birth: date, on: date) -> int:
-    """Whole years of age on `on`, a 29 February birthday falling on 28 February in common years."""
-    years = on.year - birth.year
-    return years if add_years(birth, years) <= on else years - 1
 
 
 def stage_of(step: str | None) -> str:
@@ -506,18 +487,3 @@ def extension_violations(history: Mapping[str, date], on: date, *, months: int, 
     if end is not None and on < end:
         reasons.append(_("预备期于%(d)s期满，延长预备期应在预备期满时讨论决定") % {"d": _d(end)})
     return reasons
-
-
-# --- classification (涉密不上网) -----------------------------------------------------------------
-
-CLASSIFICATION_MARKINGS = ("绝密★", "机密★", "秘密★")
-
-
-def classification_marking(text: str) -> str | None:
-    """The 密级 marking (秘密★, 机密★, 绝密★) found in a text, or None. State secrets never go on
-    this system: a document that carries one is refused."""
-    compact = "".join((text or "").split()).replace("☆", "★")
-    for marking in CLASSIFICATION_MARKINGS:
-        if marking in compact:
-            return marking
-    return None

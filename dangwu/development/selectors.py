@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
-from dangwu.members.models import Member, MemberType, Standing
+from dangwu.members.models import Member
 from dangwu.orgs import selectors as org_selectors
 
 from . import rules
@@ -174,14 +174,13 @@ def sponsor_choices(*, actor: Any, candidate: Candidate) -> QuerySet[Member]:
     """Full members in good standing of the person's branch (the usual contact persons and
     introducers), within the caller's member scope."""
     return (member_selectors.members_in_scope(actor, Cap.MEMBER_VIEW)
-            .filter(organization=candidate.organization, member_type=MemberType.FULL, standing=Standing.NORMAL)
+            .filter(organization=candidate.organization).full_in_good_standing()
             .order_by("name_pinyin", "id"))
 
 
 def voting_members(*, organization: Any) -> int:
     """Full members in good standing of the branch: a hint for "who should attend" a vote."""
-    return Member.objects.filter(organization=organization, member_type=MemberType.FULL,
-                                 standing=Standing.NORMAL).count()
+    return Member.objects.filter(organization=organization).full_in_good_standing().count()
 
 
 # --- thought reports (思想汇报) ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, audit, classification, crypto
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
@@ -67,7 +67,7 @@ def history_of(candidate: Candidate) -> dict[str, date]:
 def introducers_of(candidate: Candidate) -> list[rules.Introducer]:
     return [
         rules.Introducer(name=s.member.name, full_member=s.member.member_type == MemberType.FULL,
-                         good_standing=s.member.standing == Standing.NORMAL)
+                         good_standing=s.member.in_good_standing)
         for s in candidate.sponsors.filter(kind=Sponsor.Kind.INTRODUCER).select_related("member")
     ]
 
@@ -381,7 +381,7 @@ def assign_sponsor(
         add("kind", _("该发展对象的发展程序已终止或已完成"))
     if member is None or not access.can(actor, Cap.MEMBER_VIEW, member.organization):
         add("member", _("请选择您管理范围内的党员"))
-    elif member.member_type != MemberType.FULL or member.standing != Standing.NORMAL:
+    elif not member.full_in_good_standing:
         add("member", _("培养联系人和入党介绍人须是党籍正常的正式党员"))
     if assigned_on is None:
         add("assigned_on", _("请填写日期"))
@@ -528,7 +528,7 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
         raise ValidationError(errors)
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
-        if member.standing == Standing.NORMAL:
+        if member.in_good_standing:
             member_services.change_standing(actor=actor, member=member, new_standing=Standing.DISQUALIFIED,
                                             effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
                                             request=request)
@@ -624,7 +624,7 @@ def submit_thought_report(*, actor: Any, candidate: Candidate, title: str, body:
     elif len(body) > REPORT_BODY_MAX:
         errors.setdefault("body", []).append(_("正文最多%(n)d个字") % {"n": REPORT_BODY_MAX})
     for text in (title, body):
-        marking = rules.classification_marking(text)
+        marking = classification.classification_marking(text)
         if marking:
             errors.setdefault("body", []).append(
                 _("内容带有密级标志“%(m)s”。涉密信息不上网：国家秘密不得录入本系统") % {"m": marking})
@@ -662,7 +662,7 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
         errors["body"] = [_("请填写评阅意见")]
     elif len(body) > COMMENT_MAX:
         errors["body"] = [_("评阅意见最多%(n)d个字") % {"n": COMMENT_MAX}]
-    elif rules.classification_marking(body):
+    elif classification.classification_marking(body):
         errors["body"] = [_("内容带有密级标志。涉密信息不上网：国家秘密不得录入本系统")]
     if errors:
         raise ValidationError(errors)
@@ -708,8 +708,11 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
     try:
         _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
                                                    max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
-        members = list(Member.objects.filter(organization=organization, member_type=MemberType.FULL,
-                                             standing=Standing.NORMAL))
+        with open(path, "rb") as handle:  # a table of bounded size: read_table checked both
+            problem = classification.check_upload(name=file_name, data=handle.read())
+        if problem:
+            return ImportResult(0, [roster.RowError(None, "", file_name, problem)], dry_run)
+        members = list(Member.objects.filter(organization=organization).full_in_good_standing())
 
         def taken(digest: str) -> bool:
             return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(

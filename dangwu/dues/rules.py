@@ -11,6 +11,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from dangwu.core.dates import add_months, month_start
+from dangwu.core.dates import months_between as months_between  # re-exported: services count months with it
+
 FEN = Decimal("0.01")
 
 EMPLOYED = "employed"  # 在岗职工 (also annual-salary and self-employed members: the branch declares the base)
@@ -102,21 +105,24 @@ def monthly_dues(category: str, base: Any, *, farmer_amount: Any = Decimal("0.20
     return FIXED_AMOUNT
 
 
+# The category a declaration starts from, read off the member record's 人员类别 (`Member.occupation`).
+# Only the first guess: the branch confirms or changes it when it declares (a member on relief,
+# 依靠抚恤或救济生活, cannot be seen on the record; a self-employed member or one on an annual
+# salary pays as employed, on the base the branch declares).
+CATEGORY_BY_OCCUPATION = {"retired": RETIRED, "farmer": FARMER, "student": STUDENT, "unemployed": UNEMPLOYED}
+
+
+def category_for_occupation(occupation: str | None) -> str:
+    """The dues category (`CATEGORIES`) suggested for a member of this occupation: 离退休人员 →
+    retired, 农牧渔民 → farmer, 学生 → student, 下岗失业人员 → unemployed; any other occupation, or
+    none recorded, → employed."""
+    return CATEGORY_BY_OCCUPATION.get(occupation or "", EMPLOYED)
+
+
 # --- months ------------------------------------------------------------------------------
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> int:
-    """Whole calendar months from start's month to end's month (2025-12 → 2026-01 is 1)."""
-    return (end.year - start.year) * 12 + end.month - start.month
-
+# A dues month is the date of its first day. `month_start`, `add_months` and `months_between` are
+# the platform's calendar arithmetic (`dangwu.core.dates`), imported at the top: added to a month's
+# first day, `add_months` gives the first day of the other month.
 
 def month_end(month: date) -> date:
     return add_months(month_start(month), 1) - timedelta(days=1)

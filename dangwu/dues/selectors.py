@@ -46,13 +46,13 @@ def outflow_member_by_id_number(*, actor: Any, id_number: str) -> Member | None:
     if not access.has_capability(actor, Cap.DUES_COLLECT) or not member_rules.looks_like_id_number(id_number):
         return None
     digest = crypto.lookup_hash(member_rules.normalize_id_text(id_number))
-    return Member.objects.filter(id_number_hash=digest, is_outflow=True, standing=Standing.NORMAL).select_related(
+    return Member.objects.in_good_standing().filter(id_number_hash=digest, is_outflow=True).select_related(
         "organization").first()
 
 
 def outflow_member(*, pk: int) -> Member | None:
     """A mobile member by id, once the caller has found them by ID number (the view checks that)."""
-    return Member.objects.filter(pk=pk, is_outflow=True, standing=Standing.NORMAL).select_related(
+    return Member.objects.in_good_standing().filter(pk=pk, is_outflow=True).select_related(
         "organization").first()
 
 
@@ -246,8 +246,8 @@ def branch_month(*, actor: Any, organization: Any, month: date) -> list[MemberMo
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
     month = rules.month_start(month)
-    members = list(Member.objects.filter(organization=organization, standing=Standing.NORMAL,
-                                         joined_on__lte=rules.month_end(month)).order_by("name_pinyin", "id"))
+    members = list(Member.objects.in_good_standing().filter(organization=organization, joined_on__lte=rules.month_end(month))
+                   .order_by("name_pinyin", "id"))
     rows = {a.member_id: a for a in Assessment.objects.filter(member__in=members, month=month)}
     declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=month.year)}
     unpaid = _unpaid_months([m.pk for m in members], upto=month)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
 from dangwu.core.roles import Cap
-from dangwu.members.models import Member, Standing
+from dangwu.members.models import Member
 
 from . import rollups, rules
 from .models import Assessment, AssessmentRun, Category, Declaration, DuesStat, DuesUse, Payment, Reduction
@@ -560,7 +560,7 @@ def record_payment(
     member = Member.objects.select_for_update().get(pk=member.pk)
     today = _today()
     errors: dict[str, list[str]] = {}
-    if member.standing != Standing.NORMAL:
+    if not member.in_good_standing:
         errors["member"] = [_("该党员党籍状态为“%(s)s”，不能登记党费") % {"s": member.get_standing_display()}]
     if method not in Payment.Method.values:
         errors["method"] = [_("请选择缴纳方式")]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
+from dangwu.core import access, classification
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
@@ -272,7 +272,7 @@ def dues_declare_view(request, pk: int):
     member = _member(request, pk, Cap.DUES_COLLECT)
     year = _year_param(request)
     current = Declaration.objects.filter(member=member, year=year).first()
-    initial = {"year": year, "category": _category_guess(member)}
+    initial = {"year": year, "category": rules.category_for_occupation(member.occupation)}
     if current is not None:
         initial.update(category=current.category, base=current.base, farmer_amount=current.farmer_amount)
     form = DeclarationForm(request.POST or None, initial=initial)
@@ -288,12 +288,6 @@ def dues_declare_view(request, pk: int):
             messages.success(request, _("已保存 %(name)s 的党费申报") % {"name": member.name})
             return redirect(f"{reverse('dues:member', args=[member.pk])}?year={data['year']}")
     return render(request, "dues/declare.html", {"member": member, "form": form, "current": current, "year": year})
-
-
-def _category_guess(member) -> str:
-    occupation = member.occupation or ""
-    return {"retired": rules.RETIRED, "farmer": rules.FARMER, "student": rules.STUDENT,
-            "unemployed": rules.UNEMPLOYED}.get(occupation, rules.EMPLOYED)
 
 
 @access.page(Cap.DUES_COLLECT)
@@ -315,6 +309,10 @@ def dues_declarations_view(request, pk: int):
         except RosterFileError as problem:
             form.add_error("file", problem.message)
         else:
+            marked = classification.check_uploaded_file(upload)  # 涉密不上网: a readable sheet of bounded size
+            if marked:
+                form.add_error("file", marked)
+        if not form.errors:
             try:
                 result = services.import_declarations(actor=request.user, organization=org, year=data["year"],
                                                       rows=rows, reason=data["reason"], headers=headers,
@@ -325,7 +323,7 @@ def dues_declarations_view(request, pk: int):
                 messages.success(request, _("导入完成：新申报 %(c)d 人，调整 %(u)d 人，%(n)d 人无变化") % {
                     "c": result.created, "u": result.updated, "n": result.unchanged})
                 return redirect(f"{reverse('dues:declarations', args=[org.pk])}?year={data['year']}")
-    members = list(org.members.filter(standing="normal").order_by("name_pinyin", "id"))
+    members = list(org.members.in_good_standing().order_by("name_pinyin", "id"))
     declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=year)}
     return render(request, "dues/declarations.html", {
         "org": org, "year": year, "form": form, "result": result,

@@ -126,9 +126,9 @@ def _organizations_changed(*, before: list[Any], after: list[Any]) -> None:
 
 
 def _dissolve_problem(*, organization: Any) -> str | None:
-    from .models import Member, Standing
+    from .models import Member
 
-    if Member.objects.filter(organization=organization, standing=Standing.NORMAL).exists():
+    if Member.objects.filter(organization=organization).in_good_standing().exists():
         return _("该党组织还有党籍正常的党员，请先转接其组织关系")
     return None
 

@@ -70,7 +70,7 @@ def record_outflow(
     member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
     destination, reason, contact = _text(destination, 120), _text(reason, 200), _text(contact, 120)
     errors: dict[str, list[str]] = {}
-    if member.standing != Standing.NORMAL:
+    if not member.in_good_standing:
         errors["member"] = [_("只有党籍状态正常的党员才能登记外出流动")]
     elif Outflow.objects.filter(member=member, returned_on__isnull=True).exists():
         errors["member"] = [_("该党员已有一项未结束的外出登记")]
@@ -244,7 +244,7 @@ def warnings_of(*, actor: Any, organization: Any, outflows: list[Outflow] | None
     members = Member.objects.filter(organization__path__startswith=organization.path)
     lost_cutoff = rules.add_months(today, -rules.NO_CONTACT_MONTHS)
     seen = {w["member"].pk for w in out}
-    for member in members.filter(standing=Standing.NORMAL, lost_contact=True,
+    for member in members.in_good_standing().filter(lost_contact=True,
                                  lost_contact_since__lte=lost_cutoff).order_by("lost_contact_since")[:200]:
         if member.pk not in seen:
             out.append({"kind": "no_contact", "member": member, "since": member.lost_contact_since})

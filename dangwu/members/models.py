@@ -1,5 +1,7 @@
 """Member records (统一的党员动态信息库). Every change is kept as history."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +62,22 @@ class Occupation(models.TextChoices):
     OTHER = "other", _("其他职业人员")
 
 
+class MemberQuerySet(models.QuerySet):
+    """The one home of "in good standing" (党籍正常) for queries; `Member` has the same as properties.
+
+    - `in_good_standing()`: standing 正常, full and probationary members alike — those who count
+      among an organization's members, may be transferred, pay dues, go away as mobile members;
+    - `full_in_good_standing()`: also a full member (正式党员) — those who may vote and stand for
+      election, sit on a committee, introduce an applicant or be a contact person (党章 第五条).
+    """
+
+    def in_good_standing(self) -> MemberQuerySet:
+        return self.filter(standing=Standing.NORMAL)
+
+    def full_in_good_standing(self) -> MemberQuerySet:
+        return self.in_good_standing().filter(member_type=MemberType.FULL)
+
+
 class Member(models.Model):
     """A party member (党员) and everything SPEC A keeps about them."""
 
@@ -117,6 +135,7 @@ class Member(models.Model):
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = MemberQuerySet.as_manager()
     history = HistoricalRecords(
         excluded_fields=["name_pinyin", "name_initials", "updated_at", "id_number_hash", "org_path"],
     )
@@ -143,6 +162,16 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def in_good_standing(self) -> bool:
+        """党籍正常 (any member type): see `MemberQuerySet.in_good_standing`."""
+        return self.standing == Standing.NORMAL
+
+    @property
+    def full_in_good_standing(self) -> bool:
+        """党籍正常的正式党员: see `MemberQuerySet.full_in_good_standing`."""
+        return self.in_good_standing and self.member_type == MemberType.FULL
 
     # --- sensitive fields: encrypted at rest, masked for display -----------------
     def set_id_number(self, number: str) -> None:

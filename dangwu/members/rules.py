@@ -18,6 +18,8 @@ from pypinyin import lazy_pinyin
 from stdnum import numdb
 from stdnum.cn import ric
 
+from dangwu.core.dates import age_on, months_between
+
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would also match ４ or ٤
 
 
@@ -173,15 +175,6 @@ def could_be_pinyin(text: str) -> bool:
             if part in syllables:
                 reached[j] = True
     return reached[n]
-
-
-def age_on(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def months_between(start: date, end: date) -> int:
-    """Whole calendar months from start's month to end's month (2026-01-31 → 2026-02-01 is 1)."""
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 # Youngest plausible age on the day a member started work (a lenient bound: it catches

@@ -50,7 +50,7 @@ def visible_members(*, actor: Any) -> QuerySet[Member]:
 
 def member_counts(*, organization: Any) -> dict[str, int]:
     """Members of the organization itself (not the subtree), by type, in good standing."""
-    row = Member.objects.filter(organization=organization, standing=Standing.NORMAL).aggregate(
+    row = Member.objects.filter(organization=organization).in_good_standing().aggregate(
         full=Count("id", filter=Q(member_type=MemberType.FULL)),
         probationary=Count("id", filter=Q(member_type=MemberType.PROBATIONARY)),
     )
@@ -60,8 +60,7 @@ def member_counts(*, organization: Any) -> dict[str, int]:
 def appointable_members(*, actor: Any, organization: Any) -> QuerySet[Member]:
     """Who may be seated on the organization's committee: its own full members in good standing
     (the whole subtree runs to tens of thousands at city level)."""
-    return search_members(actor=actor, member_type=MemberType.FULL, standing=Standing.NORMAL).filter(
-        organization=organization)
+    return search_members(actor=actor).full_in_good_standing().filter(organization=organization)
 
 
 def search_members(

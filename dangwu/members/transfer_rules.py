@@ -7,21 +7,15 @@ a letter or certificate is valid up to and including its last day.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from dangwu.core.dates import add_months
+
 NO_CONTACT_MONTHS = 6  # 失去联系满6个月：按规定提出停止党籍的意见
 STRIKE_OFF_MONTHS = 24  # 停止党籍满2年仍无联系：按自行脱党予以除名
 REPORT_MONTHS = 12  # 流动党员每年至少向原党组织汇报一次
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the end of a shorter month."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def letter_valid_until(issued_on: date, *, months: int = 3, days: int = 0) -> date:
@@ -73,13 +67,13 @@ def may_vote_at(member: Any, organization: Any) -> bool:
 
     Only a full member (正式党员) in good standing, at the organization that holds their
     membership. A mobile member taking part in a host organization's life votes at home, not
-    there; a probationary member (预备党员) votes nowhere. Any object with `standing`,
-    `member_type` and `organization_id` will do, and anything with `pk` for the organization.
+    there; a probationary member (预备党员) votes nowhere. Any object with `full_in_good_standing`
+    (a `Member`: the property is the one home of that rule) and `organization_id` will do, and
+    anything with `pk` for the organization.
     """
     if member is None or organization is None:
         return False
-    return (member.standing == "normal" and member.member_type == "full"
-            and member.organization_id == getattr(organization, "pk", organization))
+    return bool(member.full_in_good_standing) and member.organization_id == getattr(organization, "pk", organization)
 
 
 @dataclass(frozen=True)

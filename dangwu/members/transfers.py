@@ -103,7 +103,7 @@ def start_transfer(
     member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
     errors: dict[str, list[str]] = {}
     to_name, to_address, reason = _clean(to_name, 120), _clean(to_address, 200), _clean(reason, 200)
-    if member.standing != Standing.NORMAL:
+    if not member.in_good_standing:
         errors["member"] = [_("只有党籍状态正常的党员才能转接组织关系（当前：%(s)s）") % {
             "s": member.get_standing_display()}]
     elif Transfer.objects.filter(member=member, status=Transfer.Status.PENDING).exists():
@@ -159,7 +159,7 @@ def accept_transfer(*, actor: Any, transfer: Transfer, request: Any = None) -> T
         raise ValidationError({"transfer": [_("介绍信已于 %(d)s 过期，请转出党组织重新开具后再接收") % {
             "d": transfer.valid_until.isoformat()}]})
     member = Member.objects.select_for_update().get(pk=transfer.member_id)
-    if member.organization_id != transfer.from_organization_id or member.standing != Standing.NORMAL:
+    if member.organization_id != transfer.from_organization_id or not member.in_good_standing:
         raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，该转接不能再接收")]})
     if transfer.to_organization.dissolved_on is not None:
         raise ValidationError({"transfer": [_("接收党组织已撤销")]})
@@ -235,7 +235,7 @@ def record_receipt(*, actor: Any, transfer: Transfer, received_on: date | None, 
         raise ValidationError({"received_on": [_("接收日期不能早于介绍信开具日期（%(d)s）") % {
             "d": transfer.issued_on.isoformat()}]})
     member = Member.objects.select_for_update().get(pk=transfer.member_id)
-    if member.standing != Standing.NORMAL or member.organization_id != transfer.from_organization_id:
+    if not member.in_good_standing or member.organization_id != transfer.from_organization_id:
         raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，不能登记回执")]})
     note = _("组织关系转出至%(to)s（介绍信 %(n)s，回执已收到）") % {"to": transfer.to_name, "n": transfer.letter_number}
     StandingChange.objects.create(member=member, from_standing=member.standing, to_standing=Standing.TRANSFERRED_OUT,

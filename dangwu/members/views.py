@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangwu.core import access
+from dangwu.core import access, classification
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
@@ -87,8 +87,8 @@ def member_detail_view(request, pk: int):
         "can_edit": access.can(user, Cap.MEMBER_EDIT, member.organization),
         "can_standing": access.can(user, Cap.MEMBER_STANDING, member.organization),
         "can_reveal": access.can(user, Cap.MEMBER_VIEW_SENSITIVE, member.organization),
-        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, member.organization) and member.standing == "normal",
-        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, member.organization) and member.standing == "normal",
+        "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, member.organization) and member.in_good_standing,
+        "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, member.organization) and member.in_good_standing,
         "open_transfer": member.transfers.filter(status="pending").first(),
         "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=member.organization),
     })
@@ -207,6 +207,10 @@ def roster_import_view(request):
             upload.seek(0)
         except roster.RosterFileError as problem:
             form.add_error("file", problem.message)
+        else:
+            marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
+            if marked:
+                form.add_error("file", marked)
         if not form.errors:
             record = services.queue_roster_import(
                 actor=user, organization=org, upload=upload, update=data["update_existing"],

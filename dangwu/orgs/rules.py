@@ -11,6 +11,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from dangwu.core.dates import DateOutOfRange, add_years
+
 VILLAGE_AND_COMMUNITY = {"village", "community"}
 
 
@@ -19,23 +21,15 @@ def term_years(unit_category: str) -> int:
     return 5 if unit_category in VILLAGE_AND_COMMUNITY else 3
 
 
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in a common year.
+def term_end(start: date, unit_category: str) -> date:
+    """The day a term of office that began on `start` ends (29 February: 28 February, decision 0013).
 
     Raises ValidationError (keyed `term_start`) past the calendar's end (year 9999), never a bare ValueError.
     """
-    year = day.year + years
-    if not 1 <= year <= date.max.year:
-        raise ValidationError({"term_start": [_("日期超出可计算的范围")]}, code="date_range")
     try:
-        return day.replace(year=year)
-    except ValueError:  # 29 February
-        return day.replace(year=year, day=28)
-
-
-def term_end(start: date, unit_category: str) -> date:
-    """The day a term of office that began on `start` ends."""
-    return add_years(start, term_years(unit_category))
+        return add_years(start, term_years(unit_category))
+    except DateOutOfRange:
+        raise ValidationError({"term_start": [_("日期超出可计算的范围")]}, code="date_range") from None
 
 
 @dataclass(frozen=True)

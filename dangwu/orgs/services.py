@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, registries
+from dangwu.core import access, audit, dates, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
@@ -119,7 +119,7 @@ def _term_start_error(term_start: date | None, organization: Organization, today
         return _("任期开始日期不能早于1921年7月1日")
     if organization.founded_on and term_start < organization.founded_on:
         return _("任期开始日期不能早于党组织成立日期（%(d)s）") % {"d": organization.founded_on.isoformat()}
-    if term_start > rules.add_years(today, 1):
+    if term_start > dates.add_years(today, 1):
         return _("任期开始日期不能晚于一年之后")
     return None
 
@@ -146,7 +146,7 @@ def appoint_committee_member(
     errors: dict[str, list[str]] = {}
     if not member.organization.path.startswith(organization.path):
         errors["member"] = [_("只能任命本组织的党员")]
-    elif member.member_type != "full" or member.standing != "normal":
+    elif not member.full_in_good_standing:
         errors["member"] = [_("委员应为党籍正常的正式党员")]
     problem = _term_start_error(term_start, organization, today)
     if problem:

@@ -1,7 +1,7 @@
 """Import of people already in the pipeline: the same rules, all rows or none, a row-level report."""
 
 from datetime import date, timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.management import call_command
@@ -102,6 +102,30 @@ def test_vote_needs_publicity_and_later_steps_are_refused(tmp_path, world, peopl
     result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
                                          file_name="dev.xlsx")
     assert any(e.column == vote_label and "公示" in e.reason for e in result.errors)
+
+
+def test_a_file_with_a_classification_marking_is_refused_and_nothing_is_written(tmp_path, world, people):
+    start = timezone.localdate() - timedelta(days=400)
+    path = workbook([person(start, until="activist_selected", serial=98, name="己六")], tmp_path / "dev.xlsx")
+    book = load_workbook(path)
+    book.active["A1"] = "绝密★ 某某党支部发展党员过程信息"  # the title row: not a column the import reads
+    book.save(path)
+    snap = Snapshot(candidates=Candidate.objects, steps=Step.objects, audit=AuditEntry.objects)
+    result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
+                                         file_name="dev.xlsx")
+    assert not result.ok and snap.unchanged()
+    assert [(e.row, e.column, e.value) for e in result.errors] == [(None, "", "dev.xlsx")]
+    assert "绝密★" in result.errors[0].reason and "涉密信息不上网" in result.errors[0].reason
+    client = Client()
+    client.force_login(people["secretary"])  # a login is audited
+    snap = Snapshot(candidates=Candidate.objects, steps=Step.objects, audit=AuditEntry.objects)
+    with open(path, "rb") as handle:
+        page = client.post(f"/development/import/in/{world.branch_a.pk}/", {"file": handle}).content.decode()
+    assert 'id="import-errors"' in page and "绝密★" in page and snap.unchanged()
+    stderr = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_development", str(path), org=world.branch_a.code, stderr=stderr)
+    assert "绝密★" in stderr.getvalue() and snap.unchanged()
 
 
 def test_page_and_command(tmp_path, world, people):

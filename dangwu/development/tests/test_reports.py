@@ -12,8 +12,8 @@ from dangwu.core.models import AuditEntry
 from dangwu.development import rules, services
 from dangwu.development.models import Candidate, ReportAttachment, ReportComment, Sponsor, ThoughtReport
 from dangwu.development.tests.conftest import advance, new_applicant, publicity_start, schedule
-from dangwu.development.tests.test_services import audit_since, docx_with, last_seq
-from dangwu.testing import Snapshot, make_id_number, make_user
+from dangwu.development.tests.test_services import audit_since, last_seq
+from dangwu.testing import Snapshot, docx_with, make_id_number, make_user
 
 pytestmark = pytest.mark.django_db
 

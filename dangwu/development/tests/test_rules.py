@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from dangwu.development import rules
-from dangwu.development.rules import Introducer, add_months, add_years, tally, violations
+from dangwu.development.rules import Introducer, add_years, tally, violations
 
 BIRTH = date(1995, 6, 15)
 GOOD = [Introducer("甲", True, True), Introducer("乙", True, True)]
@@ -42,20 +42,6 @@ def test_the_25_steps_in_five_stages():
     assert rules.STEP_CODES[0] == "application" and rules.STEP_CODES[-1] == "archived"
     assert rules.SUPERIOR_STEPS == {"superior_prereview", "superior_talk", "superior_approval", "approval_filed",
                                     "conversion_approval"}
-
-
-@pytest.mark.parametrize(("a", "n", "expected"), [
-    (date(2023, 5, 10), 12, date(2024, 5, 10)),
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),  # no 29 February: the month's last day
-    (date(2024, 2, 29), 48, date(2028, 2, 29)),
-    (date(2025, 8, 31), 6, date(2026, 2, 28)),
-    (date(2023, 8, 31), 6, date(2024, 2, 29)),
-    (date(2025, 1, 31), 1, date(2025, 2, 28)),
-    (date(2025, 11, 30), 3, date(2026, 2, 28)),
-    (date(2025, 12, 15), 1, date(2026, 1, 15)),
-])
-def test_add_months(a, n, expected):
-    assert add_months(a, n) == expected
 
 
 def test_every_step_done_in_order_passes():
@@ -362,17 +348,6 @@ def test_tally_refuses_impossible_numbers(numbers, field):
     result = tally(**numbers)
     assert field in result.errors and not result.ok
     assert field in rules.vote_refusals(result, should_attend=numbers["should_attend"])
-
-
-# --- classification markings ------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("text", "found"), [
-    ("秘密★5年", "秘密★"), ("机密★", "机密★"), ("绝密 ★ 长期", "绝密★"), ("机密☆", "机密★"),
-    ("入党申请书", None), ("保守党的秘密", None), ("", None),
-])
-def test_classification_marking(text, found):
-    assert rules.classification_marking(text) == found
-
 
 
 # --- 公示 before the admission vote -------------------------------------------------------------

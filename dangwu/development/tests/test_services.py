@@ -2,8 +2,6 @@
 name the field and leave nothing behind."""
 
 from datetime import date, timedelta
-from io import BytesIO
-from zipfile import ZipFile
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +12,7 @@ from dangwu.development import rules, services
 from dangwu.development.models import Candidate, Document, Sponsor, Step, Vote
 from dangwu.development.tests.conftest import VOTE_OK, advance, new_applicant, schedule
 from dangwu.members.models import Member
-from dangwu.testing import Snapshot, assert_rollups_exact, make_id_number, make_user
+from dangwu.testing import Snapshot, assert_rollups_exact, docx_with, make_id_number, make_user, pdf_with
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +29,6 @@ def last_seq() -> int:
 def snapshot():
     return Snapshot(candidates=Candidate.objects, steps=Step.objects, votes=Vote.objects, documents=Document.objects,
                     sponsors=Sponsor.objects, members=Member.objects, audit=AuditEntry.objects)
-
-
-def docx_with(text: str) -> bytes:
-    out = BytesIO()
-    with ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", f"<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>")
-    return out.getvalue()
 
 
 # --- applying ------------------------------------------------------------------------------------
@@ -362,13 +352,18 @@ def test_sponsors(world, people):
 
 
 @pytest.mark.parametrize(("name", "data", "title", "refused"), [
-    ("申请书.docx", docx_with("入党申请书 我志愿加入中国共产党"), "入党申请书", False),
-    ("政审.docx", docx_with("秘密★五年 政审材料"), "政审材料", True),
-    ("政审.txt", "机密★ 一年".encode("gb18030"), "政审", True),
-    ("x.pdf", b"%PDF-1.4 ...", "绝密★材料", True),
-    ("empty.pdf", b"", "空", True),
+    ("申请书.docx", lambda: docx_with("入党申请书 我志愿加入中国共产党"), "入党申请书", False),
+    ("政审.docx", lambda: docx_with("秘密★五年 政审材料"), "政审材料", True),
+    ("政审.docx", lambda: docx_with("政审材料", header="机密★"), "政审材料", True),
+    ("政审.txt", lambda: "机密★ 一年".encode("gb18030"), "政审", True),
+    ("申请书.pdf", lambda: pdf_with("入党申请书 我志愿加入中国共产党"), "入党申请书", False),
+    ("政审.pdf", lambda: pdf_with("秘密★五年 政审材料"), "政审材料", True),  # the platform's own kind of PDF
+    ("x.pdf", lambda: b"%PDF-1.4 ...", "绝密★材料", True),
+    ("damaged.pdf", lambda: b"%PDF-1.4 plain", "材料", True),  # cannot be read: cannot be checked
+    ("empty.pdf", lambda: b"", "空", True),
 ])
 def test_documents_with_a_classification_marking_are_refused(world, people, name, data, title, refused):
+    data = data()
     candidate = new_applicant(people["secretary"], world.branch_a)
     snap = snapshot()
     if refused:
@@ -384,15 +379,13 @@ def test_documents_with_a_classification_marking_are_refused(world, people, name
         assert document.file.read() == data and audit_since(seq) == ["development.document"]
 
 
-def test_pdf_streams_are_read_for_markings():
-    import zlib
-
+def test_files_check_is_the_core_guard_behind_the_types_and_size_of_this_door():
     from dangwu.development import files
 
-    body = zlib.compress("（绝密★）".encode())
-    pdf = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode>>stream\n" + body + b"\nendstream\nendobj"
-    assert files.check_upload(name="a.pdf", title="材料", data=pdf) is not None
-    assert files.check_upload(name="a.pdf", title="材料", data=b"%PDF-1.4 plain") is None
+    assert files.check_upload(name="a.pdf", title="材料", data=pdf_with("（绝密★）")) is not None
+    assert files.check_upload(name="a.pdf", title="材料", data=pdf_with("入党申请书")) is None
+    assert "只能上传" in files.check_upload(name="a.doc", title="材料", data=b"x")
+    assert "密级" in files.check_upload(name="a.jpg", title="材料", data=pdf_with("秘密★"))  # a PDF renamed
 
 
 def test_whole_pipeline_with_the_rules_of_every_step(world, people, branch_a_sponsors):

@@ -59,6 +59,35 @@ def test_declarations_import_all_or_nothing(client, dues_people, world):
     assert response.status_code == 200 and 'data-field-error="file"' in response.content.decode()
 
 
+def test_a_declaration_sheet_with_a_classification_marking_is_refused_on_the_file_field(client, dues_people, world):
+    from dangwu.core.models import AuditEntry
+
+    c = _client(client, dues_people["secretary"])
+    year = timezone.localdate().year
+    plain = dues_people["m_plain"]
+    header = ["序号", "姓名", "身份证号", "人员类别", "月工资收入", "农牧渔民月交标准"]
+    audits = testing.Snapshot(declarations=Declaration.objects, audit=AuditEntry.objects)
+    marked = _xlsx([header, [1, plain.name, plain.id_number, "在职", "5000", None], ["机密★", None, None, None, None]])
+    response = c.post(f"/dues/org/{world.branch_a.pk}/declarations/", {"year": year, "file": marked})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-field-error="file"' in html and "机密★" in html and "涉密信息不上网" in html
+    assert audits.unchanged()
+    good = _xlsx([header, [1, plain.name, plain.id_number, "在职", "5000", None]])
+    assert c.post(f"/dues/org/{world.branch_a.pk}/declarations/", {"year": year, "file": good}).status_code == 302
+
+
+def test_the_declaration_form_starts_from_the_category_of_the_occupation(client, dues_people):
+    c = _client(client, dues_people["secretary"])
+    member = dues_people["m_wang"]
+    for occupation, category in (("retired", "retired"), ("farmer", "farmer"), ("civil_servant", "employed")):
+        member.occupation = occupation
+        member.save(update_fields=["occupation"])
+        response = c.get(f"/dues/members/{member.pk}/declare/")
+        assert response.status_code == 200
+        assert response.context["form"].initial["category"] == category == rules.category_for_occupation(occupation)
+
+
 def test_pay_form_errors_stay_on_the_page(client, dues_people):
     c = _client(client, dues_people["secretary"])
     member = dues_people["m_wang"]

@@ -133,3 +133,31 @@ def test_voluntary_payment_of_1000_or_more_goes_to_the_centre():
 def test_collection_rate():
     assert rules.collection_rate(D("1"), D("3")) == D("33.3")
     assert rules.collection_rate(D("0"), D("0")) is None
+
+
+# --- the category a declaration starts from ------------------------------------------------------
+
+@pytest.mark.parametrize(("occupation", "category"), [
+    ("retired", "retired"),
+    ("farmer", "farmer"),
+    ("student", "student"),
+    ("unemployed", "unemployed"),
+    ("employed", "employed"),
+    ("self_employed", "employed"),  # pays as employed on the base the branch declares
+    ("civil_servant", "employed"),
+    ("professional", "employed"),
+    ("military", "employed"),
+    ("other", "employed"),
+    ("", "employed"),  # nothing recorded
+    (None, "employed"),
+])
+def test_category_for_occupation(occupation, category):
+    assert rules.category_for_occupation(occupation) == category
+    assert category in rules.CATEGORIES
+
+
+def test_every_occupation_has_a_category():
+    from dangwu.members.models import Occupation
+
+    assert {rules.category_for_occupation(o) for o in Occupation.values} <= set(rules.CATEGORIES)
+    assert set(rules.CATEGORY_BY_OCCUPATION) <= set(Occupation.values)

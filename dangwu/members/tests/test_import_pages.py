@@ -13,7 +13,7 @@ from dangwu.core.models import AuditEntry
 from dangwu.members.models import Member, RosterImport
 
 from .rosters import people as make_rows
-from .rosters import write_xlsx
+from .rosters import write_csv, write_xlsx
 
 
 @pytest.fixture
@@ -122,6 +122,37 @@ def test_a_broken_workbook_fails_with_a_message_on_the_status_page(secretary_cli
     assert record.status == "failed"
     html = secretary_client.get(f"/members/import/{record.pk}/").content.decode()
     assert "合并单元格" in html
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv", "gbk.csv"])
+def test_a_roster_with_a_classification_marking_is_refused_on_the_file_field(secretary_client, world, tmp_path, kind):
+    """涉密不上网: refused at the upload, before anything is stored or queued."""
+    rows = make_rows(3)
+    rows[1]["工作单位及职务"] = "秘密★ 某单位 科员"
+    if kind == "xlsx":
+        upload = _upload(tmp_path, rows)
+    else:
+        path = write_csv(tmp_path / "r.csv", rows, encoding="gb18030" if kind == "gbk.csv" else "utf-8-sig")
+        upload = SimpleUploadedFile("花名册.csv", path.read_bytes(), content_type="text/csv")
+    audits = AuditEntry.objects.count()
+    response = _post(secretary_client, world, upload)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-field-error="file"' in html and "秘密★" in html and "涉密信息不上网" in html
+    assert not RosterImport.objects.exists() and AuditEntry.objects.count() == audits
+    assert not Member.objects.filter(name__in=[r["姓名"] for r in rows]).exists()
+    rows[1]["工作单位及职务"] = "某单位 科员"  # the same roster without the marking goes through
+    assert _post(secretary_client, world, _upload(tmp_path, rows)).status_code == 302
+
+
+def test_the_import_command_refuses_a_marked_roster(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    rows = make_rows(2)
+    path = write_xlsx(tmp_path / "r.xlsx", rows, title="绝密★ 党员花名册")
+    with pytest.raises(CommandError, match="绝密★"):
+        call_command("import_members", str(path), org=world.branch_a.code)
+    assert not Member.objects.filter(name__in=[r["姓名"] for r in rows]).exists()
 
 
 def test_organization_choice_must_be_in_scope(secretary_client, world, tmp_path):

@@ -55,13 +55,11 @@ def test_report_overdue_after_a_year():
 
 def test_may_vote_only_at_home_as_a_full_member_in_good_standing():
     home, host = SimpleNamespace(pk=1), SimpleNamespace(pk=2)
-    member = SimpleNamespace(standing="normal", member_type="full", organization_id=1)
+    member = Member(standing="normal", member_type="full", organization_id=1)  # unsaved: no database
     assert rules.may_vote_at(member, home) is True
     assert rules.may_vote_at(member, host) is False
-    assert rules.may_vote_at(SimpleNamespace(standing="normal", member_type="probationary", organization_id=1),
-                             home) is False
-    assert rules.may_vote_at(SimpleNamespace(standing="suspended", member_type="full", organization_id=1),
-                             home) is False
+    assert rules.may_vote_at(Member(standing="normal", member_type="probationary", organization_id=1), home) is False
+    assert rules.may_vote_at(Member(standing="suspended", member_type="full", organization_id=1), home) is False
     assert rules.may_vote_at(member, None) is False
 
 

@@ -1,0 +1,117 @@
+"""The typed contracts of every write (issue 10, decision 0015), checked over the whole platform:
+
+- every public function of a services module (`services.py`, `*_services.py`, or a module of a
+  `services` package) declares its one audit action with `core.audit.audited`, an action of its
+  app's `AuditAction` enum named one way (`<domain>.<object>_<verb>` or `<domain>.<verb>`);
+- it takes its arguments by keyword, `actor`/`user` typed as the user model (never Any), and no
+  `request` (the origin of a write is an `audit.Origin` value);
+- and at run time (`DANGWU_AUDIT_CONTRACT = "raise"` in the test settings) a call that records
+  other entries than the declared one fails, so every service test of the suite checks it too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import typing
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import transaction
+
+import dangwu
+from dangwu.core import audit
+from dangwu.core.audit import AuditContractError, audited
+
+ACTION_NAME = re.compile(r"^[a-z]+\.[a-z]+(_[a-z]+)*$")
+
+
+def _service_modules():
+    for info in pkgutil.walk_packages(dangwu.__path__, "dangwu."):
+        name = info.name
+        if ".tests" in name or ".migrations" in name:
+            continue
+        last = name.rsplit(".", 1)[-1]
+        if last == "services" or last.endswith("_services") or ".services." in name:
+            yield importlib.import_module(name)
+
+
+def _public_services():
+    for module in _service_modules():
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn):
+                continue
+            if getattr(fn, "__module__", None) != module.__name__ and not hasattr(fn, "audit_action"):
+                continue  # imported helpers
+            if inspect.unwrap(fn).__module__ != module.__name__:
+                continue
+            yield module.__name__, name, fn
+
+
+SERVICES = sorted(_public_services(), key=lambda item: (item[0], item[1]))
+
+
+def test_the_services_are_found():
+    modules = {module for module, _name, _fn in SERVICES}
+    assert {"dangwu.core.services", "dangwu.orgs.services"} <= modules
+    assert len(SERVICES) > 20
+
+
+@pytest.mark.parametrize(("module", "name", "fn"), SERVICES, ids=[f"{m}.{n}" for m, n, _f in SERVICES])
+def test_each_service_declares_one_action_of_its_app(module, name, fn):
+    action = getattr(fn, "audit_action", None)
+    assert action is not None, f"{module}.{name} does not declare its audit action (@audited)"
+    assert ACTION_NAME.match(str(action)), f"{module}.{name}: {action!r} is not named <domain>.<object>_<verb>"
+    app = module.split(".")[1]
+    enum_module = importlib.import_module(f"dangwu.{app}.models")
+    assert str(action) in {m.value for m in enum_module.AuditAction}, f"{action!r} is not in dangwu.{app}'s AuditAction"
+
+
+@pytest.mark.parametrize(("module", "name", "fn"), SERVICES, ids=[f"{m}.{n}" for m, n, _f in SERVICES])
+def test_each_service_takes_keywords_typed_actors_and_no_request(module, name, fn):
+    signature = inspect.signature(inspect.unwrap(fn))
+    hints = typing.get_type_hints(inspect.unwrap(fn))
+    for parameter in signature.parameters.values():
+        assert parameter.kind == parameter.KEYWORD_ONLY, f"{module}.{name}({parameter.name}) is not keyword-only"
+        assert parameter.name != "request", f"{module}.{name} takes the request: pass origin=audit.origin_of(request)"
+        if parameter.name in {"actor", "user"}:
+            hint = hints.get(parameter.name)
+            allowed = {User, User | None}
+            assert hint in allowed, f"{module}.{name}({parameter.name}: {hint}) is not typed as the user model"
+
+
+@pytest.mark.django_db
+def test_a_service_that_records_another_action_fails():
+    @audited("test.declared")
+    def records_two():
+        audit.record(actor=None, action="test.declared")
+        audit.record(actor=None, action="test.other")
+
+    @audited("test.declared")
+    def records_none():
+        return None
+
+    @audited("test.declared", noop_allowed=True)
+    def may_do_nothing():
+        return None
+
+    for service in (records_two, records_none):
+        with pytest.raises(AuditContractError), transaction.atomic():
+            service()
+    may_do_nothing()
+
+
+@pytest.mark.django_db
+def test_nested_services_count_for_themselves():
+    @audited("test.inner")
+    def inner():
+        audit.record(actor=None, action="test.inner")
+
+    @audited("test.outer")
+    def outer():
+        inner()
+        audit.record(actor=None, action="test.outer")
+
+    outer()
