@@ -6,3 +6,11 @@ class MembersConfig(AppConfig):
     name = "dangwu.members"
     label = "members"
     verbose_name = _("党员")
+
+    def ready(self):
+        from dangwu.core import registries
+
+        from . import rollups
+
+        registries.rollup_specs.register(rollups.STRUCTURE)
+        registries.rollup_repairs.register(rollups.ORG_PATHS)
