@@ -1,4 +1,4 @@
-"""Role assignments and the hash-chained audit log."""
+"""Role assignments, the hash-chained audit log, and the abstract record of a background task's run."""
 
 from django.conf import settings
 from django.db import models
@@ -100,3 +100,54 @@ class AccountSecurity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.password_changed_at:%Y-%m-%d}"
+
+
+class TaskRun(models.Model):
+    """One run of a background task and how it went (abstract): the base of the models that
+    record one — a roster import or export, a monthly dues assessment — and that the status pages
+    poll for `finished` and `percent`.
+
+    The subclass adds what it works on (its organization, its file or month) and its counters,
+    naming them in `progress_fields` (done, total). A subclass may declare `status` again with its
+    own labels (and `Status` choices), or `created_by` with another deletion rule. The writes to
+    such a row (status, progress) are bookkeeping of the task, not business writes: they are not
+    audited; the service the task runs is.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("发起人"))
+    message = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    progress_fields: tuple[str, str] = ("processed_rows", "total_rows")  # (done, total)
+    # A failed roster import wrote nothing: its bar is full. A failed assessment run keeps its
+    # committed batches and resumes: its bar shows how far it got.
+    failed_is_complete: bool = True
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        # How far, 0–100: 100 only when done, or failed if `failed_is_complete`. (No docstring:
+        # the API schema would show it as the field's description.)
+        if self.status == "done" or (self.failed_is_complete and self.status == "failed"):
+            return 100
+        done, total = (getattr(self, name) for name in self.progress_fields)
+        if not total:
+            return 0
+        return min(99, int(done * 100 / total))

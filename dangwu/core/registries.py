@@ -15,6 +15,10 @@ command) read the registries without knowing which apps exist:
 - `demo_seeders`: the steps of the demo loader, in order;
 - `dissolve_checks`: answers to "may this organization be dissolved?";
 - `org_change_listeners`: told when organizations are created, changed or moved;
+- `rollup_specs`: the roll-up tables of sums over each organization's subtree (structure
+  statistics, dues figures …) that `core.rollups` keeps, rebuilds and checks;
+- `rollup_repairs`: other derived copies the rebuild command checks and repairs beside a roll-up
+  (the members' copy of their organization's path);
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
   a person sees their own record and organization even without a role there.
 
@@ -31,8 +35,11 @@ from typing import Any, Generic, Protocol, TypeVar
 
 
 class _Keyed(Protocol):
-    key: str
-    order: int
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...
 
 
 T = TypeVar("T", bound=_Keyed)
@@ -211,6 +218,53 @@ class OrgChangeListener:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class RollupSpec:
+    """A roll-up table of sums over each organization's WHOLE subtree (the organization and all
+    below it), kept by `core.rollups`: the app says which table, which key and sum columns, and
+    how to compute an organization's own figures; the engine spreads deltas over the ancestors,
+    rebuilds and checks.
+
+    - `stat_model`: the roll-up table, "app_label.ModelName" (or the model class itself): a column
+      `organization_id`, the `keys` and the `sums`, and a unique constraint over
+      (organization_id, *keys) for the upsert;
+    - `fill_own(fill=…)`: inserts each organization's OWN figures (not its subtree's) into the
+      rebuild's work table with one or more set-based statements, for the organizations `o` the
+      `fill.where_org` condition matches (see `core.rollups.Fill`);
+    - `describe_key(key=…)`: the keys of one row as a person reads them (`rebuild_rollups --check`);
+    - `audit_action`: what a rebuild records in the audit chain (one entry a rebuild).
+    """
+
+    key: str
+    label: str
+    stat_model: Any
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+    fill_own: Callable[..., None]
+    audit_action: str
+    org_model: str = "orgs.Organization"  # the tree (treebeard materialized path: path, depth, steplen)
+    describe_key: Callable[..., str] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RollupRepair:
+    """Another derived copy that the rebuild command checks and repairs together with the roll-up
+    `rollup` (run before it, in the same transaction): `count(organization=…)` answers how many
+    records are wrong, `repair(organization=…)` puts them right and answers how many were wrong.
+    `problem` and `repaired` are the messages, with `{n}` for that number; the count is added to
+    the roll-up's audit summary under `summary_key`."""
+
+    key: str
+    rollup: str
+    count: Callable[..., int]
+    repair: Callable[..., int]
+    problem: str
+    repaired: str
+    summary_key: str
+    order: int = 100
+
+
 menu: Registry[MenuEntry] = Registry("menu")
 shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
@@ -221,6 +275,8 @@ warning_rules: Registry[WarningRule] = Registry("warning_rules")
 demo_seeders: Registry[DemoSeeder] = Registry("demo_seeders")
 dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
 org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
+rollup_specs: Registry[RollupSpec] = Registry("rollup_specs")
+rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
 
 
 class Slot:

@@ -20,4 +20,7 @@ def _dues_link(*, user: Any) -> str | None:
 
 
 def register() -> None:
+    from . import rollups
+
+    registries.rollup_specs.register(rollups.DUES)
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))

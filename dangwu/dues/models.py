@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dangwu.core.progress import TaskProgress
+from dangwu.core.models import TaskRun
 
 from . import rules
 
@@ -200,7 +200,7 @@ class Assessment(models.Model):
         return self.payment_id is not None or not self.amount_due
 
 
-class AssessmentRun(TaskProgress, models.Model):
+class AssessmentRun(TaskRun):
     """One monthly assessment of a subtree (月度党费核定) and how its background run went.
 
     The batches advance `cursor` (the path of the last organization done) in the same
@@ -224,21 +224,13 @@ class AssessmentRun(TaskProgress, models.Model):
     done_organizations = models.PositiveIntegerField(_("已处理党组织数"), default=0)
     created_count = models.PositiveIntegerField(_("新核定人数"), default=0)
     cursor = models.CharField(_("进度位置"), max_length=255, blank=True)
-    message = models.TextField(_("说明"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("发起人"))
-    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(TaskRun.Meta):
         verbose_name = _("党费核定任务")
         verbose_name_plural = _("党费核定任务")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month:%Y-%m} ({self.status})"
-
 
 
 class DuesUse(models.Model):

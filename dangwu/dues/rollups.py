@@ -19,6 +19,10 @@ in its own transaction; `apply` spreads the deltas over the organizations' ances
 upserts them in key order (one `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x` per
 batch; `unnest` arrays on PostgreSQL). `rebuild` recomputes from scratch with set-based SQL
 (after a bulk load, or to repair); `drift` compares. See docs/decisions/0006-dues-assessment.md.
+
+The spreading, upsert, rebuild and check are core's roll-up engine (`core.rollups`); this module
+says what is summed (`row_delta`, and `_fill_own` for the rebuild, the same in SQL) and registers
+the table as the roll-up "dues" (`DUES`, in `DuesConfig.ready`).
 """
 
 from __future__ import annotations
@@ -29,12 +33,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
-from dangwu.core import subtree_sums
+from dangwu.core import rollups as engine
+from dangwu.core.registries import RollupSpec
 
 ZERO = Decimal("0")
-FEN = Decimal("0.01")
 
 
 @dataclass
@@ -54,6 +58,10 @@ class Delta:
 
     def __bool__(self) -> bool:
         return bool(self.due or self.collected or self.members or self.paid_members)
+
+    def sums(self) -> tuple[Decimal, Decimal, int, int]:
+        """The four figures in the roll-up table's order (`DUES.sums`)."""
+        return (self.due, self.collected, self.members, self.paid_members)
 
 
 def is_paid(amount_due: Decimal, payment_id: Any) -> bool:
@@ -81,134 +89,43 @@ def collect(changes: Iterable[tuple[int, date, Delta]]) -> Deltas:
 
 # --- incremental changes ------------------------------------------------------------
 
-def _steplen() -> int:
-    from dangwu.orgs.models import Organization
-
-    return Organization.steplen
-
-
-def _prefixes(path: str) -> list[str]:
-    step = _steplen()
-    return [path[: step * k] for k in range(1, len(path) // step + 1)]
-
-
 def apply(deltas: Deltas) -> None:
     """Add deltas keyed by (organization the rows are filed under, month) to the roll-ups of
     that organization and of all its ancestors. Must run inside the caller's transaction, after
     its writes (the roll-up rows are locked last and in key order: no deadlock with a batch)."""
-    deltas = {k: d for k, d in deltas.items() if d}
-    if not deltas:
-        return
-    from dangwu.orgs.models import Organization
-
-    paths = dict(Organization.objects.filter(pk__in={oid for oid, _m in deltas}).values_list("pk", "path"))
-    wanted = {p for path in paths.values() for p in _prefixes(path)}
-    ids = dict(Organization.objects.filter(path__in=wanted).values_list("path", "pk"))
-    spread: Deltas = {}
-    for (oid, month), delta in deltas.items():
-        for p in _prefixes(paths[oid]):
-            spread.setdefault((ids[p], month), Delta()).add(delta)
-    add_totals(spread)
-
-
-def _table() -> str:
-    from .models import DuesStat
-
-    return DuesStat._meta.db_table
-
-
-_COLUMNS = ("organization_id", "month", "due", "collected", "members", "paid_members")
+    engine.spread(DUES, {k: d.sums() for k, d in deltas.items() if d})
 
 
 def add_totals(deltas: Deltas) -> None:
-    """Add each delta to the row (organization id, month), creating it if missing."""
-    rows = sorted((oid, month, d.due, d.collected, d.members, d.paid_members)
-                  for (oid, month), d in deltas.items() if d)
-    if not rows:
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("roll-ups must be changed inside the caller's transaction")
-    q = connection.ops.quote_name
-    table = q(_table())
-    columns = ", ".join(q(c) for c in _COLUMNS)
-    head = f"INSERT INTO {table} ({columns}) "
-    tail = (f" ON CONFLICT ({q('organization_id')}, {q('month')}) DO UPDATE SET "
-            + ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _COLUMNS[2:]))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            select = ("SELECT * FROM unnest(%s::bigint[], %s::date[], %s::numeric[], %s::numeric[], "
-                      "%s::bigint[], %s::bigint[])")
-            for start in range(0, len(rows), 20_000):
-                chunk = rows[start:start + 20_000]
-                cursor.execute(head + select + tail, [list(column) for column in zip(*chunk, strict=True)])
-            return
-        ops = connection.ops
-        batch = max(1, min(500, (connection.features.max_query_params or 3000) // 6))
-        for start in range(0, len(rows), batch):
-            chunk = rows[start:start + batch]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params = [v for oid, month, due, collected, n, paid in chunk
-                      for v in (oid, ops.adapt_datefield_value(month), ops.adapt_decimalfield_value(due),
-                                ops.adapt_decimalfield_value(collected), n, paid)]
-            cursor.execute(head + "VALUES " + values + tail, params)
+    """Add each delta to the row (organization id, month), creating it if missing (that row only)."""
+    engine.upsert(DUES, {k: d.sums() for k, d in deltas.items() if d})
 
 
 # --- recomputing from scratch ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Tables:
-    assessment: str
-    org: str
-    stat: str
-
-
-def _tables(registry: Any = None) -> _Tables:
-    if registry is None:
-        from django.apps import apps
-
-        registry = apps
-    return _Tables(
-        assessment=registry.get_model("dues", "Assessment")._meta.db_table,
-        org=registry.get_model("orgs", "Organization")._meta.db_table,
-        stat=registry.get_model("dues", "DuesStat")._meta.db_table,
-    )
-
-
-_WORK = "dangwu_dues_rollup_work"
-_FIGURES = "due, collected, members, paid_members"
-
 
 def rebuild(*, organization: Any = None, apps: Any = None) -> None:
     """Recompute the roll-ups from the assessments: all of them, or one organization's subtree
     (and then its ancestors, each recounted from its own rows and its children's roll-ups).
 
-    Set-based: one GROUP BY over the assessments per (organization, month), carried up the tree
-    one level at a time, written at once. One transaction (the caller's if any); on PostgreSQL
-    the roll-up table is locked first so that no service changes it meanwhile.
+    Set-based (`core.rollups.rebuild`): one GROUP BY over the assessments per (organization,
+    month), carried up the tree one level at a time, written at once. One transaction (the
+    caller's if any); on PostgreSQL the roll-up table is locked first so that no service changes
+    it meanwhile. `apps` is a migration's app registry.
     """
-    t = _tables(apps)
-    table = subtree_sums.SubtreeSums(
-        stat_table=t.stat, org_table=t.org, work_table=_WORK, keys=("month",),
-        sums=tuple((c, c) for c in _COLUMNS[2:]),
-        work_columns="month DATE NOT NULL, due NUMERIC(18, 2) NOT NULL, collected NUMERIC(18, 2) NOT NULL, "
-                     "members BIGINT NOT NULL, paid_members BIGINT NOT NULL",
-        steplen=_steplen())
-    subtree_sums.rebuild(table, organization=organization,
-                         fill_direct=lambda cursor, where_org, params: _fill_direct(cursor, t, where_org, params))
+    engine.rebuild(DUES, organization=organization, apps=apps)
 
 
-def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any]) -> None:
+def _fill_own(*, fill: engine.Fill) -> None:
     """The figures of each organization's own rows per month, into the work table."""
     q = connection.ops.quote_name
     paid = f"(a.{q('payment_id')} IS NOT NULL OR a.{q('amount_due')} = 0)"
-    cursor.execute(
-        f"INSERT INTO {_WORK} (org_id, depth, month, {_FIGURES}) "
+    fill.insert(
         f"SELECT o.{q('id')}, o.{q('depth')}, a.{q('month')}, SUM(a.{q('amount_due')}), "
         f"SUM(CASE WHEN {paid} THEN a.{q('amount_due')} ELSE 0 END), COUNT(*), "
         f"SUM(CASE WHEN {paid} THEN 1 ELSE 0 END) "
-        f"FROM {q(t.assessment)} a JOIN {q(t.org)} o ON o.{q('id')} = a.{q('organization_id')} "
-        f"WHERE {where_org} GROUP BY o.{q('id')}, o.{q('depth')}, a.{q('month')}",
-        org_params,
+        f"FROM {fill.table('dues.Assessment')} a JOIN {fill.org_table} o ON o.{q('id')} = a.{q('organization_id')} "
+        f"WHERE {fill.where_org} GROUP BY o.{q('id')}, o.{q('depth')}, a.{q('month')}",
+        fill.params,
     )
 
 
@@ -222,33 +139,21 @@ def drift(*, organization: Any = None) -> dict[tuple[int, date], tuple[Figures, 
 
     Recounts in a transaction that is rolled back, so nothing changes (costs as much as a rebuild).
     """
-    from dangwu.orgs.models import Organization
+    return engine.drift(DUES, organization=organization)  # type: ignore[return-value]
 
-    from .models import DuesStat
 
-    def snapshot() -> dict[tuple[int, date], Figures]:
-        qs = DuesStat.objects.all()
-        if organization is not None:
-            qs = qs.filter(organization__path__startswith=organization.path)
-        out = {}
-        for oid, month, due, collected, n, paid in qs.values_list("organization_id", "month", *_COLUMNS[2:]):
-            figures = (Decimal(due).quantize(FEN), Decimal(collected).quantize(FEN), n, paid)
-            if any(figures):
-                out[(oid, month)] = figures
-        return out
+def _describe_key(*, key: tuple[date]) -> str:
+    return f"{key[0]:%Y-%m}"
 
-    class _Rollback(Exception):
-        pass
 
-    stored = snapshot()
-    recounted: dict[tuple[int, date], Figures] = {}
-    try:
-        with transaction.atomic():
-            rebuild(organization=Organization.objects.get(pk=organization.pk) if organization else None)
-            recounted = snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
-    nothing: Figures = (ZERO, ZERO, 0, 0)
-    return {k: (stored.get(k, nothing), recounted.get(k, nothing)) for k in set(stored) | set(recounted)
-            if stored.get(k, nothing) != recounted.get(k, nothing)}
+DUES = RollupSpec(
+    key="dues",
+    label="dues report",
+    stat_model="dues.DuesStat",
+    keys=("month",),
+    sums=("due", "collected", "members", "paid_members"),
+    fill_own=_fill_own,
+    describe_key=_describe_key,
+    audit_action="dues.stats_rebuild",
+    order=20,
+)

@@ -134,6 +134,10 @@ def _dissolve_problem(*, organization: Any) -> str | None:
 
 
 def register() -> None:
+    from . import rollups
+
+    registries.rollup_specs.register(rollups.STRUCTURE)
+    registries.rollup_repairs.register(rollups.ORG_PATHS)
     registries.membership.provide(_membership)
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)

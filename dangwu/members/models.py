@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangwu.core import crypto
-from dangwu.core.progress import TaskProgress
+from dangwu.core.models import TaskRun
 
 from . import rules
 
@@ -245,7 +245,7 @@ class SubtreeStat(models.Model):
         return f"{self.organization_id} {self.dimension}={self.key}: {self.count}"
 
 
-class RosterImport(TaskProgress, models.Model):
+class RosterImport(TaskRun):
     """One upload of a roster (花名册导入) and how its background run went.
 
     The import itself is the audited service `services.import_roster` (one audit entry, one
@@ -259,15 +259,13 @@ class RosterImport(TaskProgress, models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("未通过")
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("上传人"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("党组织"))
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=300)
     file_name = models.CharField(_("文件名"), max_length=255)
     update_existing = models.BooleanField(_("更新已有党员"), default=False)
     dry_run = models.BooleanField(_("仅校验"), default=False)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     phase = models.CharField(_("阶段"), max_length=20, blank=True)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
@@ -275,57 +273,41 @@ class RosterImport(TaskProgress, models.Model):
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    message = models.TextField(_("说明"), blank=True)
     errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
     changes = models.JSONField(_("变更（前若干条）"), default=list, blank=True)
     error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(TaskRun.Meta):
         verbose_name = _("花名册导入")
         verbose_name_plural = _("花名册导入")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
 
-class RosterExport(TaskProgress, models.Model):
+class RosterExport(TaskRun):
     """One export of a large subtree's roster (花名册导出), built by a background task, and its
     file until it expires (`DANGWU_EXPORT_KEEP_HOURS`).
 
     The export itself is the audited service `services.export_roster`; the writes to this row
     (status, progress, the file) are bookkeeping of the task and are not audited. Only the
     person who asked for an export sees it and downloads it: the file may hold full ID numbers.
+    Its statuses are `TaskRun.Status`.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("正在处理")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                                    verbose_name=_("导出人"))
     organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
                                      verbose_name=_("党组织"))
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     full_numbers = models.BooleanField(_("完整证件号码"), default=False)
     file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", max_length=300, blank=True)
-    message = models.TextField(_("说明"), blank=True)
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(TaskRun.Meta):
         verbose_name = _("花名册导出")
         verbose_name_plural = _("花名册导出")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.organization_id} ({self.get_status_display()})"

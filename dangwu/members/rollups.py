@@ -23,19 +23,24 @@ and after the change. The deltas are added up in memory per (ancestor, dimension
 written with one INSERT … ON CONFLICT DO UPDATE SET count = count + excluded.count per batch
 of rows (SQLite ≥ 3.24 and PostgreSQL alike). `rebuild` recomputes from scratch with
 set-based SQL (after a bulk load, or to repair). See docs/decisions/0004-structure-rollups.md.
+
+The spreading, upsert, rebuild and check are core's roll-up engine (`core.rollups`); this module
+says what is counted (`member_keys`, `org_keys`, and `_fill_own` for the rebuild, the same in
+SQL) and registers the table as the roll-up "structure" (`STRUCTURE`, in `MembersConfig.ready`),
+with the repair of the members' copy of their organization's path beside it (`ORG_PATHS`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 
-from dangwu.core import subtree_sums
+from dangwu.core import rollups as engine
+from dangwu.core.registries import RollupRepair, RollupSpec
 
 # --- dimensions ---------------------------------------------------------------------
 
@@ -109,16 +114,9 @@ def org_keys(org: Any) -> list[tuple[str, str]]:
 
 # --- incremental changes ------------------------------------------------------------
 
-def _steplen() -> int:
-    from dangwu.orgs.models import Organization
-
-    return Organization.steplen
-
-
 def prefixes(path: str) -> list[str]:
     """The materialized paths of an organization and all its ancestors, root first."""
-    step = _steplen()
-    return [path[: step * k] for k in range(1, len(path) // step + 1)]
+    return engine.prefixes(path, steplen=engine.org_model(STRUCTURE).steplen)
 
 
 def apply_member_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None:
@@ -137,16 +135,7 @@ def apply_member_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None
             if member is not None:
                 for dimension, key in member_keys(member):
                     per_org[(member.organization_id, dimension, key)] += sign
-    per_org = Counter({k: n for k, n in per_org.items() if n})  # an unchanged pair costs nothing
-    if not per_org:
-        return
-    from dangwu.orgs.models import Organization
-
-    paths = dict(Organization.objects.filter(pk__in={oid for oid, _, _ in per_org}).values_list("pk", "path"))
-    per_path: Counter[tuple[str, str, str]] = Counter()
-    for (oid, dimension, key), n in per_org.items():
-        per_path[(paths[oid], dimension, key)] += n
-    _apply_to_ancestors(per_path)
+    engine.spread(STRUCTURE, {k: (n,) for k, n in per_org.items() if n})
 
 
 def apply_org_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None:
@@ -162,89 +151,16 @@ def apply_org_changes(*, before: Iterable[Any], after: Iterable[Any]) -> None:
                 continue
             for dimension, key in org_keys(org):
                 per_path[(org.path, dimension, key)] += sign
-    _apply_to_ancestors(per_path)
-
-
-def _apply_to_ancestors(per_path: Counter[tuple[str, str, str]]) -> None:
-    """Spread deltas keyed by an organization's path over the organization and its ancestors."""
-    per_path = Counter({k: n for k, n in per_path.items() if n})
-    if not per_path:
-        return
-    from dangwu.orgs.models import Organization
-
-    wanted = {p for path, _, _ in per_path for p in prefixes(path)}
-    ids = dict(Organization.objects.filter(path__in=wanted).values_list("path", "pk"))
-    deltas: Counter[tuple[int, str, str]] = Counter()
-    for (path, dimension, key), n in per_path.items():
-        for p in prefixes(path):
-            deltas[(ids[p], dimension, key)] += n
-    add_counts(deltas)
-
-
-def _stat_table() -> str:
-    from .models import SubtreeStat
-
-    return SubtreeStat._meta.db_table
+    engine.spread_by_path(STRUCTURE, {k: (n,) for k, n in per_path.items() if n})
 
 
 def add_counts(deltas: dict[tuple[int, str, str], int]) -> None:
-    """Add each delta to the row (organization id, dimension, key), creating it if missing.
-
-    One INSERT … ON CONFLICT DO UPDATE per batch; the rows are sent in key order so that two
-    transactions touching the same rows lock them in the same order.
-    """
-    rows = sorted((oid, dim, key, n) for (oid, dim, key), n in deltas.items() if n)
-    if not rows:
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("roll-ups must be changed inside the caller's transaction")
-    q = connection.ops.quote_name
-    table = q(_stat_table())
-    count = q("count")
-    head = (f"INSERT INTO {table} ({q('organization_id')}, {q('dimension')}, {q('key')}, {count}) VALUES ")
-    tail = (f" ON CONFLICT ({q('organization_id')}, {q('dimension')}, {q('key')})"
-            f" DO UPDATE SET {count} = {table}.{count} + excluded.{count}")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Four arrays a batch instead of four parameters a row: psycopg splits the query text
-            # for its placeholders, which for 1,000 rows of (%s, %s, %s, %s) cost more than the
-            # upsert itself (a 20,000-row import spent 3 s there).
-            select = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[])"
-            for start in range(0, len(rows), 20_000):
-                chunk = rows[start:start + 20_000]
-                cursor.execute(head.removesuffix(" VALUES ") + " " + select + tail,
-                               [list(column) for column in zip(*chunk, strict=True)])
-            return
-        batch = max(1, min(1000, (connection.features.max_query_params or 4000) // 4))
-        for start in range(0, len(rows), batch):
-            chunk = rows[start:start + batch]
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(head + values + tail, [v for row in chunk for v in row])
+    """Add each delta to the row (organization id, dimension, key), creating it if missing (that
+    row only); inside the caller's transaction."""
+    engine.upsert(STRUCTURE, {k: (n,) for k, n in deltas.items() if n})
 
 
 # --- recomputing from scratch ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Tables:
-    member: str
-    org: str
-    stat: str
-
-
-def _tables(registry: Any = None) -> _Tables:
-    if registry is None:
-        from django.apps import apps
-
-        registry = apps
-    return _Tables(
-        member=registry.get_model("members", "Member")._meta.db_table,
-        org=registry.get_model("orgs", "Organization")._meta.db_table,
-        stat=registry.get_model("members", "SubtreeStat")._meta.db_table,
-    )
-
-
-_WORK = "dangwu_rollup_work"
-
 
 def _year_sql(column: str) -> str:
     """The year of a date column as text, as `str(day.year)` gives it."""
@@ -260,37 +176,30 @@ def rebuild(*, organization: Any = None, apps: Any = None) -> None:
     one organization's subtree (and then its ancestors, each recounted from its own members and
     its children's roll-ups, so that they agree with the repaired subtree).
 
-    Set-based SQL, nothing per row in Python: one GROUP BY over the members per dimension,
-    aggregated per organization the member belongs to directly, then carried up the tree one
-    level at a time (children's sums added to their parent's, matched by path prefix), then
-    written at once. Runs in one transaction (the caller's if there is one). On PostgreSQL the
-    roll-up table is locked first, so that no write changes counts while they are recounted
-    (plain reads go on). `apps` is a migration's app registry (the data migration uses it).
+    Set-based SQL, nothing per row in Python (`core.rollups.rebuild`): one GROUP BY over the
+    members per dimension, aggregated per organization the member belongs to directly, then
+    carried up the tree one level at a time, then written at once. Runs in one transaction (the
+    caller's if there is one). On PostgreSQL the roll-up table is locked first, so that no write
+    changes counts while they are recounted (plain reads go on). `apps` is a migration's app
+    registry (the data migration uses it).
     """
-    t = _tables(apps)
-    q = connection.ops.quote_name
-    table = subtree_sums.SubtreeSums(
-        stat_table=t.stat, org_table=t.org, work_table=_WORK, keys=("dimension", "key"), sums=(("count", "n"),),
-        work_columns=f"dimension VARCHAR(16) NOT NULL, {q('key')} VARCHAR({KEY_LENGTH}) NOT NULL, n BIGINT NOT NULL",
-        steplen=_steplen())
-    subtree_sums.rebuild(table, organization=organization,
-                         fill_direct=lambda cursor, where_org, params: _fill_direct(cursor, t, where_org, params))
+    engine.rebuild(STRUCTURE, organization=organization, apps=apps)
 
 
-def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any]) -> None:
+def _fill_own(*, fill: engine.Fill) -> None:
     """Per dimension, the counts of each organization's own members (and each organization's
     own type), into the work table: one GROUP BY over the members per dimension."""
     q = connection.ops.quote_name
     m_org = f"m.{q('organization_id')}"
-    join = f"FROM {q(t.member)} m JOIN {q(t.org)} o ON o.{q('id')} = {m_org}"
+    o_id, o_depth = f"o.{q('id')}", f"o.{q('depth')}"
+    join = f"FROM {fill.table('members.Member')} m JOIN {fill.org_table} o ON {o_id} = {m_org}"
     normal = f"m.{q('standing')} = %s"
 
     def insert(dimension: str, key_sql: str, condition: str, params: list[Any]) -> None:
-        cursor.execute(
-            f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
-            f"SELECT o.{q('id')}, o.{q('depth')}, %s, {key_sql}, COUNT(*) {join} "
-            f"WHERE {condition} AND {where_org} GROUP BY o.{q('id')}, o.{q('depth')}, {key_sql}",
-            [dimension, *params, *org_params],
+        fill.insert(
+            f"SELECT {o_id}, {o_depth}, %s, {key_sql}, COUNT(*) {join} "
+            f"WHERE {condition} AND {fill.where_org} GROUP BY {o_id}, {o_depth}, {key_sql}",
+            [dimension, *params, *fill.params],
         )
 
     insert(STANDING, f"SUBSTR(m.{q('standing')}, 1, {KEY_LENGTH})", "1 = 1", [])
@@ -299,17 +208,15 @@ def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any])
     for dimension, field in _YEAR_FIELDS:
         insert(dimension, _year_sql(f"m.{q(field)}"), normal, [NORMAL])
     for flag, field in FLAGS:
-        cursor.execute(
-            f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
-            f"SELECT o.{q('id')}, o.{q('depth')}, %s, %s, COUNT(*) {join} "
-            f"WHERE {normal} AND m.{q(field)} = %s AND {where_org} GROUP BY o.{q('id')}, o.{q('depth')}",
-            [FLAG, flag, NORMAL, True, *org_params],
+        fill.insert(
+            f"SELECT {o_id}, {o_depth}, %s, %s, COUNT(*) {join} "
+            f"WHERE {normal} AND m.{q(field)} = %s AND {fill.where_org} GROUP BY {o_id}, {o_depth}",
+            [FLAG, flag, NORMAL, True, *fill.params],
         )
-    cursor.execute(
-        f"INSERT INTO {_WORK} (org_id, depth, dimension, {q('key')}, n) "
-        f"SELECT o.{q('id')}, o.{q('depth')}, %s, SUBSTR(o.{q('org_type')}, 1, {KEY_LENGTH}), 1 "
-        f"FROM {q(t.org)} o WHERE o.{q('dissolved_on')} IS NULL AND {where_org}",
-        [ORG_TYPE, *org_params],
+    fill.insert(
+        f"SELECT {o_id}, {o_depth}, %s, SUBSTR(o.{q('org_type')}, 1, {KEY_LENGTH}), 1 "
+        f"FROM {fill.org_table} o WHERE o.{q('dissolved_on')} IS NULL AND {fill.where_org}",
+        [ORG_TYPE, *fill.params],
     )
 
 
@@ -318,33 +225,29 @@ def _fill_direct(cursor: Any, t: _Tables, where_org: str, org_params: list[Any])
 def drift(*, organization: Any = None) -> dict[tuple[int, str, str], tuple[int, int]]:
     """Rows where the stored roll-ups differ from a recount: {(org id, dimension, key): (stored, recounted)}.
 
-    Recounts in a transaction that is rolled back, so nothing changes. For `rebuild_stats --check`
+    Recounts in a transaction that is rolled back, so nothing changes. For `rebuild_rollups --check`
     and tests; it costs as much as a rebuild.
     """
-    from dangwu.orgs.models import Organization
+    return {k: (stored[0], recounted[0])
+            for k, (stored, recounted) in engine.drift(STRUCTURE, organization=organization).items()}
 
-    from .models import SubtreeStat
 
-    def snapshot() -> dict[tuple[int, str, str], int]:
-        qs = SubtreeStat.objects.exclude(count=0)
-        if organization is not None:
-            qs = qs.filter(organization__path__startswith=organization.path)
-        return {(o, d, k): n for o, d, k, n in qs.values_list("organization_id", "dimension", "key", "count")}
+def _describe_key(*, key: tuple[str, str]) -> str:
+    dimension, value = key
+    return f"{dimension}={value!r}"
 
-    class _Rollback(Exception):
-        pass
 
-    stored = snapshot()
-    recounted: dict[tuple[int, str, str], int] = {}
-    try:
-        with transaction.atomic():
-            rebuild(organization=Organization.objects.get(pk=organization.pk) if organization else None)
-            recounted = snapshot()
-            raise _Rollback
-    except _Rollback:
-        pass
-    return {k: (stored.get(k, 0), recounted.get(k, 0)) for k in set(stored) | set(recounted)
-            if stored.get(k, 0) != recounted.get(k, 0)}
+STRUCTURE = RollupSpec(
+    key="structure",
+    label="structure statistics",
+    stat_model="members.SubtreeStat",
+    keys=("dimension", "key"),
+    sums=("count",),
+    fill_own=_fill_own,
+    describe_key=_describe_key,
+    audit_action="stats.rebuild",
+    order=10,
+)
 
 
 # --- the member's copy of its organization's path (migration 0010) -------------------------
@@ -368,3 +271,22 @@ def repair_org_paths() -> int:
     for start in range(0, len(stale), 10_000):
         Member.objects.filter(pk__in=stale[start:start + 10_000]).update(org_path=path)
     return len(stale)
+
+
+def _count_stale_org_paths(*, organization: Any = None) -> int:
+    return stale_org_paths()  # the whole table, whatever subtree was asked for (as rebuild_stats always did)
+
+
+def _repair_org_paths(*, organization: Any = None) -> int:
+    return repair_org_paths()
+
+
+ORG_PATHS = RollupRepair(
+    key="org_paths",
+    rollup=STRUCTURE.key,
+    count=_count_stale_org_paths,
+    repair=_repair_org_paths,
+    problem="{n} members' org_path differ from their organization's path (triggers disabled during a restore?)",
+    repaired="{n} members' org_path copied again from their organization",
+    summary_key="org_paths_repaired",
+)

@@ -1,0 +1,128 @@
+"""Recount every roll-up (结构统计, 党费统计 …): `manage.py rebuild_rollups [--org CODE] [--check] [--only KEY ...]`.
+
+Runs each roll-up the apps registered (`registries.rollup_specs`), with the repairs registered
+beside them (`registries.rollup_repairs`: the members' copy of their organization's path).
+Rebuilding writes one audit entry a roll-up, in the transaction of its rebuild; `--check` only
+reports, naming each organization whose stored roll-ups differ from a recount, and exits 1.
+`rebuild_stats` and `rebuild_dues_stats` are this command for one roll-up each.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from dangwu.core import audit, registries, rollups
+
+SHOWN = 50  # difference lines printed a roll-up
+
+
+class Command(BaseCommand):
+    help = ("Recompute every roll-up of sums over the organization tree (structure statistics, dues report …) "
+            "from the rows they sum, and repair the copies registered beside them (after a bulk load, or to "
+            "repair); --check only reports where they differ and exits 1 on a difference.")
+    command_name = "rebuild_rollups"
+    only: tuple[str, ...] | None = None  # an alias of this command fixes its roll-ups
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", metavar="CODE", help="only this organization's subtree (党组织代码)")
+        parser.add_argument("--check", action="store_true",
+                            help="compare the stored roll-ups with a recount, change nothing; exit 1 on a difference")
+        if self.only is None:
+            parser.add_argument("--only", nargs="+", metavar="KEY",
+                                help="only these roll-ups (" + ", ".join(s.key for s in registries.rollup_specs) + ")")
+
+    def handle(self, *args, org: str | None, check: bool, only: list[str] | None = None, **options):
+        specs = self._specs(self.only or only)
+        organization = None
+        if org:
+            organization = rollups.org_model(specs[0]).objects.filter(code=org).first()
+            if organization is None:
+                raise CommandError(f"no organization with code {org!r}")
+        if check:
+            self._check(specs, organization)
+        else:
+            self._rebuild(specs, organization, org or "")
+
+    def _specs(self, keys: Any) -> list[registries.RollupSpec]:
+        specs = list(registries.rollup_specs)
+        if keys:
+            unknown = [k for k in keys if k not in registries.rollup_specs]
+            if unknown:
+                raise CommandError(f"no roll-up {', '.join(map(repr, unknown))}; "
+                                   f"known: {', '.join(s.key for s in specs)}")
+            specs = [s for s in specs if s.key in keys]
+        if not specs:
+            raise CommandError("no roll-up is registered")
+        return specs
+
+    @staticmethod
+    def _repairs(spec: registries.RollupSpec) -> list[registries.RollupRepair]:
+        return [r for r in registries.rollup_repairs if r.rollup == spec.key]
+
+    def _check(self, specs: list[registries.RollupSpec], organization: Any) -> None:
+        started = time.monotonic()
+        problems = []
+        for spec in specs:
+            for repair in self._repairs(spec):
+                if n := repair.count(organization=organization):
+                    problems.append(repair.problem.format(n=n))
+            differences = rollups.drift(spec, organization=organization)
+            if not differences:
+                continue
+            names = _org_names(spec, {key[0] for key in differences})
+            rows = sorted(differences.items())
+            for key, (stored, recounted) in rows[:SHOWN]:
+                self.stdout.write(f"  {spec.label}: {names[key[0]]} {_describe(spec, key[1:])}: "
+                                  f"stored {_figures(spec, stored)}, recount {_figures(spec, recounted)}")
+            if len(rows) > SHOWN:
+                self.stdout.write(f"  {spec.label}: … and {len(rows) - SHOWN} more")
+            where = sorted({names[key[0]] for key, _ in rows})
+            problems.append(f"{len(rows)} {spec.label} roll-up rows differ from a recount, at "
+                            f"{', '.join(where[:5])}{' …' if len(where) > 5 else ''}")
+        if problems:
+            raise CommandError(f"{'; '.join(problems)}; run {self.command_name}")
+        self.stdout.write(self.style.SUCCESS(
+            f"roll-ups agree with a recount ({', '.join(s.label for s in specs)}; "
+            f"{time.monotonic() - started:.1f} s)"))
+
+    def _rebuild(self, specs: list[registries.RollupSpec], organization: Any, code: str) -> None:
+        where = organization.name if organization is not None else "all organizations"
+        for spec in specs:
+            started = time.monotonic()
+            repaired = []
+            with transaction.atomic():
+                summary: dict[str, Any] = {"organization": code}
+                for repair in self._repairs(spec):
+                    n = summary[repair.summary_key] = repair.repair(organization=organization)
+                    if n:
+                        repaired.append(repair.repaired.format(n=n))
+                rollups.rebuild(spec, organization=organization)
+                audit.record(actor=None, action=spec.audit_action, organization=organization, summary=summary)
+            for line in repaired:
+                self.stdout.write(f"{self.command_name}: {line}")
+            self.stdout.write(self.style.SUCCESS(
+                f"{self.command_name}: {spec.label} roll-ups recomputed for {where} "
+                f"in {time.monotonic() - started:.1f} s"))
+
+
+def _org_names(spec: registries.RollupSpec, ids: set[Any]) -> dict[Any, str]:
+    """How the check names each organization: its name and code (its id if it is gone)."""
+    found = {pk: f"{name} ({code})" for pk, code, name in
+             rollups.org_model(spec).objects.filter(pk__in=ids).values_list("pk", "code", "name")}
+    return {pk: found.get(pk, f"organization #{pk}") for pk in ids}
+
+
+def _describe(spec: registries.RollupSpec, key: tuple[Any, ...]) -> str:
+    if spec.describe_key is not None:
+        return spec.describe_key(key=key)
+    return " ".join(f"{name}={value!r}" for name, value in zip(spec.keys, key, strict=True))
+
+
+def _figures(spec: registries.RollupSpec, sums: tuple[Any, ...]) -> str:
+    if len(spec.sums) == 1:
+        return str(sums[0])
+    return "(" + ", ".join(f"{name}={value}" for name, value in zip(spec.sums, sums, strict=True)) + ")"
