@@ -695,18 +695,19 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
     """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
     checked with `rules.violations` step after step; all rows or none, with a row-level report.
     `actor=None` is the system (the command line). One audit entry `development.import`."""
-    from dangwu.members import roster
+    from dangwu.core import spreadsheets
 
     from . import imports
 
     if actor is not None:
         access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
     if organization is None or not organization.is_branch or organization.dissolved_on is not None:
-        return ImportResult(0, [roster.RowError(None, _("党支部"), getattr(organization, "name", ""),
-                                                _("请选择一个党支部导入"))], dry_run)
+        return ImportResult(0, [spreadsheets.RowError(None, _("党支部"), getattr(organization, "name", ""),
+                                                      _("请选择一个党支部导入"))], dry_run)
     try:
-        _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
-                                                   max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        _number_, header, rows = spreadsheets.read_table(
+            path, file_name=file_name, is_header=imports.is_header,
+            max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
         members = list(Member.objects.filter(organization=organization, member_type=MemberType.FULL,
                                              standing=Standing.NORMAL))
 
@@ -716,8 +717,8 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
 
         checked = imports.check_rows(header, rows, branch_members=members, today=_today(), taken=taken,
                                      publicity_days=publicity_working_days())
-    except roster.RosterFileError as problem:
-        return ImportResult(0, [roster.RowError(None, "", file_name, problem.message)], dry_run)
+    except spreadsheets.SpreadsheetError as problem:
+        return ImportResult(0, [spreadsheets.RowError(None, "", file_name, problem.message)], dry_run)
     if checked.errors or dry_run:
         return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
     with transaction.atomic():

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
-from dangwu.members.roster import RosterFileError
+from dangwu.core.spreadsheets import SpreadsheetError
 from dangwu.orgs import selectors as org_selectors
 
 from . import receipts, rules, selectors, services, sheets
@@ -311,7 +311,7 @@ def dues_declarations_view(request, pk: int):
                     handle.write(chunk)
                 handle.flush()
                 rows, errors, headers = sheets.read(handle.name, file_name=upload.name, max_bytes=MAX_UPLOAD)
-        except RosterFileError as problem:
+        except SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
             try:

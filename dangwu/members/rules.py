@@ -1,4 +1,4 @@
-"""Pure rules about member records: ID numbers, masking, pinyin keys, standing changes.
+"""Pure rules about member records: ID numbers, masking, pinyin keys, ethnicities, standing changes.
 
 No database and no request here, so every rule is testable on its own.
 """
@@ -14,6 +14,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypinyin import lazy_pinyin
 from stdnum import numdb
 from stdnum.cn import ric
@@ -217,6 +218,27 @@ def dates_errors(
     if joined_on and lost_contact_since and lost_contact_since < joined_on:
         errors.setdefault("lost_contact_since", _("失联日期不能早于入党日期"))
     return errors
+
+
+# GB/T 3304: the 56 ethnic groups, plus its 其他 and 外国血统中国籍人士.
+ETHNICITIES = frozenset("""
+汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族
+傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族
+毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族
+独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族 其他 外国血统中国籍人士
+""".split())
+UNKNOWN_ETHNICITY = gettext_lazy("不是56个民族之一（如：汉族、土家族、苗族）")
+
+
+def ethnicity_name(text: str) -> str | None:
+    """The GB/T 3304 name that typed text means — 汉族 as it is, 汉 → 汉族, full-width and spaces
+    ignored — or None when it names none of them ("0", a zero-width space, 火星族)."""
+    value = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text or "")))
+    if value in ETHNICITIES:
+        return value
+    if value and value + "族" in ETHNICITIES:
+        return value + "族"
+    return None
 
 
 # Which standing may follow which (a change is recorded with a date and a reason).
