@@ -16,7 +16,6 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -187,20 +186,17 @@ def _resolve_organizations(
     return result
 
 
-def _required_message(name: str) -> str:
-    return {"name": _("请填写姓名"), "member_type": _("请填写党员类型"), "joined_on": _("请填写入党日期")}[name]
-
-
 def _row_errors(*, values: dict[str, Any], existing: Member | None, roster: ParsedRoster,
                 today: date) -> tuple[dict[str, Any], str, str | None, dict[str, str]]:
-    """Check one row as `create_member` / `update_member` would (`_check`'s rules, without a query
-    per row: duplicates are looked up for the whole file at once).
+    """Check one row as `create_member` / `update_member` would: the record's own rules
+    (`rules.record_errors`, as the form and the API), without a query per row (duplicates are
+    looked up for the whole file at once), plus what only a roster has (lengths, standing).
 
-    Returns (fields to set, ID number, phone or None to keep, {field: message}).
+    Returns (fields to set, ID number, phone or None to keep, {field: message}): the first
+    message of each field, none for a cell that could not be read (reported by the parser).
     An update keeps every field whose column the file does not have.
     """
     bad = values.get("_bad", set())
-    errors: dict[str, str] = {}
     if existing is not None:
         fields = {name: getattr(existing, name) for name in ROSTER_FIELDS}
     else:
@@ -211,59 +207,33 @@ def _row_errors(*, values: dict[str, Any], existing: Member | None, roster: Pars
             fields[name] = values[name]
     if existing is None and not fields["ethnicity"]:
         fields["ethnicity"] = "汉族"
-    # Required values (a value that could not be read was reported already).
-    for name in ("name", "member_type", "joined_on"):
-        if not fields.get(name) and name not in bad:
-            errors[name] = _required_message(name)
-    if existing is not None and "ethnicity" in values and not values["ethnicity"]:
-        errors.setdefault("ethnicity", _("请填写民族"))
+    record: dict[str, Any] = dict(fields)
     id_number = values.get("id_number") or ""
-    parsed = None
     if "id_number" not in bad:
-        if not id_number:
-            errors["id_number"] = _("请填写公民身份号码")
-        else:
+        record["id_number"] = id_number
+        if id_number:
             try:
                 parsed = rules.parse_id_number(id_number, today=today)
-            except ValidationError as exc:
-                errors["id_number"] = exc.messages[0]
-    if parsed is not None:
-        id_number = parsed.number
-        # Left empty in the file, the birth date and gender come from the ID number.
-        if not fields.get("birth_date") and "birth_date" not in bad:
-            fields["birth_date"] = parsed.birth_date
-        if not fields.get("gender") and "gender" not in bad:
-            fields["gender"] = parsed.gender
-        errors.update({k: v for k, v in rules.id_agreement_errors(
-            parsed, birth_date=fields.get("birth_date"), gender=fields.get("gender")).items() if k not in errors})
+            except ValidationError:
+                pass  # record_errors says why
+            else:
+                id_number, record["id_number"] = parsed.number, parsed
+                # Left empty in the file, the birth date and gender come from the ID number.
+                if not fields.get("birth_date") and "birth_date" not in bad:
+                    fields["birth_date"] = record["birth_date"] = parsed.birth_date
+                if not fields.get("gender") and "gender" not in bad:
+                    fields["gender"] = record["gender"] = parsed.gender
     phone: str | None = None
     if roster.has("phone") and "phone" not in bad:
-        phone = values.get("phone") or ""
-        if phone:
-            try:
-                phone = rules.normalize_phone(phone)
-            except ValidationError as exc:
-                errors["phone"] = exc.messages[0]
-    for name, message in rules.dates_errors(
-        birth_date=fields.get("birth_date"), applied_on=fields.get("applied_on"), joined_on=fields.get("joined_on"),
-        converted_on=fields.get("converted_on"), member_type=fields.get("member_type") or "", today=today,
-        work_started_on=fields.get("work_started_on"), dues_paid_until=fields.get("dues_paid_until"),
-        lost_contact_since=fields.get("lost_contact_since"),
-    ).items():
-        errors.setdefault(name, message)
-    if fields.get("birth_date") and fields["birth_date"] > today:
-        errors.setdefault("birth_date", _("出生日期不能晚于今天"))
-    if fields.get("is_outflow") and not fields.get("outflow_destination"):
-        errors.setdefault("outflow_destination", _("流出党员应填写流出去向"))
-    if fields.get("lost_contact") and not fields.get("lost_contact_since"):
-        errors.setdefault("lost_contact_since", _("失联党员应填写失联日期"))
+        phone = record["phone"] = values.get("phone") or ""
+    errors = {name: messages[0] for name, messages in rules.record_errors(record, today=today).items()
+              if name not in bad}
+    if phone and "phone" not in errors:
+        phone = rules.normalize_phone(phone)
     for name, limit in _MAX_LENGTHS.items():
         value = fields.get(name)
         if isinstance(value, str) and len(value) > limit:
             errors.setdefault(name, _("最多%(n)d个字，现为%(m)d个字") % {"n": limit, "m": len(value)})
-    dues = fields.get("dues_standard")
-    if isinstance(dues, Decimal) and dues >= Decimal("100000000"):
-        errors.setdefault("dues_standard", _("金额应为0至1亿元之间的数"))
     standing = values.get("standing") or ""
     if standing and "standing" not in bad:
         current = existing.standing if existing is not None else Standing.NORMAL

@@ -33,45 +33,23 @@ def _today() -> date:
 
 
 def _check(member: Member, *, id_number: str | None, phone: str | None) -> None:
-    """Validate the whole record; raise ValidationError keyed by field. Nothing is written."""
-    errors: dict[str, list[str]] = {}
+    """Validate the whole record; raise ValidationError keyed by field. Nothing is written.
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
+    The record's own rules are `rules.record_errors` (the same the form, the API and the roster
+    import apply); here are added what needs the database (an ID number on file for someone
+    else) and the model's field checks (lengths, choices)."""
+    values: dict[str, Any] = {name: getattr(member, name) for name in EDITABLE_FIELDS}
     if id_number is not None:
-        try:
-            parsed = rules.parse_id_number(id_number, today=_today())
-        except ValidationError as exc:
-            add("id_number", exc.messages[0])
-        else:
-            for field, message in rules.id_agreement_errors(
-                parsed, birth_date=member.birth_date, gender=member.gender
-            ).items():
-                add(field, message)
-            duplicate = Member.objects.filter(id_number_hash=crypto.lookup_hash(parsed.number))
-            if member.pk:
-                duplicate = duplicate.exclude(pk=member.pk)
-            if duplicate.exists():
-                add("id_number", _("该公民身份号码已登记在其他党员档案中"))
-    if phone:
-        try:
-            rules.normalize_phone(phone)
-        except ValidationError as exc:
-            add("phone", exc.messages[0])
-    for field, message in rules.dates_errors(
-        birth_date=member.birth_date, applied_on=member.applied_on, joined_on=member.joined_on,
-        converted_on=member.converted_on, member_type=member.member_type, today=_today(),
-        work_started_on=member.work_started_on, dues_paid_until=member.dues_paid_until,
-        lost_contact_since=member.lost_contact_since,
-    ).items():
-        add(field, message)
-    if member.birth_date and member.birth_date > _today():
-        add("birth_date", _("出生日期不能晚于今天"))
-    if member.is_outflow and not member.outflow_destination:
-        add("outflow_destination", _("流出党员应填写流出去向"))
-    if member.lost_contact and not member.lost_contact_since:
-        add("lost_contact_since", _("失联党员应填写失联日期"))
+        values["id_number"] = id_number
+    if phone is not None:
+        values["phone"] = phone
+    errors = rules.record_errors(values, today=_today())
+    if id_number is not None and "id_number" not in errors:
+        duplicate = Member.objects.filter(id_number_hash=crypto.lookup_hash(rules.normalize_id_text(id_number)))
+        if member.pk:
+            duplicate = duplicate.exclude(pk=member.pk)
+        if duplicate.exists():
+            errors.setdefault("id_number", []).append(_("该公民身份号码已登记在其他党员档案中"))
     try:
         member.full_clean(exclude=["id_number_encrypted", "id_number_hash", "id_number_masked", "user"])
     except ValidationError as exc:
@@ -81,8 +59,7 @@ def _check(member: Member, *, id_number: str | None, phone: str | None) -> None:
             if field == NON_FIELD_ERRORS and errors:
                 continue
             if field not in errors:
-                for message in messages:
-                    add(field, message)
+                errors[field] = list(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -94,6 +71,8 @@ def _apply(member: Member, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if isinstance(value, str):
             value = value.strip()
+            if name == "ethnicity":
+                value = rules.ethnicity_name(value) or value  # 汉 → 汉族, as the import reads it
         setattr(member, name, value)
     member.name_pinyin, member.name_initials = rules.pinyin_keys(member.name or "")
 
