@@ -279,9 +279,11 @@ def parse_rows(rows: Iterable[tuple[int, list[Any]]], *, sheet: str = "", file_n
     if missing:
         raise SpreadsheetError(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
     parsed = ParsedRoster(headers=headers, ignored=ignored, sheet=sheet, file_name=file_name)
-    columns = [(index, name, COLUMN_BY_FIELD[name].kind, _PARSERS[COLUMN_BY_FIELD[name].kind], headers[name],
-                {} if COLUMN_BY_FIELD[name].kind in _MEMO_KINDS else None)
-               for index, name in sorted(by_index.items())]
+    # (index, field, kind, parser, header as written, memo of the values read or None)
+    columns: list[tuple[int, str, str, Callable[[Any], Any], str, dict[Any, Any] | None]] = [
+        (index, name, COLUMN_BY_FIELD[name].kind, _PARSERS[COLUMN_BY_FIELD[name].kind], headers[name],
+         {} if COLUMN_BY_FIELD[name].kind in _MEMO_KINDS else None)
+        for index, name in sorted(by_index.items())]
     errors = parsed.errors
     append = parsed.rows.append
     for number, cells in iterator:

@@ -307,7 +307,7 @@ def record_errors(values: Mapping[str, Any], *, today: date) -> dict[str, list[s
     if values.get("lost_contact") and not values.get("lost_contact_since"):
         add("lost_contact_since", _("失联党员应填写失联日期"))
     ethnicity = values.get("ethnicity")
-    if not _blank(ethnicity) and ethnicity_name(ethnicity) is None:
+    if not _blank(ethnicity) and ethnicity_name(str(ethnicity)) is None:
         add("ethnicity", UNKNOWN_ETHNICITY)
     dues = values.get("dues_standard")
     if isinstance(dues, Decimal) and not (dues.is_finite() and 0 <= dues < DUES_STANDARD_LIMIT):

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 
 from dangwu import testing
-from dangwu.members import selectors, transfers
+from dangwu.members import selectors
 from dangwu.members.models import Member
+from dangwu.members.transfers import services as transfers
 from dangwu.orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
