@@ -682,7 +682,7 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
 @dataclass
 class ImportResult:
     created: int
-    errors: list  # members.roster.RowError
+    errors: list  # core.spreadsheets.RowError
     dry_run: bool = False
 
     @property

@@ -142,7 +142,7 @@ class DeclarationImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[Any] = field(default_factory=list)  # members.roster.RowError
+    errors: list[Any] = field(default_factory=list)  # core.spreadsheets.RowError
 
     @property
     def ok(self) -> bool:
