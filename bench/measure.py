@@ -386,9 +386,9 @@ class Context:
             size = path.stat().st_size
             copy_rows_s = self._copy_limit(people)
             limit = f"raw COPY of the same rows {copy_rows_s:,.0f} rows/s (rolled back)"
-            from dangwu.members import services
+            from dangwu.members import roster_import
 
-            if not command_exists("import_members") and not hasattr(services, "import_roster"):
+            if not command_exists("import_members") and not hasattr(roster_import, "import_roster"):
                 self.report.add("import", f"roster of {count:,} rows through the real import path", NOT_YET,
                                 limit=limit)
                 return
@@ -423,13 +423,13 @@ class Context:
                     raise RuntimeError(f"import_members exited {exc.code}: {(err.getvalue() or out.getvalue())[-500:]}") from None
             log("import_members: " + out.getvalue().strip()[-300:])
             return "manage.py import_members FILE"
-        from dangwu.members import roster, services
+        from dangwu.members import roster, roster_import
 
         parsed = roster.read_roster(path)
-        result = services.import_roster(actor=None, roster=parsed)
+        result = roster_import.import_roster(actor=None, roster=parsed)
         if getattr(result, "errors", None):
             raise RuntimeError(f"import refused: {result.errors[:3]}")
-        return "roster.read_roster + services.import_roster"
+        return "roster.read_roster + roster_import.import_roster"
 
     def _copy_limit(self, people: list[tuple[Any, dict[str, Any]]]) -> float:
         """rows/s of COPY of the same people as member rows (prepared first: encrypted, hashed,

@@ -13,7 +13,7 @@ from dangwu.dues.api import (
     ReportViewSet,
 )
 from dangwu.members.api import MemberViewSet, OrganizationStatsView
-from dangwu.members.transfer_api import TransferViewSet
+from dangwu.members.transfers.api import TransferViewSet
 from dangwu.orgs.api import OrganizationViewSet
 
 

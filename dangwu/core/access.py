@@ -1,9 +1,10 @@
 """Access control: the one place that turns (user, capability) into a queryset filter.
 
-Every page, API route and selector reaches organizations and members through here.
-A role held at an organization reaches that organization's whole subtree (a prefix
-match on the tree's materialized path). A user with no role that grants a capability
-still sees their own member record and their own organization.
+Every page, API route and selector reaches scoped rows through here: `scope_q(user, capability,
+path_field=…)` is the filter each app's selectors apply to their own models. A role held at an
+organization reaches that organization's whole subtree (a prefix match on the tree's materialized
+path). What a person sees without a role (their own record and organization) is added by the app
+that knows it (members' and orgs' selectors). Core imports no app (decision 0015).
 Reaching an object outside the caller's scope answers 404 and is audited.
 """
 
@@ -27,7 +28,7 @@ from rest_framework.permissions import BasePermission
 
 from . import audit
 from .models import AuditAction
-from .roles import CADRE_ROLES, CAPABILITIES, Cap
+from .roles import CADRE_ROLES, CAPABILITIES
 
 _CACHE_ATTR = "_dangwu_scope_cache"
 
@@ -94,41 +95,6 @@ def scope_q(user: Any, capability: str, *, path_field: str = "path") -> Q:
     Each app's selectors apply it to their own models; it matches nothing for a user without
     the capability (callers add what a person sees without a role, such as their own record)."""
     return _prefix_q(path_field, scope_paths(user, capability))
-
-
-def own_member(user: Any):
-    """The member record linked to the user's account, or None (cached on the user for the request)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if not hasattr(user, "_dangwu_own_member"):
-        from dangwu.members.models import Member
-
-        user._dangwu_own_member = Member.objects.filter(user=user).select_related("organization").first()
-    return user._dangwu_own_member
-
-
-def organizations(user: Any, capability: str = Cap.ORG_VIEW) -> QuerySet:
-    """Organizations the user may reach with the capability."""
-    from dangwu.orgs.models import Organization
-
-    paths = scope_paths(user, capability)
-    q = _prefix_q("path", paths)
-    if capability == Cap.ORG_VIEW:
-        me = own_member(user)
-        if me is not None:
-            q |= Q(pk=me.organization_id)
-    return Organization.objects.filter(q)
-
-
-def members(user: Any, capability: str = Cap.MEMBER_VIEW) -> QuerySet:
-    """Members the user may reach with the capability."""
-    from dangwu.members.models import Member
-
-    paths = scope_paths(user, capability)
-    q = _prefix_q("organization__path", paths)
-    if capability == Cap.MEMBER_VIEW and getattr(user, "is_authenticated", False):
-        q |= Q(user=user)
-    return Member.objects.filter(q)
 
 
 def can(user: Any, capability: str, organization: Any) -> bool:

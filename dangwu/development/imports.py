@@ -4,7 +4,7 @@ One row a person: 姓名, 公民身份号码, 出生日期, 性别, and one colu
 Chinese name (递交入党申请书, 党组织派人谈话 …), plus the facts some steps need: 培养联系人 and
 入党介绍人 (names of full members of the branch, separated by 、), 集中培训天数 (or 集中培训学时) and
 公示开始日期. Each row is checked with the same `rules.violations`, step after step in order.
-The file is read by `members.roster.read_table` (the roster import's checks and row numbers).
+The file is read by `core.spreadsheets.read_table` (the roster import's checks and row numbers).
 Probationary members (steps from 上级党委审批 on) come with the roster import instead: their member
 record holds 入党日期; a row with those steps is refused.
 """
@@ -20,9 +20,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dangwu.members import roster
+from dangwu.core import spreadsheets
+from dangwu.core.spreadsheets import RowError, ValueProblem, cell_text, normalize_header
 from dangwu.members import rules as member_rules
-from dangwu.members.roster import RowError, ValueProblem, cell_text, normalize_header
+from dangwu.members.roster import GENDERS
 
 from . import rules
 
@@ -118,14 +119,14 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
             break
         raw = {key: (cells[i] if i < len(cells) else None) for i, key in columns.items()}
         before = len(out.errors)
-        name = roster.parse_text(raw.get("name"))
+        name = spreadsheets.parse_text(raw.get("name"))
         if not name:
             err(number, "name", "", _("请填写姓名"))
         elif len(name) > 50:
             err(number, "name", name, _("姓名最多50个字"))
         parsed = None
         try:
-            parsed = member_rules.parse_id_number(roster.parse_id_text(raw.get("id_number")), today=today)
+            parsed = member_rules.parse_id_number(spreadsheets.parse_id_text(raw.get("id_number")), today=today)
         except ValueProblem as problem:
             err(number, "id_number", raw.get("id_number"), str(problem))
         except ValidationError as exc:
@@ -138,13 +139,13 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
                 err(number, "id_number", parsed.number, _("与第%(r)d行重复") % {"r": seen[parsed.number]})
             seen.setdefault(parsed.number, number)
             try:
-                birth = roster.parse_date(raw.get("birth_date"))
+                birth = spreadsheets.parse_date(raw.get("birth_date"))
                 if birth is not None and birth != parsed.birth_date:
                     err(number, "birth_date", raw.get("birth_date"), _("与公民身份号码中的出生日期（%(d)s）不一致") % {
                         "d": parsed.birth_date.isoformat()})
             except ValueProblem as problem:
                 err(number, "birth_date", raw.get("birth_date"), str(problem))
-            gender = roster.GENDERS.get(normalize_header(cell_text(raw.get("gender"))).lower())
+            gender = GENDERS.get(normalize_header(cell_text(raw.get("gender"))).lower())
             if cell_text(raw.get("gender")) and gender != parsed.gender:
                 err(number, "gender", raw.get("gender"), _("与公民身份号码中的性别不一致"))
         history: dict[str, date] = {}
@@ -152,7 +153,7 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
             if code not in headers or raw.get(code) in (None, ""):
                 continue
             try:
-                day = roster.parse_date(raw.get(code))
+                day = spreadsheets.parse_date(raw.get(code))
             except ValueProblem as problem:
                 err(number, code, raw.get(code), str(problem))
                 continue
@@ -170,7 +171,7 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
         people: dict[str, list[Any]] = {}
         for key in ("contacts", "introducers"):
             people[key] = []
-            for person in _names(roster.parse_text(raw.get(key))):
+            for person in _names(spreadsheets.parse_text(raw.get(key))):
                 found = by_name.get(person, [])
                 if len(found) != 1:
                     err(number, key, raw.get(key), _("“%(n)s”不是本支部党籍正常的正式党员") % {"n": person} if not found
@@ -181,13 +182,13 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
         for key in ("training_days", "training_hours"):
             value = raw.get(key)
             try:
-                amount = roster.parse_decimal(value)
+                amount = spreadsheets.parse_decimal(value)
                 numbers[key] = float(amount) if amount is not None else None
             except ValueProblem:
                 err(number, key, value, _("请填写数字"))
                 numbers[key] = None
         try:
-            publicity = roster.parse_date(raw.get("publicity_start"))
+            publicity = spreadsheets.parse_date(raw.get("publicity_start"))
         except ValueProblem as problem:
             err(number, "publicity_start", raw.get("publicity_start"), str(problem))
             publicity = None

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, classification, crypto
+from dangwu.core import access, audit, classification, crypto, spreadsheets
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
@@ -683,7 +683,7 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
 @dataclass
 class ImportResult:
     created: int
-    errors: list  # members.roster.RowError
+    errors: list  # core.spreadsheets.RowError
     dry_run: bool = False
 
     @property
@@ -696,22 +696,22 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
     """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
     checked with `rules.violations` step after step; all rows or none, with a row-level report.
     `actor=None` is the system (the command line). One audit entry `development.import`."""
-    from dangwu.members import roster
 
     from . import imports
 
     if actor is not None:
         access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
     if organization is None or not organization.is_branch or organization.dissolved_on is not None:
-        return ImportResult(0, [roster.RowError(None, _("党支部"), getattr(organization, "name", ""),
-                                                _("请选择一个党支部导入"))], dry_run)
+        return ImportResult(0, [spreadsheets.RowError(None, _("党支部"), getattr(organization, "name", ""),
+                                                      _("请选择一个党支部导入"))], dry_run)
     try:
-        _number_, header, rows = roster.read_table(path, file_name=file_name, is_header=imports.is_header,
-                                                   max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        _number_, header, rows = spreadsheets.read_table(
+            path, file_name=file_name, is_header=imports.is_header,
+            max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
         with open(path, "rb") as handle:  # a table of bounded size: read_table checked both
             problem = classification.check_upload(name=file_name, data=handle.read())
         if problem:
-            return ImportResult(0, [roster.RowError(None, "", file_name, problem)], dry_run)
+            return ImportResult(0, [spreadsheets.RowError(None, "", file_name, problem)], dry_run)
         members = list(Member.objects.filter(organization=organization).full_in_good_standing())
 
         def taken(digest: str) -> bool:
@@ -720,8 +720,8 @@ def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: s
 
         checked = imports.check_rows(header, rows, branch_members=members, today=_today(), taken=taken,
                                      publicity_days=publicity_working_days())
-    except roster.RosterFileError as problem:
-        return ImportResult(0, [roster.RowError(None, "", file_name, problem.message)], dry_run)
+    except spreadsheets.SpreadsheetError as problem:
+        return ImportResult(0, [spreadsheets.RowError(None, "", file_name, problem.message)], dry_run)
     if checked.errors or dry_run:
         return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
     with transaction.atomic():

@@ -524,7 +524,7 @@ def import_view(request, org_pk: int):
     import tempfile
     from pathlib import Path
 
-    from dangwu.members import roster
+    from dangwu.core import spreadsheets
 
     from . import imports
 
@@ -532,13 +532,13 @@ def import_view(request, org_pk: int):
     result = None
     if request.method == "POST" and request.POST.get("errors_json"):
         try:
-            rows = [roster.RowError(*[r[0] if r[0] is None else int(r[0]), *map(str, r[1:4])])
+            rows = [spreadsheets.RowError(*[r[0] if r[0] is None else int(r[0]), *map(str, r[1:4])])
                     for r in json.loads(request.POST["errors_json"])[:100000]]
         except (ValueError, TypeError, IndexError):
             raise Http404 from None
         response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = 'attachment; filename="errors.xlsx"'
-        roster.write_error_report(rows, response)
+        spreadsheets.write_error_report(rows, response)
         return response
     if request.method == "POST":
         upload = request.FILES.get("file")

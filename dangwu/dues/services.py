@@ -142,7 +142,7 @@ class DeclarationImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[Any] = field(default_factory=list)  # members.roster.RowError
+    errors: list[Any] = field(default_factory=list)  # core.spreadsheets.RowError
 
     @property
     def ok(self) -> bool:
@@ -159,8 +159,8 @@ def import_declarations(
     Members are found by ID number within the organization's subtree; every bad row is reported
     (row, column, value, reason) and then nothing is written. One audit entry."""
     from dangwu.core import crypto
+    from dangwu.core.spreadsheets import RowError
     from dangwu.members import rules as member_rules
-    from dangwu.members.roster import RowError
 
     access.require(actor, Cap.DUES_COLLECT, organization)
     headers = headers or {}

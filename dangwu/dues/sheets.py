@@ -1,8 +1,9 @@
-"""Reading a declarations sheet (党费基数申报表): the same conventions as the member roster.
+"""Reading a declarations sheet (党费基数申报表): the same conventions as the member spreadsheets.
 
 The file handling (xlsx or csv, header row within the first rows, encodings, merged cells,
-zip bombs) and the cell readers (ID numbers, amounts, text) are `members.roster`'s own; this
-module adds only the declaration's columns and the dues categories in their usual wordings.
+zip bombs) and the cell readers (ID numbers, amounts, text) are `core.spreadsheets`', as for the
+member roster; this module adds only the declaration's columns and the dues categories in their
+usual wordings.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from dangwu.members import roster
-from dangwu.members.roster import RosterFileError, RowError, ValueProblem
+from dangwu.core import spreadsheets
+from dangwu.core.spreadsheets import RowError, SpreadsheetError, ValueProblem
 
 from . import rules
 from .services import DeclarationRow
@@ -29,7 +30,7 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
                              "离退休费", "交纳基数")),
     "farmer_amount": ("农牧渔民月交标准（元）", ("农牧渔民月交标准", "月交标准", "农民月交标准")),
 }
-_HEADERS = {roster.normalize_header(name): key for key, (header, aliases) in COLUMNS.items()
+_HEADERS = {spreadsheets.normalize_header(name): key for key, (header, aliases) in COLUMNS.items()
             for name in (header, *aliases)}
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     rules.EMPLOYED: ("在岗职工", "在岗", "在职", "职工", "在职职工", "年薪制", "个体经营者", "个体", "公务员",
@@ -40,11 +41,11 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     rules.UNEMPLOYED: ("下岗失业人员", "下岗失业", "下岗", "失业", "失业人员", "unemployed"),
     rules.RELIEF: ("抚恤、救济、低保人员", "低保", "低保人员", "抚恤", "救济", "领取最低生活保障金", "relief"),
 }
-_CATEGORIES = {roster.normalize_header(word).lower(): key for key, words in CATEGORY_WORDS.items() for word in words}
+_CATEGORIES = {spreadsheets.normalize_header(word).lower(): key for key, words in CATEGORY_WORDS.items() for word in words}
 
 
 def parse_category(value: Any) -> str:
-    text = roster.normalize_header(roster.cell_text(value)).lower()
+    text = spreadsheets.normalize_header(spreadsheets.cell_text(value)).lower()
     if not text:
         raise ValueProblem(_("请填写党费类别"))
     found = _CATEGORIES.get(text)
@@ -54,25 +55,25 @@ def parse_category(value: Any) -> str:
 
 
 def _is_header(cells: list[Any]) -> bool:
-    found = {_HEADERS.get(roster.normalize_header(roster.cell_text(c))) for c in cells}
+    found = {_HEADERS.get(spreadsheets.normalize_header(spreadsheets.cell_text(c))) for c in cells}
     return "id_number" in found and "category" in found
 
 
 def _no_header() -> str:
-    return _("在表格前%(n)d行中没有找到表头：表头行应包含“公民身份号码”“党费类别”等列名") % {"n": roster.HEADER_SEARCH_ROWS}
+    return _("在表格前%(n)d行中没有找到表头：表头行应包含“公民身份号码”“党费类别”等列名") % {"n": spreadsheets.HEADER_SEARCH_ROWS}
 
 
 def parse(rows: Any) -> tuple[list[DeclarationRow], list[RowError], dict[str, str]]:
     """(rows read, cells that could not be read, field → header as written in the file), from rows
     (Excel row number, cells) whose header lies within the first rows."""
     iterator = iter(rows)
-    for _i in range(roster.HEADER_SEARCH_ROWS):
+    for _i in range(spreadsheets.HEADER_SEARCH_ROWS):
         item = next(iterator, None)
         if item is None:
             break
         if _is_header(item[1]):
             return parse_table(item[1], iterator)
-    raise RosterFileError(_no_header())
+    raise SpreadsheetError(_no_header())
 
 
 def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow], list[RowError], dict[str, str]]:
@@ -80,31 +81,31 @@ def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow],
     index: dict[str, int] = {}
     headers: dict[str, str] = {}
     for i, cell in enumerate(header):
-        key = _HEADERS.get(roster.normalize_header(roster.cell_text(cell)))
+        key = _HEADERS.get(spreadsheets.normalize_header(spreadsheets.cell_text(cell)))
         if key and key not in index:
             index[key] = i
-            headers[key] = roster.cell_text(cell)
+            headers[key] = spreadsheets.cell_text(cell)
     if "base" not in index:
-        raise RosterFileError(_("缺少必需的列：%(cols)s") % {"cols": COLUMNS["base"][0]})
+        raise SpreadsheetError(_("缺少必需的列：%(cols)s") % {"cols": COLUMNS["base"][0]})
     out: list[DeclarationRow] = []
     errors: list[RowError] = []
     for number, cells in iterator:
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
         if len(out) >= MAX_ROWS:
-            raise RosterFileError(_("文件超过%(n)d行，请分成几个文件导入") % {"n": MAX_ROWS})
+            raise SpreadsheetError(_("文件超过%(n)d行，请分成几个文件导入") % {"n": MAX_ROWS})
         values: dict[str, Any] = {}
         bad = False
-        for key, parser in (("name", roster.parse_text), ("id_number", roster.parse_id_text),
-                            ("category", parse_category), ("base", roster.parse_decimal),
-                            ("farmer_amount", roster.parse_decimal)):
+        for key, parser in (("name", spreadsheets.parse_text), ("id_number", spreadsheets.parse_id_text),
+                            ("category", parse_category), ("base", spreadsheets.parse_decimal),
+                            ("farmer_amount", spreadsheets.parse_decimal)):
             if key not in index:
                 continue
             raw = cells[index[key]] if index[key] < len(cells) else None
             try:
                 values[key] = parser(raw)
             except ValueProblem as problem:
-                errors.append(RowError(number, headers[key], roster.cell_text(raw), str(problem)))
+                errors.append(RowError(number, headers[key], spreadsheets.cell_text(raw), str(problem)))
                 bad = True
         if bad:
             continue
@@ -112,14 +113,14 @@ def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow],
                                   category=values["category"], base=values.get("base"),
                                   farmer_amount=values.get("farmer_amount")))
     if not out and not errors:
-        raise RosterFileError(_("表头下面没有数据"))
+        raise SpreadsheetError(_("表头下面没有数据"))
     return out, errors, headers
 
 
 def read(path: str | Path, *, file_name: str, max_bytes: int) -> tuple[list[DeclarationRow], list[RowError],
                                                                       dict[str, str]]:
     """Read a declarations sheet (.xlsx or .csv) saved on disk with the roster import's checks
-    (`members.roster.read_table`); RosterFileError when it is not one."""
-    _number, header, rows = roster.read_table(path, file_name=file_name, is_header=_is_header, max_bytes=max_bytes,
+    (`core.spreadsheets.read_table`); SpreadsheetError when it is not one."""
+    _number, header, rows = spreadsheets.read_table(path, file_name=file_name, is_header=_is_header, max_bytes=max_bytes,
                                               no_header=_no_header())
     return parse_table(header, rows)

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from dangwu.core import access, classification
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
+from dangwu.core.spreadsheets import SpreadsheetError
 from dangwu.members import selectors as member_selectors
-from dangwu.members.roster import RosterFileError
 from dangwu.orgs import selectors as org_selectors
 
 from . import receipts, rules, selectors, services, sheets
@@ -306,7 +306,7 @@ def dues_declarations_view(request, pk: int):
                     handle.write(chunk)
                 handle.flush()
                 rows, errors, headers = sheets.read(handle.name, file_name=upload.name, max_bytes=MAX_UPLOAD)
-        except RosterFileError as problem:
+        except SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
             marked = classification.check_uploaded_file(upload)  # 涉密不上网: a readable sheet of bounded size

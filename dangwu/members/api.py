@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +19,7 @@ from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
-from . import selectors, services
+from . import rules, selectors, services
 from .models import Member, MemberType, Standing
 
 
@@ -47,6 +48,25 @@ class MemberSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         if self.instance is None:  # creating: the number is required
             self.fields["id_number"].required = True
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The record's own rules (`rules.record_errors`, as the form and the roster import), on the
+        record as it would be stored: on update, the fields sent over the stored ones."""
+        member = self.instance if isinstance(self.instance, Member) else None
+        values: dict[str, Any] = {name: getattr(member, name) for name in services.EDITABLE_FIELDS} if member else {}
+        values.update((name, value) for name, value in attrs.items() if name in services.EDITABLE_FIELDS)
+        number = _unless_masked(attrs.get("id_number"))
+        if number is not None:
+            values["id_number"] = number
+        elif member is not None:
+            values["id_number"] = member.id_number  # kept: the record must still agree with it
+        phone = _unless_masked(attrs.get("phone"))
+        if phone is not None:
+            values["phone"] = phone
+        errors = rules.record_errors(values, today=timezone.localdate())
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     @cached_property
     def _readable(self) -> list[tuple[str, str, serializers.Field]]:

@@ -1,8 +1,10 @@
 """Member forms: parse and show input; the service does the checking and the writing."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import rules
 from .models import Member, Standing
 from .services import EDITABLE_FIELDS
 
@@ -40,6 +42,24 @@ class MemberForm(forms.ModelForm):
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+        self.editing = editing
+
+    def clean(self):
+        """The record's own rules (`rules.record_errors`, as the API and the roster import), beside
+        each field that passed its own checks; the service checks again before it writes."""
+        data = super().clean()
+        values = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+        if data.get("id_number"):
+            values["id_number"] = data["id_number"]
+        elif self.editing and "id_number" not in self.errors and self.instance.pk:
+            values["id_number"] = self.instance.id_number  # kept: the record must still agree with it
+        if data.get("phone"):
+            values["phone"] = data["phone"]
+        for field, messages in rules.record_errors(values, today=timezone.localdate()).items():
+            if field in self.fields and field not in self.errors:
+                for message in messages:
+                    self.add_error(field, message)
+        return data
 
 
 class StandingChangeForm(forms.Form):

@@ -95,9 +95,9 @@ def _org_actions(*, request: Any, organization: Any, facts: dict[str, Any]) -> d
 
 
 def _org_mobility_alert(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
-    from . import mobility
+    from .transfers import mobility_selectors
 
-    count = len(mobility.warnings_of(actor=request.user, organization=organization))
+    count = len(mobility_selectors.warnings_of(actor=request.user, organization=organization))
     return {"mobility_warnings": count} if count else None
 
 

@@ -1,4 +1,5 @@
-"""Pure rules about member records: ID numbers, masking, pinyin keys, standing changes.
+"""Pure rules about member records: ID numbers, masking, pinyin keys, ethnicities, the record's
+own consistency (`record_errors`), standing changes.
 
 No database and no request here, so every rule is testable on its own.
 """
@@ -8,12 +9,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypinyin import lazy_pinyin
 from stdnum import numdb
 from stdnum.cn import ric
@@ -209,6 +214,97 @@ def dates_errors(
         errors["dues_paid_until"] = _("党费交至日期不能晚于12个月之后")
     if joined_on and lost_contact_since and lost_contact_since < joined_on:
         errors.setdefault("lost_contact_since", _("失联日期不能早于入党日期"))
+    return errors
+
+
+# GB/T 3304: the 56 ethnic groups, plus its 其他 and 外国血统中国籍人士.
+ETHNICITIES = frozenset("""
+汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族
+傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族
+毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族
+独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族 其他 外国血统中国籍人士
+""".split())
+UNKNOWN_ETHNICITY = gettext_lazy("不是56个民族之一（如：汉族、土家族、苗族）")
+
+
+def ethnicity_name(text: str) -> str | None:
+    """The GB/T 3304 name that typed text means — 汉族 as it is, 汉 → 汉族, full-width and spaces
+    ignored — or None when it names none of them ("0", a zero-width space, 火星族)."""
+    value = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(text or "")))
+    if value in ETHNICITIES:
+        return value
+    if value and value + "族" in ETHNICITIES:
+        return value + "族"
+    return None
+
+
+# The highest 党费标准 a record may hold (the column's 8 integer digits): 0 ≤ amount < 1亿元.
+DUES_STANDARD_LIMIT = Decimal("100000000")
+
+_REQUIRED = {"name": gettext_lazy("请填写姓名"), "member_type": gettext_lazy("请填写党员类型"),
+             "joined_on": gettext_lazy("请填写入党日期"), "ethnicity": gettext_lazy("请填写民族")}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def record_errors(values: Mapping[str, Any], *, today: date) -> dict[str, list[str]]:
+    """Everything wrong with a member record (党员档案) on its own, by field: the one check behind
+    the member form, the API and the roster import (and the services, which write nothing else).
+
+    `values` is the record as it would be stored — fields named as on `Member`, with typed values
+    (dates, `Decimal`, booleans, choice keys) — plus `id_number` (the typed text, or an `IdNumber`
+    already parsed) and `phone` (the typed text). A field that is absent (or an ID number of None)
+    is not checked: the caller keeps what is stored. Messages are in the user's language, the
+    field's first message first. What needs the database — an ID number already on file, the
+    organization — and what a model field says (lengths, choices) are the caller's.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: Any) -> None:
+        errors.setdefault(field, []).append(str(message))
+
+    for name, message in _REQUIRED.items():
+        if name in values and _blank(values[name]):
+            add(name, message)
+    birth_date, gender = values.get("birth_date"), values.get("gender")
+    number = values.get("id_number")
+    if number is not None:
+        parsed = number if isinstance(number, IdNumber) else None
+        if parsed is None:
+            try:
+                parsed = parse_id_number(number, today=today)
+            except ValidationError as exc:
+                add("id_number", exc.messages[0])
+        if parsed is not None:
+            for field, message in id_agreement_errors(parsed, birth_date=birth_date, gender=gender).items():
+                add(field, message)
+    phone = values.get("phone")
+    if phone:
+        try:
+            normalize_phone(phone)
+        except ValidationError as exc:
+            add("phone", exc.messages[0])
+    for field, message in dates_errors(
+        birth_date=birth_date, applied_on=values.get("applied_on"), joined_on=values.get("joined_on"),
+        converted_on=values.get("converted_on"), member_type=values.get("member_type") or "", today=today,
+        work_started_on=values.get("work_started_on"), dues_paid_until=values.get("dues_paid_until"),
+        lost_contact_since=values.get("lost_contact_since"),
+    ).items():
+        add(field, message)
+    if birth_date and birth_date > today:
+        add("birth_date", _("出生日期不能晚于今天"))
+    if values.get("is_outflow") and not values.get("outflow_destination"):
+        add("outflow_destination", _("流出党员应填写流出去向"))
+    if values.get("lost_contact") and not values.get("lost_contact_since"):
+        add("lost_contact_since", _("失联党员应填写失联日期"))
+    ethnicity = values.get("ethnicity")
+    if not _blank(ethnicity) and ethnicity_name(str(ethnicity)) is None:
+        add("ethnicity", UNKNOWN_ETHNICITY)
+    dues = values.get("dues_standard")
+    if isinstance(dues, Decimal) and not (dues.is_finite() and 0 <= dues < DUES_STANDARD_LIMIT):
+        add("dues_standard", _("金额应为0至1亿元之间的数"))
     return errors
 
 

@@ -3,7 +3,7 @@ export of a large subtree (花名册导出).
 
 The page saves the upload as a `RosterImport` and enqueues `run_roster_import`; a worker
 (`manage.py db_worker`, started by `make run`) runs it. The task reads the file, calls the
-audited service `services.import_roster` and records how it went on the `RosterImport` row,
+audited service `roster_import.import_roster` and records how it went on the `RosterImport` row,
 which the status page polls. Those progress writes are bookkeeping of the task, not business
 writes: they are not audited (the import itself is, once). See docs/decisions/0005-import-tasks.md.
 """
@@ -24,7 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from . import roster, services
+from dangwu.core.spreadsheets import SpreadsheetError, write_error_report
+
+from . import roster, roster_export, roster_import
 from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ def _run(record: RosterImport) -> str:
         parsed = roster.read_roster(record.file.path, file_name=record.file_name,
                                     max_bytes=settings.DANGWU_ROSTER_MAX_BYTES,
                                     max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
-    except roster.RosterFileError as problem:
+    except SpreadsheetError as problem:
         _finish(record, status=RosterImport.Status.FAILED, message=problem.message)
         return RosterImport.Status.FAILED
     RosterImport.objects.filter(pk=record.pk).update(total_rows=len(parsed.rows), phase="checking")
@@ -77,7 +79,7 @@ def _run(record: RosterImport) -> str:
 
     origin = SimpleNamespace(META={"REMOTE_ADDR": record.client_ip})  # the uploader's address, for the audit entry
     try:
-        result = services.import_roster(
+        result = roster_import.import_roster(
             actor=record.created_by, roster=parsed, organization=record.organization,
             update=record.update_existing, dry_run=record.dry_run, request=origin, progress=progress)
     except PermissionDenied:
@@ -94,7 +96,7 @@ def _run(record: RosterImport) -> str:
         record.organization = result.organization  # others with member.edit there may now see it
     if result.errors:
         with tempfile.TemporaryFile() as out:
-            roster.write_error_report(result.errors, out)
+            write_error_report(result.errors, out)
             out.seek(0)
             record.error_report.save(f"errors-{record.pk}.xlsx", File(out), save=False)
         _finish(record, status=RosterImport.Status.FAILED,
@@ -149,7 +151,7 @@ def process_export(export_id: int) -> str:
 
     try:
         with tempfile.TemporaryFile() as out:
-            result = services.export_roster(actor=record.created_by, organization=record.organization, out=out,
+            result = roster_export.export_roster(actor=record.created_by, organization=record.organization, out=out,
                                             request=None, progress=progress)
             out.seek(0)
             record.file.save(f"roster-{record.pk}.xlsx", File(out), save=False)

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import transfer_views as tv
 from . import views
+from .transfers import views as tv
 
 app_name = "members"
 urlpatterns = [

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangwu.core import access, classification
+from dangwu.core import access, classification, spreadsheets
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
-from . import roster, rules, selectors, services
+from . import roster, roster_export, roster_import, rules, selectors, services
 from .forms import MemberForm, MemberSearchForm, RosterImportForm, StandingChangeForm
 
 
@@ -202,17 +202,17 @@ def roster_import_view(request):
         upload = data["file"]
         try:
             if upload.size > settings.DANGWU_ROSTER_MAX_BYTES:
-                raise roster.RosterFileError(roster._size_limit_message(settings.DANGWU_ROSTER_MAX_BYTES))
-            roster.sniff(upload.read(8), file_name=upload.name)
+                raise spreadsheets.SpreadsheetError(spreadsheets.size_limit_message(settings.DANGWU_ROSTER_MAX_BYTES))
+            spreadsheets.sniff(upload.read(8), file_name=upload.name)
             upload.seek(0)
-        except roster.RosterFileError as problem:
+        except spreadsheets.SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
             marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
             if marked:
                 form.add_error("file", marked)
         if not form.errors:
-            record = services.queue_roster_import(
+            record = roster_import.queue_roster_import(
                 actor=user, organization=org, upload=upload, update=data["update_existing"],
                 dry_run=request.POST.get("action") == "validate", client_ip=request.META.get("REMOTE_ADDR", ""))
             return redirect("members:import_status", pk=record.pk)
@@ -269,11 +269,11 @@ def roster_export_view(request):
     (a county, a city) is queued as a background task and the caller follows its progress."""
     org = _scope_org(request, Cap.MEMBER_VIEW, request.GET.get("org"))
     if selectors.subtree_member_count(organization=org) > settings.DANGWU_EXPORT_INLINE_ROWS:
-        record = services.queue_roster_export(actor=request.user, organization=org)
+        record = roster_export.queue_roster_export(actor=request.user, organization=org)
         return redirect("members:export_status", pk=record.pk)
     out = tempfile.TemporaryFile()  # removed when the response closes it
     try:
-        services.export_roster(actor=request.user, organization=org, out=out, request=request)
+        roster_export.export_roster(actor=request.user, organization=org, out=out, request=request)
     except BaseException:
         out.close()
         raise

@@ -14,7 +14,9 @@ from dangwu import testing
 from dangwu.core import access
 from dangwu.core.models import AuditEntry, RoleAssignment
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member
+from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
 ALL_ORGS = {"province", "city_a", "county_a", "branch_a", "branch_a2", "city_b", "branch_b"}
@@ -59,8 +61,8 @@ SCOPES = {
 @pytest.mark.parametrize("caller", SCOPES.keys())
 def test_view_scope_of_each_caller(people, world, caller):
     orgs, members = SCOPES[caller]
-    assert org_names(world, access.organizations(people[caller])) == orgs
-    assert member_names(people, access.members(people[caller])) == members
+    assert org_names(world, org_selectors.organizations_in_scope(people[caller])) == orgs
+    assert member_names(people, member_selectors.members_in_scope(people[caller])) == members
 
 
 EDIT_SCOPES = {
@@ -83,10 +85,10 @@ EDIT_SCOPES = {
 def test_write_and_sensitive_scopes_of_each_caller(people, world, caller):
     org_edit, member_edit, sensitive, standing = EDIT_SCOPES[caller]
     user = people[caller]
-    assert org_names(world, access.organizations(user, Cap.ORG_EDIT)) == org_edit
-    assert member_names(people, access.members(user, Cap.MEMBER_EDIT)) == member_edit
-    assert member_names(people, access.members(user, Cap.MEMBER_VIEW_SENSITIVE)) == sensitive
-    assert member_names(people, access.members(user, Cap.MEMBER_STANDING)) == standing
+    assert org_names(world, org_selectors.organizations_in_scope(user, Cap.ORG_EDIT)) == org_edit
+    assert member_names(people, member_selectors.members_in_scope(user, Cap.MEMBER_EDIT)) == member_edit
+    assert member_names(people, member_selectors.members_in_scope(user, Cap.MEMBER_VIEW_SENSITIVE)) == sensitive
+    assert member_names(people, member_selectors.members_in_scope(user, Cap.MEMBER_STANDING)) == standing
 
 
 def test_own_record_does_not_grant_anything_but_viewing_it(people, world):
@@ -94,21 +96,21 @@ def test_own_record_does_not_grant_anything_but_viewing_it(people, world):
     assert access.capabilities(plain) == set()
     assert not access.can(plain, Cap.MEMBER_VIEW, world.branch_a)
     assert not access.has_capability(plain, Cap.MEMBER_VIEW)
-    assert access.own_member(plain) == people["m_plain"]
+    assert member_selectors.own_member(plain) == people["m_plain"]
 
 
 def test_anonymous_sees_nothing(people, world):
     anon = AnonymousUser()
-    assert not access.organizations(anon).exists()
-    assert not access.members(anon).exists()
-    assert access.own_member(anon) is None
+    assert not org_selectors.organizations_in_scope(anon).exists()
+    assert not member_selectors.members_in_scope(anon).exists()
+    assert member_selectors.own_member(anon) is None
     assert not access.can(anon, Cap.ORG_VIEW, world.province)
 
 
 def test_user_without_roles_or_record_sees_nothing(world):
     nobody = testing.make_user("nobody")
-    assert not access.organizations(nobody).exists()
-    assert not access.members(nobody).exists()
+    assert not org_selectors.organizations_in_scope(nobody).exists()
+    assert not member_selectors.members_in_scope(nobody).exists()
 
 
 CAN = [
@@ -149,9 +151,9 @@ def test_nested_roles_are_not_duplicated(people, world):
     )
     assert access.scope_paths(user, Cap.MEMBER_VIEW) == [world.province.path]
     assert access.scope_paths(user, Cap.MEMBER_VIEW_SENSITIVE) == [world.province.path]
-    orgs = access.organizations(user)
+    orgs = org_selectors.organizations_in_scope(user)
     assert orgs.count() == Organization.objects.count() == len(ALL_ORGS)
-    assert member_names(people, access.members(user)) == ALL_MEMBERS
+    assert member_names(people, member_selectors.members_in_scope(user)) == ALL_MEMBERS
 
 
 def test_sibling_roots_are_both_kept(people, world):
@@ -159,15 +161,15 @@ def test_sibling_roots_are_both_kept(people, world):
                              ("org_department", world.county_a))
     assert access.scope_paths(user, Cap.MEMBER_EDIT) == sorted([world.county_a.path, world.city_b.path])
     assert access.scope_paths(user, Cap.ORG_EDIT) == sorted([world.county_a.path, world.city_b.path])
-    assert org_names(world, access.organizations(user)) == {"county_a", "branch_a", "branch_a2", "city_b", "branch_b"}
+    assert org_names(world, org_selectors.organizations_in_scope(user)) == {"county_a", "branch_a", "branch_a2", "city_b", "branch_b"}
 
 
 def test_member_in_a_branch_with_a_higher_role_elsewhere(people, world):
     # the secretary of branch A gains city B through a second role; own record still seen once
     RoleAssignment.objects.create(user=people["secretary"], role="org_department", organization=world.city_b)
     user = fresh(people["secretary"])
-    assert org_names(world, access.organizations(user)) == {"branch_a", "city_b", "branch_b"}
-    assert member_names(people, access.members(user)) == {"m_sec", "m_plain", "m_b"}
+    assert org_names(world, org_selectors.organizations_in_scope(user)) == {"branch_a", "city_b", "branch_b"}
+    assert member_names(people, member_selectors.members_in_scope(user)) == {"m_sec", "m_plain", "m_b"}
 
 
 def test_roles_at_a_dissolved_organization_no_longer_grant(people, world):
@@ -176,17 +178,17 @@ def test_roles_at_a_dissolved_organization_no_longer_grant(people, world):
     assert access.roles_of(secretary) == set()
     assert access.scope_paths(secretary, Cap.MEMBER_VIEW) == []
     assert not access.can(secretary, Cap.MEMBER_EDIT, world.branch_a)
-    assert not access.members(secretary, Cap.MEMBER_EDIT).exists()
+    assert not member_selectors.members_in_scope(secretary, Cap.MEMBER_EDIT).exists()
     # still a member: their own record and own organization stay visible
-    assert member_names(people, access.members(secretary)) == {"m_sec"}
-    assert org_names(world, access.organizations(secretary)) == {"branch_a"}
+    assert member_names(people, member_selectors.members_in_scope(secretary)) == {"m_sec"}
+    assert org_names(world, org_selectors.organizations_in_scope(secretary)) == {"branch_a"}
     # roles elsewhere are untouched
     assert access.can(fresh(people["city_a"]), Cap.MEMBER_EDIT, world.branch_a)
 
 
 def test_dissolving_the_city_removes_the_city_role_not_the_province_role(people, world):
     Organization.objects.filter(pk=world.city_a.pk).update(dissolved_on=date(2025, 1, 1))
-    assert not access.organizations(fresh(people["city_a"]), Cap.ORG_EDIT).exists()
+    assert not org_selectors.organizations_in_scope(fresh(people["city_a"]), Cap.ORG_EDIT).exists()
     assert access.can(fresh(people["province"]), Cap.ORG_EDIT, world.city_a)
 
 
@@ -210,7 +212,7 @@ def request_by(user, path="/members/x/"):
 def test_in_scope_object_is_returned_without_audit(people):
     before = AuditEntry.objects.count()
     request = request_by(people["secretary"])
-    obj = access.get_in_scope_or_404(request, access.members(request.user), pk=people["m_plain"].pk)
+    obj = access.get_in_scope_or_404(request, member_selectors.members_in_scope(request.user), pk=people["m_plain"].pk)
     assert obj == people["m_plain"]
     assert AuditEntry.objects.count() == before
 
@@ -220,7 +222,7 @@ def test_out_of_scope_object_is_404_and_audited(people):
     request = request_by(people["sibling"], f"/members/{target.pk}/")
     before = AuditEntry.objects.count()
     with pytest.raises(Http404):
-        access.get_in_scope_or_404(request, access.members(request.user), pk=target.pk)
+        access.get_in_scope_or_404(request, member_selectors.members_in_scope(request.user), pk=target.pk)
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry.action == "access.denied"
@@ -235,7 +237,7 @@ def test_out_of_scope_organization_is_404_and_audited(people, world):
     request = request_by(people["city_b"], "/orgs/x/")
     before = AuditEntry.objects.count()
     with pytest.raises(Http404):
-        access.get_in_scope_or_404(request, access.organizations(request.user), pk=world.branch_a.pk)
+        access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user), pk=world.branch_a.pk)
     assert AuditEntry.objects.count() == before + 1
     assert AuditEntry.objects.order_by("-seq").first().summary["model"] == "orgs.organization"
 
@@ -245,5 +247,5 @@ def test_missing_object_is_404_without_audit(people):
     missing = (Member.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
     before = AuditEntry.objects.count()
     with pytest.raises(Http404):
-        access.get_in_scope_or_404(request, access.members(request.user), pk=missing)
+        access.get_in_scope_or_404(request, member_selectors.members_in_scope(request.user), pk=missing)
     assert AuditEntry.objects.count() == before

@@ -420,7 +420,8 @@ def _moves(people, world):
 
     from django.utils import timezone
 
-    from dangwu.members import mobility, transfers
+    from dangwu.members.transfers import mobility_services as mobility
+    from dangwu.members.transfers import services as transfers
 
     secretary = people["secretary"]
     inside = transfers.start_transfer(actor=secretary, member=people["m_plain"], to_organization=world.branch_b)

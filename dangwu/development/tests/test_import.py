@@ -83,7 +83,7 @@ def test_one_bad_row_and_nothing_is_written(tmp_path, world, people):
     assert (5, "姓名") in by_row and (5, "公民身份号码") in by_row
     assert any("一年以上" in e.reason for e in result.errors if e.row == 4)
     out = BytesIO()
-    from dangwu.members.roster import write_error_report
+    from dangwu.core.spreadsheets import write_error_report
 
     write_error_report(result.errors, out)
     sheet = load_workbook(BytesIO(out.getvalue())).active

@@ -212,12 +212,12 @@ def test_the_import_page_in_english(secretary_client, world):
 
 
 def test_an_unexpected_failure_is_reported_not_raised(secretary_client, world, tmp_path, monkeypatch):
-    from dangwu.members import services
+    from dangwu.members import roster_import
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "import_roster", broken)
+    monkeypatch.setattr(roster_import, "import_roster", broken)
     response = _post(secretary_client, world, _upload(tmp_path, make_rows(2)))
     assert response.status_code == 302
     record = RosterImport.objects.get()
@@ -236,16 +236,16 @@ def test_a_task_delivered_twice_runs_once(secretary_client, world, tmp_path):
 
 def test_a_role_lost_before_the_task_runs(secretary_client, world, tmp_path, people, monkeypatch):
     from dangwu.core import access
-    from dangwu.members import services
+    from dangwu.members import roster_import
 
-    real = services.import_roster
+    real = roster_import.import_roster
 
     def revoked(**kwargs):
         access.clear_cache(kwargs["actor"])
         people["secretary"].role_assignments.all().delete()
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "import_roster", revoked)
+    monkeypatch.setattr(roster_import, "import_roster", revoked)
     _post(secretary_client, world, _upload(tmp_path, make_rows(1)))
     record = RosterImport.objects.get()
     assert record.status == "failed" and "无权" in record.message
@@ -312,13 +312,13 @@ def test_a_masked_export_for_a_caller_without_the_sensitive_capability(client, w
 
 
 def test_a_failed_export_says_so_and_offers_to_retry(secretary_client, world, monkeypatch, big_export):
-    from dangwu.members import services
+    from dangwu.members import roster_export
     from dangwu.members.models import RosterExport
 
     def broken(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "export_roster", broken)
+    monkeypatch.setattr(roster_export, "export_roster", broken)
     response = secretary_client.get(f"/members/export/?org={world.branch_a.pk}")
     record = RosterExport.objects.get()
     assert record.status == "failed" and not record.file

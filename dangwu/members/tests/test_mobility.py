@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from dangwu import testing
 from dangwu.core.models import AuditEntry
-from dangwu.members import mobility, services
-from dangwu.members import transfer_rules as rules
+from dangwu.members import services
 from dangwu.members.models import Member, MobilityRecord, Outflow
+from dangwu.members.transfers import mobility_selectors, rules
+from dangwu.members.transfers import mobility_services as mobility
 
 last_entry = testing.last_audit_entry
 
@@ -137,9 +138,9 @@ def test_certificate_numbered_by_the_home_committee(people, world):
 
 def test_host_sees_inflow_and_records_participation(people, world):
     outflow = _outflow(people, world)
-    page = mobility.mobility_of(actor=people["city_b"], organization=world.branch_b)
+    page = mobility_selectors.mobility_of(actor=people["city_b"], organization=world.branch_b)
     assert [o.pk for o in page["inflows"]] == [outflow.pk] and page["outflows"] == []
-    assert mobility.mobility_of(actor=people["sibling"], organization=world.branch_a2)["inflows"] == []
+    assert mobility_selectors.mobility_of(actor=people["sibling"], organization=world.branch_a2)["inflows"] == []
     before = Snapshot()
     with pytest.raises(ValidationError) as exc:
         mobility.record_participation(actor=people["city_b"], outflow=outflow, on=outflow.left_on - timedelta(days=1),
@@ -187,20 +188,20 @@ def test_report_clears_lost_contact_and_return_ends_the_outflow(people, world):
 def test_warnings_six_months_without_contact_and_two_years_after_a_stop(people, world):
     today = timezone.localdate()
     outflow = _outflow(people, world, left_on=rules.add_months(today, -7))
-    assert mobility.warnings_of(actor=people["secretary"], organization=world.branch_a) == []
+    assert mobility_selectors.warnings_of(actor=people["secretary"], organization=world.branch_a) == []
     Outflow.objects.filter(pk=outflow.pk).update(last_contact_on=rules.add_months(today, -6))
-    assert [w["kind"] for w in mobility.warnings_of(actor=people["secretary"], organization=world.branch_a)] == [
-        "no_contact"]
+    warnings = mobility_selectors.warnings_of(actor=people["secretary"], organization=world.branch_a)
+    assert [w["kind"] for w in warnings] == ["no_contact"]
     # A report puts the member back in contact.
     mobility.record_report(actor=people["secretary"], outflow=outflow, on=today, note="汇报")
-    assert mobility.warnings_of(actor=people["secretary"], organization=world.branch_a) == []
+    assert mobility_selectors.warnings_of(actor=people["secretary"], organization=world.branch_a) == []
     Member.objects.filter(pk=people["m_sec"].pk).update(standing="suspended",
                                                         standing_since=rules.add_months(today, -24))
-    warnings = mobility.warnings_of(actor=people["secretary"], organization=world.branch_a)
+    warnings = mobility_selectors.warnings_of(actor=people["secretary"], organization=world.branch_a)
     assert [(w["kind"], w["member"].pk) for w in warnings] == [("strike_off", people["m_sec"].pk)]
     # Seen from the city above too; not by a caller without the capability there.
-    assert len(mobility.warnings_of(actor=people["city_a"], organization=world.city_a)) == 1
-    assert mobility.warnings_of(actor=people["discipline"], organization=world.city_a) == []
+    assert len(mobility_selectors.warnings_of(actor=people["city_a"], organization=world.city_a)) == 1
+    assert mobility_selectors.warnings_of(actor=people["discipline"], organization=world.city_a) == []
 
 
 # --- pages -------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 
 from dangwu import testing
-from dangwu.members import selectors, services, transfers
+from dangwu.members import selectors
 from dangwu.members.models import Member
+from dangwu.members.transfers import services as transfers
 from dangwu.orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
@@ -72,13 +73,13 @@ def test_an_accepted_transfer_moves_the_copy(world):
 
 
 def test_an_imported_roster_carries_the_paths(world, tmp_path):
-    from dangwu.members import roster
+    from dangwu.members import roster, roster_import
     from dangwu.members.tests.rosters import person, write_xlsx
 
     admin = testing.make_user("city-a", ("org_department", world.city_a))
     rows = [person(9001), person(9002)]
     rows[0]["党组织代码"], rows[1]["党组织代码"] = world.branch_a.code, world.branch_a2.code
-    result = services.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
+    result = roster_import.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
     assert result.created == 2, result
     assert stale() == []
     assert sorted(Member.objects.values_list("org_path", flat=True)) == sorted([world.branch_a.path,
@@ -224,16 +225,16 @@ def test_rebuild_stats_finds_and_repairs_copies_left_wrong_by_a_restore(world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN pending list (PostgreSQL)")
 def test_an_import_merges_the_name_index_pending_entries_when_it_commits(world, tmp_path,
                                                                         django_capture_on_commit_callbacks):
-    from dangwu.members import roster
+    from dangwu.members import roster, roster_import
     from dangwu.members.tests.rosters import person, write_xlsx
 
     admin = testing.make_user("city-a", ("org_department", world.city_a))
     rows = [person(9101)]
     rows[0]["党组织代码"] = world.branch_a.code
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = services.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
+        result = roster_import.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
     assert result.created == 1
-    assert services.merge_pending_name_entries in callbacks
+    assert roster_import.merge_pending_name_entries in callbacks
     with connection.cursor() as cursor:  # the index keeps its small pending list (migration 0010)
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'members_member_name_city'")
         assert cursor.fetchone()[0] == ["gin_pending_list_limit=512"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -378,3 +379,148 @@ def test_could_be_pinyin_tells_pinyin_starts_from_initials_only(text, expected):
 def test_every_start_of_a_real_pinyin_could_be_pinyin(name, cut):
     full, _initials = rules.pinyin_keys(name)
     assert rules.could_be_pinyin(full[:cut])
+
+
+# --- record_errors: one rule behind the form, the API and the roster import ------------------
+
+BIRTH = date(1980, 5, 20)
+RECORD = {"name": "刘备", "gender": "male", "ethnicity": "汉族", "birth_date": BIRTH, "member_type": "full",
+          "joined_on": date(2005, 7, 1), "converted_on": date(2006, 7, 1), "id_number": make_id_number(BIRTH),
+          "phone": "13912345678", "is_outflow": False, "lost_contact": False, "dues_standard": None}
+UNKNOWN = "不是56个民族之一（如：汉族、土家族、苗族）"
+AMOUNT = "金额应为0至1亿元之间的数"
+
+
+def test_a_consistent_record_has_no_errors():
+    assert rules.record_errors(RECORD, today=TODAY) == {}
+    assert rules.record_errors({}, today=TODAY) == {}  # nothing given, nothing checked
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"name": "  "}, "name", "请填写姓名"),
+    ({"member_type": ""}, "member_type", "请填写党员类型"),
+    ({"joined_on": None}, "joined_on", "请填写入党日期"),
+    ({"ethnicity": ""}, "ethnicity", "请填写民族"),
+    ({"ethnicity": "0"}, "ethnicity", UNKNOWN),
+    ({"ethnicity": "\u200b"}, "ethnicity", UNKNOWN),  # a zero-width space: looks empty, is not
+    ({"ethnicity": "汉\u200b族"}, "ethnicity", UNKNOWN),
+    ({"ethnicity": "\u2060汉族"}, "ethnicity", UNKNOWN),  # a word joiner before it
+    ({"ethnicity": "火星族"}, "ethnicity", UNKNOWN),
+    ({"id_number": ""}, "id_number", "请填写公民身份号码"),
+    ({"id_number": RECORD["id_number"][:-1] + wrong_check_digits(RECORD["id_number"])[0]}, "id_number", "校验位"),
+    ({"gender": "female"}, "gender", "性别与公民身份号码不一致"),
+    ({"birth_date": date(1980, 5, 21)}, "birth_date", "出生日期与公民身份号码不一致"),
+    ({"phone": "12345"}, "phone", "联系电话格式不正确"),
+    ({"joined_on": date(1997, 7, 1), "converted_on": None}, "joined_on", "入党时未满18周岁"),
+    ({"converted_on": date(2004, 1, 1)}, "converted_on", "转正日期不能早于入党日期"),
+    ({"is_outflow": True}, "outflow_destination", "流出党员应填写流出去向"),
+    ({"lost_contact": True}, "lost_contact_since", "失联党员应填写失联日期"),
+    ({"dues_standard": Decimal("-1")}, "dues_standard", AMOUNT),
+    ({"dues_standard": Decimal("100000000")}, "dues_standard", AMOUNT),
+])
+def test_record_errors_names_the_field(changes, field, message):
+    errors = rules.record_errors({**RECORD, **changes}, today=TODAY)
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+
+
+@pytest.mark.parametrize("typed,name", [("汉族", "汉族"), ("汉", "汉族"), ("土家", "土家族"), (" 苗族 ", "苗族"),
+                                        ("汉　族", "汉族"), ("其他", "其他"), ("外国血统中国籍人士", "外国血统中国籍人士")])
+def test_ethnicity_names_are_read_as_the_import_reads_them(typed, name):
+    assert rules.ethnicity_name(typed) == name
+    assert "ethnicity" not in rules.record_errors({**RECORD, "ethnicity": typed}, today=TODAY)
+
+
+def test_an_id_number_parsed_already_is_not_parsed_again():
+    parsed = rules.parse_id_number(RECORD["id_number"], today=TODAY)
+    assert rules.record_errors({**RECORD, "id_number": parsed}, today=TODAY) == {}
+    assert "gender" in rules.record_errors({**RECORD, "id_number": parsed, "gender": "female"}, today=TODAY)
+
+
+# The cases where the three doors used to answer differently: the import refused them, the form
+# and the API stored them. Now each door asks `record_errors` and refuses them with its message.
+DISAGREED = [
+    ("ethnicity", "民族", "0", UNKNOWN),
+    ("ethnicity", "民族", "\u200b", UNKNOWN),
+    ("ethnicity", "民族", "汉\u200b族", UNKNOWN),
+    ("ethnicity", "民族", "\ufeff汉族", UNKNOWN),
+    ("dues_standard", "党费标准（元/月）", "-1", AMOUNT),
+]
+
+
+def _form_data(**overrides):
+    data = {"name": "刘备", "gender": "male", "ethnicity": "汉族", "birth_date": BIRTH.isoformat(),
+            "member_type": "full", "joined_on": "2005-07-01", "converted_on": "2006-07-01",
+            "id_number": make_id_number(BIRTH), "phone": "13912345678"}
+    data.update(overrides)
+    return data
+
+
+def _import_one(tmp_path, org, **columns):
+    from dangwu.members import roster, roster_import
+
+    from .rosters import person, write_xlsx
+
+    row = {**person(4242), "民族": "汉族", **columns}
+    parsed = roster.read_roster(write_xlsx(tmp_path / "r.xlsx", [row]))
+    return roster_import.import_roster(actor=None, roster=parsed, organization=org)
+
+
+@pytest.mark.parametrize("field,header,value,message", DISAGREED)
+def test_the_form_refuses_what_the_import_refuses(db, field, header, value, message):
+    from dangwu.members.forms import MemberForm
+
+    form = MemberForm(_form_data(**{field: value}))
+    assert not form.is_valid()
+    assert form.errors[field] == [message]
+
+
+@pytest.mark.parametrize("field,header,value,message", DISAGREED)
+def test_the_api_refuses_what_the_import_refuses(people, world, field, header, value, message):
+    from dangwu.members.models import Member
+    from dangwu.testing import api_client
+
+    before = Member.objects.count()
+    data = {**_form_data(**{field: value}), "organization": world.branch_a.pk}
+    response = api_client(people["province"]).post("/api/v1/members/", data, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()[field] == [message]
+    assert Member.objects.count() == before
+    # and an edit of a stored record (PATCH) too
+    member = people["m_plain"]
+    response = api_client(people["province"]).patch(f"/api/v1/members/{member.pk}/", {field: value}, format="json")
+    assert response.status_code == 400 and response.json()[field] == [message]
+
+
+@pytest.mark.parametrize("field,header,value,message", DISAGREED)
+def test_the_import_refuses_them(world, tmp_path, field, header, value, message):
+    from dangwu.members.models import Member
+
+    result = _import_one(tmp_path, world.branch_a, **{header: value})
+    assert [(e.column, e.reason) for e in result.errors] == [(header, message)]
+    assert not Member.objects.exists()
+
+
+def test_the_three_doors_store_汉_as_汉族(people, world, tmp_path):
+    """What the import reads as 汉族, the form and the API store as 汉族 too (not "汉")."""
+    from django.test import Client
+
+    from dangwu.members.models import Member
+    from dangwu.testing import api_client
+
+    from .rosters import person
+
+    result = _import_one(tmp_path, world.branch_a, 民族="汉")
+    assert result.ok
+    assert Member.objects.get(name=person(4242)["姓名"]).ethnicity == "汉族"
+    client = Client()
+    client.force_login(people["secretary"])
+    data = _form_data(name="关羽", ethnicity="汉", id_number=make_id_number(BIRTH, serial=7))
+    response = client.post(f"/members/new/in/{world.branch_a.pk}/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Member.objects.get(name="关羽").ethnicity == "汉族"
+    data = {**_form_data(name="张飞", ethnicity="汉", id_number=make_id_number(BIRTH, serial=8)),
+            "organization": world.branch_a.pk}
+    response = api_client(people["province"]).post("/api/v1/members/", data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["ethnicity"] == "汉族"

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from dangwu import testing
 from dangwu.core.models import AuditEntry
-from dangwu.members import transfer_rules as rules
-from dangwu.members import transfers
-from dangwu.members.letters import transfer_letter_pdf
 from dangwu.members.models import Member, StandingChange, Transfer
+from dangwu.members.transfers import rules, selectors
+from dangwu.members.transfers import services as transfers
+from dangwu.members.transfers.letters import transfer_letter_pdf
 
 last_entry = testing.last_audit_entry
 
@@ -193,7 +193,7 @@ def test_expired_letter_is_flagged_refused_and_reissued(people, world, sec_b):
     yesterday = timezone.localdate() - timedelta(days=1)
     Transfer.objects.filter(pk=transfer.pk).update(valid_until=yesterday, issued_on=yesterday - timedelta(days=90))
     transfer.refresh_from_db()
-    rows = transfers.transfers_of(actor=sec_b, organization=world.branch_b)
+    rows = selectors.transfers_of(actor=sec_b, organization=world.branch_b)
     assert [r["state"] for r in rows] == ["expired"]
     before = Snapshot()
     with pytest.raises(ValidationError) as exc:
@@ -206,7 +206,7 @@ def test_expired_letter_is_flagged_refused_and_reissued(people, world, sec_b):
     transfer.refresh_from_db()
     assert transfer.letter_number != old_number and transfer.previous_numbers == [old_number]
     assert transfer.valid_until > timezone.localdate()
-    assert [r["state"] for r in transfers.transfers_of(actor=sec_b, organization=world.branch_b)] == ["incoming"]
+    assert [r["state"] for r in selectors.transfers_of(actor=sec_b, organization=world.branch_b)] == ["incoming"]
     transfers.accept_transfer(actor=sec_b, transfer=transfer)
     assert Member.objects.get(pk=people["m_plain"].pk).organization == world.branch_b
 
@@ -214,15 +214,15 @@ def test_expired_letter_is_flagged_refused_and_reissued(people, world, sec_b):
 def test_lists_per_organization_with_states(people, world, sec_b):
     t1 = transfers.start_transfer(actor=people["secretary"], member=people["m_plain"], to_organization=world.branch_b)
     transfers.start_transfer(actor=people["secretary"], member=people["m_sec"], to_name="北京市某公司党支部")
-    states = {r["transfer"].pk: r["state"] for r in transfers.transfers_of(actor=people["secretary"],
+    states = {r["transfer"].pk: r["state"] for r in selectors.transfers_of(actor=people["secretary"],
                                                                           organization=world.branch_a)}
     assert sorted(states.values()) == ["outgoing", "outgoing"]
-    assert [r["state"] for r in transfers.transfers_of(actor=sec_b, organization=world.branch_b)] == ["incoming"]
+    assert [r["state"] for r in selectors.transfers_of(actor=sec_b, organization=world.branch_b)] == ["incoming"]
     transfers.accept_transfer(actor=sec_b, transfer=t1)
-    assert {r["transfer"].pk: r["state"] for r in transfers.transfers_of(
+    assert {r["transfer"].pk: r["state"] for r in selectors.transfers_of(
         actor=people["secretary"], organization=world.branch_a)}[t1.pk] == "done"
     # The sibling branch sees nothing of branch A's transfers.
-    assert not transfers.visible_transfers(actor=people["sibling"]).exists()
+    assert not selectors.visible_transfers(actor=people["sibling"]).exists()
 
 
 # --- to and from outside the platform ------------------------------------------------------

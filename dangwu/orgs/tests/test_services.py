@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangwu import testing
-from dangwu.core import access, registries
+from dangwu.core import registries
 from dangwu.core.models import AuditEntry
 from dangwu.members.models import Member
 from dangwu.orgs import selectors, services
+from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import CommitteePosition, Organization
 
 
@@ -52,8 +53,8 @@ def test_create_organization_under_a_parent_in_scope(people, world):
     assert entry.actor == people["city_a"]
     assert entry.summary["parent"] == world.county_a.code
     # the new organization falls into the scope of whoever holds the parent
-    assert access.organizations(people["city_a"]).filter(pk=org.pk).exists()
-    assert not access.organizations(people["city_b"]).filter(pk=org.pk).exists()
+    assert org_selectors.organizations_in_scope(people["city_a"]).filter(pk=org.pk).exists()
+    assert not org_selectors.organizations_in_scope(people["city_b"]).filter(pk=org.pk).exists()
 
 
 def test_group_under_a_branch(people, world):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangwu.members import services
+from dangwu.members import roster_export
 from dangwu.orgs.models import Organization
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"no organization with code {org!r}")
         try:
             with open(outfile, "wb") as out:
-                result = services.export_roster(actor=None, organization=organization, out=out)
+                result = roster_export.export_roster(actor=None, organization=organization, out=out)
         except OSError as exc:
             raise CommandError(f"cannot write {outfile}: {exc}") from None
         self.stdout.write(self.style.SUCCESS(f"{result.rows} 名党员 → {outfile}"))

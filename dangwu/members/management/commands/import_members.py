@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dangwu.core import classification
-from dangwu.members import roster, services
+from dangwu.core.spreadsheets import SpreadsheetError
+from dangwu.members import roster, roster_import
 from dangwu.orgs.models import Organization
 
 
@@ -31,14 +32,14 @@ class Command(BaseCommand):
         try:
             parsed = roster.read_roster(file, max_bytes=settings.DANGWU_ROSTER_MAX_BYTES,
                                         max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
-        except roster.RosterFileError as problem:
+        except SpreadsheetError as problem:
             raise CommandError(problem.message) from None
         with open(file, "rb") as handle:  # 涉密不上网: a readable roster of bounded size by now
             marked = classification.check_upload(name=Path(file).name, data=handle.read())
         if marked:
             raise CommandError(marked)
-        result = services.import_roster(actor=None, roster=parsed, organization=organization, update=update,
-                                        dry_run=dry_run)
+        result = roster_import.import_roster(actor=None, roster=parsed, organization=organization, update=update,
+                                             dry_run=dry_run)
         if result.errors:
             self.stderr.write(f"{len(result.errors)} 处错误，没有写入任何数据：")
             self.stderr.write("行号\t列\t值\t原因")

@@ -4,9 +4,10 @@ A member who goes away for a while without a fixed place to transfer to stays a 
 home organization (流出党组织) and is recorded as an outflow (`record_outflow`), usually with a
 流动党员活动证 (`issue_certificate`). The host organization (流入地党组织), when it is on the
 platform, sees them and records their taking part (`record_participation`) but may not let them
-vote or stand (`transfer_rules.may_vote_at`). The member reports home at least once a year
+vote or stand (`rules.may_vote_at`). The member reports home at least once a year
 (`record_report`); 6 months without contact flags a 停止党籍 proposal, 2 years after a stop a
-striking-off (see `warnings_of`). Return ends the outflow (`record_return`).
+striking-off (see `mobility_selectors.warnings_of`). Return ends the outflow (`record_return`).
+The reads of the pages are in `mobility_selectors`.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
 from dangwu.core.roles import Cap
+from dangwu.members import services as member_services
+from dangwu.members.models import Member, MobilityRecord, Outflow
 
-from . import services
-from . import transfer_rules as rules
-from .models import Member, MobilityRecord, Outflow, Standing
-from .transfers import _next_number
+from . import rules
+from .services import next_number
 
 
 def _today() -> date:
@@ -90,6 +90,7 @@ def record_outflow(
         errors["expected_return_on"] = [_("预计返回日期不能早于外出日期")]
     if errors:
         raise ValidationError(errors)
+    assert left_on is not None  # required: _date_errors refused None
     outflow = Outflow(member=member, home_organization=member.organization, destination=destination,
                       host_organization=host_organization, reason=reason, left_on=left_on,
                       # Recording the outflow is itself contact with the member (today, not the day they left).
@@ -100,8 +101,8 @@ def record_outflow(
             outflow.save()
     except IntegrityError:
         raise ValidationError({"member": [_("该党员已有一项未结束的外出登记")]}) from None
-    services.relocate_member(actor=actor, member=member, reason=_("外出流动：%(d)s") % {"d": destination},
-                             changes={"is_outflow": True, "outflow_destination": destination})
+    member_services.relocate_member(actor=actor, member=member, reason=_("外出流动：%(d)s") % {"d": destination},
+                                    changes={"is_outflow": True, "outflow_destination": destination})
     audit.record(actor=actor, action="member.outflow.start", target=outflow, organization=member.organization,
                  summary={"member": member.name, "destination": destination,
                           "host": host_organization.pk if host_organization else None,
@@ -123,7 +124,7 @@ def issue_certificate(*, actor: Any, outflow: Outflow, valid_until: date | None 
     if valid_until > rules.add_months(today, 36):
         raise ValidationError({"valid_until": [_("有效期最长三年")]})
     previous = outflow.certificate_number
-    outflow.certificate_number = _next_number(outflow.home_organization, today, field="certificate_number",
+    outflow.certificate_number = next_number(outflow.home_organization, today, field="certificate_number",
                                               make=rules.certificate_number, model=Outflow)
     outflow.certificate_issued_on, outflow.certificate_valid_until = today, valid_until
     outflow.save(update_fields=["certificate_number", "certificate_issued_on", "certificate_valid_until"])
@@ -143,6 +144,7 @@ def _record(*, actor: Any, outflow: Outflow, kind: str, on: date | None, note: s
         errors["note"] = [_("请填写内容")]
     if errors:
         raise ValidationError(errors)
+    assert on is not None  # required: _date_errors refused None
     record = MobilityRecord.objects.create(outflow=outflow, kind=kind, on=on, note=note, organization=organization,
                                            recorded_by=actor)
     audit.record(actor=actor, action=f"member.outflow.{kind}", target=record, organization=organization,
@@ -158,10 +160,10 @@ def record_participation(*, actor: Any, outflow: Outflow, on: date | None, note:
         raise ValidationError({"outflow": [_("该党员的流入地党组织不在本平台")]})
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.host_organization)
     outflow = _open(outflow)
-    record = _record(actor=actor, outflow=outflow, kind=MobilityRecord.Kind.PARTICIPATION, on=on, note=note,
+    record = _record(actor=actor, outflow=outflow, kind=str(MobilityRecord.Kind.PARTICIPATION), on=on, note=note,
                      organization=outflow.host_organization, request=request)
-    if on > outflow.last_contact_on:
-        outflow.last_contact_on = on
+    if record.on > outflow.last_contact_on:
+        outflow.last_contact_on = record.on
         outflow.save(update_fields=["last_contact_on"])
     return record
 
@@ -172,14 +174,14 @@ def record_report(*, actor: Any, outflow: Outflow, on: date | None, note: str, r
     A report is contact: a member flagged as out of contact (失联) is no longer."""
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.home_organization)
     outflow = _open(outflow)
-    record = _record(actor=actor, outflow=outflow, kind=MobilityRecord.Kind.REPORT, on=on, note=note,
+    record = _record(actor=actor, outflow=outflow, kind=str(MobilityRecord.Kind.REPORT), on=on, note=note,
                      organization=outflow.home_organization, request=request)
-    outflow.last_report_on = max(on, outflow.last_report_on or on)
-    outflow.last_contact_on = max(on, outflow.last_contact_on)
+    outflow.last_report_on = max(record.on, outflow.last_report_on or record.on)
+    outflow.last_contact_on = max(record.on, outflow.last_contact_on)
     outflow.save(update_fields=["last_report_on", "last_contact_on"])
     if outflow.member.lost_contact:
-        services.relocate_member(actor=actor, member=outflow.member, reason=_("流动党员恢复联系"),
-                                 changes={"lost_contact": False, "lost_contact_since": None})
+        member_services.relocate_member(actor=actor, member=outflow.member, reason=_("流动党员恢复联系"),
+                                        changes={"lost_contact": False, "lost_contact_since": None})
     return record
 
 
@@ -192,65 +194,11 @@ def record_return(*, actor: Any, outflow: Outflow, returned_on: date | None, req
     _date_errors(errors, "returned_on", returned_on, not_before=outflow.left_on, before_label=_("外出日期"))
     if errors:
         raise ValidationError(errors)
+    assert returned_on is not None  # required: _date_errors refused None
     outflow.returned_on = returned_on
     outflow.save(update_fields=["returned_on"])
-    services.relocate_member(actor=actor, member=outflow.member, reason=_("外出流动结束，返回"),
-                             changes={"is_outflow": False, "outflow_destination": ""})
+    member_services.relocate_member(actor=actor, member=outflow.member, reason=_("外出流动结束，返回"),
+                                    changes={"is_outflow": False, "outflow_destination": ""})
     audit.record(actor=actor, action="member.outflow.return", target=outflow, organization=outflow.home_organization,
                  summary={"member": outflow.member.name, "returned_on": returned_on.isoformat()}, request=request)
     return outflow
-
-
-# --- reads ----------------------------------------------------------------------------
-
-def visible_outflows(*, actor: Any) -> Any:
-    """Outflows the caller may see: of members of organizations where they hold `member.mobility`,
-    or hosted by such an organization."""
-    q = Q(pk__in=[])
-    for path in access.scope_paths(actor, Cap.MEMBER_MOBILITY):
-        q |= Q(home_organization__path__startswith=path) | Q(host_organization__path__startswith=path)
-    return Outflow.objects.filter(q).select_related("member", "home_organization", "host_organization")
-
-
-def mobility_of(*, actor: Any, organization: Any) -> dict[str, Any]:
-    """The mobility page of an organization (its subtree): open outflows, inflows it hosts, warnings."""
-    today = _today()
-    visible = visible_outflows(actor=actor).filter(returned_on__isnull=True)
-    outflows = list(visible.filter(home_organization__path__startswith=organization.path).order_by("left_on")[:500])
-    inflows = list(visible.filter(host_organization__path__startswith=organization.path).order_by("left_on")[:500])
-    for outflow in outflows + inflows:
-        outflow.no_contact = rules.no_contact_due(outflow.last_contact_on, today)
-        outflow.report_overdue = rules.report_overdue(outflow.last_report_on, outflow.left_on, today)
-        outflow.certificate_expired = rules.is_expired(outflow.certificate_valid_until, today)
-    return {"outflows": outflows, "inflows": inflows, "warnings": warnings_of(actor=actor, organization=organization,
-                                                                              outflows=outflows)}
-
-
-def warnings_of(*, actor: Any, organization: Any, outflows: list[Outflow] | None = None) -> list[dict[str, Any]]:
-    """Members of the subtree to act on: out of contact 6 months (停止党籍 proposal), reports overdue,
-    and stops older than 2 years (除名)."""
-    today = _today()
-    if not access.can(actor, Cap.MEMBER_MOBILITY, organization):
-        return []
-    if outflows is None:
-        outflows = list(Outflow.objects.filter(home_organization__path__startswith=organization.path,
-                                               returned_on__isnull=True).select_related("member")[:500])
-    out = []
-    for outflow in outflows:
-        if rules.no_contact_due(outflow.last_contact_on, today):
-            out.append({"kind": "no_contact", "member": outflow.member, "since": outflow.last_contact_on})
-        elif rules.report_overdue(outflow.last_report_on, outflow.left_on, today):
-            out.append({"kind": "report", "member": outflow.member, "since": outflow.last_report_on or outflow.left_on})
-    members = Member.objects.filter(organization__path__startswith=organization.path)
-    lost_cutoff = rules.add_months(today, -rules.NO_CONTACT_MONTHS)
-    seen = {w["member"].pk for w in out}
-    for member in members.in_good_standing().filter(lost_contact=True,
-                                 lost_contact_since__lte=lost_cutoff).order_by("lost_contact_since")[:200]:
-        if member.pk not in seen:
-            out.append({"kind": "no_contact", "member": member, "since": member.lost_contact_since})
-    stop_cutoff = rules.add_months(today, -rules.STRIKE_OFF_MONTHS)
-    for member in members.filter(standing=Standing.SUSPENDED, standing_since__lte=stop_cutoff).order_by(
-            "standing_since")[:200]:
-        if rules.strike_off_due(member.standing, member.standing_since, today):
-            out.append({"kind": "strike_off", "member": member, "since": member.standing_since})
-    return out

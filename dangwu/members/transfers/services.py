@@ -9,7 +9,7 @@ sending organization. A letter past its validity is flagged and may be reissued
 To the outside: the letter is printed; the member leaves (standing 已转出) when the paper receipt
 (回执) is recorded (`record_receipt`). From the outside: the receiving organization registers
 the member from the letter it received (`register_incoming`).
-The pure rules (validity, numbering, states) are in `transfer_rules`.
+The pure rules (validity, numbering, states) are in `rules`, the reads of the pages in `selectors`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
 from dangwu.core.roles import Cap
+from dangwu.members import services as member_services
+from dangwu.members.models import Member, Standing, StandingChange, Transfer
 
-from . import services
-from . import transfer_rules as rules
-from .models import Member, Standing, StandingChange, Transfer
+from . import rules
 
 
 def _today() -> date:
@@ -58,8 +57,9 @@ def sending_committee(organization: Any) -> Any:
     return org
 
 
-def _next_number(organization: Any, on: date, *, field: str, make: Any, model: Any) -> str:
-    """The next number of the sending committee's series for the year: one more than the highest."""
+def next_number(organization: Any, on: date, *, field: str, make: Any, model: Any) -> str:
+    """The next number of the sending committee's series for the year: one more than the highest
+    (letters of introduction here, mobile members' certificates in `mobility_services`)."""
     committee = sending_committee(organization)
     # Locked: two letters of one committee started at once line up here.
     type(committee).objects.select_for_update().filter(pk=committee.pk).first()
@@ -127,7 +127,7 @@ def start_transfer(
         to_organization=to_organization, to_name=to_name, to_address=to_address, reason=reason,
         issued_on=today, valid_until=letter_valid_until(today), created_by=actor, **_snapshot(member, today),
     )
-    transfer.letter_number = _next_number(member.organization, today, field="letter_number",
+    transfer.letter_number = next_number(member.organization, today, field="letter_number",
                                           make=rules.letter_number, model=Transfer)
     try:
         with transaction.atomic():
@@ -163,8 +163,8 @@ def accept_transfer(*, actor: Any, transfer: Transfer, request: Any = None) -> T
         raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，该转接不能再接收")]})
     if transfer.to_organization.dissolved_on is not None:
         raise ValidationError({"transfer": [_("接收党组织已撤销")]})
-    services.relocate_member(actor=actor, member=member, changes={"organization": transfer.to_organization},
-                             reason=_("组织关系转入（介绍信 %(n)s）") % {"n": transfer.letter_number})
+    member_services.relocate_member(actor=actor, member=member, changes={"organization": transfer.to_organization},
+                                    reason=_("组织关系转入（介绍信 %(n)s）") % {"n": transfer.letter_number})
     transfer.status = Transfer.Status.ACCEPTED
     transfer.decided_on, transfer.decided_by = today, actor
     transfer.save(update_fields=["status", "decided_on", "decided_by"])
@@ -203,7 +203,7 @@ def reissue_letter(*, actor: Any, transfer: Transfer, request: Any = None) -> Tr
     today = _today()
     old = transfer.letter_number
     transfer.previous_numbers = [*transfer.previous_numbers, old]
-    transfer.letter_number = _next_number(transfer.from_organization, today, field="letter_number",
+    transfer.letter_number = next_number(transfer.from_organization, today, field="letter_number",
                                           make=rules.letter_number, model=Transfer)
     transfer.issued_on, transfer.valid_until = today, letter_valid_until(today)
     transfer.save(update_fields=["previous_numbers", "letter_number", "issued_on", "valid_until"])
@@ -241,8 +241,8 @@ def record_receipt(*, actor: Any, transfer: Transfer, received_on: date | None, 
     StandingChange.objects.create(member=member, from_standing=member.standing, to_standing=Standing.TRANSFERRED_OUT,
                                   effective_on=received_on, reason=note, document_number=transfer.letter_number or "",
                                   recorded_by=actor)
-    services.relocate_member(actor=actor, member=member, reason=note,
-                             changes={"standing": Standing.TRANSFERRED_OUT, "standing_since": received_on})
+    member_services.relocate_member(actor=actor, member=member, reason=note,
+                                    changes={"standing": Standing.TRANSFERRED_OUT, "standing_since": received_on})
     transfer.status = Transfer.Status.COMPLETED
     transfer.decided_on, transfer.decided_by = received_on, actor
     transfer.save(update_fields=["status", "decided_on", "decided_by"])
@@ -259,7 +259,7 @@ def register_incoming(
 ) -> Transfer:
     """Register a member who transfers in from an organization outside the platform (转入登记),
     from the details of the letter of introduction received. The record is created by
-    `services.insert_member` (the same checks as 建立党员档案); one audit entry for the whole."""
+    `members.services.insert_member` (the same checks as 建立党员档案); one audit entry for the whole."""
     access.require(actor, Cap.MEMBER_TRANSFER, organization)
     errors: dict[str, list[str]] = {}
     from_name = _clean(from_name, 120)
@@ -274,8 +274,9 @@ def register_incoming(
     savepoint = transaction.savepoint()
     member = None
     try:
-        member = services.insert_member(actor=actor, organization=organization, fields=fields, id_number=id_number,
-                                        phone=phone, reason=_("组织关系转入（来自%(f)s）") % {"f": from_name or "-"})
+        member = member_services.insert_member(
+            actor=actor, organization=organization, fields=fields, id_number=id_number, phone=phone,
+            reason=_("组织关系转入（来自%(f)s）") % {"f": from_name or "-"})
     except ValidationError as exc:
         transaction.savepoint_rollback(savepoint)
         for field, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.messages)]:
@@ -296,40 +297,3 @@ def register_incoming(
     audit.record(actor=actor, action="member.transfer.register", target=transfer, organization=member.organization,
                  summary=_summary(transfer, member_id=member.pk), request=request)
     return transfer
-
-
-# --- reads (selectors of this section) --------------------------------------------------
-
-def visible_transfers(*, actor: Any) -> Any:
-    """Transfers the caller may see: sent from or addressed to an organization where they hold
-    `member.transfer` (the receiving side sees the letter's details, not yet the member's record)."""
-    paths = access.scope_paths(actor, Cap.MEMBER_TRANSFER)
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(from_organization__path__startswith=path) | Q(to_organization__path__startswith=path)
-    return Transfer.objects.filter(q).select_related("from_organization", "to_organization", "member")
-
-
-def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
-    """The transfers of one organization (its whole subtree), each with its state seen from there:
-    outgoing, incoming, done, rejected or expired."""
-    today = _today()
-    qs = visible_transfers(actor=actor).filter(
-        Q(from_organization__path__startswith=organization.path)
-        | Q(to_organization__path__startswith=organization.path)).order_by("-issued_on", "-id")[:500]
-    rows = []
-    for transfer in qs:
-        incoming = transfer.to_organization is not None and transfer.to_organization.path.startswith(
-            organization.path) and not (transfer.from_organization is not None
-                                        and transfer.from_organization.path.startswith(organization.path))
-        state = rules.transfer_state(status=transfer.status, valid_until=transfer.valid_until, on=today,
-                                     incoming=incoming)
-        sender = transfer.from_organization is not None and access.can(actor, Cap.MEMBER_TRANSFER,
-                                                                       transfer.from_organization)
-        rows.append({"transfer": transfer, "state": state.key, "incoming": incoming,
-                     # the member's record is the receiving side's only once it is theirs
-                     "linkable": sender or transfer.status in ("accepted", "completed"),
-                     "can_receive": (transfer.kind == Transfer.Kind.INTERNAL and transfer.status == "pending"
-                                     and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
-                     "can_send": transfer.status == "pending" and sender})
-    return rows

@@ -8,8 +8,7 @@ import logging
 from django.utils import translation
 
 from dangwu.core.pdf import ChinesePDF
-
-from .models import MemberType, Transfer
+from dangwu.members.models import MemberType, Transfer
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "BDF NOT subset" chatter of the .ttc
 

@@ -4,7 +4,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .forms import MemberForm
+from dangwu.members.forms import MemberForm
 
 
 def _date(label, required=True):

@@ -16,12 +16,13 @@ from dangwu.core import access
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pdf import FontMissing
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
+from dangwu.members import services as member_services
 from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import MEMBER_HOLDING_TYPES, Organization
 
-from . import mobility, services, transfers
-from .letters import transfer_letter_pdf
-from .transfer_forms import (
+from . import mobility_selectors, mobility_services, selectors, services
+from .forms import (
     CertificateForm,
     MobilityRecordForm,
     OutflowForm,
@@ -31,10 +32,11 @@ from .transfer_forms import (
     ReturnForm,
     StartTransferForm,
 )
+from .letters import transfer_letter_pdf
 
 
 def _org(request, capability: str, pk: int) -> Any:
-    return access.get_in_scope_or_404(request, access.organizations(request.user, capability), pk=pk)
+    return access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, capability), pk=pk)
 
 
 def _form_page(request, form, *, title: str, back: str, intro: str = "", submit: str = "", facts=None,
@@ -57,7 +59,7 @@ RECEIVERS_SHOWN = 20  # the picker's list: the closest matches only
 def transfers_view(request, org_pk: int):
     """The transfers of an organization: outgoing and incoming with their states and actions."""
     org = _org(request, Cap.MEMBER_TRANSFER, org_pk)
-    rows = transfers.transfers_of(actor=request.user, organization=org)
+    rows = selectors.transfers_of(actor=request.user, organization=org)
     groups = {key: [r for r in rows if r["state"] == key] for key in ("incoming", "outgoing", "expired", "done",
                                                                       "rejected")}
     return render(request, "members/transfers.html", {"org": org, "groups": groups, "total": len(rows)})
@@ -76,7 +78,7 @@ def transfer_receivers_view(request):
 def transfer_start_view(request, pk: int):
     """Start a transfer from the member's page (开具介绍信)."""
     member = access.get_in_scope_or_404(
-        request, access.members(request.user, Cap.MEMBER_TRANSFER).select_related("organization"), pk=pk)
+        request, member_selectors.members_in_scope(request.user, Cap.MEMBER_TRANSFER).select_related("organization"), pk=pk)
     form = StartTransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -87,9 +89,9 @@ def transfer_start_view(request, pk: int):
                 form.add_error("to_code", _("没有找到代码为 %(c)s 的党组织") % {"c": data["to_code"]})
         if not form.errors:
             try:
-                transfer = transfers.start_transfer(actor=request.user, member=member, to_organization=to_org,
-                                                    to_name=data["to_name"], to_address=data["to_address"],
-                                                    reason=data["reason"], request=request)
+                transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,
+                                                   to_name=data["to_name"], to_address=data["to_address"],
+                                                   reason=data["reason"], request=request)
             except ValidationError as exc:
                 exc = ValidationError({("to_code" if k == "to_organization" else k): v
                                        for k, v in exc.message_dict.items()})
@@ -110,7 +112,7 @@ def transfer_start_view(request, pk: int):
 
 def _transfer(request, pk: int, *, side: str = ""):
     """A transfer the caller sees; with `side` ("to" or "from") they must act for that side too."""
-    transfer = access.get_in_scope_or_404(request, transfers.visible_transfers(actor=request.user), pk=pk)
+    transfer = access.get_in_scope_or_404(request, selectors.visible_transfers(actor=request.user), pk=pk)
     if side:
         access.require(request.user, Cap.MEMBER_TRANSFER, getattr(transfer, f"{side}_organization"))
     return transfer
@@ -128,7 +130,7 @@ def _back_to(request, transfer, org_pk: Any = None) -> HttpResponse:
 def transfer_accept_view(request, pk: int):
     transfer = _transfer(request, pk)
     try:
-        transfer = transfers.accept_transfer(actor=request.user, transfer=transfer, request=request)
+        transfer = services.accept_transfer(actor=request.user, transfer=transfer, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -142,8 +144,8 @@ def transfer_reject_view(request, pk: int):
     form = RejectTransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            transfers.reject_transfer(actor=request.user, transfer=transfer, reason=form.cleaned_data["reason"],
-                                      request=request)
+            services.reject_transfer(actor=request.user, transfer=transfer, reason=form.cleaned_data["reason"],
+                                     request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -169,8 +171,8 @@ def transfer_receipt_view(request, pk: int):
     form = ReceiptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            transfers.record_receipt(actor=request.user, transfer=transfer,
-                                     received_on=form.cleaned_data["received_on"], request=request)
+            services.record_receipt(actor=request.user, transfer=transfer,
+                                    received_on=form.cleaned_data["received_on"], request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -187,7 +189,7 @@ def transfer_receipt_view(request, pk: int):
 def transfer_reissue_view(request, pk: int):
     transfer = _transfer(request, pk)
     try:
-        transfer = transfers.reissue_letter(actor=request.user, transfer=transfer, request=request)
+        transfer = services.reissue_letter(actor=request.user, transfer=transfer, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -221,9 +223,9 @@ def transfer_register_view(request, org_pk: int):
     form = RegisterIncomingForm(request.POST or None, initial={"ethnicity": "汉族", "member_type": "full"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data.get(name) for name in services.EDITABLE_FIELDS}
+        fields = {name: data.get(name) for name in member_services.EDITABLE_FIELDS}
         try:
-            transfer = transfers.register_incoming(
+            transfer = services.register_incoming(
                 actor=request.user, organization=org, fields=fields, id_number=data["id_number"],
                 phone=data.get("phone", ""), from_name=data["from_name"],
                 external_letter_number=data.get("external_letter_number", ""),
@@ -242,14 +244,14 @@ def transfer_register_view(request, org_pk: int):
 def mobility_view(request, org_pk: int):
     """Mobile members of an organization: who is away, who is hosted here, and what needs doing."""
     org = _org(request, Cap.MEMBER_MOBILITY, org_pk)
-    context = mobility.mobility_of(actor=request.user, organization=org)
+    context = mobility_selectors.mobility_of(actor=request.user, organization=org)
     return render(request, "members/mobility.html", {"org": org, **context})
 
 
 @access.page(Cap.MEMBER_MOBILITY)
 def outflow_start_view(request, pk: int):
     member = access.get_in_scope_or_404(
-        request, access.members(request.user, Cap.MEMBER_MOBILITY).select_related("organization"), pk=pk)
+        request, member_selectors.members_in_scope(request.user, Cap.MEMBER_MOBILITY).select_related("organization"), pk=pk)
     form = OutflowForm(request.POST or None, initial={"issue_certificate": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -260,7 +262,7 @@ def outflow_start_view(request, pk: int):
                 form.add_error("host_code", _("没有找到代码为 %(c)s 的党组织") % {"c": data["host_code"]})
         if not form.errors:
             try:
-                outflow = mobility.record_outflow(
+                outflow = mobility_services.record_outflow(
                     actor=request.user, member=member, destination=data["destination"], host_organization=host,
                     reason=data["reason"], left_on=data["left_on"], contact=data["contact"],
                     expected_return_on=data.get("expected_return_on"), request=request)
@@ -270,7 +272,8 @@ def outflow_start_view(request, pk: int):
                 apply_service_errors(form, exc)
             else:
                 if data["issue_certificate"]:
-                    outflow = mobility.issue_certificate(actor=request.user, outflow=outflow, request=request)
+                    outflow = mobility_services.issue_certificate(actor=request.user, outflow=outflow,
+                                                                  request=request)
                     messages.success(request, _("已登记外出，发放流动党员活动证 %(n)s") % {"n": outflow.certificate_number})
                 else:
                     messages.success(request, _("已登记外出"))
@@ -283,7 +286,7 @@ def outflow_start_view(request, pk: int):
 
 def _outflow(request, pk: int, *, side: str = ""):
     """An outflow the caller sees; with `side` ("home" or "host") they must act for that side too."""
-    outflow = access.get_in_scope_or_404(request, mobility.visible_outflows(actor=request.user), pk=pk)
+    outflow = access.get_in_scope_or_404(request, mobility_selectors.visible_outflows(actor=request.user), pk=pk)
     if side:
         access.require(request.user, Cap.MEMBER_MOBILITY, getattr(outflow, f"{side}_organization"))
     return outflow
@@ -304,8 +307,9 @@ def outflow_certificate_view(request, pk: int):
         messages.error(request, _("活动证有效期：请填写正确的日期"))
         return redirect("members:mobility", org_pk=outflow.home_organization_id)
     try:
-        outflow = mobility.issue_certificate(actor=request.user, outflow=outflow,
-                                             valid_until=form.cleaned_data.get("valid_until"), request=request)
+        outflow = mobility_services.issue_certificate(actor=request.user, outflow=outflow,
+                                                      valid_until=form.cleaned_data.get("valid_until"),
+                                                      request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -317,7 +321,7 @@ def outflow_certificate_view(request, pk: int):
 def _record_view(request, pk: int, *, kind: str):
     outflow = _outflow(request, pk, side="host" if kind == "participation" else "home")
     form = MobilityRecordForm(request.POST or None)
-    service = mobility.record_participation if kind == "participation" else mobility.record_report
+    service = mobility_services.record_participation if kind == "participation" else mobility_services.record_report
     back_org = outflow.host_organization_id if kind == "participation" else outflow.home_organization_id
     if request.method == "POST" and form.is_valid():
         try:
@@ -352,8 +356,8 @@ def outflow_return_view(request, pk: int):
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mobility.record_return(actor=request.user, outflow=outflow, returned_on=form.cleaned_data["returned_on"],
-                                   request=request)
+            mobility_services.record_return(actor=request.user, outflow=outflow,
+                                            returned_on=form.cleaned_data["returned_on"], request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -1,5 +1,5 @@
-"""REST API of transfers (/api/v1/transfers/): scoped list, start, accept, reject — writes through
-`members.transfers`. Bad input answers 400 keyed by field."""
+"""REST API of transfers (/api/v1/transfers/): scoped list, start, accept, reject — reads through
+`selectors`, writes through `services`. Bad input answers 400 keyed by field."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from rest_framework.response import Response
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
+from dangwu.members.models import Transfer
 from dangwu.orgs.models import Organization
 
-from . import transfer_rules, transfers
-from .models import Transfer
+from . import rules, selectors, services
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -32,7 +33,7 @@ class TransferSerializer(serializers.ModelSerializer):
         paths = access.scope_paths(self.context["request"].user, Cap.MEMBER_TRANSFER)
         incoming = obj.to_organization is not None and any(obj.to_organization.path.startswith(p) for p in paths) \
             and not (obj.from_organization is not None and any(obj.from_organization.path.startswith(p) for p in paths))
-        return transfer_rules.transfer_state(status=obj.status, valid_until=obj.valid_until,
+        return rules.transfer_state(status=obj.status, valid_until=obj.valid_until,
                                              on=timezone.localdate(), incoming=incoming).key
 
 
@@ -59,7 +60,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return transfers.visible_transfers(actor=self.request.user).order_by("-issued_on", "-id")
+        return selectors.visible_transfers(actor=self.request.user).order_by("-issued_on", "-id")
 
     def get_object(self):
         return access.get_in_scope_or_404(self.request, self.get_queryset(), pk=self.kwargs["pk"])
@@ -69,7 +70,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body = StartTransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        member = access.members(request.user, Cap.MEMBER_TRANSFER).filter(pk=data["member"]).first()
+        member = member_selectors.members_in_scope(request.user, Cap.MEMBER_TRANSFER).filter(pk=data["member"]).first()
         if member is None:
             raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
         to_org = None
@@ -77,7 +78,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             to_org = Organization.objects.filter(pk=data["to_organization"]).first()
             if to_org is None:
                 raise serializers.ValidationError({"to_organization": [_("接收党组织不存在")]})
-        transfer = transfers.start_transfer(actor=request.user, member=member, to_organization=to_org,
+        transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,
                                             to_name=data.get("to_name", ""), to_address=data.get("to_address", ""),
                                             reason=data.get("reason", ""), request=request)
         return Response(self.get_serializer(transfer).data, status=status.HTTP_201_CREATED)
@@ -86,7 +87,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         transfer = self.get_object()
-        transfer = transfers.accept_transfer(actor=request.user, transfer=transfer, request=request)
+        transfer = services.accept_transfer(actor=request.user, transfer=transfer, request=request)
         return Response(self.get_serializer(transfer).data)
 
     @extend_schema(request=RejectSerializer, responses=TransferSerializer)
@@ -95,6 +96,6 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         transfer = self.get_object()
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        transfer = transfers.reject_transfer(actor=request.user, transfer=transfer,
+        transfer = services.reject_transfer(actor=request.user, transfer=transfer,
                                              reason=body.validated_data["reason"], request=request)
         return Response(self.get_serializer(transfer).data)

@@ -1,0 +1,419 @@
+"""Reading Chinese-headed spreadsheets (.xlsx, .csv): the generic half of every import.
+
+Rosters (党员花名册), dues declarations (党费基数申报表), recruitment records (发展党员) and any later
+import share what is here: the file checks (type by its first bytes, size, zip bombs, encodings,
+merged cells), row numbers as Excel shows them, the header row found below title rows, header
+cells compared in a normal form (`normalize_header`), and cell values read in the variants real
+files use (2001.07 / 2001年7月1日 / an Excel date, 是 / 否, 12.50元 …). A value that cannot be
+read raises `ValueProblem`; a problem of one row is a `RowError` (row, column as written in the
+file, value, reason in the user's language); a file that is not a table this platform can read
+raises `SpreadsheetError` with a message for the person who sent it.
+
+Pure: no database, and no app of the project (the columns of a roster are `members.roster`'s).
+.xlsx files are read with python-calamine (Rust): openpyxl's read-only reader takes about
+0.35 ms a row, too slow for a 200 000-row roster (docs/decisions/0005-import-tasks.md).
+openpyxl writes (error reports).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.utils.translation import gettext as _
+
+HEADER_SEARCH_ROWS = 10  # the header row is looked for among a sheet's first rows (title rows above it)
+
+
+class SpreadsheetError(Exception):
+    """The file is not a table this platform can read; the message says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValueProblem(Exception):
+    """A cell value that cannot be read; the message says why, in the user's language."""
+
+
+# --- headers and vocabularies ---------------------------------------------------------
+
+def normalize_header(text: Any) -> str:
+    """The comparable form of a header cell: NFKC (full-width to ASCII), no spaces, no required-field
+    stars, no notes in brackets: "党费标准（元/月）" and " 党费标准 " both become "党费标准"."""
+    value = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    value = re.sub(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】", "", value)
+    return re.sub(r"[\s*※:：]", "", value)
+
+
+def variants(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
+    """A lookup table for `lookup`: each value under itself and under the normal form of each of its names."""
+    table: dict[str, str] = {}
+    for value, names in pairs.items():
+        table[value] = value
+        for name in names:
+            table[normalize_header(name).lower()] = value
+    return table
+
+
+# --- values ---------------------------------------------------------------------------
+
+def cell_text(value: Any) -> str:
+    """A cell as the person sees it, for error reports."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_empty(value: Any) -> bool:
+    """No value: an empty cell, or text of spaces only."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_DATE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATE_COMPACT_YM = re.compile(r"^(\d{4})(\d{2})$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _make_date(year: int, month: int, day: int) -> date:
+    if not 1900 <= year <= 2100:
+        raise ValueProblem(_("年份应在1900至2100之间"))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueProblem(_("日期不存在")) from None
+
+
+def parse_date(value: Any) -> date | None:
+    """An Excel date cell, an Excel serial number, or text in the usual forms: 2001-07-01, 2001/7/1,
+    2001.07.01, 2001年7月1日, 20010701; 2001.07, 2001-07, 2001年7月 and 200107 mean the 1st."""
+    if is_empty(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueProblem(_("不是日期"))
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueProblem(_("不是日期"))
+        if isinstance(value, float) and not value.is_integer():
+            # 2001.07 typed into a number cell: year and month. 2001.1 may be January or
+            # October (2001.10 loses its zero), so it is refused rather than guessed.
+            text = repr(value)
+            year, _dot, frac = text.partition(".")
+            if year.isdigit() and 1900 <= int(year) <= 2100 and len(frac) <= 2:
+                if frac == "1":
+                    raise ValueProblem(_("“%(v)s”可能是1月也可能是10月，请写成%(y)s-01或%(y)s-10") % {
+                        "v": text, "y": year})
+                return _make_date(int(year), int(frac), 1)
+            raise ValueProblem(_("不是日期"))
+        number = int(value)
+        if 19000101 <= number <= 21001231:
+            return _make_date(number // 10000, number // 100 % 100, number % 100)
+        if 190001 <= number <= 210012:
+            return _make_date(number // 100, number % 100, 1)
+        if 1 <= number <= 80000:  # an Excel serial day number (1 is 1900-01-01)
+            day = EXCEL_EPOCH + timedelta(days=number)
+            return _make_date(day.year, day.month, day.day)
+        raise ValueProblem(_("不是日期"))
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if " " in text and re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$", text):
+        text = text.split(" ")[0]  # a date with a midnight time, as some systems export it
+    for pattern, has_day in ((_DATE_YMD, True), (_DATE_COMPACT, True), (_DATE_YM, False), (_DATE_COMPACT_YM, False)):
+        match = pattern.match(text)
+        if match:
+            parts = [int(p) for p in match.groups()]
+            return _make_date(parts[0], parts[1], parts[2] if has_day else 1)
+    raise ValueProblem(_("无法识别的日期，请写成2001-07-01、2001/7/1、2001.07.01、2001年7月1日或2001.07"))
+
+
+def parse_text(value: Any) -> str:
+    if isinstance(value, str):
+        return " ".join(value.split())  # collapses every run of (also full-width) spaces and line breaks
+    if value is None:
+        return ""
+    return cell_text(value)
+
+
+def parse_id_text(value: Any) -> str:
+    """The ID number as text. Excel keeps only 15 significant digits of a number, so an 18-digit
+    ID typed into a number cell has already lost its last digits: say so instead of guessing."""
+    if is_empty(value):
+        return ""
+    if isinstance(value, bool):
+        raise ValueProblem(_("不是公民身份号码"))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        raise ValueProblem(_("公民身份号码被Excel存成了数字，后几位已丢失：请把该列设为“文本”格式后重新填写"))
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value))).upper()
+
+
+def parse_phone_text(value: Any) -> str:
+    if is_empty(value):
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+            raise ValueProblem(_("联系电话格式不正确：应为11位手机号或带区号的固定电话"))
+        return str(int(value))
+    return str(value).strip()
+
+
+def lookup(table: dict[str, str], value: Any, message: Callable[[], str]) -> str:
+    """A cell read through a `variants` table ("" for an empty cell); ValueProblem(message()) when unknown."""
+    if is_empty(value):
+        return ""
+    key = normalize_header(cell_text(value)).lower()
+    found = table.get(key) or table.get(cell_text(value).strip())
+    if found is None:
+        raise ValueProblem(message())
+    return found
+
+
+BOOLEANS = {**{v: True for v in ("是", "y", "yes", "true", "1", "√", "✓", "有")},
+            **{v: False for v in ("否", "n", "no", "false", "0", "×", "无", "")}}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    key = normalize_header(cell_text(value)).lower()
+    if key not in BOOLEANS:
+        raise ValueProblem(_("请填写“是”或“否”"))
+    return BOOLEANS[key]
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    if is_empty(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem(_("不是金额"))
+    text = cell_text(value).replace("元", "").replace(",", "").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueProblem(_("不是金额")) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("100000000"):
+        raise ValueProblem(_("金额应为0至1亿元之间的数"))
+    if isinstance(value, float):
+        amount = amount.quantize(Decimal("0.01"))
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueProblem(_("金额最多保留两位小数"))
+    return amount
+
+
+# --- rows -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row: the row number as Excel shows it, the column's header, the value, why."""
+
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+    def as_list(self) -> list[Any]:
+        return [self.row, self.column, self.value, self.reason]
+
+
+# --- files ----------------------------------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_UNZIPPED_RATIO = 200  # an .xlsx compresses text about 5–20 times; far more is a zip bomb
+
+
+def size_limit_message(limit: int) -> str:
+    return _("文件超过%(mb)s MB，请分成几个文件导入") % {"mb": f"{limit / 1024 / 1024:g}"}
+
+
+def sniff(head: bytes, *, file_name: str) -> str:
+    """"xlsx" or "csv" from the file's first bytes and name; SpreadsheetError for anything else."""
+    suffix = Path(file_name or "").suffix.lower()
+    if not head:
+        raise SpreadsheetError(_("文件是空的"))
+    if head.startswith(OLE_MAGIC):
+        raise SpreadsheetError(_("不支持旧版Excel（.xls）或加密的文件：请在Excel中“另存为”.xlsx格式后再导入"))
+    if head.startswith(ZIP_MAGIC):
+        if suffix not in ("", ".xlsx", ".xlsm"):
+            raise SpreadsheetError(_("只能导入.xlsx或.csv文件"))
+        return "xlsx"
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        raise SpreadsheetError(_("文件不是有效的Excel（.xlsx）文件：可能是改了扩展名的其他文件，或文件已损坏"))
+    if suffix not in (".csv", ".txt", ""):
+        raise SpreadsheetError(_("只能导入.xlsx或.csv文件"))
+    if b"\x00" in head:
+        raise SpreadsheetError(_("文件不是表格：请导入.xlsx或.csv文件"))
+    return "csv"
+
+
+def decode_csv(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), else GBK (GB 18030), as Chinese Excel saves it."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return codecs.decode(data, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError(_("无法识别CSV文件的字符编码：请保存为UTF-8或GBK编码"))
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
+    """(line number, cells) of CSV text, comma- or tab-separated (whichever the first line has more of)."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise SpreadsheetError(_("CSV文件第%(n)d行格式有误：%(e)s") % {"n": reader.line_num, "e": exc}) from None
+
+
+def check_zip(source: Any) -> None:
+    """Refuse an archive that is not a workbook or that would unpack to far more than its size."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise SpreadsheetError(_("文件不是有效的Excel（.xlsx）文件：可能是改了扩展名的其他文件，或文件已损坏"))
+            packed = sum(i.compress_size for i in archive.infolist()) or 1
+            unpacked = sum(i.file_size for i in archive.infolist())
+            if unpacked > max(packed * MAX_UNZIPPED_RATIO, 50 * 1024 * 1024):
+                raise SpreadsheetError(_("文件解压后过大，不像是花名册"))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise SpreadsheetError(_("文件不是有效的Excel（.xlsx）文件：可能是改了扩展名的其他文件，或文件已损坏")) from None
+
+
+def column_letter(index: int) -> str:
+    """The column's letters as Excel names it: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def xlsx_sheets(path: str) -> Iterator[tuple[str, Any]]:
+    """(name, sheet) of each sheet of a workbook, read with python-calamine."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        for name in workbook.sheet_names:
+            yield name, workbook.get_sheet_by_name(name)
+    except CalamineError as exc:
+        raise SpreadsheetError(_("无法读取Excel文件：%(e)s") % {"e": str(exc)[:200]}) from None
+
+
+def sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """Rows with their numbers as Excel shows them (the used range may start below row 1)."""
+    top, left = sheet.start or (0, 0)
+    pad = [""] * left
+    for offset, cells in enumerate(sheet.iter_rows()):
+        yield top + offset + 1, pad + list(cells) if left else list(cells)
+
+
+def check_merged(sheet: Any, header_row: int) -> None:
+    """Merged cells in the header or the data leave holes that would shift values: refuse them.
+    A merged title above the header row ("××党支部党员花名册") is fine."""
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
+        if r1 + 1 >= header_row:
+            ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+            raise SpreadsheetError(
+                _("表格中有合并单元格（%(ref)s）：请取消合并，每行填写一名党员、每格填写一项后再导入") % {"ref": ref})
+
+
+def check_file(path: Path, *, file_name: str, max_bytes: int | None = None) -> str:
+    """"xlsx" or "csv" for a file on disk that passes the checks every import makes before reading:
+    it opens, is not larger than `max_bytes`, is a spreadsheet by its first bytes and its name
+    (`sniff`), and, for .xlsx, is a workbook that does not unpack to far more than its size."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        raise SpreadsheetError(_("文件无法打开")) from None
+    if max_bytes is not None and size > max_bytes:
+        raise SpreadsheetError(size_limit_message(max_bytes))
+    kind = sniff(head, file_name=file_name)
+    if kind == "xlsx":
+        check_zip(str(path))
+    return kind
+
+
+def write_error_report(errors: Iterable[RowError], out: BinaryIO) -> None:
+    """The errors as an .xlsx (行号, 列, 值, 原因), written row by row (openpyxl write-only)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("错误"))
+    for letter, width in zip("ABCD", (8, 18, 24, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+    header = []
+    for title in (_("行号"), _("列"), _("值"), _("原因")):
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for error in errors:
+        sheet.append([error.row, error.column, error.value, error.reason])
+    workbook.save(out)
+
+
+def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[list[Any]], bool],
+               max_bytes: int | None = None, no_header: str | None = None,
+               ) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
+    """Read any Chinese-headed table (.xlsx or .csv) the way rosters are read, for other apps' imports:
+    the same file checks (type, size, zip bombs, encodings, merged cells) and row numbers as Excel
+    shows them. Returns (header row number, header cells, the data rows after it); the header is the
+    first row within the first rows of a sheet for which `is_header` is true. SpreadsheetError otherwise
+    (`no_header`: the message then, naming the columns the caller looks for)."""
+    path = Path(source)
+    if check_file(path, file_name=file_name or path.name, max_bytes=max_bytes) == "csv":
+        sources: Iterable[Iterator[tuple[int, list[Any]]]] = [csv_rows(decode_csv(path.read_bytes()))]
+        sheets = None
+    else:
+        sheets = list(xlsx_sheets(str(path)))
+        sources = (sheet_rows(sheet) for _name, sheet in sheets)
+    for index, rows in enumerate(sources):
+        for _i in range(HEADER_SEARCH_ROWS):
+            item = next(rows, None)
+            if item is None:
+                break
+            number, cells = item
+            if is_header(cells):
+                if sheets is not None:
+                    check_merged(sheets[index][1], number)
+                return number, cells, rows
+    raise SpreadsheetError(no_header or _("在表格前%(n)d行中没有找到表头：表头行应包含“姓名”“公民身份号码”等列名") % {
+        "n": HEADER_SEARCH_ROWS})

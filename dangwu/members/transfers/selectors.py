@@ -1,0 +1,49 @@
+"""Reads of transfers (组织关系转接) for their pages and the API, already filtered to the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+from dangwu.members.models import Transfer
+
+from . import rules
+
+
+def visible_transfers(*, actor: Any) -> QuerySet[Transfer]:
+    """Transfers the caller may see: sent from or addressed to an organization where they hold
+    `member.transfer` (the receiving side sees the letter's details, not yet the member's record)."""
+    paths = access.scope_paths(actor, Cap.MEMBER_TRANSFER)
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(from_organization__path__startswith=path) | Q(to_organization__path__startswith=path)
+    return Transfer.objects.filter(q).select_related("from_organization", "to_organization", "member")
+
+
+def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
+    """The transfers of one organization (its whole subtree), each with its state seen from there:
+    outgoing, incoming, done, rejected or expired."""
+    today = timezone.localdate()
+    qs = visible_transfers(actor=actor).filter(
+        Q(from_organization__path__startswith=organization.path)
+        | Q(to_organization__path__startswith=organization.path)).order_by("-issued_on", "-id")[:500]
+    rows = []
+    for transfer in qs:
+        incoming = transfer.to_organization is not None and transfer.to_organization.path.startswith(
+            organization.path) and not (transfer.from_organization is not None
+                                        and transfer.from_organization.path.startswith(organization.path))
+        state = rules.transfer_state(status=transfer.status, valid_until=transfer.valid_until, on=today,
+                                     incoming=incoming)
+        sender = transfer.from_organization is not None and access.can(actor, Cap.MEMBER_TRANSFER,
+                                                                       transfer.from_organization)
+        rows.append({"transfer": transfer, "state": state.key, "incoming": incoming,
+                     # the member's record is the receiving side's only once it is theirs
+                     "linkable": sender or transfer.status in ("accepted", "completed"),
+                     "can_receive": (transfer.kind == Transfer.Kind.INTERNAL and transfer.status == "pending"
+                                     and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
+                     "can_send": transfer.status == "pending" and sender})
+    return rows
