@@ -6,7 +6,7 @@ everything below it: the structure statistics (`members.rollups`: a count per di
 key) and the dues figures (`dues.rollups`: four sums per month). Any organization's figures are
 then one indexed read of its own rows, at a branch as at the province. Each app describes its
 table in a `registries.RollupSpec` and registers it in `registries.rollup_specs`; this module
-knows no app (decision 0013): the tables are found through the spec, by label.
+knows no app (decision 0015): the tables are found through the spec, by label.
 
 Three things, the same for every roll-up:
 

@@ -22,6 +22,7 @@ from dangwu.orgs.models import Organization
 
 from .accounts import DEMO_MEMBER_NAME
 from .context import DemoContext
+from .models import AuditAction
 from .plan import DemoError
 from .planner import build_plan
 
@@ -54,5 +55,5 @@ def seed_demo(*, members: int, seed: int) -> SeedResult:
             accounts=summary.get("accounts", []), demo_branch=plan.demo_branch.name,
             demo_initials=member_rules.pinyin_keys(DEMO_MEMBER_NAME)[1],
         )
-        audit.record(actor=None, action="demo.seed", organization=context.root, summary={"seed": seed, **summary})
+        audit.record(actor=None, action=AuditAction.DEMO_SEED, organization=context.root, summary={"seed": seed, **summary})
     return result

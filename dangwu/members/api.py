@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 from dangwu.core import access
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import Organization
 
 from . import rules, selectors, services
 from .models import Member, MemberType, Standing
@@ -229,6 +228,6 @@ class OrganizationStatsView(APIView):
 
     @extend_schema(operation_id="organizations_stats", responses=StructureStatsSerializer, tags=["organizations"])
     def get(self, request, pk: int):
-        scope = Organization.objects.filter(access.scope_q(request.user, Cap.MEMBER_VIEW))
+        scope = org_selectors.organizations_in_scope(request.user, Cap.MEMBER_VIEW)
         org = access.get_in_scope_or_404(request, scope, pk=pk)
         return Response(selectors.structure_stats(actor=request.user, organization=org))

@@ -164,3 +164,30 @@ def structure_findings(*, organization: Organization, facts: dict[str, Any]) -> 
         committee_size=len(committee), term_expired=any(p.term_end < today for p in committee),
     )
     return [registries.Finding(w.code, w.message) for w in found]
+
+
+def organization_by_pk(*, pk: Any) -> Organization | None:
+    """Any organization by id, province-wide (a transfer's receiver crosses cities: the route
+    checks the caller's capability, and names and codes are not secret — decision 0012)."""
+    try:
+        return Organization.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def open_organization_by_code(*, code: str) -> Organization | None:
+    """The organization with this code that is not dissolved, province-wide (as above)."""
+    return Organization.objects.filter(code=(code or "").strip(), dissolved_on__isnull=True).first()
+
+
+def scope_roots(*, actor: Any, capability: str, limit: int = 20) -> list[Organization]:
+    """The top organizations where the actor holds the capability (a page's default choice)."""
+    paths = access.scope_paths(actor, capability)
+    return list(Organization.objects.filter(path__in=paths).order_by("path")[:limit])
+
+
+def pick_receivers(*, query: str, limit: int = 20) -> list[Organization]:
+    """Organizations that may receive a member's relations (组织关系), by a part of the name or code."""
+    from .models import MEMBER_HOLDING_TYPES
+
+    return pick_organizations(query=query, org_types=MEMBER_HOLDING_TYPES, limit=limit)

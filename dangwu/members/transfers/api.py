@@ -14,7 +14,7 @@ from dangwu.core import access
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Transfer
-from dangwu.orgs.models import Organization
+from dangwu.orgs import selectors as org_selectors
 
 from . import rules, selectors, services
 
@@ -75,7 +75,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
         to_org = None
         if data.get("to_organization") is not None:
-            to_org = Organization.objects.filter(pk=data["to_organization"]).first()
+            to_org = org_selectors.organization_by_pk(pk=data["to_organization"])
             if to_org is None:
                 raise serializers.ValidationError({"to_organization": [_("接收党组织不存在")]})
         transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,

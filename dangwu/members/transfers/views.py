@@ -19,7 +19,6 @@ from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.members import services as member_services
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import MEMBER_HOLDING_TYPES, Organization
 
 from . import mobility_selectors, mobility_services, selectors, services
 from .forms import (
@@ -46,8 +45,8 @@ def _form_page(request, form, *, title: str, back: str, intro: str = "", submit:
         "facts": facts or [], "records": records, "receiver": receiver})
 
 
-def _organization_by_code(code: str) -> Organization | None:
-    return Organization.objects.filter(code=code.strip(), dissolved_on__isnull=True).first()
+def _organization_by_code(code: str) -> Any:
+    return org_selectors.open_organization_by_code(code=code)
 
 
 RECEIVERS_SHOWN = 20  # the picker's list: the closest matches only
@@ -70,7 +69,7 @@ def transfer_receivers_view(request):
     """htmx: organizations that may receive a member, by a part of the name or the code, anywhere in
     the province (a transfer crosses cities); names, codes and parents only."""
     query = (request.GET.get("q") or request.GET.get("to_code") or "")[:50]
-    found = org_selectors.pick_organizations(query=query, org_types=MEMBER_HOLDING_TYPES, limit=RECEIVERS_SHOWN)
+    found = org_selectors.pick_receivers(query=query, limit=RECEIVERS_SHOWN)
     return render(request, "members/_receivers.html", {"found": found, "q": query.strip(), "limit": RECEIVERS_SHOWN})
 
 
