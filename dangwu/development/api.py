@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
@@ -198,7 +199,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body.is_valid(raise_exception=True)
         data = body.validated_data
         org = Organization.objects.filter(pk=data.pop("organization")).first()
-        candidate = services.apply_online(actor=request.user, organization=org, request=request, **data)
+        candidate = services.apply_online(actor=request.user, organization=org, origin=origin_of(request), **data)
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -208,11 +209,11 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = RecordStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        capability = services.capability_for(data["code"])
+        capability = rules.capability_for(data["code"])
         if not access.has_capability(request.user, capability):
             raise PermissionDenied
         candidate = self._acting_on(capability)
-        step = services.record_step(actor=request.user, candidate=candidate, request=request, **data)
+        step = services.record_step(actor=request.user, candidate=candidate, origin=origin_of(request), **data)
         return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SponsorSerializer, responses={201: CandidateDetailSerializer})
@@ -226,7 +227,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if member is None:
             raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
         services.assign_sponsor(actor=request.user, candidate=candidate, kind=data["kind"], member=member,
-                                assigned_on=data["assigned_on"], request=request)
+                                assigned_on=data["assigned_on"], origin=origin_of(request))
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -236,19 +237,19 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         candidate = self._acting_on(Cap.DEVELOPMENT_APPROVE)
         body = ExtendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        candidate = services.extend_probation(actor=request.user, candidate=candidate, request=request,
+        candidate = services.extend_probation(actor=request.user, candidate=candidate, origin=origin_of(request),
                                               **body.validated_data)
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data)
 
     @extend_schema(request=CancelSerializer, responses=CandidateDetailSerializer)
     @action(detail=True, methods=["post"], url_path="cancel", capability_by_method={"POST": Cap.DEVELOPMENT_MANAGE})
     def cancel(self, request, pk=None):
-        history = services.history_of(self.get_object())
-        capability = Cap.DEVELOPMENT_APPROVE if services.is_probationary(history) else Cap.DEVELOPMENT_MANAGE
+        history = selectors.history_of(self.get_object())
+        capability = Cap.DEVELOPMENT_APPROVE if rules.is_probationary(history) else Cap.DEVELOPMENT_MANAGE
         candidate = self._acting_on(capability)
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        candidate = services.cancel(actor=request.user, candidate=candidate, request=request, **body.validated_data)
+        candidate = services.cancel(actor=request.user, candidate=candidate, origin=origin_of(request), **body.validated_data)
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data)
 
     @extend_schema(responses=StageCountsSerializer)

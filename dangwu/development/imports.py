@@ -1,4 +1,5 @@
-"""Import of people already half-way through the pipeline (发展党员过程信息导入): reading and checking.
+"""Import of people already half-way through the pipeline (发展党员过程信息导入): reading and checking,
+then the one write, `services.import_people`.
 
 One row a person: 姓名, 公民身份号码, 出生日期, 性别, and one column per step headed with the step's
 Chinese name (递交入党申请书, 党组织派人谈话 …), plus the facts some steps need: 培养联系人 and
@@ -7,6 +8,9 @@ Chinese name (递交入党申请书, 党组织派人谈话 …), plus the facts 
 The file is read by `core.spreadsheets.read_table` (the roster import's checks and row numbers).
 Probationary members (steps from 上级党委审批 on) come with the roster import instead: their member
 record holds 入党日期; a row with those steps is refused.
+
+The file is read and checked before the write's transaction begins, so that reading a large file
+does not hold the database's write lock (SQLite's IMMEDIATE transactions take it at BEGIN).
 """
 
 from __future__ import annotations
@@ -16,16 +20,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dangwu.core import spreadsheets
+from dangwu.core import access, classification, spreadsheets
+from dangwu.core.audit import Origin
+from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import RowError, ValueProblem, cell_text, normalize_header
 from dangwu.members import rules as member_rules
+from dangwu.members.models import Member
 from dangwu.members.roster import GENDERS
 
-from . import rules
+from . import rules, selectors
+from .models import Candidate
 
 LAST_IMPORTABLE = "superior_talk"  # steps 1–16; from 17 (上级党委审批) on the person is a member
 IMPORTABLE_STEPS = rules.STEP_CODES[:rules.STEP_CODES.index(LAST_IMPORTABLE) + 1]
@@ -220,3 +230,51 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
     if count == 0:
         out.errors.append(RowError(None, "", "", _("表头下面没有数据")))
     return out
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list[RowError]
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_stage_dates(*, actor: User | None, organization: Any, path: str, file_name: str, dry_run: bool = False,
+                       origin: Origin | None = None) -> ImportResult:
+    """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
+    checked with `rules.violations` step after step; all rows or none, with a row-level report.
+    `actor=None` is the system (the command line). The rows are read and checked here, outside any
+    transaction; `services.import_people` writes them (one audit entry `development.import`)."""
+    if actor is not None:
+        access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
+    if organization is None or not organization.is_branch or organization.dissolved_on is not None:
+        return ImportResult(0, [RowError(None, _("党支部"), getattr(organization, "name", ""),
+                                         _("请选择一个党支部导入"))], dry_run)
+    try:
+        _number_, header, rows = spreadsheets.read_table(path, file_name=file_name, is_header=is_header,
+                                                         max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
+        with open(path, "rb") as handle:  # a table of bounded size: read_table checked both
+            problem = classification.check_upload(name=file_name, data=handle.read())
+        if problem:
+            return ImportResult(0, [RowError(None, "", file_name, problem)], dry_run)
+        members = list(Member.objects.filter(organization=organization).full_in_good_standing())
+
+        def taken(digest: str) -> bool:
+            return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(
+                id_number_hash=digest, status=Candidate.Status.ACTIVE).exists()
+
+        checked = check_rows(header, rows, branch_members=members, today=timezone.localdate(), taken=taken,
+                             publicity_days=selectors.publicity_working_days())
+    except spreadsheets.SpreadsheetError as problem:
+        return ImportResult(0, [RowError(None, "", file_name, problem.message)], dry_run)
+    if checked.errors or dry_run:
+        return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
+    from . import services  # here, not at the top: services imports this module (PersonRow)
+
+    services.import_people(actor=actor, organization=organization, people=checked.people, file_name=file_name,
+                           origin=origin)
+    return ImportResult(len(checked.people), [], dry_run)

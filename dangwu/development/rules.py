@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangwu.core.dates import add_months, add_years
+from dangwu.core.roles import Cap
 
 # --- the 25 steps in five stages ------------------------------------------------------------
 
@@ -125,6 +126,17 @@ def next_step(history: Mapping[str, date]) -> str | None:
         if code not in history:
             return code
     return None
+
+
+def is_probationary(history: Mapping[str, date]) -> bool:
+    """预备党员: admitted by the superior committee and not yet converted."""
+    return "superior_approval" in history and "conversion_approval" not in history
+
+
+def capability_for(code: str) -> str:
+    """The superior committee records its own steps (Cap.DEVELOPMENT_APPROVE); the branch records the
+    others (Cap.DEVELOPMENT_MANAGE)."""
+    return Cap.DEVELOPMENT_APPROVE if code in SUPERIOR_STEPS else Cap.DEVELOPMENT_MANAGE
 
 
 def probation_end(history: Mapping[str, date], *, extension_months: int | None = None) -> date | None:
@@ -246,16 +258,16 @@ def violations(
                 "支部大会通过日期为%(v)s，审批期限已于%(d)s届满") % {
                 "v": _d(history["branch_admission_vote"]), "d": _d(latest)})
     elif step == "branch_conversion_vote" and "branch_admission_vote" in history:
-        end = probation_end(history, extension_months=extension_months)
-        assert end is not None
-        if on < end:
+        probation_ends = probation_end(history, extension_months=extension_months)
+        assert probation_ends is not None
+        if on < probation_ends:
             if extension_months:
                 reasons.append(_("根据党章第七条，预备期已延长%(m)d个月，至%(d)s期满；期满后方可讨论转正") % {
-                    "m": extension_months, "d": _d(end)})
+                    "m": extension_months, "d": _d(probation_ends)})
             else:
                 reasons.append(_(
                     "根据党章第七条，预备期为一年，自支部大会通过之日（%(v)s）起计算，至%(d)s期满；"
-                    "期满后方可讨论转正") % {"v": _d(history["branch_admission_vote"]), "d": _d(end)})
+                    "期满后方可讨论转正") % {"v": _d(history["branch_admission_vote"]), "d": _d(probation_ends)})
     return reasons
 
 

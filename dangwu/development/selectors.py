@@ -10,13 +10,58 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from dangwu.core import access
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
-from dangwu.members.models import Member
+from dangwu.members.models import Member, MemberType
 from dangwu.orgs import selectors as org_selectors
 
 from . import rules
 from .models import Candidate, Document, ReportAttachment, ReportComment, Sponsor, Step, ThoughtReport
+
+# --- the deployment's periods (settings) --------------------------------------------------------
+
+
+def publicity_working_days() -> int:
+    """The 公示 period of this deployment (DANGWU_PUBLICITY_WORKING_DAYS, default 5)."""
+    return max(int(getattr(settings, "DANGWU_PUBLICITY_WORKING_DAYS", rules.PUBLICITY_WORKING_DAYS)), 1)
+
+
+def thought_report_days() -> int:
+    """How many days without a thought report bring a reminder (DANGWU_THOUGHT_REPORT_DAYS, default 90)."""
+    return max(int(getattr(settings, "DANGWU_THOUGHT_REPORT_DAYS", rules.THOUGHT_REPORT_DAYS)), 1)
+
+
+# --- one person ---------------------------------------------------------------------------------
+
+
+def history_of(candidate: Candidate) -> dict[str, date]:
+    """The steps done, code → date (what `rules.violations` reads)."""
+    return dict(candidate.steps.values_list("code", "done_on"))
+
+
+def introducers_of(candidate: Candidate) -> list[rules.Introducer]:
+    """The person's introducers (入党介绍人) as `rules.violations` reads them."""
+    return [
+        rules.Introducer(name=s.member.name, full_member=s.member.member_type == MemberType.FULL,
+                         good_standing=s.member.in_good_standing)
+        for s in candidate.sponsors.filter(kind=Sponsor.Kind.INTRODUCER).select_related("member")
+    ]
+
+
+def is_contact_person(user: Any, candidate: Candidate) -> bool:
+    """Whether the user is one of the person's contact persons (培养联系人)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return candidate.sponsors.filter(kind=Sponsor.Kind.CONTACT, member__user=user).exists()
+
+
+def may_comment(user: Any, candidate: Candidate) -> bool:
+    """Contact persons and the branch's cadres (DEVELOPMENT_MANAGE at the branch) comment."""
+    return access.can(user, Cap.DEVELOPMENT_MANAGE, candidate.organization) or is_contact_person(user, candidate)
+
+
+# --- scopes ---------------------------------------------------------------------------------------
 
 
 def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
@@ -47,7 +92,7 @@ def branches_to_apply_to(*, query: str, limit: int = 20) -> list:
     from dangwu.orgs.models import BRANCH_TYPES
     from dangwu.orgs.selectors import pick_organizations
 
-    return pick_organizations(query=query, org_types=BRANCH_TYPES, limit=limit)
+    return pick_organizations(query=query, org_types=[str(t) for t in BRANCH_TYPES], limit=limit)
 
 
 # --- the board ------------------------------------------------------------------------------------
@@ -95,21 +140,17 @@ def progress_of(candidate: Candidate, *, history: dict[str, date] | None = None,
     blocked = earliest if earliest and earliest > today else None
     report_due, report_overdue = None, False
     if candidate.status == Candidate.Status.ACTIVE and "application" in history:
-        days = report_days()
+        days = thought_report_days()
         report_due = rules.thought_report_due(started=history["application"], last_report=candidate.last_report_on,
                                               days=days)
         report_overdue = today > report_due
     return Progress(history, nxt, earliest, latest, deadlines, blocked, report_due, report_overdue)
 
 
-def report_days() -> int:
-    return max(int(getattr(settings, "DANGWU_THOUGHT_REPORT_DAYS", rules.THOUGHT_REPORT_DAYS)), 1)
-
-
 def reports_overdue_q(today: date) -> Q:
     """Active people with no thought report in the last DANGWU_THOUGHT_REPORT_DAYS days (one query:
     the latest report's date is kept on the person; without one, the application's date counts)."""
-    cutoff = today - timedelta(days=report_days())
+    cutoff = today - timedelta(days=thought_report_days())
     return Q(status=Candidate.Status.ACTIVE) & (
         Q(last_report_on__lt=cutoff)
         | Q(last_report_on__isnull=True,
@@ -117,7 +158,7 @@ def reports_overdue_q(today: date) -> Q:
 
 
 def board(
-    *, actor: Any, organization: Any, stage: str = "", query: str = "", status: str = Candidate.Status.ACTIVE,
+    *, actor: Any, organization: Any, stage: str = "", query: str = "", status: str = str(Candidate.Status.ACTIVE),
     attention: str = "",
 ) -> QuerySet[Candidate]:
     """The people of an organization's subtree in the caller's scope, filtered; `attention`:

@@ -1,36 +1,57 @@
 """Every write to the recruitment pipeline: keyword-only, one transaction and one audit entry each.
 
-The rules come from `rules.py`; a refused write raises ValidationError keyed by field and
-leaves nothing behind. When the superior committee approves an admission, the person becomes
-a probationary member through `members.services.create_member`, and at the conversion a full
-member through `members.services.update_member`: those services check, keep the history and
-roll-ups and write their own audit entry (`member.create`, `member.update`) beside this app's.
+Each service declares the one action it records (`AuditAction`, through `core.audit.audited`)
+and takes the origin of the write (`core.audit.Origin`), never the request. The rules come from
+`rules.py` and the reads from `selectors.py`; a refused write raises ValidationError keyed by
+field and leaves nothing behind.
+
+When the superior committee approves an admission, the person becomes a probationary member
+through `members.services.create_member`; at the conversion a full member through
+`members.services.update_member`; a cancelled probationary member leaves the roll through
+`members.services.change_standing`. Those services check, keep the history and roll-ups and
+record their own entry (`member.create`, `member.update`, `member.standing`) beside this app's:
+a service called inside another counts its entry for itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, classification, crypto, spreadsheets
+from dangwu.core import access, audit, classification, crypto
+from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
 from dangwu.members import services as member_services
 from dangwu.members.models import Member, MemberType, Standing
 
-from . import files, rules
-from .models import Candidate, Document, ReportAttachment, ReportComment, Sponsor, Step, ThoughtReport, Vote
+from . import files, rules, selectors
+from .imports import PersonRow
+from .models import (
+    AuditAction,
+    Candidate,
+    Document,
+    ReportAttachment,
+    ReportComment,
+    Sponsor,
+    Step,
+    ThoughtReport,
+    Vote,
+)
+
+T = TypeVar("T")
 
 VOTE_FIELDS = ("should_attend", "present", "in_favour", "against", "abstained", "written_in_favour",
                "written_against")
@@ -49,29 +70,6 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def publicity_working_days() -> int:
-    """The 公示 period of this deployment (DANGWU_PUBLICITY_WORKING_DAYS, default 5)."""
-    return max(int(getattr(settings, "DANGWU_PUBLICITY_WORKING_DAYS", rules.PUBLICITY_WORKING_DAYS)), 1)
-
-
-def thought_report_days() -> int:
-    """How many days without a thought report bring a reminder (DANGWU_THOUGHT_REPORT_DAYS, default 90)."""
-    return max(int(getattr(settings, "DANGWU_THOUGHT_REPORT_DAYS", rules.THOUGHT_REPORT_DAYS)), 1)
-
-
-def history_of(candidate: Candidate) -> dict[str, date]:
-    """The steps done, code → date (what `rules.violations` reads)."""
-    return dict(candidate.steps.values_list("code", "done_on"))
-
-
-def introducers_of(candidate: Candidate) -> list[rules.Introducer]:
-    return [
-        rules.Introducer(name=s.member.name, full_member=s.member.member_type == MemberType.FULL,
-                         good_standing=s.member.in_good_standing)
-        for s in candidate.sponsors.filter(kind=Sponsor.Kind.INTRODUCER).select_related("member")
-    ]
-
-
 def _lock(candidate: Candidate) -> Candidate:
     return Candidate.objects.select_for_update().select_related("organization").get(pk=candidate.pk)
 
@@ -84,7 +82,7 @@ def _refresh_progress(candidate: Candidate, history: dict[str, date]) -> None:
     candidate.due_on = rules.next_due(history, extension_months=candidate.extension_months)
 
 
-def _save_documents(*, actor: Any, candidate: Candidate, step: Step | None, uploads: Iterable[Upload]) -> list[Document]:
+def _save_documents(*, actor: User, candidate: Candidate, step: Step | None, uploads: Iterable[Upload]) -> list[Document]:
     saved = []
     for upload in uploads:
         document = Document(candidate=candidate, step=step, title=upload.title.strip()[:120] or upload.name[:120],
@@ -108,7 +106,7 @@ def _upload_errors(uploads: Iterable[Upload]) -> list[str]:
 
 
 def _application_errors(*, organization: Any, name: str, id_number: str, phone: str, applied_on: date | None,
-                        user: Any) -> tuple[dict[str, list[str]], member_rules.IdNumber | None]:
+                        user: User | None) -> tuple[dict[str, list[str]], member_rules.IdNumber | None]:
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -150,9 +148,9 @@ def _application_errors(*, organization: Any, name: str, id_number: str, phone: 
     return errors, parsed
 
 
-def _create_candidate(*, actor: Any, organization: Any, name: str, id_number: str, phone: str, ethnicity: str,
-                      education: str, work_unit: str, applied_on: date, user: Any, online: bool,
-                      uploads: list[Upload], request: Any) -> Candidate:
+def _create_candidate(*, actor: User, organization: Any, name: str, id_number: str, phone: str, ethnicity: str,
+                      education: str, work_unit: str, applied_on: date, user: User | None, online: bool,
+                      uploads: list[Upload], origin: Origin | None) -> Candidate:
     errors, parsed = _application_errors(organization=organization, name=name, id_number=id_number, phone=phone,
                                          applied_on=applied_on, user=user)
     problems = _upload_errors(uploads)
@@ -182,44 +180,39 @@ def _create_candidate(*, actor: Any, organization: Any, name: str, id_number: st
                                body=organization.name[:120], recorded_by=actor,
                                notes=_("网上申请入党") if online else "")
     _save_documents(actor=actor, candidate=candidate, step=step, uploads=uploads)
-    audit.record(actor=actor, action="development.apply", target=candidate, organization=organization,
+    audit.record(actor=actor, action=AuditAction.APPLY, target=candidate, organization=organization,
                  summary={"online": online, "applied_on": applied_on.isoformat(), "documents": len(uploads)},
-                 request=request)
+                 origin=origin)
     return candidate
 
 
-@transaction.atomic
+@audited(AuditAction.APPLY)
 def apply_online(
-    *, actor: Any, organization: Any, name: str, id_number: str, phone: str = "", ethnicity: str = "汉族",
-    education: str = "", work_unit: str = "", uploads: list[Upload] | None = None, request: Any = None,
+    *, actor: User, organization: Any, name: str, id_number: str, phone: str = "", ethnicity: str = "汉族",
+    education: str = "", work_unit: str = "", uploads: list[Upload] | None = None, origin: Origin | None = None,
 ) -> Candidate:
     """网上申请入党: any logged-in person applies to a branch, today; the branch sees the application."""
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError({"user": [_("请先登录")]})
     return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
                              ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=_today(),
-                             user=actor, online=True, uploads=list(uploads or []), request=request)
+                             user=actor, online=True, uploads=list(uploads or []), origin=origin)
 
 
-@transaction.atomic
+@audited(AuditAction.APPLY)
 def register_application(
-    *, actor: Any, organization: Any, name: str, id_number: str, applied_on: date, phone: str = "",
+    *, actor: User, organization: Any, name: str, id_number: str, applied_on: date, phone: str = "",
     ethnicity: str = "汉族", education: str = "", work_unit: str = "", uploads: list[Upload] | None = None,
-    request: Any = None,
+    origin: Origin | None = None,
 ) -> Candidate:
     """The branch registers an application handed in on paper, with the date written on it."""
     access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
     return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
                              ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=applied_on,
-                             user=None, online=False, uploads=list(uploads or []), request=request)
+                             user=None, online=False, uploads=list(uploads or []), origin=origin)
 
 
 # --- steps --------------------------------------------------------------------------------------
-
-
-def capability_for(code: str) -> str:
-    """The superior committee records its own steps; the branch records the others."""
-    return Cap.DEVELOPMENT_APPROVE if code in rules.SUPERIOR_STEPS else Cap.DEVELOPMENT_MANAGE
 
 
 def _number(value: Any) -> Decimal | None:
@@ -232,19 +225,20 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-@transaction.atomic
+@audited(AuditAction.STEP)
 def record_step(
-    *, actor: Any, candidate: Candidate, code: str, done_on: date, body: str = "", responsible: str = "",
+    *, actor: User, candidate: Candidate, code: str, done_on: date, body: str = "", responsible: str = "",
     notes: str = "", training_days: Any = None, training_hours: Any = None, vote: dict[str, int] | None = None,
-    uploads: list[Upload] | None = None, request: Any = None,
+    uploads: list[Upload] | None = None, origin: Origin | None = None,
 ) -> Step:
     """Record one of the 25 steps. Refused, with the reasons of `rules.violations`, when it is out of
     order or too early or late; a vote step takes the numbers and refuses a vote without quorum or
     majority. `superior_approval` makes the person a probationary member (入党日期 = the admission
-    vote's date); `conversion_approval` a full member (转正日期 = the end of the probation)."""
+    vote's date); `conversion_approval` a full member (转正日期 = the end of the probation). Those two
+    also record members' own entry (`member.create`, `member.update`) beside `development.step`."""
     if code not in rules.STEPS:
         raise ValidationError({"code": [_("未知的发展步骤")]})
-    access.require(actor, capability_for(code), candidate.organization)
+    access.require(actor, rules.capability_for(code), candidate.organization)
     candidate = _lock(candidate)
     uploads = list(uploads or [])
     errors: dict[str, list[str]] = {}
@@ -262,20 +256,20 @@ def record_step(
     for field, value, raw in (("training_days", days, training_days), ("training_hours", hours, training_hours)):
         if raw not in (None, "") and (value is None or value < 0 or value > 1000):
             add(field, _("请填写0至1000之间的数"))
-    for field, value in (("body", body), ("responsible", responsible)):
-        if len(value or "") > (120 if field == "body" else 60):
+    for field, text in (("body", body), ("responsible", responsible)):
+        if len(text or "") > (120 if field == "body" else 60):
             add(field, _("内容过长"))
-    history = history_of(candidate)
+    history = selectors.history_of(candidate)
     if not errors:
         sponsors = list(candidate.sponsors.select_related("member"))
         for reason in rules.violations(
-            code, history, done_on, birth_date=candidate.birth_date, introducers=introducers_of(candidate),
+            code, history, done_on, birth_date=candidate.birth_date, introducers=selectors.introducers_of(candidate),
             contact_persons=sum(1 for s in sponsors if s.kind == Sponsor.Kind.CONTACT),
             training_days=float(days) if days is not None else None,
             training_hours=float(hours) if hours is not None else None,
             extension_months=candidate.extension_months,
             publicity_start=candidate.publicity_starts_on,
-            publicity_working_days=candidate.publicity_working_days or publicity_working_days(),
+            publicity_working_days=candidate.publicity_working_days or selectors.publicity_working_days(),
         ):
             add("code", reason)
     numbers: dict[str, int] = {}
@@ -310,9 +304,9 @@ def record_step(
     history[code] = done_on
     _refresh_progress(candidate, history)
     if code == "superior_approval":
-        _admit(actor=actor, candidate=candidate, history=history, request=request)
+        _admit(actor=actor, candidate=candidate, history=history, origin=origin)
     elif code == "conversion_approval":
-        _convert(actor=actor, candidate=candidate, history=history, request=request)
+        _convert(actor=actor, candidate=candidate, history=history, origin=origin)
     elif code == "archived":
         candidate.status = Candidate.Status.COMPLETED
         candidate.due_on = None
@@ -324,20 +318,36 @@ def record_step(
         summary["vote"] = numbers
     if candidate.member_id:
         summary["member"] = candidate.member_id
-    audit.record(actor=actor, action="development.step", target=candidate, organization=candidate.organization,
-                 summary=summary, request=request)
+    audit.record(actor=actor, action=AuditAction.STEP, target=candidate, organization=candidate.organization,
+                 summary=summary, origin=origin)
     return step
 
 
-def _admit(*, actor: Any, candidate: Candidate, history: dict[str, date], request: Any) -> None:
+def _member_service(service: Callable[..., T], *, action: str, origin: Origin | None, noop_allowed: bool = False,
+                    **kwargs: Any) -> T:
+    """Call one of members' services: it checks, keeps the history and roll-ups and records its own
+    audit entry, which counts for it, not for the development service calling it.
+
+    Transitional while members' services move to the typed contracts (issue 10): a members service
+    that does not declare its action yet is declared here with the action it records, and the
+    origin goes by the parameter name the service takes (`request` before its sweep: `audit.record`
+    reads an Origin there too). Once members' services are swept this is a plain call."""
+    if not hasattr(service, "audit_action"):
+        service = audited(action, noop_allowed=noop_allowed)(service)
+    parameters = inspect.signature(inspect.unwrap(service)).parameters
+    kwargs["origin" if "origin" in parameters else "request"] = origin
+    return service(**kwargs)
+
+
+def _admit(*, actor: User, candidate: Candidate, history: dict[str, date], origin: Origin | None) -> None:
     """预备党员: a member record in the branch, 入党日期 = the day the branch general meeting adopted."""
-    member = member_services.create_member(
+    member = _member_service(
+        member_services.create_member, action="member.create", origin=origin,
         actor=actor, organization=candidate.organization, id_number=candidate.id_number, phone=candidate.phone,
         fields={"name": candidate.name, "gender": candidate.gender, "ethnicity": candidate.ethnicity,
                 "birth_date": candidate.birth_date, "work_unit": candidate.work_unit,
                 "member_type": MemberType.PROBATIONARY, "applied_on": history["application"],
-                "joined_on": history["branch_admission_vote"]},
-        request=request)
+                "joined_on": history["branch_admission_vote"]})
     if candidate.user_id and not Member.objects.filter(user_id=candidate.user_id).exists():
         # The applicant's own account becomes the member's login (members' services do not set accounts).
         member.user_id = candidate.user_id
@@ -347,23 +357,23 @@ def _admit(*, actor: Any, candidate: Candidate, history: dict[str, date], reques
     candidate.member = member
 
 
-def _convert(*, actor: Any, candidate: Candidate, history: dict[str, date], request: Any) -> None:
+def _convert(*, actor: User, candidate: Candidate, history: dict[str, date], origin: Origin | None) -> None:
     """正式党员: 转正日期 = the day the probation (with its extension) ended."""
     if candidate.member_id is None:
         raise ValidationError({"code": [_("没有该预备党员的党员档案，不能审批转正")]})
     end = rules.probation_end(history, extension_months=candidate.extension_months)
     member = Member.objects.get(pk=candidate.member_id)
-    member_services.update_member(actor=actor, member=member,
-                                  fields={"member_type": MemberType.FULL, "converted_on": end},
-                                  reason=_("预备党员转正"), request=request)
+    _member_service(member_services.update_member, action="member.update", noop_allowed=True, origin=origin,
+                    actor=actor, member=member, fields={"member_type": MemberType.FULL, "converted_on": end},
+                    reason=_("预备党员转正"))
 
 
 # --- contact persons and introducers -----------------------------------------------------------
 
 
-@transaction.atomic
+@audited(AuditAction.SPONSOR)
 def assign_sponsor(
-    *, actor: Any, candidate: Candidate, kind: str, member: Member, assigned_on: date, request: Any = None,
+    *, actor: User, candidate: Candidate, kind: str, member: Member, assigned_on: date, origin: Origin | None = None,
 ) -> Sponsor:
     """指定培养联系人 (from the activist stage) or 确定入党介绍人 (from the development-target stage):
     full members in good standing, one or two contact persons, two introducers."""
@@ -374,7 +384,7 @@ def assign_sponsor(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    history = history_of(candidate)
+    history = selectors.history_of(candidate)
     if kind not in Sponsor.Kind.values:
         add("kind", _("请选择培养联系人或入党介绍人"))
     if candidate.status != Candidate.Status.ACTIVE:
@@ -409,33 +419,33 @@ def assign_sponsor(
         raise ValidationError(errors)
     sponsor = Sponsor.objects.create(candidate=candidate, kind=kind, member=member, assigned_on=assigned_on,
                                      recorded_by=actor)
-    audit.record(actor=actor, action="development.sponsor", target=candidate, organization=candidate.organization,
-                 summary={"kind": kind, "member": member.pk, "assigned_on": assigned_on.isoformat()}, request=request)
+    audit.record(actor=actor, action=AuditAction.SPONSOR, target=candidate, organization=candidate.organization,
+                 summary={"kind": kind, "member": member.pk, "assigned_on": assigned_on.isoformat()}, origin=origin)
     return sponsor
 
 
-@transaction.atomic
-def remove_sponsor(*, actor: Any, sponsor: Sponsor, request: Any = None) -> None:
+@audited(AuditAction.SPONSOR_REMOVE)
+def remove_sponsor(*, actor: User, sponsor: Sponsor, origin: Origin | None = None) -> None:
     """Withdraw a contact person or an introducer before the step that relied on them."""
     candidate = sponsor.candidate
     access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
     candidate = _lock(candidate)
-    history = history_of(candidate)
+    history = selectors.history_of(candidate)
     until = "target_selected" if sponsor.kind == Sponsor.Kind.CONTACT else "branch_admission_vote"
     if until in history or candidate.status != Candidate.Status.ACTIVE:
         raise ValidationError({"kind": [_("“%(l)s”已记录，不能再撤销") % {"l": rules.STEPS[until].label}]})
     summary = {"kind": sponsor.kind, "member": sponsor.member_id}
     sponsor.delete()
-    audit.record(actor=actor, action="development.sponsor_remove", target=candidate,
-                 organization=candidate.organization, summary=summary, request=request)
+    audit.record(actor=actor, action=AuditAction.SPONSOR_REMOVE, target=candidate,
+                 organization=candidate.organization, summary=summary, origin=origin)
 
 
 # --- documents ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def add_document(*, actor: Any, candidate: Candidate, upload: Upload, step: Step | None = None,
-                 request: Any = None) -> Document:
+@audited(AuditAction.DOCUMENT)
+def add_document(*, actor: User, candidate: Candidate, upload: Upload, step: Step | None = None,
+                 origin: Origin | None = None) -> Document:
     """Keep a document with the person's record (refused when it carries a 密级 marking)."""
     access.require(actor, Cap.DEVELOPMENT_MANAGE, candidate.organization)
     errors: dict[str, list[str]] = {}
@@ -451,18 +461,18 @@ def add_document(*, actor: Any, candidate: Candidate, upload: Upload, step: Step
     if errors:
         raise ValidationError(errors)
     document = _save_documents(actor=actor, candidate=candidate, step=step, uploads=[upload])[0]
-    audit.record(actor=actor, action="development.document", target=candidate, organization=candidate.organization,
+    audit.record(actor=actor, action=AuditAction.DOCUMENT, target=candidate, organization=candidate.organization,
                  summary={"title": document.title, "file": document.file_name, "size": document.size,
-                          "step": step.code if step else ""}, request=request)
+                          "step": step.code if step else ""}, origin=origin)
     return document
 
 
 # --- outcomes: extension and cancellation ------------------------------------------------------
 
 
-@transaction.atomic
+@audited(AuditAction.EXTEND)
 def extend_probation(
-    *, actor: Any, candidate: Candidate, months: int, decided_on: date, reason: str, request: Any = None,
+    *, actor: User, candidate: Candidate, months: int, decided_on: date, reason: str, origin: Origin | None = None,
 ) -> Candidate:
     """延长预备期: once, 6 to 12 months, decided when the probation ends (approved by the superior
     committee). The conversion vote may then take place when the extension ends."""
@@ -478,7 +488,7 @@ def extend_probation(
     if not (reason or "").strip():
         errors["reason"] = [_("请填写延长预备期的原因")]
     if not errors:
-        reasons = rules.extension_violations(history_of(candidate), decided_on, months=months,
+        reasons = rules.extension_violations(selectors.history_of(candidate), decided_on, months=months,
                                              already_extended=candidate.extension_months is not None)
         if reasons:
             errors["months"] = reasons
@@ -487,27 +497,23 @@ def extend_probation(
     candidate.extension_months = months
     candidate.extension_decided_on = decided_on
     candidate.extension_reason = reason.strip()
-    _refresh_progress(candidate, history_of(candidate))
+    _refresh_progress(candidate, selectors.history_of(candidate))
     candidate._change_reason = _("延长预备期")  # type: ignore[attr-defined]
     candidate._history_user = actor  # type: ignore[attr-defined]
     candidate.save()
-    audit.record(actor=actor, action="development.extend", target=candidate, organization=candidate.organization,
+    audit.record(actor=actor, action=AuditAction.EXTEND, target=candidate, organization=candidate.organization,
                  summary={"months": months, "decided_on": decided_on.isoformat(), "reason": candidate.extension_reason},
-                 request=request)
+                 origin=origin)
     return candidate
 
 
-def is_probationary(history: dict[str, date]) -> bool:
-    return "superior_approval" in history and "conversion_approval" not in history
-
-
-@transaction.atomic
-def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: Any = None) -> Candidate:
+@audited(AuditAction.CANCEL)
+def cancel(*, actor: User, candidate: Candidate, on: date, reason: str, origin: Origin | None = None) -> Candidate:
     """End the pipeline for a person: before admission the branch stops the development (终止发展);
     a probationary member's membership is cancelled (取消预备党员资格) with the superior committee's
     approval, and their member record leaves the roll (party standing 取消预备党员资格, the reason recorded)."""
-    history = history_of(candidate)
-    probationary = is_probationary(history)
+    history = selectors.history_of(candidate)
+    probationary = rules.is_probationary(history)
     access.require(actor, Cap.DEVELOPMENT_APPROVE if probationary else Cap.DEVELOPMENT_MANAGE,
                    candidate.organization)
     candidate = _lock(candidate)
@@ -529,9 +535,9 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
         if member.in_good_standing:
-            member_services.change_standing(actor=actor, member=member, new_standing=Standing.DISQUALIFIED,
-                                            effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
-                                            request=request)
+            _member_service(member_services.change_standing, action="member.standing", origin=origin,
+                            actor=actor, member=member, new_standing=Standing.DISQUALIFIED, effective_on=on,
+                            reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()})
     candidate.status = Candidate.Status.CANCELLED
     candidate.due_on = None
     candidate.ended_on = on
@@ -539,18 +545,18 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
     candidate._change_reason = _("取消预备党员资格") if probationary else _("终止发展")  # type: ignore[attr-defined]
     candidate._history_user = actor  # type: ignore[attr-defined]
     candidate.save()
-    audit.record(actor=actor, action="development.cancel", target=candidate, organization=candidate.organization,
+    audit.record(actor=actor, action=AuditAction.CANCEL, target=candidate, organization=candidate.organization,
                  summary={"on": on.isoformat(), "reason": candidate.end_reason, "probationary": probationary},
-                 request=request)
+                 origin=origin)
     return candidate
 
 
 # --- 公示 before the admission vote ---------------------------------------------------------------
 
 
-@transaction.atomic
-def start_publicity(*, actor: Any, candidate: Candidate, starts_on: date, notes: str = "",
-                    request: Any = None) -> Candidate:
+@audited(AuditAction.PUBLICITY)
+def start_publicity(*, actor: User, candidate: Candidate, starts_on: date, notes: str = "",
+                    origin: Origin | None = None) -> Candidate:
     """公示: the branch makes the development target known for DANGWU_PUBLICITY_WORKING_DAYS working
     days (Monday–Friday) after the branch committee's review; the admission vote may be recorded
     only after the period. Recording it again (a corrected date) replaces it until the vote."""
@@ -564,14 +570,14 @@ def start_publicity(*, actor: Any, candidate: Candidate, starts_on: date, notes:
     elif starts_on > _today():
         errors["starts_on"] = [_("日期不能晚于今天")]
     else:
-        reasons = rules.publicity_violations(history_of(candidate), starts_on)
+        reasons = rules.publicity_violations(selectors.history_of(candidate), starts_on)
         if reasons:
             errors["starts_on"] = reasons
     if len(notes or "") > 2000:
         errors["notes"] = [_("最多2000个字")]
     if errors:
         raise ValidationError(errors)
-    days = publicity_working_days()
+    days = selectors.publicity_working_days()
     candidate.publicity_starts_on = starts_on
     candidate.publicity_working_days = days
     candidate.publicity_ends_on = rules.publicity_end(starts_on, days)
@@ -579,9 +585,9 @@ def start_publicity(*, actor: Any, candidate: Candidate, starts_on: date, notes:
     candidate._change_reason = _("公示")  # type: ignore[attr-defined]
     candidate._history_user = actor  # type: ignore[attr-defined]
     candidate.save()
-    audit.record(actor=actor, action="development.publicity", target=candidate, organization=candidate.organization,
+    audit.record(actor=actor, action=AuditAction.PUBLICITY, target=candidate, organization=candidate.organization,
                  summary={"starts_on": starts_on.isoformat(), "ends_on": candidate.publicity_ends_on.isoformat(),
-                          "working_days": days}, request=request)
+                          "working_days": days}, origin=origin)
     return candidate
 
 
@@ -590,21 +596,9 @@ def start_publicity(*, actor: Any, candidate: Candidate, starts_on: date, notes:
 REPORT_TITLE_MAX, REPORT_BODY_MAX, COMMENT_MAX = 120, 20000, 5000
 
 
-def is_contact_person(user: Any, candidate: Candidate) -> bool:
-    """Whether the user is one of the person's contact persons (培养联系人)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return candidate.sponsors.filter(kind=Sponsor.Kind.CONTACT, member__user=user).exists()
-
-
-def may_comment(user: Any, candidate: Candidate) -> bool:
-    """Contact persons and the branch's cadres (DEVELOPMENT_MANAGE at the branch) comment."""
-    return access.can(user, Cap.DEVELOPMENT_MANAGE, candidate.organization) or is_contact_person(user, candidate)
-
-
-@transaction.atomic
-def submit_thought_report(*, actor: Any, candidate: Candidate, title: str, body: str,
-                          uploads: list[Upload] | None = None, request: Any = None) -> ThoughtReport:
+@audited(AuditAction.THOUGHT_REPORT)
+def submit_thought_report(*, actor: User, candidate: Candidate, title: str, body: str,
+                          uploads: list[Upload] | None = None, origin: Origin | None = None) -> ThoughtReport:
     """The person writes a thought report online (only about themselves, while in the pipeline),
     with attachments refused when they carry a 密级 marking."""
     if not getattr(actor, "is_authenticated", False) or candidate.user_id != actor.pk:
@@ -644,17 +638,17 @@ def submit_thought_report(*, actor: Any, candidate: Candidate, title: str, body:
         attachment.file.save(upload.name[-100:], ContentFile(upload.data), save=False)
         attachment.save()
     Candidate.objects.filter(pk=candidate.pk).update(last_report_on=today)
-    audit.record(actor=actor, action="development.thought_report", target=candidate,
+    audit.record(actor=actor, action=AuditAction.THOUGHT_REPORT, target=candidate,
                  organization=candidate.organization,
-                 summary={"report": report.pk, "title": title, "attachments": len(uploads)}, request=request)
+                 summary={"report": report.pk, "title": title, "attachments": len(uploads)}, origin=origin)
     return report
 
 
-@transaction.atomic
-def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, request: Any = None) -> ReportComment:
+@audited(AuditAction.THOUGHT_REPORT_COMMENT)
+def comment_thought_report(*, actor: User, report: ThoughtReport, body: str, origin: Origin | None = None) -> ReportComment:
     """A contact person or a branch cadre comments on a thought report; the person sees it."""
     candidate = report.candidate
-    if not may_comment(actor, candidate):
+    if not selectors.may_comment(actor, candidate):
         raise PermissionDenied("only contact persons and the branch comment")
     body = (body or "").strip()
     errors: dict[str, list[str]] = {}
@@ -668,96 +662,62 @@ def comment_thought_report(*, actor: Any, report: ThoughtReport, body: str, requ
         raise ValidationError(errors)
     member = member_selectors.own_member(actor)
     name = member.name if member else (actor.get_full_name() or actor.get_username())
-    role = _("培养联系人") if is_contact_person(actor, candidate) else _("党组织")
+    role = _("培养联系人") if selectors.is_contact_person(actor, candidate) else _("党组织")
     comment = ReportComment.objects.create(report=report, author=actor, author_name=name[:60], author_role=str(role),
                                            body=body)
-    audit.record(actor=actor, action="development.thought_report_comment", target=candidate,
+    audit.record(actor=actor, action=AuditAction.THOUGHT_REPORT_COMMENT, target=candidate,
                  organization=candidate.organization, summary={"report": report.pk, "comment": comment.pk},
-                 request=request)
+                 origin=origin)
     return comment
 
 
 # --- import of people already in the pipeline ----------------------------------------------------
 
 
-@dataclass
-class ImportResult:
-    created: int
-    errors: list  # core.spreadsheets.RowError
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def import_stage_dates(*, actor: Any, organization: Any, path: str, file_name: str, dry_run: bool = False,
-                       request: Any = None) -> ImportResult:
-    """发展党员过程信息导入: people already half-way through the pipeline, one row a person, each row
-    checked with `rules.violations` step after step; all rows or none, with a row-level report.
-    `actor=None` is the system (the command line). One audit entry `development.import`."""
-
-    from . import imports
-
+@audited(AuditAction.IMPORT)
+def import_people(*, actor: User | None, organization: Any, people: list[PersonRow], file_name: str,
+                  origin: Origin | None = None) -> list[Candidate]:
+    """发展党员过程信息导入, the write: the people of a file that `imports.import_stage_dates` read and
+    checked (every row, step after step, against `rules.violations`), each with the steps of their
+    row and their contact persons and introducers, all in one transaction. `actor=None` is the
+    system (the command line). One audit entry `development.import` for the whole file."""
     if actor is not None:
         access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
-    if organization is None or not organization.is_branch or organization.dissolved_on is not None:
-        return ImportResult(0, [spreadsheets.RowError(None, _("党支部"), getattr(organization, "name", ""),
-                                                      _("请选择一个党支部导入"))], dry_run)
-    try:
-        _number_, header, rows = spreadsheets.read_table(
-            path, file_name=file_name, is_header=imports.is_header,
-            max_bytes=getattr(settings, "DANGWU_ROSTER_MAX_BYTES", None))
-        with open(path, "rb") as handle:  # a table of bounded size: read_table checked both
-            problem = classification.check_upload(name=file_name, data=handle.read())
-        if problem:
-            return ImportResult(0, [spreadsheets.RowError(None, "", file_name, problem)], dry_run)
-        members = list(Member.objects.filter(organization=organization).full_in_good_standing())
-
-        def taken(digest: str) -> bool:
-            return Member.objects.filter(id_number_hash=digest).exists() or Candidate.objects.filter(
-                id_number_hash=digest, status=Candidate.Status.ACTIVE).exists()
-
-        checked = imports.check_rows(header, rows, branch_members=members, today=_today(), taken=taken,
-                                     publicity_days=publicity_working_days())
-    except spreadsheets.SpreadsheetError as problem:
-        return ImportResult(0, [spreadsheets.RowError(None, "", file_name, problem.message)], dry_run)
-    if checked.errors or dry_run:
-        return ImportResult(0 if checked.errors else len(checked.people), checked.errors, dry_run)
-    with transaction.atomic():
-        days = publicity_working_days()
-        steps: list[Step] = []
-        sponsors: list[Sponsor] = []
-        for person in checked.people:
-            candidate = Candidate(organization=organization, name=person.name, gender=person.gender,
-                                  birth_date=person.birth_date)
-            candidate.name_pinyin = member_rules.pinyin_keys(person.name)[0]
-            candidate.set_id_number(person.id_number)
-            candidate.set_phone("")
-            if person.publicity_start:
-                candidate.publicity_starts_on, candidate.publicity_working_days = person.publicity_start, days
-                candidate.publicity_ends_on = rules.publicity_end(person.publicity_start, days)
-            _refresh_progress(candidate, person.history)
-            candidate._change_reason = _("导入发展过程信息")  # type: ignore[attr-defined]
-            candidate._history_user = actor  # type: ignore[attr-defined]
-            candidate.save()
-            for code, day in person.history.items():
-                training = code == "target_training"
-                steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(rules.STEPS[code].body),
-                                  notes=_("导入"), recorded_by=actor,
-                                  training_days=Decimal(str(person.training_days)) if training and person.training_days
-                                  else None,
-                                  training_hours=Decimal(str(person.training_hours))
-                                  if training and person.training_hours else None))
-            for kind, people, step in ((Sponsor.Kind.CONTACT, person.contacts, "contacts_assigned"),
-                                       (Sponsor.Kind.INTRODUCER, person.introducers, "introducers_assigned")):
-                on = person.history.get(step)
-                for member in people if on else []:
-                    sponsors.append(Sponsor(candidate=candidate, kind=kind, member=member, assigned_on=on,
-                                            recorded_by=actor))
-        Step.objects.bulk_create(steps)
-        Sponsor.objects.bulk_create(sponsors)
-        audit.record(actor=actor, action="development.import", organization=organization,
-                     summary={"file": file_name[:200], "people": len(checked.people), "steps": len(steps)},
-                     request=request)
-    return ImportResult(len(checked.people), [], dry_run)
+    days = selectors.publicity_working_days()
+    candidates: list[Candidate] = []
+    steps: list[Step] = []
+    sponsors: list[Sponsor] = []
+    for person in people:
+        candidate = Candidate(organization=organization, name=person.name, gender=person.gender,
+                              birth_date=person.birth_date)
+        candidate.name_pinyin = member_rules.pinyin_keys(person.name)[0]
+        candidate.set_id_number(person.id_number)
+        candidate.set_phone("")
+        if person.publicity_start:
+            candidate.publicity_starts_on, candidate.publicity_working_days = person.publicity_start, days
+            candidate.publicity_ends_on = rules.publicity_end(person.publicity_start, days)
+        _refresh_progress(candidate, person.history)
+        candidate._change_reason = _("导入发展过程信息")  # type: ignore[attr-defined]
+        candidate._history_user = actor  # type: ignore[attr-defined]
+        candidate.save()
+        candidates.append(candidate)
+        for code, day in person.history.items():
+            training = code == "target_training"
+            steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(rules.STEPS[code].body),
+                              notes=_("导入"), recorded_by=actor,
+                              training_days=Decimal(str(person.training_days)) if training and person.training_days
+                              else None,
+                              training_hours=Decimal(str(person.training_hours))
+                              if training and person.training_hours else None))
+        for kind, members, step in ((Sponsor.Kind.CONTACT, person.contacts, "contacts_assigned"),
+                                    (Sponsor.Kind.INTRODUCER, person.introducers, "introducers_assigned")):
+            on = person.history.get(step)
+            for member in members if on else []:
+                sponsors.append(Sponsor(candidate=candidate, kind=kind, member=member, assigned_on=on,
+                                        recorded_by=actor))
+    Step.objects.bulk_create(steps)
+    Sponsor.objects.bulk_create(sponsors)
+    audit.record(actor=actor, action=AuditAction.IMPORT, organization=organization,
+                 summary={"file": file_name[:200], "people": len(people), "steps": len(steps)},
+                 origin=origin)
+    return candidates

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
@@ -80,7 +81,7 @@ def apply_view(request):
                     actor=request.user, organization=chosen, name=data["name"], id_number=data["id_number"],
                     phone=data.get("phone", ""), ethnicity=data.get("ethnicity", ""),
                     education=data.get("education", ""), work_unit=data.get("work_unit", ""),
-                    uploads=_uploads(data.get("documents") or [], _("入党申请书")), request=request)
+                    uploads=_uploads(data.get("documents") or [], _("入党申请书")), origin=origin_of(request))
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -111,7 +112,7 @@ def register_view(request, org_pk: int):
                 actor=request.user, organization=org, name=data["name"], id_number=data["id_number"],
                 applied_on=data["applied_on"], phone=data.get("phone", ""), ethnicity=data.get("ethnicity", ""),
                 education=data.get("education", ""), work_unit=data.get("work_unit", ""),
-                uploads=_uploads(data.get("documents") or [], _("入党申请书")), request=request)
+                uploads=_uploads(data.get("documents") or [], _("入党申请书")), origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -164,7 +165,7 @@ def board_view(request):
         "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
         "can_register": org.is_branch and access.can(request.user, Cap.DEVELOPMENT_MANAGE, org),
         "can_approve": access.has_capability(request.user, Cap.DEVELOPMENT_APPROVE),
-        "today": today, "report_days": selectors.report_days(),
+        "today": today, "report_days": selectors.thought_report_days(),
     })
 
 
@@ -202,7 +203,7 @@ def detail_view(request, pk: int):
     timeline = []
     for code, info in rules.STEPS.items():
         timeline.append({"info": info, "step": done.get(code), "next": code == next_code})
-    probationary = services.is_probationary(progress.history)
+    probationary = rules.is_probationary(progress.history)
     history = progress.history
     today = timezone.localdate()
     before_vote = "branch_admission_vote" not in history and candidate.status == Candidate.Status.ACTIVE
@@ -211,7 +212,7 @@ def detail_view(request, pk: int):
         "publicity_needed": before_vote and "committee_review" in history,
         "publicity_running": before_vote and candidate.publicity_ends_on is not None
         and today <= candidate.publicity_ends_on,
-        "publicity_days": services.publicity_working_days(), "report_days": selectors.report_days(),
+        "publicity_days": selectors.publicity_working_days(), "report_days": selectors.thought_report_days(),
         "report_count": candidate.thought_reports.count(),
         "candidate": candidate, "steps": steps, "progress": progress, "timeline": timeline,
         "stages": rules.STAGES, "sponsors": selectors.sponsors_of(candidate=candidate),
@@ -232,7 +233,7 @@ def step_view(request, pk: int, code: str):
     """Record one step (the branch's, or the superior committee's for its own steps)."""
     if code not in rules.STEPS:
         raise Http404
-    capability = services.capability_for(code)
+    capability = rules.capability_for(code)
     if not access.has_capability(request.user, capability):
         raise PermissionDenied
     candidate = access.get_in_scope_or_404(
@@ -241,7 +242,7 @@ def step_view(request, pk: int, code: str):
     info = rules.STEPS[code]
     voting = selectors.voting_members(organization=candidate.organization) if code in rules.VOTE_STEPS else None
     form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting)
-    history = services.history_of(candidate)
+    history = selectors.history_of(candidate)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         vote = {name: data.get(name) for name in StepForm.VOTE} if code in rules.VOTE_STEPS else None
@@ -250,7 +251,7 @@ def step_view(request, pk: int, code: str):
                 actor=request.user, candidate=candidate, code=code, done_on=data["done_on"], body=data.get("body", ""),
                 responsible=data.get("responsible", ""), notes=data.get("notes", ""),
                 training_days=data.get("training_days"), training_hours=data.get("training_hours"), vote=vote,
-                uploads=_uploads(data.get("documents") or [], str(info.label)), request=request)
+                uploads=_uploads(data.get("documents") or [], str(info.label)), origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -273,7 +274,7 @@ def sponsors_view(request, pk: int):
         request, selectors.candidates_for(actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)
         .select_related("organization"), pk=pk)
     members = list(selectors.sponsor_choices(actor=request.user, candidate=candidate)[:500])
-    history = services.history_of(candidate)
+    history = selectors.history_of(candidate)
     kind = Sponsor.Kind.INTRODUCER if "target_selected" in history else Sponsor.Kind.CONTACT
     form = SponsorForm(request.POST or None, members=members, initial={"kind": kind})
     if request.method == "POST" and form.is_valid():
@@ -281,7 +282,7 @@ def sponsors_view(request, pk: int):
         member = next((m for m in members if str(m.pk) == data["member"]), None)
         try:
             services.assign_sponsor(actor=request.user, candidate=candidate, kind=data["kind"], member=member,
-                                    assigned_on=data["assigned_on"], request=request)
+                                    assigned_on=data["assigned_on"], origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -298,7 +299,7 @@ def sponsor_remove_view(request, pk: int):
         request, Sponsor.objects.filter(candidate__in=selectors.candidates_for(
             actor=request.user, capability=Cap.DEVELOPMENT_MANAGE)).select_related("candidate__organization"), pk=pk)
     try:
-        services.remove_sponsor(actor=request.user, sponsor=sponsor, request=request)
+        services.remove_sponsor(actor=request.user, sponsor=sponsor, origin=origin_of(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -318,7 +319,7 @@ def document_add_view(request, pk: int):
         step = next((s for s in steps if str(s.pk) == data.get("step")), None)
         upload = data["file"]
         try:
-            services.add_document(actor=request.user, candidate=candidate, step=step, request=request,
+            services.add_document(actor=request.user, candidate=candidate, step=step, origin=origin_of(request),
                                   upload=services.Upload(title=data["title"], name=upload.name, data=upload.read()))
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -349,7 +350,7 @@ def paperwork_view(request, pk: int, kind: str):
         .select_related("organization"), pk=pk)
     chosen = paperwork.KINDS.get(kind)
     if chosen is None or not paperwork.is_available(chosen, candidate=candidate,
-                                                    history=services.history_of(candidate)):
+                                                    history=selectors.history_of(candidate)):
         raise Http404
     try:
         data = paperwork.render(candidate, chosen)
@@ -369,7 +370,7 @@ def extend_view(request, pk: int):
     form = ExtensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.extend_probation(actor=request.user, candidate=candidate, request=request, **form.cleaned_data)
+            services.extend_probation(actor=request.user, candidate=candidate, origin=origin_of(request), **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -383,14 +384,14 @@ def extend_view(request, pk: int):
 @access.page(Cap.DEVELOPMENT_VIEW)
 def cancel_view(request, pk: int):
     candidate = _visible(request, pk)
-    probationary = services.is_probationary(services.history_of(candidate))
+    probationary = rules.is_probationary(selectors.history_of(candidate))
     capability = Cap.DEVELOPMENT_APPROVE if probationary else Cap.DEVELOPMENT_MANAGE
     if not access.can(request.user, capability, candidate.organization):
         raise PermissionDenied
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cancel(actor=request.user, candidate=candidate, request=request, **form.cleaned_data)
+            services.cancel(actor=request.user, candidate=candidate, origin=origin_of(request), **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -417,14 +418,14 @@ def publicity_view(request, pk: int):
     form = PublicityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            candidate = services.start_publicity(actor=request.user, candidate=candidate, request=request,
+            candidate = services.start_publicity(actor=request.user, candidate=candidate, origin=origin_of(request),
                                                  **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("已记录公示，公示期至%(d)s") % {"d": candidate.publicity_ends_on.isoformat()})
             return redirect("development:detail", pk=candidate.pk)
-    days = services.publicity_working_days()
+    days = selectors.publicity_working_days()
     return render(request, "development/outcome_form.html", {
         "candidate": candidate, "form": form, "title": _("发展对象公示"),
         "intro": _("支部委员会审查后，对发展对象在一定范围内公示%(n)d个工作日（周一至周五）。公示期满后，方可提交支部大会讨论接收预备党员。") % {
@@ -447,7 +448,7 @@ def my_reports_view(request):
             data = form.cleaned_data
             try:
                 services.submit_thought_report(
-                    actor=request.user, candidate=own, title=data["title"], body=data["body"], request=request,
+                    actor=request.user, candidate=own, title=data["title"], body=data["body"], origin=origin_of(request),
                     uploads=[services.Upload(title=data["title"], name=f.name, data=f.read())
                              for f in data.get("attachments") or []])
             except ValidationError as exc:
@@ -462,7 +463,7 @@ def my_reports_view(request):
               for c in selectors.accompanied(actor=request.user)[:200]]
     return render(request, "development/my_reports.html", {
         "own": own, "form": form, "reports": reports, "progress": progress, "people": people,
-        "days": selectors.report_days()})
+        "days": selectors.thought_report_days()})
 
 
 @access.page()
@@ -471,11 +472,11 @@ def candidate_reports_view(request, pk: int):
     for contact persons and the branch's cadres)."""
     candidate = access.get_in_scope_or_404(
         request, selectors.report_candidates(actor=request.user).select_related("organization"), pk=pk)
-    may_comment = services.may_comment(request.user, candidate)
+    may_comment = selectors.may_comment(request.user, candidate)
     reports = selectors.thought_reports_of(candidate=candidate)
     return render(request, "development/reports.html", {
         "candidate": candidate, "reports": reports, "may_comment": may_comment,
-        "progress": selectors.progress_of(candidate), "days": selectors.report_days(),
+        "progress": selectors.progress_of(candidate), "days": selectors.thought_report_days(),
         "own": candidate.user_id == request.user.pk,
         "can_view": access.can(request.user, Cap.DEVELOPMENT_VIEW, candidate.organization),
         "comment_form": CommentForm() if may_comment else None})
@@ -486,13 +487,13 @@ def candidate_reports_view(request, pk: int):
 def report_comment_view(request, pk: int):
     report = access.get_in_scope_or_404(
         request, selectors.visible_reports(actor=request.user).select_related("candidate__organization"), pk=pk)
-    if not services.may_comment(request.user, report.candidate):
+    if not selectors.may_comment(request.user, report.candidate):
         raise PermissionDenied
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             services.comment_thought_report(actor=request.user, report=report, body=form.cleaned_data["body"],
-                                            request=request)
+                                            origin=origin_of(request))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -550,9 +551,9 @@ def import_view(request, org_pk: int):
                 for chunk in upload.chunks():
                     handle.write(chunk)
                 handle.flush()
-                result = services.import_stage_dates(actor=request.user, organization=org, path=handle.name,
+                result = imports.import_stage_dates(actor=request.user, organization=org, path=handle.name,
                                                      file_name=upload.name, dry_run=bool(request.POST.get("dry_run")),
-                                                     request=request)
+                                                     origin=origin_of(request))
             if result.ok and not result.dry_run:
                 messages.success(request, _("已导入%(n)d人") % {"n": result.created})
     return render(request, "development/import.html", {

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from dangwu.development import rules, services
+from dangwu.development import rules, selectors
 from dangwu.development.models import Candidate, Sponsor
 
 
@@ -12,14 +12,14 @@ def test_demo_people_at_every_stage_with_legal_histories(demo_province):
     assert {c.stage for c in people} == {code for code, _label in rules.STAGES}
     today = timezone.localdate()
     for candidate in people:
-        history = services.history_of(candidate)
+        history = selectors.history_of(candidate)
         done: dict = {}
         contacts = sum(1 for s in candidate.sponsors.all() if s.kind == Sponsor.Kind.CONTACT)
         for code in rules.STEP_CODES:
             if code not in history:
                 break
             reasons = rules.violations(code, done, history[code], birth_date=candidate.birth_date,
-                                       introducers=services.introducers_of(candidate), contact_persons=contacts,
+                                       introducers=selectors.introducers_of(candidate), contact_persons=contacts,
                                        training_days=3, publicity_start=candidate.publicity_starts_on)
             assert reasons == [], (candidate.name, code, reasons)
             assert history[code] < today

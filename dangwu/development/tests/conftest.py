@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from dangwu.development import rules, services
+from dangwu.development import rules, selectors, services
 from dangwu.development.models import Candidate, Sponsor
 from dangwu.testing import make_id_number
 
@@ -58,7 +58,7 @@ def advance(candidate: Candidate, until: str, *, branch, superior, sponsors=(), 
     secretary (`branch`) and the superior committee (`superior`) would; sponsors (two full
     members) become the contact persons and the introducers when those steps come."""
     dates = dates or schedule(candidate.steps.get(code="application").done_on)
-    history = services.history_of(candidate)
+    history = selectors.history_of(candidate)
     for code in rules.STEP_CODES:
         if code in history:
             continue

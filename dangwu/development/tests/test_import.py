@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from dangwu.core.models import AuditEntry
-from dangwu.development import imports, rules, services
+from dangwu.development import imports, rules
 from dangwu.development.models import Candidate, Sponsor, Step
 from dangwu.development.tests.test_services import audit_since, last_seq
 from dangwu.testing import Snapshot, make_id_number
@@ -55,7 +55,7 @@ def test_import_people_half_way(tmp_path, world, people):
                    入党介绍人="李书记、张三", 集中培训天数=3)]
     path = workbook(rows, tmp_path / "dev.xlsx")
     seq = last_seq()
-    result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
+    result = imports.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
                                          file_name="dev.xlsx")
     assert result.ok and result.created == 2
     second = Candidate.objects.get(name="乙二")
@@ -75,7 +75,7 @@ def test_one_bad_row_and_nothing_is_written(tmp_path, world, people):
             person(start, until="first_talk", serial=95, name="", 公民身份号码="123")]
     path = workbook(rows, tmp_path / "dev.xlsx")
     snap = Snapshot(candidates=Candidate.objects, steps=Step.objects, audit=AuditEntry.objects)
-    result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
+    result = imports.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
                                          file_name="dev.xlsx")
     assert not result.ok and snap.unchanged()
     by_row = {(e.row, e.column) for e in result.errors}
@@ -99,7 +99,7 @@ def test_vote_needs_publicity_and_later_steps_are_refused(tmp_path, world, peopl
     form = date.fromisoformat(row[next(h for h in HEADERS if h == "填写入党志愿书")])
     row[vote_label] = (form + timedelta(days=1)).isoformat()
     path = workbook([row], tmp_path / "dev.xlsx")
-    result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
+    result = imports.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
                                          file_name="dev.xlsx")
     assert any(e.column == vote_label and "公示" in e.reason for e in result.errors)
 
@@ -111,7 +111,7 @@ def test_a_file_with_a_classification_marking_is_refused_and_nothing_is_written(
     book.active["A1"] = "绝密★ 某某党支部发展党员过程信息"  # the title row: not a column the import reads
     book.save(path)
     snap = Snapshot(candidates=Candidate.objects, steps=Step.objects, audit=AuditEntry.objects)
-    result = services.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
+    result = imports.import_stage_dates(actor=people["secretary"], organization=world.branch_a, path=str(path),
                                          file_name="dev.xlsx")
     assert not result.ok and snap.unchanged()
     assert [(e.row, e.column, e.value) for e in result.errors] == [(None, "", "dev.xlsx")]

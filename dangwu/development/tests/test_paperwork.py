@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dangwu.development import paperwork, services
+from dangwu.development import paperwork, selectors, services
 from dangwu.development.default_templates import write_templates
 from dangwu.development.models import Step
 from dangwu.development.tests.conftest import advance, new_applicant, publicity_start, schedule
@@ -85,7 +85,7 @@ def test_notes_keep_their_lines_and_markup_is_text(far_along):
 def test_documents_become_available_step_by_step(people, world, branch_a_sponsors):
     def codes(candidate):
         return [k.code for k in paperwork.available_kinds(candidate=candidate,
-                                                          history=services.history_of(candidate))]
+                                                          history=selectors.history_of(candidate))]
 
     candidate = new_applicant(people["secretary"], world.branch_a)
     assert codes(candidate) == []

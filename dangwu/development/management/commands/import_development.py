@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangwu.development import services
+from dangwu.development import imports
 from dangwu.orgs.models import Organization
 
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(code=org).first()
         if organization is None:
             raise CommandError(f"no organization with code {org!r}")
-        result = services.import_stage_dates(actor=None, organization=organization, path=file, file_name=file,
-                                             dry_run=dry_run)
+        result = imports.import_stage_dates(actor=None, organization=organization, path=file, file_name=file,
+                                            dry_run=dry_run)
         for error in result.errors:
             self.stderr.write(f"第{error.row or '-'}行 {error.column} “{error.value}”：{error.reason}")
         if result.errors:
