@@ -12,6 +12,8 @@ Refusals answer 400 keyed by field, in the caller's language.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +27,6 @@ from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import Organization
 
 from . import rules, selectors, services
 from .models import Candidate, Sponsor, Step
@@ -176,7 +177,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                     qs = qs.filter(**{name: params[name][:20]})
         return qs.order_by("name_pinyin", "id")
 
-    def _org(self, raw, capability: str) -> Organization | None:
+    def _org(self, raw, capability: str) -> Any:
         try:
             pk = int(raw)
         except (TypeError, ValueError):
@@ -198,7 +199,7 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = ApplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        org = Organization.objects.filter(pk=data.pop("organization")).first()
+        org = org_selectors.organization_by_pk(pk=data.pop("organization"))
         candidate = services.apply_online(actor=request.user, organization=org, origin=origin_of(request), **data)
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)

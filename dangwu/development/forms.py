@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangwu.members.models import Education
+from dangwu.members.selectors import education_choices
 
 from . import rules
 from .models import Candidate, Sponsor
@@ -60,7 +60,7 @@ class ApplicationForm(forms.Form):
                                 help_text=_("出生日期和性别由公民身份号码确定；号码加密保存，页面上只显示部分数字"))
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族")
-    education = forms.ChoiceField(label=_("学历"), required=False, choices=[("", "—"), *Education.choices])
+    education = forms.ChoiceField(label=_("学历"), required=False, choices=lambda: [("", "—"), *education_choices()])
     work_unit = forms.CharField(label=_("工作单位及职务（或就读学校）"), max_length=120, required=False)
     applied_on = forms.DateField(label=_("入党申请书落款日期"), widget=DateInput())
     documents = MultipleFileField(label=_("入党申请书（扫描件或电子文档，可多份）"))

@@ -25,7 +25,6 @@ from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import Organization
 
 from . import paperwork, rules, selectors, services
 from .forms import (
@@ -47,7 +46,7 @@ def _uploads(files: list, title: str) -> list[services.Upload]:
     return [services.Upload(title=title, name=f.name, data=f.read()) for f in files]
 
 
-def _scoped_org(request, capability: str, pk: Any) -> Organization:
+def _scoped_org(request, capability: str, pk: Any) -> Any:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -55,9 +54,8 @@ def _scoped_org(request, capability: str, pk: Any) -> Organization:
     return access.get_in_scope_or_404(request, org_selectors.organizations_in_scope(request.user, capability), pk=pk)
 
 
-def _default_org(user, capability: str) -> Organization | None:
-    paths = access.scope_paths(user, capability)
-    roots = list(Organization.objects.filter(path__in=paths).order_by("path")[:2])
+def _default_org(user, capability: str) -> Any:
+    roots = org_selectors.scope_roots(actor=user, capability=capability, limit=2)
     return roots[0] if len(roots) == 1 else (roots[0] if roots else None)
 
 
@@ -73,7 +71,7 @@ def apply_view(request):
     chosen = None
     if request.method == "POST":
         raw = request.POST.get("organization")
-        chosen = Organization.objects.filter(pk=raw).first() if (raw or "").isdigit() else None
+        chosen = org_selectors.organization_by_pk(pk=raw) if (raw or "").isdigit() else None
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -124,12 +122,12 @@ def register_view(request, org_pk: int):
 # --- the board ------------------------------------------------------------------------------------
 
 
-def _child_counts(request, org: Organization) -> list[tuple[Organization, int]]:
+def _child_counts(request, org: Any) -> list[tuple[Any, int]]:
     """The organization's children in scope, each with its active people (one grouped query)."""
     children = list(org_selectors.children(actor=request.user, parent=org)[:200])
     if not children:
         return []
-    length = (org.depth + 1) * Organization.steplen
+    length = (org.depth + 1) * org.steplen
     counts = dict(selectors.visible_candidates(actor=request.user)
                   .filter(organization__path__startswith=org.path, status=Candidate.Status.ACTIVE)
                   .annotate(prefix=Substr("organization__path", 1, length)).order_by()

@@ -458,3 +458,8 @@ def visible_exports(*, actor: Any) -> QuerySet:
 
     return RosterExport.objects.filter(
         created_by=actor, organization__in=org_selectors.organizations_in_scope(actor, Cap.MEMBER_VIEW)).select_related("organization")
+
+
+def education_choices() -> list[tuple[str, str]]:
+    """The levels of education a record may hold (学历), for other apps' forms."""
+    return list(Education.choices)
