@@ -20,7 +20,7 @@ def measure(ctx: Any) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from dangwu.dues import rules, selectors, services, tasks
+    from dangwu.dues import assessment_sql, rules, selectors, services, tasks
     from dangwu.dues.models import Assessment, AssessmentRun, DuesStat
     from dangwu.orgs.models import Organization
 
@@ -33,7 +33,7 @@ def measure(ctx: Any) -> None:
     orgs = Organization.objects.filter(path__startswith=ctx.root.path).count()
 
     # The limit: one INSERT … SELECT of every row, the same statement the task sends per batch.
-    sql = services.assessment_insert_sql(
+    sql = assessment_sql.insert_sql(
         f"IN (SELECT id FROM {connection.ops.quote_name(Organization._meta.db_table)} WHERE path LIKE %s)")
     t = time.perf_counter()
     with transaction.atomic():
@@ -41,7 +41,7 @@ def measure(ctx: Any) -> None:
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at COMMIT, which a
             # rolled-back statement never reaches. Checked at once here, as the task's commits pay.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cur.execute(sql, services.assessment_params(month, timezone.now()) + [ctx.root.path + "%"])
+            cur.execute(sql, assessment_sql.params(month, timezone.now()) + [ctx.root.path + "%"])
             raw_rows = cur.rowcount
         transaction.set_rollback(True)
     raw_seconds = time.perf_counter() - t

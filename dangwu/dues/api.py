@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,9 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
-from dangwu.members.models import Member
 from dangwu.orgs import selectors as org_selectors
 
 from . import rules, selectors, services
@@ -25,7 +27,7 @@ def _org_in_scope(request, pk, capability: str):
     return org
 
 
-def _member_in_scope(request, pk, capability: str) -> Member:
+def _member_in_scope(request, pk, capability: str) -> Any:  # a members.Member
     member = member_selectors.members_in_scope(request.user, capability).select_related("organization").filter(pk=pk).first()
     if member is None:
         raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
@@ -114,7 +116,7 @@ class AssessmentRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, m
         body.is_valid(raise_exception=True)
         org = _org_in_scope(request, body.validated_data["organization_id"], Cap.DUES_COLLECT)
         run = services.start_assessment(actor=request.user, organization=org, month=body.validated_data["month"],
-                                        request=request)
+                                        origin=origin_of(request))
         run.refresh_from_db()
         return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
 
@@ -180,7 +182,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             actor=request.user, member=member, months=data.get("months", []), method=data["method"],
             reference=data.get("reference", ""), paid_on=data.get("paid_on"),
             voluntary_amount=data.get("voluntary_amount"), collected_at=host, note=data.get("note", ""),
-            request=request)
+            origin=origin_of(request))
         return Response(self.get_serializer(payment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReversalSerializer, responses=PaymentSerializer)
@@ -192,7 +194,8 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         body = ReversalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         payment = services.reverse_payment(actor=request.user, payment=payment,
-                                           reason=body.validated_data.get("reason", ""), request=request)
+                                           reason=body.validated_data.get("reason", ""),
+                                           origin=origin_of(request))
         return Response(self.get_serializer(payment).data)
 
 
@@ -235,7 +238,7 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         declaration = services.declare_dues(
             actor=request.user, member=member, year=data["year"], category=data["category"],
             base=data.get("base"), farmer_amount=data.get("farmer_amount"), reason=data.get("reason", ""),
-            request=request)
+            origin=origin_of(request))
         return Response(self.get_serializer(declaration).data, status=status.HTTP_201_CREATED)
 
 

@@ -38,6 +38,8 @@ from django.db import connection
 from dangwu.core import rollups as engine
 from dangwu.core.registries import RollupSpec
 
+from .models import AuditAction
+
 ZERO = Decimal("0")
 
 
@@ -154,6 +156,6 @@ DUES = RollupSpec(
     sums=("due", "collected", "members", "paid_members"),
     fill_own=_fill_own,
     describe_key=_describe_key,
-    audit_action="dues.stats_rebuild",
+    audit_action=AuditAction.STATS_REBUILD,
     order=20,
 )

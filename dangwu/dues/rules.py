@@ -128,6 +128,11 @@ def month_end(month: date) -> date:
     return add_months(month_start(month), 1) - timedelta(days=1)
 
 
+def first_month(joined_on: date) -> date:
+    """The first month a member pays: the month of admission (probationary members included)."""
+    return month_start(joined_on)
+
+
 def months_of_year(year: int) -> list[date]:
     return [date(year, m, 1) for m in range(1, 13)]
 

@@ -100,6 +100,44 @@ def visible_reductions(*, actor: Any) -> QuerySet:
     return Reduction.objects.filter(q).select_related("member", "organization", "requested_by", "decided_by")
 
 
+# --- who may act on a payment or a reduction ---------------------------------------------------
+
+def can_reverse(*, actor: Any, payment: Payment) -> bool:
+    """Whether the actor may reverse the payment (冲正): `dues.collect` at the payment's organization,
+    or at the organization that collected it (a mobile member's payment collected at the host)."""
+    return access.can(actor, Cap.DUES_COLLECT, payment.organization) or (
+        payment.collected_at_id != payment.organization_id
+        and access.can(actor, Cap.DUES_COLLECT, payment.collected_at))
+
+
+def approving_organization(*, reduction: Reduction) -> Any:
+    """The next-level committee: the parent of the requesting organization (itself at the root)."""
+    org = reduction.organization
+    if org.depth <= 1:
+        return org
+    return type(org).objects.get(path=org.path[: -type(org).steplen])
+
+
+def can_decide(*, actor: Any, reduction: Reduction) -> bool:
+    """Whether the actor may approve or refuse the reduction: `dues.approve` at the next-level committee."""
+    return access.can(actor, Cap.DUES_APPROVE, approving_organization(reduction=reduction))
+
+
+# --- the amount of a month ---------------------------------------------------------------------
+
+def amount_for(*, member: Member, month: date) -> Decimal | None:
+    """What the member owes for the month: an approved reduction, else the year's declaration,
+    else the 党费标准 on the member record; None when nothing is declared."""
+    reduction = Reduction.objects.filter(member=member, status=Reduction.Status.APPROVED, start_month__lte=month,
+                                         end_month__gte=month).order_by("monthly_amount").first()
+    if reduction is not None:
+        return reduction.monthly_amount
+    declaration = Declaration.objects.filter(member=member, year=month.year).first()
+    if declaration is not None:
+        return declaration.monthly_amount
+    return member.dues_standard
+
+
 # --- sums -----------------------------------------------------------------------------------
 
 @dataclass
@@ -342,10 +380,8 @@ def member_ledger(*, member: Member, year: int, today: date) -> Ledger:
 
 def payable_months(*, member: Member, today: date) -> list[tuple[date, Decimal | None, bool]]:
     """The months a payment may cover today: (month, amount, already paid)."""
-    from . import services
-
     earliest, latest = rules.payable_window(today)
-    earliest = max(earliest, services.first_month(member))
+    earliest = max(earliest, rules.first_month(member.joined_on))
     rows = {a.month: a for a in Assessment.objects.filter(member=member, month__gte=earliest, month__lte=latest)}
     out = []
     month = earliest
@@ -354,7 +390,7 @@ def payable_months(*, member: Member, today: date) -> list[tuple[date, Decimal |
         if row is not None:
             out.append((month, row.amount_due, row.payment_id is not None or not row.amount_due))
         else:
-            out.append((month, services.amount_for(member, month), False))
+            out.append((month, amount_for(member=member, month=month), False))
         month = rules.add_months(month, 1)
     return out
 

@@ -1,12 +1,16 @@
-"""Every write of party dues: keyword-only, typed, one transaction and one audit entry each.
+"""Every write of party dues: keyword-only, typed, one transaction and one audit entry each, of
+the action the service declares with `core.audit.audited` (`AuditAction`, decision 0015).
 
 The monthly assessment of a large subtree is the exception that proves the rule: it runs as a
 background task (`tasks.run_assessment`) in batches that each commit, so that a run killed
-halfway resumes where it stopped. It is audited when asked for (`start_assessment`) and when
-done (`finish_assessment`); the batches in between (`assess_next_batch`) insert derived rows
-keyed by the unique (member, month) and advance the run's cursor in the same transaction —
-bookkeeping of an audited request, like the rows a roster import writes
-(docs/decisions/0006-dues-assessment.md).
+halfway resumes where it stopped. It is audited when asked for (`start_assessment`,
+dues.assess_start) and when done (`finish_assessment`, dues.assess); the batches in between
+(`_assess_next_batch`, private: not a service) insert derived rows keyed by the unique
+(member, month) and advance the run's cursor in the same transaction — bookkeeping of an
+audited request, like the rows a roster import writes (docs/decisions/0006-dues-assessment.md).
+
+Reads live in `selectors` (what a month costs a member, who may reverse or decide), pure rules
+in `rules`, and the SQL of the monthly assessment in `assessment_sql`.
 """
 
 from __future__ import annotations
@@ -17,17 +21,30 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
+from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 from dangwu.members.models import Member
+from dangwu.orgs.models import Organization
 
-from . import rollups, rules
-from .models import Assessment, AssessmentRun, Category, Declaration, DuesStat, DuesUse, Payment, Reduction
+from . import assessment_sql, rollups, rules, selectors
+from .models import (
+    Assessment,
+    AssessmentRun,
+    AuditAction,
+    Category,
+    Declaration,
+    DuesStat,
+    DuesUse,
+    Payment,
+    Reduction,
+)
 
 ASSESS_BATCH_ORGS = 1000  # organizations per INSERT … SELECT of the monthly assessment
 MAX_AMOUNT = Decimal("100000000")
@@ -83,21 +100,22 @@ def _declaration_errors(*, category: str, base: Any, farmer_amount: Any, year: A
     return amount_base, amount_farmer, monthly
 
 
-@transaction.atomic
-def declare_dues(
-    *, actor: Any, member: Member, year: int, category: str, base: Any = None, farmer_amount: Any = None,
-    reason: str = "", request: Any = None,
-) -> Declaration:
-    """Declare (or change) a member's dues category and base for a year (党费基数申报).
+def _year_declaration(member: Member, year: Any) -> Declaration | None:
+    """The member's declaration of the year, locked; None when the year is not declared yet."""
+    if not isinstance(year, int):
+        return None
+    return Declaration.objects.select_for_update().filter(member=member, year=year).first()
 
-    The monthly amount follows from `rules.monthly_dues`. The first declaration of a year needs no
-    reason; a change of it does (the history keeps each version with its reason)."""
-    access.require(actor, Cap.DUES_COLLECT, member.organization)
+
+def _save_declaration(
+    *, actor: User, member: Member, year: int, category: str, base: Any, farmer_amount: Any, reason: str,
+    existing: Declaration | None, action: AuditAction, origin: Origin | None,
+) -> Declaration:
+    """Check and write a declaration of the year (`existing`: the year's declaration as locked, None
+    for the first), with its one audit entry of `action`."""
     errors: dict[str, list[str]] = {}
     amount_base, amount_farmer, monthly = _declaration_errors(
         category=category, base=base, farmer_amount=farmer_amount, year=year, today=_today(), errors=errors)
-    existing = Declaration.objects.select_for_update().filter(member=member, year=year).first() \
-        if isinstance(year, int) else None
     reason = (reason or "").strip()
     if existing is not None and not reason and monthly is not None and (
             existing.category, existing.base, existing.farmer_amount) != (category, amount_base, amount_farmer):
@@ -116,12 +134,47 @@ def declare_dues(
     declaration._history_user = actor  # type: ignore[attr-defined]
     declaration.save()
     audit.record(
-        actor=actor, action="dues.declare" if existing is None else "dues.declare_change", target=declaration,
-        organization=member.organization, request=request,
+        actor=actor, action=action, target=declaration, organization=member.organization, origin=origin,
         summary={"member": member.pk, "year": year, "category": category, "base": str(amount_base),
                  "monthly_amount": str(monthly), "before": before, "reason": reason},
     )
     return declaration
+
+
+@audited(AuditAction.DECLARE, noop_allowed=True)
+def declare_dues(
+    *, actor: User, member: Member, year: int, category: str, base: Any = None, farmer_amount: Any = None,
+    reason: str = "", origin: Origin | None = None,
+) -> Declaration:
+    """Declare (or change) a member's dues category and base for a year (党费基数申报).
+
+    The monthly amount follows from `rules.monthly_dues`. The first declaration of a year needs no
+    reason and is recorded here (dues.declare). When the year is declared already, this is a change
+    of it, handed to `change_declaration`, which records its own entry (dues.declare_change): this
+    service then records none of its own — one entry per call either way."""
+    access.require(actor, Cap.DUES_COLLECT, member.organization)
+    if _year_declaration(member, year) is not None:
+        return change_declaration(actor=actor, member=member, year=year, category=category, base=base,
+                                  farmer_amount=farmer_amount, reason=reason, origin=origin)
+    return _save_declaration(actor=actor, member=member, year=year, category=category, base=base,
+                             farmer_amount=farmer_amount, reason=reason, existing=None,
+                             action=AuditAction.DECLARE, origin=origin)
+
+
+@audited(AuditAction.DECLARE_CHANGE)
+def change_declaration(
+    *, actor: User, member: Member, year: int, category: str, base: Any = None, farmer_amount: Any = None,
+    reason: str = "", origin: Origin | None = None,
+) -> Declaration:
+    """Change a member's declaration of a year: a change of the values needs a reason (the history
+    keeps each version with its reason). The year must be declared already (`declare_dues`)."""
+    access.require(actor, Cap.DUES_COLLECT, member.organization)
+    existing = _year_declaration(member, year)
+    if existing is None:
+        raise ValidationError({"year": [_("本年度尚未申报党费基数。")]})
+    return _save_declaration(actor=actor, member=member, year=year, category=category, base=base,
+                             farmer_amount=farmer_amount, reason=reason, existing=existing,
+                             action=AuditAction.DECLARE_CHANGE, origin=origin)
 
 
 @dataclass
@@ -149,15 +202,15 @@ class DeclarationImportResult:
         return not self.errors
 
 
-@transaction.atomic
+@audited(AuditAction.DECLARE_IMPORT, noop_allowed=True)
 def import_declarations(
-    *, actor: Any, organization: Any, year: int, rows: Sequence[DeclarationRow], reason: str = "",
-    headers: dict[str, str] | None = None, sheet_errors: Sequence[Any] = (), request: Any = None,
+    *, actor: User, organization: Organization, year: int, rows: Sequence[DeclarationRow], reason: str = "",
+    headers: dict[str, str] | None = None, sheet_errors: Sequence[Any] = (), origin: Origin | None = None,
 ) -> DeclarationImportResult:
     """Import the year's declarations of an organization's members from a sheet: all rows or none.
 
     Members are found by ID number within the organization's subtree; every bad row is reported
-    (row, column, value, reason) and then nothing is written. One audit entry."""
+    (row, column, value, reason) and then nothing is written, nor audited. One audit entry."""
     from dangwu.core import crypto
     from dangwu.core.spreadsheets import RowError
     from dangwu.members import rules as member_rules
@@ -247,67 +300,14 @@ def import_declarations(
         else:
             result.updated += 1
     audit.record(
-        actor=actor, action="dues.declare_import", organization=organization, request=request,
+        actor=actor, action=AuditAction.DECLARE_IMPORT, organization=organization, origin=origin,
         summary={"year": year, "rows": result.total, "created": result.created, "updated": result.updated,
                  "unchanged": result.unchanged, "reason": reason.strip()[:100]},
     )
     return result
 
 
-# --- the amount of a month ---------------------------------------------------------------------
-
-def amount_for(member: Member, month: date) -> Decimal | None:
-    """What the member owes for the month: an approved reduction, else the year's declaration,
-    else the 党费标准 on the member record; None when nothing is declared."""
-    reduction = Reduction.objects.filter(member=member, status=Reduction.Status.APPROVED, start_month__lte=month,
-                                         end_month__gte=month).order_by("monthly_amount").first()
-    if reduction is not None:
-        return reduction.monthly_amount
-    declaration = Declaration.objects.filter(member=member, year=month.year).first()
-    if declaration is not None:
-        return declaration.monthly_amount
-    return member.dues_standard
-
-
-def first_month(member: Member) -> date:
-    """The first month a member pays: the month of admission (probationary members included)."""
-    return rules.month_start(member.joined_on)
-
-
 # --- monthly assessment (月度党费核定) ------------------------------------------------------------
-
-def _assessment_select(org_filter: str) -> str:
-    """The SELECT of the monthly assessment: one row per member in good standing admitted by the
-    month's end, with the month's amount (reduction, else declaration, else the record's 党费标准).
-    `org_filter` restricts m.organization_id. Parameters: month, created_at, year, month, month,
-    month end, then those of `org_filter`."""
-    q = connection.ops.quote_name
-    return f"""
-        SELECT m.id, m.organization_id, %s, COALESCE(r.amount, d.monthly_amount, m.dues_standard), NULL, %s
-        FROM {q(Member._meta.db_table)} m
-        LEFT JOIN {q(Declaration._meta.db_table)} d ON d.member_id = m.id AND d.year = %s
-        LEFT JOIN (SELECT member_id, MIN(monthly_amount) AS amount FROM {q(Reduction._meta.db_table)}
-                   WHERE status = 'approved' AND start_month <= %s AND end_month >= %s
-                   GROUP BY member_id) r ON r.member_id = m.id
-        WHERE m.standing = 'normal' AND m.joined_on <= %s
-          AND COALESCE(d.monthly_amount, m.dues_standard) IS NOT NULL
-          AND m.organization_id {org_filter}"""
-
-
-def assessment_insert_sql(org_filter: str) -> str:
-    """INSERT … SELECT … ON CONFLICT DO NOTHING keyed by the unique (member, month)."""
-    q = connection.ops.quote_name
-    return (f"INSERT INTO {q(Assessment._meta.db_table)} "
-            f"(member_id, organization_id, month, amount_due, payment_id, created_at)"
-            f"{_assessment_select(org_filter)}\n        ON CONFLICT (member_id, month) DO NOTHING")
-
-
-def assessment_params(month: date, now: Any) -> list[Any]:
-    ops = connection.ops
-    m = ops.adapt_datefield_value(month)
-    return [m, ops.adapt_datetimefield_value(now), month.year, m, m,
-            ops.adapt_datefield_value(rules.month_end(month))]
-
 
 def _insert_assessments(org_ids: Sequence[int], month: date) -> int:
     """Assess the month for the members of these organizations (ON CONFLICT: only rows not there
@@ -317,8 +317,8 @@ def _insert_assessments(org_ids: Sequence[int], month: date) -> int:
     data-modifying CTE: `WITH ins AS (INSERT … RETURNING …) SELECT … GROUP BY`); elsewhere
     the RETURNING rows are summed here. Returns how many rows were inserted."""
     placeholders = ", ".join(["%s"] * len(org_ids))
-    insert = assessment_insert_sql(f"IN ({placeholders})") + " RETURNING organization_id, amount_due"
-    params = assessment_params(month, timezone.now()) + list(org_ids)
+    insert = assessment_sql.insert_sql(f"IN ({placeholders})") + " RETURNING organization_id, amount_due"
+    params = assessment_sql.params(month, timezone.now()) + list(org_ids)
     deltas: rollups.Deltas = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -369,9 +369,9 @@ def _month_errors(month: Any, today: date) -> dict[str, list[str]]:
     return {}
 
 
-@transaction.atomic
-def start_assessment(*, actor: Any, organization: Any, month: date, request: Any = None,
-                     enqueue: bool = True) -> AssessmentRun:
+@audited(AuditAction.ASSESS_START)
+def start_assessment(*, actor: User | None, organization: Organization, month: date,
+                     origin: Origin | None = None, enqueue: bool = True) -> AssessmentRun:
     """Ask for the monthly assessment of an organization's whole subtree; a background task runs it
     (`tasks.run_assessment`, enqueued when this transaction commits), unless `enqueue` is false
     (the caller runs `tasks.process_run` itself, as `manage.py assess_dues` does).
@@ -382,13 +382,11 @@ def start_assessment(*, actor: Any, organization: Any, month: date, request: Any
     if errors:
         raise ValidationError(errors)
     month = rules.month_start(month)
-    from dangwu.orgs.models import Organization
-
     total = Organization.objects.filter(path__startswith=organization.path).count()
     run = AssessmentRun.objects.create(organization=organization, month=month, created_by=actor,
                                        total_organizations=total)
-    audit.record(actor=actor, action="dues.assess_start", target=run, organization=organization, request=request,
-                 summary={"month": month.strftime("%Y-%m"), "organizations": total})
+    audit.record(actor=actor, action=AuditAction.ASSESS_START, target=run, organization=organization,
+                 origin=origin, summary={"month": month.strftime("%Y-%m"), "organizations": total})
 
     def enqueue_run() -> None:
         from .tasks import run_assessment
@@ -400,11 +398,12 @@ def start_assessment(*, actor: Any, organization: Any, month: date, request: Any
     return run
 
 
-def assess_next_batch(*, run_id: int, batch_size: int = ASSESS_BATCH_ORGS) -> bool:
+def _assess_next_batch(*, run_id: int, batch_size: int = ASSESS_BATCH_ORGS) -> bool:
     """Assess the next batch of organizations of a run (one transaction): insert the rows, advance
-    the cursor. False when the subtree is done. Safe to repeat: rows are keyed by (member, month)."""
-    from dangwu.orgs.models import Organization
+    the cursor. False when the subtree is done. Safe to repeat: rows are keyed by (member, month).
 
+    Not a service: no audit entry of its own. The rows are derived rows of the run audited by
+    `start_assessment` and `finish_assessment` (decision 0006); `tasks.process_run` calls it."""
     with transaction.atomic():
         run = AssessmentRun.objects.select_for_update(of=("self",)).select_related("organization").get(pk=run_id)
         orgs = list(Organization.objects.filter(path__startswith=run.organization.path, path__gt=run.cursor)
@@ -419,7 +418,7 @@ def assess_next_batch(*, run_id: int, batch_size: int = ASSESS_BATCH_ORGS) -> bo
     return True
 
 
-@transaction.atomic
+@audited(AuditAction.ASSESS)
 def finish_assessment(*, run_id: int) -> AssessmentRun:
     """Close a run whose batches are all done; the audit entry records how many were assessed."""
     run = AssessmentRun.objects.select_for_update(of=("self",)).select_related("organization", "created_by").get(pk=run_id)
@@ -430,7 +429,7 @@ def finish_assessment(*, run_id: int) -> AssessmentRun:
     # the roll-up of the subtree's month: no count over its (millions of) rows
     assessed = DuesStat.objects.filter(organization=run.organization, month=run.month).values_list(
         "members", flat=True).first() or 0
-    audit.record(actor=run.created_by, action="dues.assess", target=run, organization=run.organization,
+    audit.record(actor=run.created_by, action=AuditAction.ASSESS, target=run, organization=run.organization,
                  summary={"month": run.month.strftime("%Y-%m"), "created": run.created_count, "assessed": assessed})
     return run
 
@@ -441,10 +440,10 @@ def _month_value(value: Any) -> date | None:
     return rules.month_start(value) if isinstance(value, date) else None
 
 
-@transaction.atomic
+@audited(AuditAction.REDUCTION_REQUEST)
 def request_reduction(
-    *, actor: Any, member: Member, kind: str, start_month: date, end_month: date, reason: str,
-    monthly_amount: Any = None, request: Any = None,
+    *, actor: User, member: Member, kind: str, start_month: date, end_month: date, reason: str,
+    monthly_amount: Any = None, origin: Origin | None = None,
 ) -> Reduction:
     """The branch asks the next-level committee to reduce or waive a member's dues for some months."""
     access.require(actor, Cap.DUES_COLLECT, member.organization)
@@ -469,7 +468,7 @@ def request_reduction(
         if "monthly_amount" not in errors and amount <= 0:
             errors["monthly_amount"] = [_("减交后每月应交应大于0（全部免交请选择“免交”）")]
         elif "monthly_amount" not in errors and start is not None:
-            standard = amount_for(member, start)
+            standard = selectors.amount_for(member=member, month=start)
             if standard is not None and amount >= standard:
                 errors["monthly_amount"] = [_("减交后的金额应低于现行标准（%(s)s元）") % {"s": standard}]
     if not (reason or "").strip():
@@ -483,30 +482,19 @@ def request_reduction(
     reduction = Reduction.objects.create(
         member=member, organization=member.organization, kind=kind, monthly_amount=amount, start_month=start,
         end_month=end, reason=reason.strip(), requested_by=actor)
-    audit.record(actor=actor, action="dues.reduction_request", target=reduction, organization=member.organization,
-                 request=request, summary={"member": member.pk, "kind": kind, "monthly_amount": str(amount),
-                                           "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"})
+    audit.record(actor=actor, action=AuditAction.REDUCTION_REQUEST, target=reduction,
+                 organization=member.organization, origin=origin,
+                 summary={"member": member.pk, "kind": kind, "monthly_amount": str(amount),
+                          "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"})
     return reduction
 
 
-def approving_organization(reduction: Reduction) -> Any:
-    """The next-level committee: the parent of the requesting organization (itself at the root)."""
-    org = reduction.organization
-    if org.depth <= 1:
-        return org
-    return type(org).objects.get(path=org.path[: -type(org).steplen])
-
-
-def can_decide(actor: Any, reduction: Reduction) -> bool:
-    return access.can(actor, Cap.DUES_APPROVE, approving_organization(reduction))
-
-
-@transaction.atomic
-def decide_reduction(*, actor: Any, reduction: Reduction, approve: bool, note: str = "",
-                     request: Any = None) -> Reduction:
+@audited(AuditAction.REDUCTION_DECIDE)
+def decide_reduction(*, actor: User, reduction: Reduction, approve: bool, note: str = "",
+                     origin: Origin | None = None) -> Reduction:
     """The next-level committee approves or refuses a reduction. Approved, the unpaid months already
     assessed in its range are set to the reduced amount."""
-    if not can_decide(actor, reduction):
+    if not selectors.can_decide(actor=actor, reduction=reduction):
         raise PermissionDenied("dues.approve not held at the next-level committee")
     reduction = Reduction.objects.select_for_update().get(pk=reduction.pk)
     if reduction.status != Reduction.Status.PENDING:
@@ -530,19 +518,20 @@ def decide_reduction(*, actor: Any, reduction: Reduction, approve: bool, note: s
             changes.append((org_id, month, rollups.row_delta(amount, None, sign=-1)))
             changes.append((org_id, month, rollups.row_delta(reduction.monthly_amount, None)))
         rollups.apply(rollups.collect(changes))
-    audit.record(actor=actor, action="dues.reduction_decide", target=reduction, organization=reduction.organization,
-                 request=request, summary={"approved": approve, "note": reduction.decision_note,
-                                           "assessments_changed": changed})
+    audit.record(actor=actor, action=AuditAction.REDUCTION_DECIDE, target=reduction,
+                 organization=reduction.organization, origin=origin,
+                 summary={"approved": approve, "note": reduction.decision_note, "assessments_changed": changed})
     return reduction
 
 
 # --- payments (党费缴纳) ----------------------------------------------------------------------
 
-@transaction.atomic
+@audited(AuditAction.PAYMENT)
 def record_payment(
-    *, actor: Any, member: Member, months: Iterable[date], method: str, reference: str = "",
-    paid_on: date | None = None, voluntary_amount: Any = None, collected_at: Any = None, note: str = "",
-    request: Any = None,
+    *, actor: User, member: Member, months: Iterable[date], method: str, reference: str = "",
+    paid_on: date | None = None, voluntary_amount: Any = None, collected_at: Organization | None = None,
+    note: str = "",
+    origin: Origin | None = None,
 ) -> Payment:
     """Record a payment: the chosen months (back payments at most 6 months, in advance up to
     December), and/or a voluntary extra (≥ 1000 yuan in one payment: forwarded whole to the Centre).
@@ -603,7 +592,7 @@ def record_payment(
         if problem == "advance":
             errors.setdefault("months", []).append(_("%(m)s：预交党费只能预交到本年度12月") % {"m": label})
             continue
-        if month < first_month(member):
+        if month < rules.first_month(member.joined_on):
             errors.setdefault("months", []).append(_("%(m)s：早于入党的月份") % {"m": label})
             continue
         row = existing.get(month)
@@ -613,7 +602,7 @@ def record_payment(
                 continue
             due += row.amount_due
             continue
-        amount = amount_for(member, month)
+        amount = selectors.amount_for(member=member, month=month)
         if amount is None:
             errors.setdefault("months", []).append(_("%(m)s：尚未申报党费基数，请先申报") % {"m": label})
             continue
@@ -656,7 +645,7 @@ def record_payment(
         payment.save(update_fields=["moved_paid_until", "paid_until_before"])
         paid_until = {"dues_paid_until": [_month_text(moved[0]), _month_text(moved[1])]}
     audit.record(
-        actor=actor, action="dues.payment", target=payment, organization=home, request=request,
+        actor=actor, action=AuditAction.PAYMENT, target=payment, organization=home, origin=origin,
         summary={"member": member.pk, "months": [f"{m:%Y-%m}" for m in chosen], "dues": str(due),
                  "voluntary": str(voluntary), "method": method, "collected_at": collected_at.pk,
                  "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number,
@@ -682,7 +671,7 @@ def _ledger_months(member: Member, *, since: date) -> tuple[set[date], set[date]
     return paid, owed
 
 
-def _paid_until_after_payment(*, actor: Any, member: Member, months: Sequence[date], today: date,
+def _paid_until_after_payment(*, actor: User, member: Member, months: Sequence[date], today: date,
                               receipt: str) -> tuple[date | None, date | None] | None:
     """Move the record's 党费交至 forward through the months now paid (`rules.paid_until_after_payment`),
     written through the members' service with history; (before, after) when it moved, else None."""
@@ -703,15 +692,8 @@ def _paid_until_after_payment(*, actor: Any, member: Member, months: Sequence[da
 
 # --- reversal of a payment (冲正) ------------------------------------------------------------
 
-def can_reverse(actor: Any, payment: Payment) -> bool:
-    """`dues.collect` at the payment's organization, or at the organization that collected it."""
-    return access.can(actor, Cap.DUES_COLLECT, payment.organization) or (
-        payment.collected_at_id != payment.organization_id
-        and access.can(actor, Cap.DUES_COLLECT, payment.collected_at))
-
-
-@transaction.atomic
-def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any = None) -> Payment:
+@audited(AuditAction.PAYMENT_REVERSE)
+def reverse_payment(*, actor: User, payment: Payment, reason: str, origin: Origin | None = None) -> Payment:
     """Reverse a payment recorded in error (冲正/撤销缴费), with the reason.
 
     The payment row stays (money records are never deleted), marked reversed: who, when, why,
@@ -722,7 +704,7 @@ def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any =
     Who may: `dues.collect` at the payment's organization (the member's branch when paid) — or,
     for a mobile member's payment collected at the host (流入地), at the collecting organization,
     which recorded it (as `record_payment` asks of it)."""
-    if not can_reverse(actor, payment):
+    if not selectors.can_reverse(actor=actor, payment=payment):
         raise PermissionDenied("dues.collect not held at the payment's organization")
     payment = Payment.objects.select_for_update(of=("self",)).select_related("organization").get(pk=payment.pk)
     errors: dict[str, list[str]] = {}
@@ -751,7 +733,8 @@ def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any =
     payment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason", "reversed_months"])
     current = member.dues_paid_until
     value = rules.paid_until_after_reversal(
-        current, owed_again=[m for _pk, _org, m, amount in rows if amount], first_month=first_month(member),
+        current, owed_again=[m for _pk, _org, m, amount in rows if amount],
+        first_month=rules.first_month(member.joined_on),
         recorded_on_empty=payment.moved_paid_until and payment.paid_until_before is None,
         payment_first=months[0] if months else None)
     paid_until: dict[str, Any] = {}
@@ -762,8 +745,8 @@ def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any =
                                             reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
         paid_until = {"dues_paid_until": [_month_text(current), _month_text(value)]}
     audit.record(
-        actor=actor, action="dues.payment_reverse", target=payment, organization=payment.organization,
-        request=request,
+        actor=actor, action=AuditAction.PAYMENT_REVERSE, target=payment, organization=payment.organization,
+        origin=origin,
         summary={"member": member.pk, "receipt": payment.receipt_number, "months": payment.reversed_months,
                  "dues": str(payment.dues_amount), "voluntary": str(payment.voluntary_amount),
                  "total": str(payment.total_amount), "reason": reason, **paid_until},
@@ -773,9 +756,9 @@ def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any =
 
 # --- uses of the dues (党费使用) -------------------------------------------------------------
 
-@transaction.atomic
-def record_use(*, actor: Any, organization: Any, used_on: date, purpose: str, amount: Any, description: str,
-               request: Any = None) -> DuesUse:
+@audited(AuditAction.USE)
+def record_use(*, actor: User, organization: Organization, used_on: date, purpose: str, amount: Any,
+               description: str, origin: Origin | None = None) -> DuesUse:
     """Record a use of the dues an organization keeps, for its yearly income-and-use statement."""
     access.require(actor, Cap.DUES_COLLECT, organization)
     errors: dict[str, list[str]] = {}
@@ -797,6 +780,6 @@ def record_use(*, actor: Any, organization: Any, used_on: date, purpose: str, am
         raise ValidationError(errors)
     use = DuesUse.objects.create(organization=organization, used_on=used_on, purpose=purpose, amount=value,
                                  description=description, recorded_by=actor)
-    audit.record(actor=actor, action="dues.use", target=use, organization=organization, request=request,
+    audit.record(actor=actor, action=AuditAction.USE, target=use, organization=organization, origin=origin,
                  summary={"purpose": purpose, "amount": str(value), "used_on": used_on.isoformat()})
     return use

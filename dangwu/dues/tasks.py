@@ -38,7 +38,9 @@ def process_run(run_id: int, *, batch_size: int | None = None) -> str:
     if not claimed:
         return "skipped"  # done already (a task is delivered at least once)
     try:
-        while services.assess_next_batch(run_id=run_id, batch_size=batch_size or services.ASSESS_BATCH_ORGS):
+        # The batches are the audited run's bookkeeping, not services (no entry each, decision 0006);
+        # the run is audited when started (dues.assess_start) and here when finished (dues.assess).
+        while services._assess_next_batch(run_id=run_id, batch_size=batch_size or services.ASSESS_BATCH_ORGS):
             pass
         services.finish_assessment(run_id=run_id)
     except Exception:

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangwu.core import access, classification
+from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError
@@ -125,7 +126,7 @@ def dues_assess_view(request, pk: int):
         return redirect("dues:org", pk=org.pk)
     try:
         run = services.start_assessment(actor=request.user, organization=org, month=form.cleaned_data["month"],
-                                        request=request)
+                                        origin=origin_of(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -162,7 +163,7 @@ def dues_member_view(request, pk: int):
         "year": year, "can_collect": access.can(user, Cap.DUES_COLLECT, member.organization),
         "can_view_org": access.can(user, Cap.DUES_VIEW, member.organization),
         "reversible": {p.pk for p in ledger.payments
-                       if not p.is_reversed and services.can_reverse(user, p)},
+                       if not p.is_reversed and selectors.can_reverse(actor=user, payment=p)},
     })
 
 
@@ -196,7 +197,7 @@ def dues_pay_view(request, pk: int):
                 actor=request.user, member=member, months=[rules.parse_month(m) for m in data["months"]],
                 method=data["method"], reference=data["reference"], paid_on=data["paid_on"],
                 voluntary_amount=data.get("voluntary_amount"), collected_at=host, note=data["note"],
-                request=request)
+                origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -244,15 +245,15 @@ def dues_receipt_view(request, pk: int):
 def dues_reverse_view(request, pk: int):
     """Reverse a payment recorded in error (冲正): the payment, its months and amounts, and a
     confirmation form asking for the reason. `dues.collect` at the payment's organization (or
-    the host organization that collected it: `services.can_reverse`)."""
+    the host organization that collected it: `selectors.can_reverse`)."""
     payment = access.get_in_scope_or_404(request, selectors.visible_payments(actor=request.user), pk=pk)
-    if not services.can_reverse(request.user, payment):
+    if not selectors.can_reverse(actor=request.user, payment=payment):
         raise PermissionDenied
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reverse_payment(actor=request.user, payment=payment, reason=form.cleaned_data["reason"],
-                                     request=request)
+                                     origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -281,7 +282,7 @@ def dues_declare_view(request, pk: int):
         try:
             services.declare_dues(actor=request.user, member=member, year=data["year"], category=data["category"],
                                   base=data.get("base"), farmer_amount=data.get("farmer_amount"),
-                                  reason=data.get("reason", ""), request=request)
+                                  reason=data.get("reason", ""), origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -316,7 +317,7 @@ def dues_declarations_view(request, pk: int):
             try:
                 result = services.import_declarations(actor=request.user, organization=org, year=data["year"],
                                                       rows=rows, reason=data["reason"], headers=headers,
-                                                      sheet_errors=errors, request=request)
+                                                      sheet_errors=errors, origin=origin_of(request))
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             if result is not None and result.ok:
@@ -340,14 +341,15 @@ def dues_reduction_request_view(request, pk: int):
                                                         "kind": Reduction.Kind.EXEMPT})
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_reduction(actor=request.user, member=member, request=request, **form.cleaned_data)
+            services.request_reduction(actor=request.user, member=member, origin=origin_of(request),
+                                       **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("已提交减免申请，等待上级党委审批"))
             return redirect("dues:member", pk=member.pk)
-    return render(request, "dues/reduction_form.html", {"member": member, "form": form,
-                                                        "standard": services.amount_for(member, month)})
+    return render(request, "dues/reduction_form.html", {
+        "member": member, "form": form, "standard": selectors.amount_for(member=member, month=month)})
 
 
 @access.page(Cap.DUES_VIEW)
@@ -355,9 +357,11 @@ def dues_reductions_view(request):
     """Reduction requests: those the caller may decide first, then those of the caller's scope."""
     user = request.user
     items = list(selectors.visible_reductions(actor=user)[:300])
+    decidable = {r.pk for r in items
+                 if r.status == Reduction.Status.PENDING and selectors.can_decide(actor=user, reduction=r)}
     return render(request, "dues/reductions.html", {
-        "to_decide": [r for r in items if r.status == Reduction.Status.PENDING and services.can_decide(user, r)],
-        "others": [r for r in items if not (r.status == Reduction.Status.PENDING and services.can_decide(user, r))],
+        "to_decide": [r for r in items if r.pk in decidable],
+        "others": [r for r in items if r.pk not in decidable],
     })
 
 
@@ -372,7 +376,7 @@ def dues_reduction_decide_view(request, pk: int):
     try:
         services.decide_reduction(actor=request.user, reduction=reduction,
                                   approve=form.cleaned_data["decision"] == "approve",
-                                  note=form.cleaned_data.get("note", ""), request=request)
+                                  note=form.cleaned_data.get("note", ""), origin=origin_of(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -451,7 +455,8 @@ def dues_statement_view(request, pk: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.record_use(actor=request.user, organization=org, request=request, **form.cleaned_data)
+                services.record_use(actor=request.user, organization=org, origin=origin_of(request),
+                                    **form.cleaned_data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:

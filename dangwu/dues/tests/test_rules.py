@@ -161,3 +161,8 @@ def test_every_occupation_has_a_category():
 
     assert {rules.category_for_occupation(o) for o in Occupation.values} <= set(rules.CATEGORIES)
     assert set(rules.CATEGORY_BY_OCCUPATION) <= set(Occupation.values)
+
+
+def test_the_first_month_is_the_month_of_admission():
+    assert rules.first_month(date(2024, 2, 29)) == date(2024, 2, 1)
+    assert rules.first_month(date(2025, 12, 31)) == date(2025, 12, 1)

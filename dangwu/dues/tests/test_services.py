@@ -60,6 +60,22 @@ def test_a_change_during_the_year_needs_a_reason_and_keeps_history(dues_people):
     assert testing.last_audit_entry().action == "dues.declare_change"
 
 
+def test_a_change_is_its_own_service_and_needs_a_declared_year(dues_people):
+    """`declare_dues` hands a change of a declared year to `change_declaration` (dues.declare_change);
+    called directly on a year not declared yet, `change_declaration` refuses and writes nothing."""
+    sec, member = dues_people["secretary"], dues_people["m_plain"]
+    year = timezone.localdate().year
+    snap = _snapshot()
+    with pytest.raises(ValidationError) as exc:
+        services.change_declaration(actor=sec, member=member, year=year, category="student", reason="转为学生")
+    assert "year" in _errors(exc) and snap.unchanged()
+    services.declare_dues(actor=sec, member=member, year=year, category="employed", base=D("3000"))
+    d = services.change_declaration(actor=sec, member=member, year=year, category="student", reason="转为学生")
+    assert d.monthly_amount == D("0.20") and d.category == "student"
+    assert snap.delta()["audit"] == 2 and snap.delta()["declarations"] == 1
+    assert testing.last_audit_entry().action == "dues.declare_change"
+
+
 @pytest.mark.parametrize("kwargs,field", [
     ({"category": "teacher", "base": D("100")}, "category"),
     ({"category": "employed", "base": D("-1")}, "base"),
@@ -196,7 +212,7 @@ def test_reduction_is_approved_by_the_next_level_committee_only(dues_people):
     assert snap.delta()["audit"] == 1
     row.refresh_from_db()
     assert row.amount_due == D("5.00")
-    assert services.amount_for(member, month) == D("5.00")
+    assert selectors.amount_for(member=member, month=month) == D("5.00")
     with pytest.raises(ValidationError):
         services.decide_reduction(actor=dues_people["city_a"], reduction=reduction, approve=False, note="x")
 
