@@ -58,15 +58,17 @@ test: install-test
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # ruff; mypy over every app's rules and services whatever their file names (rules.py, *_rules.py,
-# services.py, *_services.py, modules of rules/ and services/ packages) and core's contracts;
+# services.py, *_services.py, modules of rules/ and services/ packages, any module that writes
+# audit entries) and core's contracts;
 # the layer contracts of pyproject.toml (lint-imports: core imports no app, orgs no members …).
 TYPED := $(shell find dangwu -path '*/tests' -prune -o -path '*/migrations' -prune -o \
 	\( -name 'rules.py' -o -name '*_rules.py' -o -name 'services.py' -o -name '*_services.py' \
-	   -o -path '*/rules/*.py' -o -path '*/services/*.py' \) -print | sort) \
+	   -o -path '*/rules/*.py' -o -path '*/services/*.py' \) -print) \
+	$(shell grep -rlE --include='*.py' '@audited|audit[.]record' dangwu | grep -v '/tests/') \
 	dangwu/core/audit.py dangwu/core/access.py dangwu/core/registries.py dangwu/core/rollups.py dangwu/core/dates.py
 lint: install-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy $(TYPED)
+	$(VENV)/bin/mypy $(sort $(TYPED))
 	$(VENV)/bin/lint-imports
 
 # make bench [SCALE=full|small|<members>]: on PostgreSQL (DATABASE_URL, default dangwu_bench on the
