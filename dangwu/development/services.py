@@ -337,7 +337,7 @@ def _admit(*, actor: Any, candidate: Candidate, history: dict[str, date], reques
                 "birth_date": candidate.birth_date, "work_unit": candidate.work_unit,
                 "member_type": MemberType.PROBATIONARY, "applied_on": history["application"],
                 "joined_on": history["branch_admission_vote"]},
-        request=request)
+        origin=audit.Origin.of(request))
     if candidate.user_id and not Member.objects.filter(user_id=candidate.user_id).exists():
         # The applicant's own account becomes the member's login (members' services do not set accounts).
         member.user_id = candidate.user_id
@@ -355,7 +355,7 @@ def _convert(*, actor: Any, candidate: Candidate, history: dict[str, date], requ
     member = Member.objects.get(pk=candidate.member_id)
     member_services.update_member(actor=actor, member=member,
                                   fields={"member_type": MemberType.FULL, "converted_on": end},
-                                  reason=_("预备党员转正"), request=request)
+                                  reason=_("预备党员转正"), origin=audit.Origin.of(request))
 
 
 # --- contact persons and introducers -----------------------------------------------------------
@@ -531,7 +531,7 @@ def cancel(*, actor: Any, candidate: Candidate, on: date, reason: str, request: 
         if member.in_good_standing:
             member_services.change_standing(actor=actor, member=member, new_standing=Standing.DISQUALIFIED,
                                             effective_on=on, reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()},
-                                            request=request)
+                                            origin=audit.Origin.of(request))
     candidate.status = Candidate.Status.CANCELLED
     candidate.due_on = None
     candidate.ended_on = on

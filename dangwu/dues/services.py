@@ -686,7 +686,7 @@ def _paid_until_after_payment(*, actor: Any, member: Member, months: Sequence[da
                               receipt: str) -> tuple[date | None, date | None] | None:
     """Move the record's 党费交至 forward through the months now paid (`rules.paid_until_after_payment`),
     written through the members' service with history; (before, after) when it moved, else None."""
-    from dangwu.members import services as member_services
+    from dangwu.members import records as member_records
 
     current = member.dues_paid_until
     if not months:
@@ -696,8 +696,8 @@ def _paid_until_after_payment(*, actor: Any, member: Member, months: Sequence[da
     value = rules.paid_until_after_payment(current, paid=paid, owed=owed, first_paid=min(months), today=today)
     if value == current:
         return None
-    member_services.set_dues_paid_until(actor=actor, member=member, value=value,
-                                        reason=_("交纳党费（收据%(n)s）") % {"n": receipt})
+    member_records.set_dues_paid_until(actor=actor, member=member, value=value,
+                                       reason=_("交纳党费（收据%(n)s）") % {"n": receipt})
     return current, value
 
 
@@ -756,10 +756,10 @@ def reverse_payment(*, actor: Any, payment: Payment, reason: str, request: Any =
         payment_first=months[0] if months else None)
     paid_until: dict[str, Any] = {}
     if value != current:
-        from dangwu.members import services as member_services
+        from dangwu.members import records as member_records
 
-        member_services.set_dues_paid_until(actor=actor, member=member, value=value,
-                                            reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
+        member_records.set_dues_paid_until(actor=actor, member=member, value=value,
+                                           reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
         paid_until = {"dues_paid_until": [_month_text(current), _month_text(value)]}
     audit.record(
         actor=actor, action="dues.payment_reverse", target=payment, organization=payment.organization,

@@ -58,7 +58,7 @@ def _public_services():
 
 
 # Apps whose services are still being moved to these contracts (issue 10); emptied before it closes.
-PENDING: set[str] = {"development", "dues", "members", "demo"}
+PENDING: set[str] = {"development", "dues", "demo"}
 
 SERVICES = sorted((s for s in _public_services() if s[0].split(".")[1] not in PENDING),
                   key=lambda item: (item[0], item[1]))
