@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangwu.core import audit, registries
+from dangwu.core.audit import audited
 from dangwu.members import rules as member_rules
 from dangwu.orgs.models import Organization
 
@@ -38,6 +39,7 @@ class SeedResult:
     demo_initials: str
 
 
+@audited(AuditAction.DEMO_SEED)
 def seed_demo(*, members: int, seed: int) -> SeedResult:
     """Load the demo province into an empty database, in one transaction."""
     today = timezone.localdate()

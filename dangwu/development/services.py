@@ -15,8 +15,7 @@ a service called inside another counts its entry for itself.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -323,27 +322,10 @@ def record_step(
     return step
 
 
-def _member_service(service: Callable[..., T], *, action: str, origin: Origin | None, noop_allowed: bool = False,
-                    **kwargs: Any) -> T:
-    """Call one of members' services: it checks, keeps the history and roll-ups and records its own
-    audit entry, which counts for it, not for the development service calling it.
-
-    Transitional while members' services move to the typed contracts (issue 10): a members service
-    that does not declare its action yet is declared here with the action it records, and the
-    origin goes by the parameter name the service takes (`request` before its sweep: `audit.record`
-    reads an Origin there too). Once members' services are swept this is a plain call."""
-    if not hasattr(service, "audit_action"):
-        service = audited(action, noop_allowed=noop_allowed)(service)
-    parameters = inspect.signature(inspect.unwrap(service)).parameters
-    kwargs["origin" if "origin" in parameters else "request"] = origin
-    return service(**kwargs)
-
-
 def _admit(*, actor: User, candidate: Candidate, history: dict[str, date], origin: Origin | None) -> None:
     """预备党员: a member record in the branch, 入党日期 = the day the branch general meeting adopted."""
-    member = _member_service(
-        member_services.create_member, action="member.create", origin=origin,
-        actor=actor, organization=candidate.organization, id_number=candidate.id_number, phone=candidate.phone,
+    member = member_services.create_member(
+        origin=origin, actor=actor, organization=candidate.organization, id_number=candidate.id_number, phone=candidate.phone,
         fields={"name": candidate.name, "gender": candidate.gender, "ethnicity": candidate.ethnicity,
                 "birth_date": candidate.birth_date, "work_unit": candidate.work_unit,
                 "member_type": MemberType.PROBATIONARY, "applied_on": history["application"],
@@ -363,8 +345,7 @@ def _convert(*, actor: User, candidate: Candidate, history: dict[str, date], ori
         raise ValidationError({"code": [_("没有该预备党员的党员档案，不能审批转正")]})
     end = rules.probation_end(history, extension_months=candidate.extension_months)
     member = Member.objects.get(pk=candidate.member_id)
-    _member_service(member_services.update_member, action="member.update", noop_allowed=True, origin=origin,
-                    actor=actor, member=member, fields={"member_type": MemberType.FULL, "converted_on": end},
+    member_services.update_member(origin=origin, actor=actor, member=member, fields={"member_type": MemberType.FULL, "converted_on": end},
                     reason=_("预备党员转正"))
 
 
@@ -535,8 +516,7 @@ def cancel(*, actor: User, candidate: Candidate, on: date, reason: str, origin: 
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
         if member.in_good_standing:
-            _member_service(member_services.change_standing, action="member.standing", origin=origin,
-                            actor=actor, member=member, new_standing=Standing.DISQUALIFIED, effective_on=on,
+            member_services.change_standing(origin=origin, actor=actor, member=member, new_standing=Standing.DISQUALIFIED, effective_on=on,
                             reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()})
     candidate.status = Candidate.Status.CANCELLED
     candidate.due_on = None

@@ -675,7 +675,7 @@ def _paid_until_after_payment(*, actor: User, member: Member, months: Sequence[d
                               receipt: str) -> tuple[date | None, date | None] | None:
     """Move the record's 党费交至 forward through the months now paid (`rules.paid_until_after_payment`),
     written through the members' service with history; (before, after) when it moved, else None."""
-    from dangwu.members import services as member_services
+    from dangwu.members import records as member_records
 
     current = member.dues_paid_until
     if not months:
@@ -685,8 +685,8 @@ def _paid_until_after_payment(*, actor: User, member: Member, months: Sequence[d
     value = rules.paid_until_after_payment(current, paid=paid, owed=owed, first_paid=min(months), today=today)
     if value == current:
         return None
-    member_services.set_dues_paid_until(actor=actor, member=member, value=value,
-                                        reason=_("交纳党费（收据%(n)s）") % {"n": receipt})
+    member_records.set_dues_paid_until(actor=actor, member=member, value=value,
+                                       reason=_("交纳党费（收据%(n)s）") % {"n": receipt})
     return current, value
 
 
@@ -739,10 +739,10 @@ def reverse_payment(*, actor: User, payment: Payment, reason: str, origin: Origi
         payment_first=months[0] if months else None)
     paid_until: dict[str, Any] = {}
     if value != current:
-        from dangwu.members import services as member_services
+        from dangwu.members import records as member_records
 
-        member_services.set_dues_paid_until(actor=actor, member=member, value=value,
-                                            reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
+        member_records.set_dues_paid_until(actor=actor, member=member, value=value,
+                                           reason=_("冲正党费缴费（收据%(n)s）") % {"n": payment.receipt_number})
         paid_until = {"dues_paid_until": [_month_text(current), _month_text(value)]}
     audit.record(
         actor=actor, action=AuditAction.PAYMENT_REVERSE, target=payment, organization=payment.organization,

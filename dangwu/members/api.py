@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
@@ -39,7 +41,7 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = ["id", "name", "organization", "member_type", "standing", "id_number", "phone",
-                  *[f for f in services.EDITABLE_FIELDS if f not in {"name", "member_type"}],
+                  *[f for f in rules.EDITABLE_FIELDS if f not in {"name", "member_type"}],
                   "standing_since", "created_at", "updated_at"]
         read_only_fields = ["id", "standing", "standing_since", "created_at", "updated_at"]
 
@@ -52,8 +54,8 @@ class MemberSerializer(serializers.ModelSerializer):
         """The record's own rules (`rules.record_errors`, as the form and the roster import), on the
         record as it would be stored: on update, the fields sent over the stored ones."""
         member = self.instance if isinstance(self.instance, Member) else None
-        values: dict[str, Any] = {name: getattr(member, name) for name in services.EDITABLE_FIELDS} if member else {}
-        values.update((name, value) for name, value in attrs.items() if name in services.EDITABLE_FIELDS)
+        values: dict[str, Any] = {name: getattr(member, name) for name in rules.EDITABLE_FIELDS} if member else {}
+        values.update((name, value) for name, value in attrs.items() if name in rules.EDITABLE_FIELDS)
         number = _unless_masked(attrs.get("id_number"))
         if number is not None:
             values["id_number"] = number
@@ -150,13 +152,14 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         data = self.get_serializer(member).data
         reveal = request.query_params.get("reveal")
         if reveal:
-            data[reveal if reveal in services.SENSITIVE else "reveal"] = services.reveal_sensitive(
-                actor=request.user, member=member, field=reveal, request=request)
+            if reveal not in services.REVEAL:
+                raise DjangoValidationError({"field": [_("只能查看公民身份号码或联系电话")]})
+            data[reveal] = services.REVEAL[reveal](actor=request.user, member=member, origin=origin_of(request))
             return Response(data, headers={"Cache-Control": "no-store"})  # a full number is never cached
         return Response(data)
 
     def _fields(self, validated: dict) -> dict:
-        return {k: v for k, v in validated.items() if k in services.EDITABLE_FIELDS}
+        return {k: v for k, v in validated.items() if k in rules.EDITABLE_FIELDS}
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -166,7 +169,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         if org is None:
             raise serializers.ValidationError({"organization": [_("党组织不存在或不在您的权限范围内")]})
         member = services.create_member(actor=request.user, organization=org, fields=self._fields(data),
-                                        id_number=data["id_number"], phone=data.get("phone", ""), request=request)
+                                        id_number=data["id_number"], phone=data.get("phone", ""),
+                                        origin=origin_of(request))
         return Response(self.get_serializer(member).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -180,7 +184,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise serializers.ValidationError({"organization": [_("转移组织关系请使用组织关系转接功能")]})
         member = services.update_member(actor=request.user, member=member, fields=self._fields(data),
                                         id_number=_unless_masked(data.get("id_number")),
-                                        phone=_unless_masked(data.get("phone")), request=request)
+                                        phone=_unless_masked(data.get("phone")), origin=origin_of(request))
         return Response(self.get_serializer(member).data)
 
 

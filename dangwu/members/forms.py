@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import rules
 from .models import Member, Standing
-from .services import EDITABLE_FIELDS
+from .rules import EDITABLE_FIELDS
 
 DATE_FIELDS = {"birth_date", "work_started_on", "applied_on", "joined_on", "converted_on",
                "lost_contact_since", "dues_paid_until"}

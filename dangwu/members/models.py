@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,32 @@ from dangwu.core import crypto
 from dangwu.core.models import TaskRun
 
 from . import rules
+
+
+class AuditAction(StrEnum):
+    """What member records, rosters, transfers and mobile members record in the audit log (one
+    entry each: core.audit.audited). The audit page filters by prefix: `member.transfer` finds
+    every step of a transfer, `member.outflow` every one of a mobile member."""
+
+    MEMBER_CREATE = "member.create"  # 建立党员档案
+    MEMBER_UPDATE = "member.update"  # 修改党员档案
+    MEMBER_STANDING = "member.standing"  # 党籍变动
+    MEMBER_VIEW_ID_NUMBER = "member.view_id_number"  # 查看完整公民身份号码
+    MEMBER_VIEW_PHONE = "member.view_phone"  # 查看完整联系电话
+    MEMBER_IMPORT = "member.import"  # 花名册导入
+    MEMBER_EXPORT = "member.export"  # 花名册导出
+    MEMBER_TRANSFER_START = "member.transfer_start"  # 开具介绍信（组织关系转出）
+    MEMBER_TRANSFER_ACCEPT = "member.transfer_accept"  # 接收组织关系
+    MEMBER_TRANSFER_REJECT = "member.transfer_reject"  # 退回组织关系转接
+    MEMBER_TRANSFER_REISSUE = "member.transfer_reissue"  # 重新开具介绍信
+    MEMBER_TRANSFER_RECEIPT = "member.transfer_receipt"  # 登记介绍信回执
+    MEMBER_TRANSFER_REGISTER = "member.transfer_register"  # 平台外转入登记
+    MEMBER_OUTFLOW_START = "member.outflow_start"  # 流出登记
+    MEMBER_OUTFLOW_CERTIFICATE = "member.outflow_certificate"  # 开具流动党员活动证
+    MEMBER_OUTFLOW_PARTICIPATION = "member.outflow_participation"  # 参加流入地组织生活
+    MEMBER_OUTFLOW_REPORT = "member.outflow_report"  # 向流出党组织汇报
+    MEMBER_OUTFLOW_RETURN = "member.outflow_return"  # 外出返回
+    STATS_REBUILD = "stats.rebuild"  # 重建结构统计（rebuild_rollups 记录）
 
 
 class Gender(models.TextChoices):
@@ -248,8 +276,8 @@ class SubtreeStat(models.Model):
 class RosterImport(TaskRun):
     """One upload of a roster (花名册导入) and how its background run went.
 
-    The import itself is the audited service `services.import_roster` (one audit entry, one
-    transaction). The writes to this row — status and progress while the task runs — are
+    The import itself is `roster_import.import_roster`, which writes through the audited service
+    `roster_services.write_roster_import` (one audit entry, one transaction). The writes to this row — status and progress while the task runs — are
     bookkeeping of the task, not business writes, and are not audited.
     """
 
@@ -290,7 +318,8 @@ class RosterExport(TaskRun):
     """One export of a large subtree's roster (花名册导出), built by a background task, and its
     file until it expires (`DANGWU_EXPORT_KEEP_HOURS`).
 
-    The export itself is the audited service `services.export_roster`; the writes to this row
+    The export itself is `roster_export.export_roster`, audited by the service
+    `roster_services.record_roster_export`; the writes to this row
     (status, progress, the file) are bookkeeping of the task and are not audited. Only the
     person who asked for an export sees it and downloads it: the file may hold full ID numbers.
     Its statuses are `TaskRun.Status`.

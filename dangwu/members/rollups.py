@@ -42,6 +42,8 @@ from django.db.models import F, OuterRef, Subquery
 from dangwu.core import rollups as engine
 from dangwu.core.registries import RollupRepair, RollupSpec
 
+from .models import AuditAction
+
 # --- dimensions ---------------------------------------------------------------------
 
 STANDING = "standing"
@@ -245,7 +247,7 @@ STRUCTURE = RollupSpec(
     sums=("count",),
     fill_own=_fill_own,
     describe_key=_describe_key,
-    audit_action="stats.rebuild",
+    audit_action=AuditAction.STATS_REBUILD,
     order=10,
 )
 

@@ -103,6 +103,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 IGNORED_HEADERS = {"序号", "编号", "备注", "年龄"}
+# The record's fields a roster may fill (ID and phone numbers go through the record's setters,
+# the organization by code or name).
+ROSTER_FIELDS = [name for name in rules.EDITABLE_FIELDS if name in COLUMN_BY_FIELD]
 
 # The columns an export writes, in order (the import reads them back: they round-trip).
 EXPORT_FIELDS: tuple[str, ...] = (

@@ -1,6 +1,6 @@
 """Roster export (花名册导出): an organization's whole subtree as .xlsx, in the columns the import
-reads, audited once; `queue_roster_export` hands a large subtree to a background task
-(`tasks.run_roster_export`)."""
+reads, audited once (`roster_services.record_roster_export`, when the file is written);
+`tasks.queue_roster_export` hands a large subtree to a background task (`tasks.run_roster_export`)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.models import User
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, crypto
+from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import column_letter
 
+from . import roster_services
 from .models import Member
 from .roster import COLUMN_BY_FIELD, EXPORT_FIELDS
 
@@ -30,7 +32,7 @@ class ExportResult:
     full_numbers: bool
 
 
-def export_roster(*, actor: Any, organization: Any, out: Any, request: Any = None,
+def export_roster(*, actor: User | None, organization: Any, out: Any, origin: Origin | None = None,
                   progress: Callable[[int], None] | None = None) -> ExportResult:
     """Write the roster of an organization's whole subtree as .xlsx to `out` (a binary file);
     `progress(rows_written)` is called every 2 000 rows.
@@ -40,15 +42,16 @@ def export_roster(*, actor: Any, organization: Any, out: Any, request: Any = Non
     import reads (`roster.EXPORT_FIELDS`): an export imports back. ID and phone numbers are
     full only for a caller who may see them at the organization (and the system, `actor=None`);
     masked otherwise. Each export is audited (`member.export`, full or masked) once the file is
-    written, in its own short transaction: the audit chain is not held while the file is written.
+    written, by the service `roster_services.record_roster_export` in its own short transaction:
+    neither the audit chain nor a transaction is held while the file is written.
     """
     if actor is not None:
         access.require(actor, Cap.MEMBER_VIEW, organization)
     with translation.override("zh-hans"):  # a roster is a Chinese document whatever the page's language
-        return _export_roster(actor=actor, organization=organization, out=out, request=request, progress=progress)
+        return _export_roster(actor=actor, organization=organization, out=out, origin=origin, progress=progress)
 
 
-def _export_roster(*, actor: Any, organization: Any, out: Any, request: Any,
+def _export_roster(*, actor: User | None, organization: Any, out: Any, origin: Origin | None,
                    progress: Callable[[int], None] | None) -> ExportResult:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -121,30 +124,6 @@ def _export_roster(*, actor: Any, organization: Any, out: Any, request: Any,
         if progress is not None and rows % EXPORT_CHUNK == 0:
             progress(rows)
     workbook.save(out)
-    with transaction.atomic():
-        audit.record(actor=actor, action="member.export", target=None, organization=organization,
-                     summary={"organization": organization.code, "rows": rows,
-                              "numbers": "full" if full else "masked"}, request=request)
+    roster_services.record_roster_export(actor=actor, organization=organization, rows=rows, full_numbers=full,
+                                         origin=origin)
     return ExportResult(rows=rows, full_numbers=full)
-
-
-
-def queue_roster_export(*, actor: Any, organization: Any) -> Any:
-    """Queue the export of a large subtree's roster as a background task (`tasks.run_roster_export`).
-
-    Bookkeeping, not a business write, as for `queue_roster_import`: the export itself is
-    audited by `export_roster` when the task writes it. Expired export files are removed here.
-    """
-    from . import selectors
-    from .models import RosterExport
-    from .tasks import prune_expired_exports, run_roster_export
-
-    access.require(actor, Cap.MEMBER_VIEW, organization)
-    prune_expired_exports()
-    record = RosterExport.objects.create(
-        created_by=actor, organization=organization,
-        total_rows=selectors.subtree_member_count(organization=organization),
-        full_numbers=access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, organization))
-    run_roster_export.enqueue(record.pk)
-    record.refresh_from_db()
-    return record

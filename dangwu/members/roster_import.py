@@ -1,48 +1,43 @@
 """Roster import (花名册导入): check every row of a roster against the rules and the database, then
 write all of it or none, audited once.
 
-`validate_roster` checks; `import_roster` checks and writes (the new records in bulk with their
-history rows, the changed ones when updating, the structure roll-ups, one `member.import` audit
-entry). Each row is checked with the record's own rules (`rules.record_errors`, as the member form
-and the API are) and what only an import has (organizations by code or name, duplicates within
-the file, standing). `queue_roster_import` keeps an upload for the background task
-(`tasks.run_roster_import`). The file itself is read by `roster.read_roster`.
+`import_roster` checks (`validate_roster`: reads only, outside any transaction, reporting its
+progress) and then hands the checked rows to the audited service
+`roster_services.write_roster_import` (the new records in bulk with their history rows, the
+changed ones when updating, the structure roll-ups, one `member.import` audit entry, in one short
+transaction). Each row is checked with the record's own rules (`rules.record_errors`, as the
+member form and the API are) and what only an import has (organizations by code or name,
+duplicates within the file, standing). The file itself is read by `roster.read_roster`; an
+upload is queued for the background task by `tasks.queue_roster_import`.
 """
 
 from __future__ import annotations
 
-import copy
-import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, crypto
+from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import RowError
 
-from . import rollups, rules
+from . import roster_services, rules
 from .models import Member, Standing
-from .roster import COLUMN_BY_FIELD, ParsedRoster
-from .services import EDITABLE_FIELDS
+from .roster import ROSTER_FIELDS, ParsedRoster
+from .roster_services import IMPORT_CHUNK, ImportConflict, PlannedRow
 
 
 def _today() -> date:
     return timezone.localdate()
 
 
-IMPORT_CHUNK = 5000  # ID hashes looked up per query
-IMPORT_BATCH = 2000  # rows per INSERT / UPDATE statement
-# Fields a roster may fill (ID and phone numbers go through their setters, the organization by code or name).
-ROSTER_FIELDS = [name for name in EDITABLE_FIELDS if name in COLUMN_BY_FIELD]
 _MAX_LENGTHS = {f.name: f.max_length for f in Member._meta.get_fields()
                 if getattr(f, "max_length", None) and f.name in ROSTER_FIELDS and not getattr(f, "choices", None)}
 _DATE_FIELDS = ("birth_date", "work_started_on", "applied_on", "joined_on", "converted_on",
@@ -81,17 +76,6 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass
-class _Planned:
-    row: int
-    organization: Any
-    fields: dict[str, Any]
-    id_number: str
-    phone: str | None  # None: leave the stored number as it is
-    existing: Any = None  # the Member on file, when the row updates it
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-
-
 def _display(name: str, value: Any) -> str:
     """A value as a roster shows it, for reports of changes."""
     if value is None or value == "":
@@ -126,7 +110,7 @@ def _common_ancestor(orgs: Iterable[Any]) -> Any:
 
 
 def _resolve_organizations(
-    *, actor: Any, roster: ParsedRoster, organization: Any, errors: list[RowError],
+    *, actor: User | None, roster: ParsedRoster, organization: Any, errors: list[RowError],
 ) -> dict[int, Any]:
     """Row number → organization, by 党组织代码 (else 所在党组织, else the chosen organization);
     two queries in all. Unknown, dissolved, out-of-scope organizations are row errors."""
@@ -254,9 +238,9 @@ def _error_value(roster: ParsedRoster, values: dict[str, Any], name: str, fields
 
 
 def validate_roster(
-    *, actor: Any, roster: ParsedRoster, organization: Any = None, update: bool = False,
+    *, actor: User | None, roster: ParsedRoster, organization: Any = None, update: bool = False,
     progress: Progress | None = None,
-) -> tuple[list[_Planned], list[RowError]]:
+) -> tuple[list[PlannedRow], list[RowError]]:
     """Check every row of a roster against the rules and the database; write nothing.
 
     Returns what would be written and every error. Queries: two for the organizations, one
@@ -296,7 +280,7 @@ def validate_roster(
         if progress:
             progress("checking", min(start + IMPORT_CHUNK, len(digests)) // 10, total)
 
-    planned: list[_Planned] = []
+    planned: list[PlannedRow] = []
     done_before = len(digests) // 10
     for index, row in enumerate(roster.rows, 1):
         number = row["_row"]
@@ -323,7 +307,7 @@ def validate_roster(
             continue
         if row_errors or org is None:
             continue  # reported; with any error nothing is written
-        item = _Planned(row=number, organization=org, fields=fields, id_number=id_number, phone=phone, existing=current)
+        item = PlannedRow(row=number, organization=org, fields=fields, id_number=id_number, phone=phone, existing=current)
         if current is not None:
             item.changes = _changes(current, fields, phone)
         planned.append(item)
@@ -345,84 +329,18 @@ def _changes(current: Member, fields: dict[str, Any], phone: str | None) -> list
     return changed
 
 
-_NEW_MEMBER_FIELDS = [f for f in Member._meta.concrete_fields if f.attname != "id"]
-_NEW_MEMBER_DEFAULTS = {f.attname: f.get_default() for f in _NEW_MEMBER_FIELDS}
-
-
-def _new_member(item: _Planned, *, now: Any) -> SimpleNamespace:
-    """The column values of a new record, as light attributes: a roster of 200 000 rows does not
-    need 200 000 model instances (the writer copies the values; the roll-ups read attributes)."""
-    record = SimpleNamespace(**_NEW_MEMBER_DEFAULTS)
-    record.__dict__.update(item.fields)
-    record.id = None
-    record.organization_id = item.organization.pk
-    record.created_at = record.updated_at = now
-    record.name_pinyin, record.name_initials = rules.pinyin_keys(record.name)
-    Member.set_id_number(record, item.id_number)  # type: ignore[arg-type]  # the model's own setters
-    Member.set_phone(record, item.phone or "")  # type: ignore[arg-type]
-    return record
-
-
-def _insert_new_members(items: list[_Planned], records: list[SimpleNamespace], *, actor: Any, reason: str,
-                        now: Any) -> None:
-    """Insert the new records with their history rows ("+", by the actor, with the reason);
-    appends each record (with its `id`) to `records`.
-
-    PostgreSQL: ids reserved with one nextval() query, then COPY into the member and the history
-    table (Django's bulk_create spends ~0.3 ms a row preparing 40 columns; COPY a few µs). Each
-    record is prepared (pinyin, encryption) just before it is written: the server indexes the rows
-    already sent (in the writer's thread) while Python prepares the next ones.
-    Elsewhere (SQLite): model instances and simple_history's bulk_create_with_history.
-    """
-    if connection.vendor != "postgresql":
-        records.extend(_new_member(item, now=now) for item in items)
-        objs = [Member(**{k: v for k, v in vars(r).items() if k != "id"}) for r in records]
-        saved = bulk_create_with_history(objs, Member, batch_size=IMPORT_BATCH, default_user=actor,
-                                         default_change_reason=reason, default_date=now)
-        for record, obj in zip(records, saved, strict=True):
-            record.id = obj.pk
-        return
-    from psycopg.copy import QueuedLibpqWriter
-
-    history = Member.history.model  # type: ignore[attr-defined]
-    quote = connection.ops.quote_name
-    member_table, history_table = Member._meta.db_table, history._meta.db_table
-    member_fields = ["id"] + [f.attname for f in _NEW_MEMBER_FIELDS]
-    extras = {"history_date": now, "history_change_reason": reason, "history_type": "+",
-              "history_user_id": getattr(actor, "pk", None)}
-    history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    values_of = operator.attrgetter(*[f.attname for f in history_fields if f.attname not in extras])
-    extra_values = [extras[f.attname] for f in history_fields if f.attname in extras]
-    assert [f.attname for f in history_fields][-len(extras):] == list(extras)  # history fields come last
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [member_table, len(items)])
-        ids = [pk for (pk,) in cursor.fetchall()]
-        raw = cursor.cursor
-        columns = ", ".join(quote(Member._meta.get_field(a).column) if a != "id" else "id" for a in member_fields)
-        row_of = operator.attrgetter(*member_fields)
-        with raw.copy(f"COPY {quote(member_table)} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
-            for item, pk in zip(items, ids, strict=True):
-                record = _new_member(item, now=now)
-                record.id = pk
-                records.append(record)
-                copy.write_row(row_of(record))
-        columns = ", ".join(quote(f.column) for f in history_fields)
-        with raw.copy(f"COPY {quote(history_table)} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
-            for record in records:
-                copy.write_row((*values_of(record), *extra_values))
-
-
 def import_roster(
-    *, actor: Any, roster: ParsedRoster, organization: Any = None, update: bool = False, dry_run: bool = False,
-    request: Any = None, progress: Progress | None = None,
+    *, actor: User | None, roster: ParsedRoster, organization: Any = None, update: bool = False, dry_run: bool = False,
+    origin: Origin | None = None, progress: Progress | None = None,
 ) -> ImportResult:
     """Import a roster (花名册导入): all rows or none.
 
     Every row is checked first (`validate_roster`); one bad row and nothing is written, and the
-    result lists every bad row. Otherwise, in one transaction: the new records (bulk, with their
-    history rows), the changed ones when `update` (only fields the file has; unchanged records
-    are left alone), the structure statistics, and ONE audit entry `member.import`.
+    result lists every bad row. Otherwise, in one transaction (the audited service
+    `roster_services.write_roster_import`): the new records (bulk, with their history rows), the
+    changed ones when `update` (only fields the file has; unchanged records are left alone), the
+    structure statistics, and ONE audit entry `member.import`. The check runs before that
+    transaction, so that its progress shows and the write lock is held only for the write.
     `actor=None` is the system (the command line). `dry_run` checks and reports, writes nothing.
     """
     total = len(roster.rows)
@@ -442,140 +360,11 @@ def import_roster(
     if progress:
         progress("writing", total, total)
     try:
-        _write_import(actor=actor, roster=roster, result=result, creates=creates, updates=updates,
-                      update=update, request=request)
-    except _ImportConflict as conflict:
+        roster_services.write_roster_import(actor=actor, roster=roster, organization=result.organization,
+                                            creates=creates, updates=updates, unchanged=result.unchanged,
+                                            update=update, origin=origin)
+    except ImportConflict as conflict:
         result.errors = conflict.errors
         result.created = result.updated = result.unchanged = 0
         result.changes = []
     return result
-
-
-def merge_pending_name_entries() -> None:
-    """Merge the name index's pending list into the index (PostgreSQL; migration 0010).
-
-    GIN gathers new entries in a pending list that every search reads in full until they are
-    merged, which happens when the list is full or at a vacuum — and autovacuum waits for a fifth
-    of the table to be new. After an import of thousands of members, the import merges them
-    itself, so that the next searches do not pay for them."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT gin_clean_pending_list(index) FROM to_regclass('members_member_name_city') AS index "
-                       "WHERE index IS NOT NULL")
-
-
-class _ImportConflict(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("the roster conflicts with records written meanwhile")
-        self.errors = errors
-
-
-@transaction.atomic
-def _write_import(*, actor: Any, roster: ParsedRoster, result: ImportResult, creates: list[_Planned],
-                  updates: list[_Planned], update: bool, request: Any) -> None:
-    from dangwu.orgs.models import Organization
-
-    reason = (_("花名册导入：%(f)s") % {"f": roster.file_name or "-"})[:100]
-    today = _today()
-    now = timezone.now()
-    if creates and connection.vendor == "postgresql":
-        transaction.on_commit(merge_pending_name_entries)
-    # Lock the organizations written into (dissolving one waits, as for create_member) and look again.
-    org_ids = {p.organization.pk for p in creates} | {p.existing.organization_id for p in updates}
-    dissolved = set(Organization.objects.select_for_update().filter(pk__in=org_ids, dissolved_on__isnull=False)
-                    .values_list("pk", flat=True))
-    conflicts: list[RowError] = []
-    # Records to update, read again under lock and checked again (someone may have edited them meanwhile).
-    before: list[Any] = []  # Member or None (created), for the roll-ups
-    after: list[Any] = []  # Member, or the record written for a new member
-    changed_fields: set[str] = set()
-    locked = Member.objects.select_for_update().in_bulk([p.existing.pk for p in updates]) if updates else {}
-    to_update: list[Member] = []
-    for item in updates:
-        member = locked.get(item.existing.pk)
-        if member is None or member.organization_id != item.existing.organization_id:
-            conflicts.append(RowError(item.row, roster.header("id_number"), rules.mask_id_number(item.id_number),
-                                      _("导入过程中该党员档案已被删除或转出，请重新导入")))
-            continue
-        stored = copy.copy(member)
-        for name in ROSTER_FIELDS:
-            if getattr(member, name) != item.fields[name]:
-                setattr(member, name, item.fields[name])
-                changed_fields.add(name)
-        if "name" in changed_fields:
-            member.name_pinyin, member.name_initials = rules.pinyin_keys(member.name)
-        if item.phone is not None and item.phone != member.phone:
-            member.set_phone(item.phone)
-            changed_fields.add("phone")
-        member.updated_at = now
-        dates = rules.dates_errors(
-            birth_date=member.birth_date, applied_on=member.applied_on, joined_on=member.joined_on,
-            converted_on=member.converted_on, member_type=member.member_type, today=today,
-            work_started_on=member.work_started_on, dues_paid_until=member.dues_paid_until,
-            lost_contact_since=member.lost_contact_since)
-        for name, message in dates.items():
-            conflicts.append(RowError(item.row, roster.header(name), _display(name, getattr(member, name)), message))
-        before.append(stored)
-        after.append(member)
-        to_update.append(member)
-    for item in creates:
-        if item.organization.pk in dissolved:
-            conflicts.append(RowError(item.row, roster.header("organization"), item.organization.code,
-                                      _("该党组织已撤销，不能在其中建立党员档案")))
-    if conflicts:
-        raise _ImportConflict(conflicts)
-    if creates:
-        new_members: list[SimpleNamespace] = []
-        try:
-            with transaction.atomic():
-                _insert_new_members(creates, new_members, actor=actor, reason=reason, now=now)
-        except IntegrityError:
-            taken = set()
-            digests = [crypto.lookup_hash(p.id_number) for p in creates]
-            for start in range(0, len(digests), IMPORT_CHUNK):
-                taken |= set(Member.objects.filter(id_number_hash__in=digests[start:start + IMPORT_CHUNK])
-                             .values_list("id_number_hash", flat=True))
-            if not taken:
-                raise
-            raise _ImportConflict([
-                RowError(p.row, roster.header("id_number"), rules.mask_id_number(p.id_number),
-                         _("导入过程中该公民身份号码已被他人登记，请重新导入"))
-                for p, digest in zip(creates, digests, strict=True) if digest in taken]) from None
-        before.extend([None] * len(new_members))
-        after.extend(new_members)
-    if to_update:
-        fields = sorted(changed_fields - {"phone"}) + (["phone_encrypted", "phone_masked"] if "phone" in changed_fields else [])
-        if "name" in changed_fields:
-            fields += ["name_pinyin", "name_initials"]
-        bulk_update_with_history(to_update, Member, fields=fields + ["updated_at"], batch_size=IMPORT_BATCH,
-                                 default_user=actor, default_change_reason=reason, default_date=now)
-    rollups.apply_member_changes(before=before, after=after)
-    audit.record(
-        actor=actor, action="member.import", target=None, organization=result.organization,
-        summary={"file": roster.file_name, "sheet": roster.sheet, "rows": result.total, "created": result.created,
-                 "updated": result.updated, "unchanged": result.unchanged, "update_existing": update},
-        request=request,
-    )
-
-
-
-def queue_roster_import(
-    *, actor: Any, organization: Any, upload: Any, update: bool, dry_run: bool, client_ip: str = "",
-) -> Any:
-    """Keep an uploaded roster and queue its import as a background task.
-
-    Bookkeeping, not a business write: nothing about members changes here, so no audit entry;
-    the task calls `import_roster`, which is audited (once, when it writes).
-    """
-    from .models import RosterImport
-    from .tasks import run_roster_import
-
-    if organization is not None:
-        access.require(actor, Cap.MEMBER_EDIT, organization)
-    record = RosterImport.objects.create(
-        created_by=actor, organization=organization, file=upload, file_name=str(upload.name)[:255],
-        update_existing=update, dry_run=dry_run, client_ip=client_ip[:45],
-    )
-    run_roster_import.enqueue(record.pk)
-    record.refresh_from_db()
-    return record
-

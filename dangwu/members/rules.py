@@ -238,6 +238,18 @@ def ethnicity_name(text: str) -> str | None:
     return None
 
 
+# Fields of a record a form, the API or a roster may set directly (ID and phone numbers go
+# through the record's setters, the organization through a transfer).
+EDITABLE_FIELDS = [
+    "name", "gender", "ethnicity", "birth_date", "native_place", "education", "degree",
+    "professional_title", "occupation", "work_unit", "job_title", "work_started_on", "address",
+    "party_post", "member_type", "applied_on", "joined_on", "converted_on",
+    "is_outflow", "outflow_destination", "is_inflow", "lost_contact", "lost_contact_since",
+    "in_hardship", "is_party_worker", "dues_standard", "dues_paid_until",
+]
+# Fields shown masked unless the caller may see them; each full reading is audited.
+SENSITIVE = frozenset({"id_number", "phone"})
+
 # The highest 党费标准 a record may hold (the column's 8 integer digits): 0 ≤ amount < 1亿元.
 DUES_STANDARD_LIMIT = Decimal("100000000")
 

@@ -203,7 +203,7 @@ def _scope(actor: Any, organization: Any = None) -> _Scope:
             prefixes = [path]
         else:  # the organization holds parts of the scope, or none of it
             prefixes = [p for p in prefixes if p.startswith(path)]
-        if me_pk is not None and not me.organization.path.startswith(path):
+        if me is not None and me_pk is not None and not me.organization.path.startswith(path):
             me_pk = None
     return _Scope(prefixes, me_pk)
 

@@ -1,10 +1,12 @@
 """Background work of member records: running a roster import (花名册导入) and building the
 export of a large subtree (花名册导出).
 
-The page saves the upload as a `RosterImport` and enqueues `run_roster_import`; a worker
-(`manage.py db_worker`, started by `make run`) runs it. The task reads the file, calls the
-audited service `roster_import.import_roster` and records how it went on the `RosterImport` row,
-which the status page polls. Those progress writes are bookkeeping of the task, not business
+The page saves the upload as a `RosterImport` and enqueues `run_roster_import`
+(`queue_roster_import`); a worker (`manage.py db_worker`, started by `make run`) runs it. The
+task reads the file, calls `roster_import.import_roster` (which checks, then writes through the
+audited service `roster_services.write_roster_import`) and records how it went on the
+`RosterImport` row, which the status page polls. Those progress writes, like the queueing of a
+run (`queue_roster_import`, `queue_roster_export`), are bookkeeping of the task, not business
 writes: they are not audited (the import itself is, once). See docs/decisions/0005-import-tasks.md.
 """
 
@@ -14,19 +16,22 @@ import logging
 import tempfile
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from dangwu.core import access
+from dangwu.core.audit import Origin
+from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError, write_error_report
 
-from . import roster, roster_export, roster_import
+from . import roster, roster_export, roster_import, selectors
 from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,26 @@ logger = logging.getLogger(__name__)
 STORED_ERRORS = 1000  # errors kept on the row for the page; the report file has them all
 STORED_CHANGES = 1000
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def queue_roster_import(
+    *, actor: User, organization: Any, upload: Any, update: bool, dry_run: bool, client_ip: str = "",
+) -> RosterImport:
+    """Keep an uploaded roster and queue its import as a background task (`run_roster_import`).
+
+    Bookkeeping of the task, not a business write: nothing about members changes here, so no
+    audit entry; the task calls `roster_import.import_roster`, which is audited (once, when it
+    writes). `client_ip` is kept with the run for that entry's origin.
+    """
+    if organization is not None:
+        access.require(actor, Cap.MEMBER_EDIT, organization)
+    record = RosterImport.objects.create(
+        created_by=actor, organization=organization, file=upload, file_name=str(upload.name)[:255],
+        update_existing=update, dry_run=dry_run, client_ip=client_ip[:45],
+    )
+    run_roster_import.enqueue(record.pk)
+    record.refresh_from_db()
+    return record
 
 
 @task()
@@ -77,11 +102,11 @@ def _run(record: RosterImport) -> str:
             last[0] = now
             RosterImport.objects.filter(pk=record.pk).update(phase=phase, processed_rows=done, total_rows=total)
 
-    origin = SimpleNamespace(META={"REMOTE_ADDR": record.client_ip})  # the uploader's address, for the audit entry
+    origin = Origin(ip=record.client_ip) if record.client_ip else None  # the uploader's address, for the audit entry
     try:
         result = roster_import.import_roster(
             actor=record.created_by, roster=parsed, organization=record.organization,
-            update=record.update_existing, dry_run=record.dry_run, request=origin, progress=progress)
+            update=record.update_existing, dry_run=record.dry_run, origin=origin, progress=progress)
     except PermissionDenied:
         _finish(record, status=RosterImport.Status.FAILED,
                 message=_("您已无权在所选党组织维护党员档案，没有写入任何数据。"))
@@ -128,6 +153,24 @@ def _discard_upload(record: Any) -> None:
 
 # --- roster export --------------------------------------------------------------------
 
+def queue_roster_export(*, actor: User, organization: Any) -> RosterExport:
+    """Queue the export of a large subtree's roster as a background task (`run_roster_export`).
+
+    Bookkeeping, not a business write, as for `queue_roster_import`: the export itself is
+    audited by `roster_export.export_roster` when the task writes it. Expired export files are
+    removed here.
+    """
+    access.require(actor, Cap.MEMBER_VIEW, organization)
+    prune_expired_exports()
+    record = RosterExport.objects.create(
+        created_by=actor, organization=organization,
+        total_rows=selectors.subtree_member_count(organization=organization),
+        full_numbers=access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, organization))
+    run_roster_export.enqueue(record.pk)
+    record.refresh_from_db()
+    return record
+
+
 @task()
 def run_roster_export(export_id: int) -> str:
     """Build one queued roster export; returns its final status."""
@@ -152,7 +195,7 @@ def process_export(export_id: int) -> str:
     try:
         with tempfile.TemporaryFile() as out:
             result = roster_export.export_roster(actor=record.created_by, organization=record.organization, out=out,
-                                            request=None, progress=progress)
+                                                 progress=progress)
             out.seek(0)
             record.file.save(f"roster-{record.pk}.xlsx", File(out), save=False)
     except PermissionDenied:

@@ -18,12 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangwu.core import access, classification, spreadsheets
+from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
-from . import roster, roster_export, roster_import, rules, selectors, services
+from . import roster, roster_export, rules, selectors, services, tasks
 from .forms import MemberForm, MemberSearchForm, RosterImportForm, StandingChangeForm
 
 
@@ -100,11 +101,11 @@ def member_create_view(request, org_pk: int):
     form = MemberForm(request.POST or None, initial={"ethnicity": "汉族", "member_type": "full"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data.get(name) for name in services.EDITABLE_FIELDS}
+        fields = {name: data.get(name) for name in rules.EDITABLE_FIELDS}
         try:
             member = services.create_member(actor=request.user, organization=org, fields=fields,
                                             id_number=data["id_number"], phone=data.get("phone", ""),
-                                            request=request)
+                                            origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -120,11 +121,11 @@ def member_edit_view(request, pk: int):
     form = MemberForm(request.POST or None, instance=member, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data.get(name) for name in services.EDITABLE_FIELDS}
+        fields = {name: data.get(name) for name in rules.EDITABLE_FIELDS}
         try:
             services.update_member(actor=request.user, member=member, fields=fields,
                                    id_number=data.get("id_number") or None,
-                                   phone=data.get("phone") or None, request=request)
+                                   phone=data.get("phone") or None, origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -140,7 +141,8 @@ def member_standing_view(request, pk: int):
     form = StandingChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_standing(actor=request.user, member=member, request=request, **form.cleaned_data)
+            services.change_standing(actor=request.user, member=member, origin=origin_of(request),
+                                     **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -156,9 +158,10 @@ def member_reveal_view(request, pk: int, field: str):
     """Answer the full ID or phone number as a small HTML fragment (htmx); audited."""
     member = access.get_in_scope_or_404(
         request, selectors.members_in_scope(request.user, Cap.MEMBER_VIEW_SENSITIVE).select_related("organization"), pk=pk)
-    if field not in services.SENSITIVE:
+    reveal = services.REVEAL.get(field)
+    if reveal is None:
         raise PermissionDenied
-    value = services.reveal_sensitive(actor=request.user, member=member, field=field, request=request)
+    value = reveal(actor=request.user, member=member, origin=origin_of(request))
     return HttpResponse(format_html('<span class="font-monospace" data-revealed="{}">{}</span>', field, value or "—"))
 
 
@@ -212,7 +215,7 @@ def roster_import_view(request):
             if marked:
                 form.add_error("file", marked)
         if not form.errors:
-            record = roster_import.queue_roster_import(
+            record = tasks.queue_roster_import(
                 actor=user, organization=org, upload=upload, update=data["update_existing"],
                 dry_run=request.POST.get("action") == "validate", client_ip=request.META.get("REMOTE_ADDR", ""))
             return redirect("members:import_status", pk=record.pk)
@@ -269,11 +272,11 @@ def roster_export_view(request):
     (a county, a city) is queued as a background task and the caller follows its progress."""
     org = _scope_org(request, Cap.MEMBER_VIEW, request.GET.get("org"))
     if selectors.subtree_member_count(organization=org) > settings.DANGWU_EXPORT_INLINE_ROWS:
-        record = roster_export.queue_roster_export(actor=request.user, organization=org)
+        record = tasks.queue_roster_export(actor=request.user, organization=org)
         return redirect("members:export_status", pk=record.pk)
     out = tempfile.TemporaryFile()  # removed when the response closes it
     try:
-        roster_export.export_roster(actor=request.user, organization=org, out=out, request=request)
+        roster_export.export_roster(actor=request.user, organization=org, out=out, origin=origin_of(request))
     except BaseException:
         out.close()
         raise

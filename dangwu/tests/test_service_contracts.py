@@ -57,17 +57,16 @@ def _public_services():
             yield module.__name__, name, fn
 
 
-# Apps whose services are still being moved to these contracts (issue 10); emptied before it closes.
-PENDING: set[str] = {"members", "demo"}
-
-SERVICES = sorted((s for s in _public_services() if s[0].split(".")[1] not in PENDING),
-                  key=lambda item: (item[0], item[1]))
+SERVICES = sorted(_public_services(), key=lambda item: (item[0], item[1]))
 
 
 def test_the_services_are_found():
     modules = {module for module, _name, _fn in SERVICES}
-    assert {"dangwu.core.services", "dangwu.orgs.services"} <= modules
-    assert len(SERVICES) > 10
+    assert {"dangwu.core.services", "dangwu.orgs.services", "dangwu.members.services",
+            "dangwu.members.transfers.services", "dangwu.members.transfers.mobility_services",
+            "dangwu.members.roster_services", "dangwu.development.services", "dangwu.dues.services",
+            "dangwu.demo.loader"} <= modules
+    assert len(SERVICES) > 45
 
 
 @pytest.mark.parametrize(("module", "name", "fn"), SERVICES, ids=[f"{m}.{n}" for m, n, _f in SERVICES])

@@ -5,11 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from dangwu.core import audit
-from dangwu.core.audit import Origin, audited
+from dangwu.core.audit import Origin
 from dangwu.core.models import AuditEntry
 from dangwu.development import rules, services
 from dangwu.development.models import Candidate, Document, Sponsor, Step, Vote
@@ -239,37 +237,6 @@ def test_the_origin_reaches_both_entries_of_an_admission(world, people, branch_a
     entries = AuditEntry.objects.filter(seq__gt=seq).order_by("seq")
     assert [(e.action, e.ip_address) for e in entries] == [("member.create", "10.1.2.3"),
                                                            ("development.step", "10.1.2.3")]
-
-
-def test_a_members_service_on_the_typed_contracts_is_called_as_it_is():
-    """`_member_service` declares the action of a members service that does not declare it yet and
-    passes the origin by the name the service takes; one that is already `@audited` and takes
-    `origin` is called as it is (its entry counts for itself inside the calling service)."""
-    calls = []
-
-    @audited("member.update")
-    def swept(*, actor, member, origin=None):
-        calls.append(origin)
-        audit.record(actor=actor, action="member.update", origin=origin)
-        return member
-
-    @transaction.atomic
-    def unswept(*, actor, member, request=None):
-        calls.append(request)
-        audit.record(actor=actor, action="member.update", request=request)
-        return member
-
-    @audited("development.step")
-    def outer(service):
-        result = services._member_service(service, action="member.update", origin=Origin(ip="10.9.8.7"),
-                                          actor=None, member="m")
-        audit.record(actor=None, action="development.step")
-        return result
-
-    seq = last_seq()
-    assert outer(swept) == "m" and outer(unswept) == "m"
-    assert calls == [Origin(ip="10.9.8.7")] * 2
-    assert audit_since(seq) == ["member.update", "development.step"] * 2
 
 
 def test_approval_more_than_six_months_after_the_vote_is_refused(world, people, branch_a_sponsors):

@@ -78,7 +78,7 @@ def test_record_outflow_flags_the_member_and_keeps_rollups_exact(people, world):
     before = Snapshot()
     outflow = _outflow(people, world)
     assert before.delta() == {"outflows": 1, "records": 0, "history": 1, "audit": 1}
-    assert last_entry().action == "member.outflow.start"
+    assert last_entry().action == "member.outflow_start"
     member = Member.objects.get(pk=people["m_plain"].pk)
     assert member.is_outflow and member.outflow_destination == "广东省深圳市南山区"
     assert member.organization == world.branch_a  # still a member at home
@@ -126,7 +126,7 @@ def test_certificate_numbered_by_the_home_committee(people, world):
     year = timezone.localdate().year
     assert outflow.certificate_number == f"流430102-{year}-0001"
     assert outflow.certificate_valid_until == rules.add_months(timezone.localdate(), 12)
-    assert before.delta()["audit"] == 1 and last_entry().action == "member.outflow.certificate"
+    assert before.delta()["audit"] == 1 and last_entry().action == "member.outflow_certificate"
     with pytest.raises(ValidationError) as exc:
         mobility.issue_certificate(actor=people["secretary"], outflow=outflow, valid_until=timezone.localdate())
     assert "valid_until" in exc.value.message_dict
@@ -151,7 +151,7 @@ def test_host_sees_inflow_and_records_participation(people, world):
     record = mobility.record_participation(actor=people["city_b"], outflow=outflow, on=timezone.localdate(),
                                            note="参加主题党日")
     assert before.delta() == {"outflows": 0, "records": 1, "history": 0, "audit": 1}
-    assert record.organization == world.branch_b and last_entry().action == "member.outflow.participation"
+    assert record.organization == world.branch_b and last_entry().action == "member.outflow_participation"
     assert Outflow.objects.get(pk=outflow.pk).last_contact_on == timezone.localdate()
     # Taking part there gives no vote there.
     assert rules.may_vote_at(Member.objects.get(pk=people["m_plain"].pk), world.branch_b) is False

@@ -225,7 +225,7 @@ def test_rebuild_stats_finds_and_repairs_copies_left_wrong_by_a_restore(world):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN pending list (PostgreSQL)")
 def test_an_import_merges_the_name_index_pending_entries_when_it_commits(world, tmp_path,
                                                                         django_capture_on_commit_callbacks):
-    from dangwu.members import roster, roster_import
+    from dangwu.members import roster, roster_import, roster_services
     from dangwu.members.tests.rosters import person, write_xlsx
 
     admin = testing.make_user("city-a", ("org_department", world.city_a))
@@ -234,7 +234,7 @@ def test_an_import_merges_the_name_index_pending_entries_when_it_commits(world, 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = roster_import.import_roster(actor=admin, roster=roster.read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
     assert result.created == 1
-    assert roster_import.merge_pending_name_entries in callbacks
+    assert roster_services._merge_pending_name_entries in callbacks
     with connection.cursor() as cursor:  # the index keeps its small pending list (migration 0010)
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'members_member_name_city'")
         assert cursor.fetchone()[0] == ["gin_pending_list_limit=512"]

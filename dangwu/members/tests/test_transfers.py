@@ -87,7 +87,7 @@ def test_start_transfer_issues_a_numbered_letter_and_one_audit_entry(people, wor
     assert transfer.valid_until == rules.letter_valid_until(today, months=3)
     assert transfer.kind == "internal" and transfer.status == "pending"
     entry = last_entry()
-    assert entry.action == "member.transfer.start" and entry.organization_id_value == world.branch_a.pk
+    assert entry.action == "member.transfer_start" and entry.organization_id_value == world.branch_a.pk
     people["m_plain"].refresh_from_db()
     assert people["m_plain"].organization == world.branch_a  # the sender stays responsible
     second = transfers.start_transfer(actor=people["secretary"], member=people["m_sec"], to_organization=world.branch_b)
@@ -113,7 +113,7 @@ def test_transfer_accepted_moves_the_member_with_history_and_rollups(people, wor
     assert (world.branch_a.members.count(), world.branch_b.members.count()) == (a_before - 1, b_before + 1)
     assert member.history.first().history_change_reason.startswith("组织关系转入")
     entry = last_entry()
-    assert entry.action == "member.transfer.accept" and entry.organization_id_value == world.branch_b.pk
+    assert entry.action == "member.transfer_accept" and entry.organization_id_value == world.branch_b.pk
     transfer.refresh_from_db()
     assert transfer.status == "accepted" and transfer.decided_by == sec_b
     assert testing.assert_rollups_exact() == 7
@@ -129,7 +129,7 @@ def test_transfer_rejected_keeps_the_member_and_names_the_reason(people, world, 
         transfers.reject_transfer(actor=sec_b, transfer=transfer, reason="  ")
     assert "reason" in exc.value.message_dict and before.unchanged()
     transfers.reject_transfer(actor=sec_b, transfer=transfer, reason="介绍信抬头有误")
-    assert before.delta()["audit"] == 1 and last_entry().action == "member.transfer.reject"
+    assert before.delta()["audit"] == 1 and last_entry().action == "member.transfer_reject"
     transfer.refresh_from_db()
     assert transfer.status == "rejected" and transfer.reject_reason == "介绍信抬头有误"
     assert Member.objects.get(pk=people["m_plain"].pk).organization == world.branch_a
@@ -202,7 +202,7 @@ def test_expired_letter_is_flagged_refused_and_reissued(people, world, sec_b):
     with pytest.raises(PermissionDenied):
         transfers.reissue_letter(actor=sec_b, transfer=transfer)
     transfers.reissue_letter(actor=people["secretary"], transfer=transfer)
-    assert before.delta()["audit"] == 1 and last_entry().action == "member.transfer.reissue"
+    assert before.delta()["audit"] == 1 and last_entry().action == "member.transfer_reissue"
     transfer.refresh_from_db()
     assert transfer.letter_number != old_number and transfer.previous_numbers == [old_number]
     assert transfer.valid_until > timezone.localdate()
@@ -240,7 +240,7 @@ def test_outside_transfer_leaves_when_the_receipt_is_recorded(people, world):
     assert before.delta() == {"transfers": 0, "members": 0, "history": 1, "standing": 1, "audit": 1}
     member = Member.objects.get(pk=people["m_plain"].pk)
     assert member.standing == "transferred_out" and member.organization == world.branch_a
-    assert last_entry().action == "member.transfer.receipt"
+    assert last_entry().action == "member.transfer_receipt"
     testing.assert_rollups_exact()
     assert ("standing", "transferred_out") in testing.stored_structure_counts(world.province)
 
@@ -261,7 +261,7 @@ def test_register_incoming_from_outside(people, world):
     assert before.delta() == {"transfers": 1, "members": 1, "history": 1, "standing": 0, "audit": 1}
     assert transfer.kind == "in" and transfer.status == "completed"
     assert transfer.member.organization == world.branch_a and transfer.member.name == "钱七"
-    assert last_entry().action == "member.transfer.register"
+    assert last_entry().action == "member.transfer_register"
     testing.assert_rollups_exact()
 
 

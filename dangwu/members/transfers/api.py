@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Transfer
@@ -80,14 +81,14 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 raise serializers.ValidationError({"to_organization": [_("接收党组织不存在")]})
         transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,
                                             to_name=data.get("to_name", ""), to_address=data.get("to_address", ""),
-                                            reason=data.get("reason", ""), request=request)
+                                            reason=data.get("reason", ""), origin=origin_of(request))
         return Response(self.get_serializer(transfer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=TransferSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         transfer = self.get_object()
-        transfer = services.accept_transfer(actor=request.user, transfer=transfer, request=request)
+        transfer = services.accept_transfer(actor=request.user, transfer=transfer, origin=origin_of(request))
         return Response(self.get_serializer(transfer).data)
 
     @extend_schema(request=RejectSerializer, responses=TransferSerializer)
@@ -97,5 +98,5 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         transfer = services.reject_transfer(actor=request.user, transfer=transfer,
-                                             reason=body.validated_data["reason"], request=request)
+                                             reason=body.validated_data["reason"], origin=origin_of(request))
         return Response(self.get_serializer(transfer).data)

@@ -16,18 +16,19 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
+from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
-from dangwu.members import services as member_services
-from dangwu.members.models import Member, MobilityRecord, Outflow
+from dangwu.members import records
+from dangwu.members.models import AuditAction, Member, MobilityRecord, Outflow
 
-from . import rules
-from .services import next_number
+from . import rules, selectors
 
 
 def _today() -> date:
@@ -60,10 +61,10 @@ def _open(outflow: Outflow) -> Outflow:
     return locked
 
 
-@transaction.atomic
+@audited(AuditAction.MEMBER_OUTFLOW_START)
 def record_outflow(
-    *, actor: Any, member: Member, destination: str, reason: str, left_on: date | None, contact: str,
-    host_organization: Any = None, expected_return_on: date | None = None, request: Any = None,
+    *, actor: User, member: Member, destination: str, reason: str, left_on: date | None, contact: str,
+    host_organization: Any = None, expected_return_on: date | None = None, origin: Origin | None = None,
 ) -> Outflow:
     """Record that a member goes away (流出登记): where, why, from when, how to reach them."""
     access.require(actor, Cap.MEMBER_MOBILITY, member.organization)
@@ -101,18 +102,18 @@ def record_outflow(
             outflow.save()
     except IntegrityError:
         raise ValidationError({"member": [_("该党员已有一项未结束的外出登记")]}) from None
-    member_services.relocate_member(actor=actor, member=member, reason=_("外出流动：%(d)s") % {"d": destination},
+    records.relocate_member(actor=actor, member=member, reason=_("外出流动：%(d)s") % {"d": destination},
                                     changes={"is_outflow": True, "outflow_destination": destination})
-    audit.record(actor=actor, action="member.outflow.start", target=outflow, organization=member.organization,
+    audit.record(actor=actor, action=AuditAction.MEMBER_OUTFLOW_START, target=outflow, organization=member.organization,
                  summary={"member": member.name, "destination": destination,
                           "host": host_organization.pk if host_organization else None,
-                          "left_on": left_on.isoformat()}, request=request)
+                          "left_on": left_on.isoformat()}, origin=origin)
     return outflow
 
 
-@transaction.atomic
-def issue_certificate(*, actor: Any, outflow: Outflow, valid_until: date | None = None,
-                      request: Any = None) -> Outflow:
+@audited(AuditAction.MEMBER_OUTFLOW_CERTIFICATE)
+def issue_certificate(*, actor: User, outflow: Outflow, valid_until: date | None = None,
+                      origin: Origin | None = None) -> Outflow:
     """Issue (or renew) the 流动党员活动证: a new number of the home committee's series and a validity."""
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.home_organization)
     outflow = _open(outflow)
@@ -124,19 +125,19 @@ def issue_certificate(*, actor: Any, outflow: Outflow, valid_until: date | None 
     if valid_until > rules.add_months(today, 36):
         raise ValidationError({"valid_until": [_("有效期最长三年")]})
     previous = outflow.certificate_number
-    outflow.certificate_number = next_number(outflow.home_organization, today, field="certificate_number",
+    outflow.certificate_number = selectors.next_number(outflow.home_organization, today, field="certificate_number",
                                               make=rules.certificate_number, model=Outflow)
     outflow.certificate_issued_on, outflow.certificate_valid_until = today, valid_until
     outflow.save(update_fields=["certificate_number", "certificate_issued_on", "certificate_valid_until"])
-    audit.record(actor=actor, action="member.outflow.certificate", target=outflow,
+    audit.record(actor=actor, action=AuditAction.MEMBER_OUTFLOW_CERTIFICATE, target=outflow,
                  organization=outflow.home_organization,
                  summary={"member": outflow.member.name, "number": outflow.certificate_number,
-                          "previous": previous or "", "valid_until": valid_until.isoformat()}, request=request)
+                          "previous": previous or "", "valid_until": valid_until.isoformat()}, origin=origin)
     return outflow
 
 
-def _record(*, actor: Any, outflow: Outflow, kind: str, on: date | None, note: str, organization: Any,
-            request: Any) -> MobilityRecord:
+def _record(*, actor: User, outflow: Outflow, kind: str, on: date | None, note: str, organization: Any,
+            action: AuditAction, origin: Origin | None) -> MobilityRecord:
     note = _text(note, 300)
     errors: dict[str, list[str]] = {}
     _date_errors(errors, "on", on, not_before=outflow.left_on, before_label=_("外出日期"))
@@ -147,46 +148,48 @@ def _record(*, actor: Any, outflow: Outflow, kind: str, on: date | None, note: s
     assert on is not None  # required: _date_errors refused None
     record = MobilityRecord.objects.create(outflow=outflow, kind=kind, on=on, note=note, organization=organization,
                                            recorded_by=actor)
-    audit.record(actor=actor, action=f"member.outflow.{kind}", target=record, organization=organization,
-                 summary={"member": outflow.member.name, "on": on.isoformat(), "note": note}, request=request)
+    audit.record(actor=actor, action=action, target=record, organization=organization,
+                 summary={"member": outflow.member.name, "on": on.isoformat(), "note": note}, origin=origin)
     return record
 
 
-@transaction.atomic
-def record_participation(*, actor: Any, outflow: Outflow, on: date | None, note: str,
-                         request: Any = None) -> MobilityRecord:
+@audited(AuditAction.MEMBER_OUTFLOW_PARTICIPATION)
+def record_participation(*, actor: User, outflow: Outflow, on: date | None, note: str,
+                         origin: Origin | None = None) -> MobilityRecord:
     """The host organization records that the mobile member took part (参加组织生活) on a day."""
     if outflow.host_organization is None:
         raise ValidationError({"outflow": [_("该党员的流入地党组织不在本平台")]})
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.host_organization)
     outflow = _open(outflow)
     record = _record(actor=actor, outflow=outflow, kind=str(MobilityRecord.Kind.PARTICIPATION), on=on, note=note,
-                     organization=outflow.host_organization, request=request)
+                     organization=outflow.host_organization, action=AuditAction.MEMBER_OUTFLOW_PARTICIPATION,
+                     origin=origin)
     if record.on > outflow.last_contact_on:
         outflow.last_contact_on = record.on
         outflow.save(update_fields=["last_contact_on"])
     return record
 
 
-@transaction.atomic
-def record_report(*, actor: Any, outflow: Outflow, on: date | None, note: str, request: Any = None) -> MobilityRecord:
+@audited(AuditAction.MEMBER_OUTFLOW_REPORT)
+def record_report(*, actor: User, outflow: Outflow, on: date | None, note: str, origin: Origin | None = None) -> MobilityRecord:
     """The home organization records the member's report (向原党组织汇报), at least once a year.
     A report is contact: a member flagged as out of contact (失联) is no longer."""
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.home_organization)
     outflow = _open(outflow)
     record = _record(actor=actor, outflow=outflow, kind=str(MobilityRecord.Kind.REPORT), on=on, note=note,
-                     organization=outflow.home_organization, request=request)
+                     organization=outflow.home_organization, action=AuditAction.MEMBER_OUTFLOW_REPORT,
+                     origin=origin)
     outflow.last_report_on = max(record.on, outflow.last_report_on or record.on)
     outflow.last_contact_on = max(record.on, outflow.last_contact_on)
     outflow.save(update_fields=["last_report_on", "last_contact_on"])
     if outflow.member.lost_contact:
-        member_services.relocate_member(actor=actor, member=outflow.member, reason=_("流动党员恢复联系"),
+        records.relocate_member(actor=actor, member=outflow.member, reason=_("流动党员恢复联系"),
                                         changes={"lost_contact": False, "lost_contact_since": None})
     return record
 
 
-@transaction.atomic
-def record_return(*, actor: Any, outflow: Outflow, returned_on: date | None, request: Any = None) -> Outflow:
+@audited(AuditAction.MEMBER_OUTFLOW_RETURN)
+def record_return(*, actor: User, outflow: Outflow, returned_on: date | None, origin: Origin | None = None) -> Outflow:
     """The member is back (返回): the outflow ends and the member is no longer flagged 流出."""
     access.require(actor, Cap.MEMBER_MOBILITY, outflow.home_organization)
     outflow = _open(outflow)
@@ -197,8 +200,8 @@ def record_return(*, actor: Any, outflow: Outflow, returned_on: date | None, req
     assert returned_on is not None  # required: _date_errors refused None
     outflow.returned_on = returned_on
     outflow.save(update_fields=["returned_on"])
-    member_services.relocate_member(actor=actor, member=outflow.member, reason=_("外出流动结束，返回"),
+    records.relocate_member(actor=actor, member=outflow.member, reason=_("外出流动结束，返回"),
                                     changes={"is_outflow": False, "outflow_destination": ""})
-    audit.record(actor=actor, action="member.outflow.return", target=outflow, organization=outflow.home_organization,
-                 summary={"member": outflow.member.name, "returned_on": returned_on.isoformat()}, request=request)
+    audit.record(actor=actor, action=AuditAction.MEMBER_OUTFLOW_RETURN, target=outflow, organization=outflow.home_organization,
+                 summary={"member": outflow.member.name, "returned_on": returned_on.isoformat()}, origin=origin)
     return outflow

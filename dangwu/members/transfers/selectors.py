@@ -1,7 +1,10 @@
-"""Reads of transfers (组织关系转接) for their pages and the API, already filtered to the caller's scope."""
+"""Reads of transfers (组织关系转接) for their pages and the API, already filtered to the caller's scope,
+and the number series of the committees that issue letters and certificates."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -47,3 +50,38 @@ def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
                                      and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
                      "can_send": transfer.status == "pending" and sender})
     return rows
+
+
+# --- the number series of letters and certificates ------------------------------------------
+
+def sending_committee(organization: Any) -> Any:
+    """The committee that numbers an organization's letters: the organization itself unless it is
+    a branch (党支部) or a party group, else its nearest ancestor that is not."""
+    from dangwu.orgs.models import BRANCH_TYPES, OrgType
+
+    numbered_by_parent = set(BRANCH_TYPES) | {OrgType.GROUP}
+    org = organization
+    while org.org_type in numbered_by_parent:
+        parent = type(org).objects.get_parent(org) if org.depth > 1 else None
+        if parent is None:
+            break
+        org = parent
+    return org
+
+
+def next_number(organization: Any, on: date, *, field: str, make: Any, model: Any) -> str:
+    """The next number of the sending committee's series for the year: one more than the highest
+    (letters of introduction in `services`, mobile members' certificates in `mobility_services`).
+
+    A read that the writing service makes inside its transaction: the committee's row is locked
+    (SELECT … FOR UPDATE) so that two numbers of one committee taken at once line up."""
+    committee = sending_committee(organization)
+    # Locked: two letters of one committee started at once line up here.
+    type(committee).objects.select_for_update().filter(pk=committee.pk).first()
+    prefix = make(committee_code=committee.code, year=on.year, sequence=0)[:-4]
+    highest = 0
+    for number in model.objects.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True):
+        tail = number[len(prefix):]
+        if re.fullmatch(r"\d+", tail):
+            highest = max(highest, int(tail))
+    return make(committee_code=committee.code, year=on.year, sequence=highest + 1)

@@ -9,67 +9,39 @@ sending organization. A letter past its validity is flagged and may be reissued
 To the outside: the letter is printed; the member leaves (standing 已转出) when the paper receipt
 (回执) is recorded (`record_receipt`). From the outside: the receiving organization registers
 the member from the letter it received (`register_incoming`).
-The pure rules (validity, numbering, states) are in `rules`, the reads of the pages in `selectors`.
+The pure rules (validity, numbering, states) are in `rules`; the reads of the pages, and the next
+number of a committee's series (`selectors.next_number`), in `selectors`.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access, audit
+from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
-from dangwu.members import services as member_services
-from dangwu.members.models import Member, Standing, StandingChange, Transfer
+from dangwu.members import records
+from dangwu.members.models import AuditAction, Member, Standing, StandingChange, Transfer
 
-from . import rules
+from . import rules, selectors
 
 
 def _today() -> date:
     return timezone.localdate()
 
 
-def letter_valid_until(issued_on: date) -> date:
+def _letter_valid_until(issued_on: date) -> date:
     """The letter's last valid day under the deployment's settings."""
     return rules.letter_valid_until(issued_on, months=settings.DANGWU_TRANSFER_LETTER_MONTHS,
                                     days=settings.DANGWU_TRANSFER_LETTER_DAYS)
-
-
-def sending_committee(organization: Any) -> Any:
-    """The committee that numbers an organization's letters: the organization itself unless it is
-    a branch (党支部) or a party group, else its nearest ancestor that is not."""
-    from dangwu.orgs.models import BRANCH_TYPES, OrgType
-
-    numbered_by_parent = set(BRANCH_TYPES) | {OrgType.GROUP}
-    org = organization
-    while org.org_type in numbered_by_parent:
-        parent = type(org).objects.get_parent(org) if org.depth > 1 else None
-        if parent is None:
-            break
-        org = parent
-    return org
-
-
-def next_number(organization: Any, on: date, *, field: str, make: Any, model: Any) -> str:
-    """The next number of the sending committee's series for the year: one more than the highest
-    (letters of introduction here, mobile members' certificates in `mobility_services`)."""
-    committee = sending_committee(organization)
-    # Locked: two letters of one committee started at once line up here.
-    type(committee).objects.select_for_update().filter(pk=committee.pk).first()
-    prefix = make(committee_code=committee.code, year=on.year, sequence=0)[:-4]
-    highest = 0
-    for number in model.objects.filter(**{f"{field}__startswith": prefix}).values_list(field, flat=True):
-        tail = number[len(prefix):]
-        if re.fullmatch(r"\d+", tail):
-            highest = max(highest, int(tail))
-    return make(committee_code=committee.code, year=on.year, sequence=highest + 1)
 
 
 def _snapshot(member: Member, on: date) -> dict[str, Any]:
@@ -88,10 +60,10 @@ def _summary(transfer: Transfer, **extra: Any) -> dict[str, Any]:
             "letter_number": transfer.letter_number or transfer.external_letter_number, **extra}
 
 
-@transaction.atomic
+@audited(AuditAction.MEMBER_TRANSFER_START)
 def start_transfer(
-    *, actor: Any, member: Member, to_organization: Any = None, to_name: str = "", to_address: str = "",
-    reason: str = "", request: Any = None,
+    *, actor: User, member: Member, to_organization: Any = None, to_name: str = "", to_address: str = "",
+    reason: str = "", origin: Origin | None = None,
 ) -> Transfer:
     """Start a transfer of the member's organizational relations and issue the letter (开具介绍信).
 
@@ -125,9 +97,9 @@ def start_transfer(
     transfer = Transfer(
         kind=kind, member=member, from_organization=member.organization, from_name=member.organization.name,
         to_organization=to_organization, to_name=to_name, to_address=to_address, reason=reason,
-        issued_on=today, valid_until=letter_valid_until(today), created_by=actor, **_snapshot(member, today),
+        issued_on=today, valid_until=_letter_valid_until(today), created_by=actor, **_snapshot(member, today),
     )
-    transfer.letter_number = next_number(member.organization, today, field="letter_number",
+    transfer.letter_number = selectors.next_number(member.organization, today, field="letter_number",
                                           make=rules.letter_number, model=Transfer)
     try:
         with transaction.atomic():
@@ -135,8 +107,8 @@ def start_transfer(
     except IntegrityError:
         # Only a race (a second transfer of the same member, started at the same moment) lands here.
         raise ValidationError({"member": [_("该党员已有一项尚未办结的组织关系转接")]}) from None
-    audit.record(actor=actor, action="member.transfer.start", target=transfer, organization=member.organization,
-                 summary=_summary(transfer, valid_until=transfer.valid_until.isoformat()), request=request)
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_START, target=transfer, organization=member.organization,
+                 summary=_summary(transfer, valid_until=transfer.valid_until.isoformat()), origin=origin)
     return transfer
 
 
@@ -147,8 +119,8 @@ def _pending(transfer: Transfer, field: str = "transfer") -> Transfer:
     return locked
 
 
-@transaction.atomic
-def accept_transfer(*, actor: Any, transfer: Transfer, request: Any = None) -> Transfer:
+@audited(AuditAction.MEMBER_TRANSFER_ACCEPT)
+def accept_transfer(*, actor: User, transfer: Transfer, origin: Origin | None = None) -> Transfer:
     """The receiving organization accepts (接收): the member moves to it, with history and roll-ups."""
     if transfer.kind != Transfer.Kind.INTERNAL or transfer.to_organization is None:
         raise ValidationError({"transfer": [_("只有平台内的转接可以在线接收")]})
@@ -163,18 +135,18 @@ def accept_transfer(*, actor: Any, transfer: Transfer, request: Any = None) -> T
         raise ValidationError({"transfer": [_("党员的组织关系或党籍状态已变化，该转接不能再接收")]})
     if transfer.to_organization.dissolved_on is not None:
         raise ValidationError({"transfer": [_("接收党组织已撤销")]})
-    member_services.relocate_member(actor=actor, member=member, changes={"organization": transfer.to_organization},
+    records.relocate_member(actor=actor, member=member, changes={"organization": transfer.to_organization},
                                     reason=_("组织关系转入（介绍信 %(n)s）") % {"n": transfer.letter_number})
     transfer.status = Transfer.Status.ACCEPTED
     transfer.decided_on, transfer.decided_by = today, actor
     transfer.save(update_fields=["status", "decided_on", "decided_by"])
-    audit.record(actor=actor, action="member.transfer.accept", target=transfer,
-                 organization=transfer.to_organization, summary=_summary(transfer), request=request)
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_ACCEPT, target=transfer,
+                 organization=transfer.to_organization, summary=_summary(transfer), origin=origin)
     return transfer
 
 
-@transaction.atomic
-def reject_transfer(*, actor: Any, transfer: Transfer, reason: str, request: Any = None) -> Transfer:
+@audited(AuditAction.MEMBER_TRANSFER_REJECT)
+def reject_transfer(*, actor: User, transfer: Transfer, reason: str, origin: Origin | None = None) -> Transfer:
     """The receiving organization sends the transfer back (退回) with a reason; the member stays."""
     if transfer.kind != Transfer.Kind.INTERNAL or transfer.to_organization is None:
         raise ValidationError({"transfer": [_("只有平台内的转接可以在线退回")]})
@@ -187,13 +159,13 @@ def reject_transfer(*, actor: Any, transfer: Transfer, reason: str, request: Any
     transfer.reject_reason = reason
     transfer.decided_on, transfer.decided_by = _today(), actor
     transfer.save(update_fields=["status", "reject_reason", "decided_on", "decided_by"])
-    audit.record(actor=actor, action="member.transfer.reject", target=transfer,
-                 organization=transfer.to_organization, summary=_summary(transfer, reason=reason), request=request)
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_REJECT, target=transfer,
+                 organization=transfer.to_organization, summary=_summary(transfer, reason=reason), origin=origin)
     return transfer
 
 
-@transaction.atomic
-def reissue_letter(*, actor: Any, transfer: Transfer, request: Any = None) -> Transfer:
+@audited(AuditAction.MEMBER_TRANSFER_REISSUE)
+def reissue_letter(*, actor: User, transfer: Transfer, origin: Origin | None = None) -> Transfer:
     """The sending organization issues the letter again (重新开具): a new number, a new validity period.
     The old number is kept in `previous_numbers` and is no longer valid."""
     if transfer.kind == Transfer.Kind.IN or transfer.from_organization is None:
@@ -203,19 +175,19 @@ def reissue_letter(*, actor: Any, transfer: Transfer, request: Any = None) -> Tr
     today = _today()
     old = transfer.letter_number
     transfer.previous_numbers = [*transfer.previous_numbers, old]
-    transfer.letter_number = next_number(transfer.from_organization, today, field="letter_number",
+    transfer.letter_number = selectors.next_number(transfer.from_organization, today, field="letter_number",
                                           make=rules.letter_number, model=Transfer)
-    transfer.issued_on, transfer.valid_until = today, letter_valid_until(today)
+    transfer.issued_on, transfer.valid_until = today, _letter_valid_until(today)
     transfer.save(update_fields=["previous_numbers", "letter_number", "issued_on", "valid_until"])
-    audit.record(actor=actor, action="member.transfer.reissue", target=transfer,
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_REISSUE, target=transfer,
                  organization=transfer.from_organization,
                  summary=_summary(transfer, previous=old, valid_until=transfer.valid_until.isoformat()),
-                 request=request)
+                 origin=origin)
     return transfer
 
 
-@transaction.atomic
-def record_receipt(*, actor: Any, transfer: Transfer, received_on: date | None, request: Any = None) -> Transfer:
+@audited(AuditAction.MEMBER_TRANSFER_RECEIPT)
+def record_receipt(*, actor: User, transfer: Transfer, received_on: date | None, origin: Origin | None = None) -> Transfer:
     """Record the paper receipt (回执) of a letter to an outside organization: the member leaves.
 
     Their record stays with its history; the standing becomes 已转出 (`Standing.TRANSFERRED_OUT`)
@@ -241,25 +213,25 @@ def record_receipt(*, actor: Any, transfer: Transfer, received_on: date | None, 
     StandingChange.objects.create(member=member, from_standing=member.standing, to_standing=Standing.TRANSFERRED_OUT,
                                   effective_on=received_on, reason=note, document_number=transfer.letter_number or "",
                                   recorded_by=actor)
-    member_services.relocate_member(actor=actor, member=member, reason=note,
+    records.relocate_member(actor=actor, member=member, reason=note,
                                     changes={"standing": Standing.TRANSFERRED_OUT, "standing_since": received_on})
     transfer.status = Transfer.Status.COMPLETED
     transfer.decided_on, transfer.decided_by = received_on, actor
     transfer.save(update_fields=["status", "decided_on", "decided_by"])
-    audit.record(actor=actor, action="member.transfer.receipt", target=transfer,
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_RECEIPT, target=transfer,
                  organization=transfer.from_organization,
-                 summary=_summary(transfer, received_on=received_on.isoformat()), request=request)
+                 summary=_summary(transfer, received_on=received_on.isoformat()), origin=origin)
     return transfer
 
 
-@transaction.atomic
+@audited(AuditAction.MEMBER_TRANSFER_REGISTER)
 def register_incoming(
-    *, actor: Any, organization: Any, fields: dict[str, Any], id_number: str, phone: str = "",
-    from_name: str, external_letter_number: str = "", letter_date: date | None = None, request: Any = None,
+    *, actor: User, organization: Any, fields: dict[str, Any], id_number: str, phone: str = "",
+    from_name: str, external_letter_number: str = "", letter_date: date | None = None, origin: Origin | None = None,
 ) -> Transfer:
     """Register a member who transfers in from an organization outside the platform (转入登记),
     from the details of the letter of introduction received. The record is created by
-    `members.services.insert_member` (the same checks as 建立党员档案); one audit entry for the whole."""
+    `members.records.insert_member` (the same checks as 建立党员档案); one audit entry for the whole."""
     access.require(actor, Cap.MEMBER_TRANSFER, organization)
     errors: dict[str, list[str]] = {}
     from_name = _clean(from_name, 120)
@@ -274,7 +246,7 @@ def register_incoming(
     savepoint = transaction.savepoint()
     member = None
     try:
-        member = member_services.insert_member(
+        member = records.insert_member(
             actor=actor, organization=organization, fields=fields, id_number=id_number, phone=phone,
             reason=_("组织关系转入（来自%(f)s）") % {"f": from_name or "-"})
     except ValidationError as exc:
@@ -294,6 +266,6 @@ def register_incoming(
         issued_on=letter_date or today, decided_on=today, decided_by=actor, created_by=actor,
         **_snapshot(member, today),
     )
-    audit.record(actor=actor, action="member.transfer.register", target=transfer, organization=member.organization,
-                 summary=_summary(transfer, member_id=member.pk), request=request)
+    audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_REGISTER, target=transfer, organization=member.organization,
+                 summary=_summary(transfer, member_id=member.pk), origin=origin)
     return transfer

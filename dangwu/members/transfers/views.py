@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangwu.core import access
+from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pdf import FontMissing
 from dangwu.core.roles import Cap
+from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
-from dangwu.members import services as member_services
 from dangwu.orgs import selectors as org_selectors
 
 from . import mobility_selectors, mobility_services, selectors, services
@@ -90,7 +91,7 @@ def transfer_start_view(request, pk: int):
             try:
                 transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,
                                                    to_name=data["to_name"], to_address=data["to_address"],
-                                                   reason=data["reason"], request=request)
+                                                   reason=data["reason"], origin=origin_of(request))
             except ValidationError as exc:
                 exc = ValidationError({("to_code" if k == "to_organization" else k): v
                                        for k, v in exc.message_dict.items()})
@@ -129,7 +130,7 @@ def _back_to(request, transfer, org_pk: Any = None) -> HttpResponse:
 def transfer_accept_view(request, pk: int):
     transfer = _transfer(request, pk)
     try:
-        transfer = services.accept_transfer(actor=request.user, transfer=transfer, request=request)
+        transfer = services.accept_transfer(actor=request.user, transfer=transfer, origin=origin_of(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -144,7 +145,7 @@ def transfer_reject_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.reject_transfer(actor=request.user, transfer=transfer, reason=form.cleaned_data["reason"],
-                                     request=request)
+                                     origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -171,7 +172,7 @@ def transfer_receipt_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.record_receipt(actor=request.user, transfer=transfer,
-                                    received_on=form.cleaned_data["received_on"], request=request)
+                                    received_on=form.cleaned_data["received_on"], origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -188,7 +189,7 @@ def transfer_receipt_view(request, pk: int):
 def transfer_reissue_view(request, pk: int):
     transfer = _transfer(request, pk)
     try:
-        transfer = services.reissue_letter(actor=request.user, transfer=transfer, request=request)
+        transfer = services.reissue_letter(actor=request.user, transfer=transfer, origin=origin_of(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -222,13 +223,13 @@ def transfer_register_view(request, org_pk: int):
     form = RegisterIncomingForm(request.POST or None, initial={"ethnicity": "汉族", "member_type": "full"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {name: data.get(name) for name in member_services.EDITABLE_FIELDS}
+        fields = {name: data.get(name) for name in member_rules.EDITABLE_FIELDS}
         try:
             transfer = services.register_incoming(
                 actor=request.user, organization=org, fields=fields, id_number=data["id_number"],
                 phone=data.get("phone", ""), from_name=data["from_name"],
                 external_letter_number=data.get("external_letter_number", ""),
-                letter_date=data.get("letter_date"), request=request)
+                letter_date=data.get("letter_date"), origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -264,7 +265,7 @@ def outflow_start_view(request, pk: int):
                 outflow = mobility_services.record_outflow(
                     actor=request.user, member=member, destination=data["destination"], host_organization=host,
                     reason=data["reason"], left_on=data["left_on"], contact=data["contact"],
-                    expected_return_on=data.get("expected_return_on"), request=request)
+                    expected_return_on=data.get("expected_return_on"), origin=origin_of(request))
             except ValidationError as exc:
                 exc = ValidationError({("host_code" if k == "host_organization" else k): v
                                        for k, v in exc.message_dict.items()})
@@ -272,7 +273,7 @@ def outflow_start_view(request, pk: int):
             else:
                 if data["issue_certificate"]:
                     outflow = mobility_services.issue_certificate(actor=request.user, outflow=outflow,
-                                                                  request=request)
+                                                                  origin=origin_of(request))
                     messages.success(request, _("已登记外出，发放流动党员活动证 %(n)s") % {"n": outflow.certificate_number})
                 else:
                     messages.success(request, _("已登记外出"))
@@ -308,7 +309,7 @@ def outflow_certificate_view(request, pk: int):
     try:
         outflow = mobility_services.issue_certificate(actor=request.user, outflow=outflow,
                                                       valid_until=form.cleaned_data.get("valid_until"),
-                                                      request=request)
+                                                      origin=origin_of(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -324,7 +325,7 @@ def _record_view(request, pk: int, *, kind: str):
     back_org = outflow.host_organization_id if kind == "participation" else outflow.home_organization_id
     if request.method == "POST" and form.is_valid():
         try:
-            service(actor=request.user, outflow=outflow, request=request, **form.cleaned_data)
+            service(actor=request.user, outflow=outflow, origin=origin_of(request), **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -356,7 +357,7 @@ def outflow_return_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             mobility_services.record_return(actor=request.user, outflow=outflow,
-                                            returned_on=form.cleaned_data["returned_on"], request=request)
+                                            returned_on=form.cleaned_data["returned_on"], origin=origin_of(request))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
