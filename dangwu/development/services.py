@@ -325,7 +325,8 @@ def record_step(
 def _admit(*, actor: User, candidate: Candidate, history: dict[str, date], origin: Origin | None) -> None:
     """预备党员: a member record in the branch, 入党日期 = the day the branch general meeting adopted."""
     member = member_services.create_member(
-        origin=origin, actor=actor, organization=candidate.organization, id_number=candidate.id_number, phone=candidate.phone,
+        origin=origin, actor=actor, organization=candidate.organization, id_number=candidate.id_number,
+        phone=candidate.phone,
         fields={"name": candidate.name, "gender": candidate.gender, "ethnicity": candidate.ethnicity,
                 "birth_date": candidate.birth_date, "work_unit": candidate.work_unit,
                 "member_type": MemberType.PROBATIONARY, "applied_on": history["application"],
@@ -345,8 +346,9 @@ def _convert(*, actor: User, candidate: Candidate, history: dict[str, date], ori
         raise ValidationError({"code": [_("没有该预备党员的党员档案，不能审批转正")]})
     end = rules.probation_end(history, extension_months=candidate.extension_months)
     member = Member.objects.get(pk=candidate.member_id)
-    member_services.update_member(origin=origin, actor=actor, member=member, fields={"member_type": MemberType.FULL, "converted_on": end},
-                    reason=_("预备党员转正"))
+    member_services.update_member(origin=origin, actor=actor, member=member,
+                                  fields={"member_type": MemberType.FULL, "converted_on": end},
+                                  reason=_("预备党员转正"))
 
 
 # --- contact persons and introducers -----------------------------------------------------------
@@ -516,8 +518,9 @@ def cancel(*, actor: User, candidate: Candidate, on: date, reason: str, origin: 
     if probationary and candidate.member_id:
         member = Member.objects.get(pk=candidate.member_id)
         if member.in_good_standing:
-            member_services.change_standing(origin=origin, actor=actor, member=member, new_standing=Standing.DISQUALIFIED, effective_on=on,
-                            reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()})
+            member_services.change_standing(
+                origin=origin, actor=actor, member=member, new_standing=str(Standing.DISQUALIFIED), effective_on=on,
+                reason=_("取消预备党员资格：%(r)s") % {"r": reason.strip()})
     candidate.status = Candidate.Status.CANCELLED
     candidate.due_on = None
     candidate.ended_on = on
