@@ -10,6 +10,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 
 from . import access
@@ -25,13 +26,13 @@ def organization_model() -> type[Model]:
     return apps.get_model(settings.DANGWU_ORGANIZATION_MODEL)
 
 
-def organization_for_roles(*, actor: Any, code: str) -> Model | None:
+def organization_for_roles(*, actor: User, code: str) -> Model | None:
     """The organization with this code where the actor may assign roles, or None."""
     return organization_model()._default_manager.filter(
         access.scope_q(actor, Cap.ROLE_ASSIGN), code=code).first()
 
 
-def assignments_in_scope(*, actor: Any, query: str = "") -> QuerySet[RoleAssignment]:
+def assignments_in_scope(*, actor: User, query: str = "") -> QuerySet[RoleAssignment]:
     """Role assignments at organizations where the actor may assign roles."""
     qs = RoleAssignment.objects.filter(
         access.scope_q(actor, Cap.ROLE_ASSIGN, path_field="organization__path")).select_related("user", "organization")
@@ -46,7 +47,7 @@ def account_by_username(*, username: str) -> Any:
     return get_user_model().objects.filter(username=username).first()
 
 
-def audit_entries(*, actor: Any, action_prefix: str = "") -> QuerySet[AuditEntry]:
+def audit_entries(*, actor: User, action_prefix: str = "") -> QuerySet[AuditEntry]:
     """Audit entries about organizations in the auditor's scope. Entries that name no
     organization (logins, accounts, the demo loader) are shown only to auditors of a whole
     province (a root of the tree)."""

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ def may_comment(user: Any, candidate: Candidate) -> bool:
 # --- scopes ---------------------------------------------------------------------------------------
 
 
-def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
+def visible_candidates(*, actor: User) -> QuerySet[Candidate]:
     """The people of the caller's DEVELOPMENT_VIEW scope, and the caller's own applications."""
     q = Q(organization__in=org_selectors.organizations_in_scope(actor, Cap.DEVELOPMENT_VIEW))
     if getattr(actor, "is_authenticated", False):
@@ -72,18 +73,18 @@ def visible_candidates(*, actor: Any) -> QuerySet[Candidate]:
     return Candidate.objects.filter(q)
 
 
-def candidates_for(*, actor: Any, capability: str) -> QuerySet[Candidate]:
+def candidates_for(*, actor: User, capability: str) -> QuerySet[Candidate]:
     """The people the caller may act on with the capability (no own-application exception)."""
     return Candidate.objects.filter(organization__in=org_selectors.organizations_in_scope(actor, capability))
 
 
-def own_candidacies(*, actor: Any) -> QuerySet[Candidate]:
+def own_candidacies(*, actor: User) -> QuerySet[Candidate]:
     if not getattr(actor, "is_authenticated", False):
         return Candidate.objects.none()
     return Candidate.objects.filter(user=actor).select_related("organization").order_by("-created_at")
 
 
-def visible_documents(*, actor: Any) -> QuerySet[Document]:
+def visible_documents(*, actor: User) -> QuerySet[Document]:
     return Document.objects.filter(candidate__in=visible_candidates(actor=actor))
 
 
@@ -158,7 +159,7 @@ def reports_overdue_q(today: date) -> Q:
 
 
 def board(
-    *, actor: Any, organization: Any, stage: str = "", query: str = "", status: str = str(Candidate.Status.ACTIVE),
+    *, actor: User, organization: Any, stage: str = "", query: str = "", status: str = str(Candidate.Status.ACTIVE),
     attention: str = "",
 ) -> QuerySet[Candidate]:
     """The people of an organization's subtree in the caller's scope, filtered; `attention`:
@@ -184,7 +185,7 @@ def board(
 _BEFORE_SUPERIOR = [rules.STEP_CODES[rules.STEP_CODES.index(code) - 1] for code in rules.SUPERIOR_STEPS]
 
 
-def stage_counts(*, actor: Any, organization: Any) -> dict[str, int]:
+def stage_counts(*, actor: User, organization: Any) -> dict[str, int]:
     """How many active people stand in each stage in the organization's subtree (one GROUP BY)."""
     qs = visible_candidates(actor=actor).filter(organization__path__startswith=organization.path,
                                                 status=Candidate.Status.ACTIVE)
@@ -195,7 +196,7 @@ def stage_counts(*, actor: Any, organization: Any) -> dict[str, int]:
     return out
 
 
-def awaiting_approval(*, actor: Any) -> QuerySet[Candidate]:
+def awaiting_approval(*, actor: User) -> QuerySet[Candidate]:
     """People whose next step is the superior committee's, in the caller's DEVELOPMENT_APPROVE scope."""
     return (candidates_for(actor=actor, capability=Cap.DEVELOPMENT_APPROVE)
             .filter(status=Candidate.Status.ACTIVE, last_step__in=_BEFORE_SUPERIOR)
@@ -211,7 +212,7 @@ def sponsors_of(*, candidate: Candidate) -> list[Sponsor]:
     return list(candidate.sponsors.select_related("member", "member__organization"))
 
 
-def sponsor_choices(*, actor: Any, candidate: Candidate) -> QuerySet[Member]:
+def sponsor_choices(*, actor: User, candidate: Candidate) -> QuerySet[Member]:
     """Full members in good standing of the person's branch (the usual contact persons and
     introducers), within the caller's member scope."""
     return (member_selectors.members_in_scope(actor, Cap.MEMBER_VIEW)
@@ -227,7 +228,7 @@ def voting_members(*, organization: Any) -> int:
 # --- thought reports (思想汇报) ---------------------------------------------------------------------
 
 
-def report_candidates(*, actor: Any) -> QuerySet[Candidate]:
+def report_candidates(*, actor: User) -> QuerySet[Candidate]:
     """People whose thought reports the caller may read: their own, those they accompany as a
     contact person (培养联系人), and those of their DEVELOPMENT_VIEW scope."""
     q = Q(organization__in=org_selectors.organizations_in_scope(actor, Cap.DEVELOPMENT_VIEW))
@@ -237,7 +238,7 @@ def report_candidates(*, actor: Any) -> QuerySet[Candidate]:
     return Candidate.objects.filter(q)
 
 
-def accompanied(*, actor: Any) -> QuerySet[Candidate]:
+def accompanied(*, actor: User) -> QuerySet[Candidate]:
     """The active people the caller accompanies as a contact person."""
     if not getattr(actor, "is_authenticated", False):
         return Candidate.objects.none()
@@ -251,11 +252,11 @@ def thought_reports_of(*, candidate: Candidate) -> list[ThoughtReport]:
         Prefetch("comments", queryset=ReportComment.objects.order_by("created_at", "id")), "attachments"))
 
 
-def visible_reports(*, actor: Any) -> QuerySet[ThoughtReport]:
+def visible_reports(*, actor: User) -> QuerySet[ThoughtReport]:
     return ThoughtReport.objects.filter(candidate__in=report_candidates(actor=actor))
 
 
-def visible_report_attachments(*, actor: Any) -> QuerySet[ReportAttachment]:
+def visible_report_attachments(*, actor: User) -> QuerySet[ReportAttachment]:
     return ReportAttachment.objects.filter(report__candidate__in=report_candidates(actor=actor))
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -25,11 +26,11 @@ ZERO = Decimal("0")
 ARREARS_WINDOW = 24  # months looked back for arrears
 
 
-def dues_organizations(*, actor: Any, capability: str = Cap.DUES_VIEW) -> QuerySet:
+def dues_organizations(*, actor: User, capability: str = Cap.DUES_VIEW) -> QuerySet:
     return org_selectors.organizations_in_scope(actor, capability)
 
 
-def dues_members(*, actor: Any) -> QuerySet:
+def dues_members(*, actor: User) -> QuerySet:
     """Members whose dues the caller may see: those of the DUES_VIEW scope, and the caller's own."""
     q = Q(pk__in=member_selectors.members_in_scope(actor, Cap.DUES_VIEW).values("pk"))
     if getattr(actor, "is_authenticated", False):
@@ -37,7 +38,7 @@ def dues_members(*, actor: Any) -> QuerySet:
     return Member.objects.filter(q)
 
 
-def outflow_member_by_id_number(*, actor: Any, id_number: str) -> Member | None:
+def outflow_member_by_id_number(*, actor: User, id_number: str) -> Member | None:
     """A mobile member (流出党员) found by the full ID number, for a host organization that collects
     their dues; None unless the caller collects dues somewhere."""
     from dangwu.core import crypto
@@ -56,7 +57,7 @@ def outflow_member(*, pk: int) -> Member | None:
         "organization").first()
 
 
-def visible_payments(*, actor: Any) -> QuerySet:
+def visible_payments(*, actor: User) -> QuerySet:
     """Payments of the DUES_VIEW scope (by the member's branch or where collected), and the caller's own."""
     q = Q(pk__in=[])
     for path in access.scope_paths(actor, Cap.DUES_VIEW):
@@ -66,7 +67,7 @@ def visible_payments(*, actor: Any) -> QuerySet:
     return Payment.objects.filter(q).select_related("member", "organization", "collected_at", "recorded_by")
 
 
-def visible_assessments(*, actor: Any) -> QuerySet:
+def visible_assessments(*, actor: User) -> QuerySet:
     q = Q(pk__in=[])
     for path in access.scope_paths(actor, Cap.DUES_VIEW):
         q |= Q(organization__path__startswith=path)
@@ -75,7 +76,7 @@ def visible_assessments(*, actor: Any) -> QuerySet:
     return Assessment.objects.filter(q)
 
 
-def visible_declarations(*, actor: Any) -> QuerySet:
+def visible_declarations(*, actor: User) -> QuerySet:
     q = Q(pk__in=[])
     for path in access.scope_paths(actor, Cap.DUES_VIEW):
         q |= Q(member__organization__path__startswith=path)
@@ -84,14 +85,14 @@ def visible_declarations(*, actor: Any) -> QuerySet:
     return Declaration.objects.filter(q).select_related("member", "member__organization")
 
 
-def visible_runs(*, actor: Any) -> QuerySet:
+def visible_runs(*, actor: User) -> QuerySet:
     q = Q(pk__in=[])
     for path in access.scope_paths(actor, Cap.DUES_VIEW):
         q |= Q(organization__path__startswith=path)
     return AssessmentRun.objects.filter(q).select_related("organization")
 
 
-def visible_reductions(*, actor: Any) -> QuerySet:
+def visible_reductions(*, actor: User) -> QuerySet:
     """Reductions requested in the DUES_VIEW scope, and those the caller may decide (the branches
     right below an organization where the caller holds DUES_APPROVE)."""
     q = Q(pk__in=[])
@@ -102,7 +103,7 @@ def visible_reductions(*, actor: Any) -> QuerySet:
 
 # --- who may act on a payment or a reduction ---------------------------------------------------
 
-def can_reverse(*, actor: Any, payment: Payment) -> bool:
+def can_reverse(*, actor: User, payment: Payment) -> bool:
     """Whether the actor may reverse the payment (冲正): `dues.collect` at the payment's organization,
     or at the organization that collected it (a mobile member's payment collected at the host)."""
     return access.can(actor, Cap.DUES_COLLECT, payment.organization) or (
@@ -118,7 +119,7 @@ def approving_organization(*, reduction: Reduction) -> Any:
     return type(org).objects.get(path=org.path[: -type(org).steplen])
 
 
-def can_decide(*, actor: Any, reduction: Reduction) -> bool:
+def can_decide(*, actor: User, reduction: Reduction) -> bool:
     """Whether the actor may approve or refuse the reduction: `dues.approve` at the next-level committee."""
     return access.can(actor, Cap.DUES_APPROVE, approving_organization(reduction=reduction))
 
@@ -233,7 +234,7 @@ class Report:
     lines: list[ReportLine] = field(default_factory=list)
 
 
-def report(*, actor: Any, organization: Any, year: int, month: date | None = None) -> Report:
+def report(*, actor: User, organization: Any, year: int, month: date | None = None) -> Report:
     """The dues report of a subtree (党费收缴统计): the whole, and one line per child organization
     (its whole subtree) plus the organization's own members.
 
@@ -278,7 +279,7 @@ class MemberMonth:
     level: str = ""
 
 
-def branch_month(*, actor: Any, organization: Any, month: date) -> list[MemberMonth]:
+def branch_month(*, actor: User, organization: Any, month: date) -> list[MemberMonth]:
     """The organization's own members in good standing (admitted by the month's end) and their dues
     of the month, with the months owed and the unpaid run."""
     if not access.can(actor, Cap.DUES_VIEW, organization):
@@ -318,7 +319,7 @@ class Arrears:
     months: list[date]
 
 
-def arrears(*, actor: Any, organization: Any, upto: date, limit: int = 500) -> list[Arrears]:
+def arrears(*, actor: User, organization: Any, upto: date, limit: int = 500) -> list[Arrears]:
     """Members of the subtree with unpaid months (up to `upto`), the longest unpaid runs first:
     6 consecutive months is the 自行脱党 list the branch must act on, 3 a warning."""
     if not access.can(actor, Cap.DUES_VIEW, organization):
@@ -424,7 +425,7 @@ class Statement:
         return self.kept - self.used
 
 
-def statement(*, actor: Any, organization: Any, year: int) -> Statement:
+def statement(*, actor: User, organization: Any, year: int) -> Statement:
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
     # A reversed payment (冲正) was never income: the statement counts only those standing.

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -36,7 +37,7 @@ def own_member(user: Any) -> Member | None:
     return user._dangwu_own_member
 
 
-def members_in_scope(actor: Any, capability: str = Cap.MEMBER_VIEW) -> QuerySet[Member]:
+def members_in_scope(actor: User, capability: str = Cap.MEMBER_VIEW) -> QuerySet[Member]:
     """Members the actor may reach with the capability; with `member.view`, their own record too."""
     q = access.scope_q(actor, capability, path_field="organization__path")
     if capability == Cap.MEMBER_VIEW and getattr(actor, "is_authenticated", False):
@@ -44,7 +45,7 @@ def members_in_scope(actor: Any, capability: str = Cap.MEMBER_VIEW) -> QuerySet[
     return Member.objects.filter(q)
 
 
-def visible_members(*, actor: Any) -> QuerySet[Member]:
+def visible_members(*, actor: User) -> QuerySet[Member]:
     return members_in_scope(actor, Cap.MEMBER_VIEW)
 
 
@@ -57,14 +58,14 @@ def member_counts(*, organization: Any) -> dict[str, int]:
     return {"full": row["full"], "probationary": row["probationary"], "all": row["full"] + row["probationary"]}
 
 
-def appointable_members(*, actor: Any, organization: Any) -> QuerySet[Member]:
+def appointable_members(*, actor: User, organization: Any) -> QuerySet[Member]:
     """Who may be seated on the organization's committee: its own full members in good standing
     (the whole subtree runs to tens of thousands at city level)."""
     return search_members(actor=actor).full_in_good_standing().filter(organization=organization)
 
 
 def search_members(
-    *, actor: Any, query: str = "", organization: Any = None, member_type: str = "", standing: str = "",
+    *, actor: User, query: str = "", organization: Any = None, member_type: str = "", standing: str = "",
 ) -> QuerySet[Member]:
     """Search by name, full pinyin, pinyin initials or exact ID number, within the scope.
 
@@ -186,7 +187,7 @@ class _Scope:
         return Member.objects.filter(q)
 
 
-def _scope(actor: Any, organization: Any = None) -> _Scope:
+def _scope(actor: User, organization: Any = None) -> _Scope:
     """The members `visible_members` gives (and of the organization's subtree when one is given),
     as prefixes of the members' own `org_path`: no join to the organizations, no `OR pk = me`
     when the caller's own record already lies in the scope, no filter at all when the scope
@@ -327,7 +328,7 @@ def statistical_year() -> int:
     return timezone.localdate().year
 
 
-def structure_stats(*, actor: Any, organization: Any) -> dict[str, Any]:
+def structure_stats(*, actor: User, organization: Any) -> dict[str, Any]:
     """Structure statistics of an organization's whole subtree, from its roll-ups (one indexed query).
 
     PermissionDenied unless the actor may view the members there. The answer (for the API and
@@ -342,7 +343,7 @@ def structure_stats(*, actor: Any, organization: Any) -> dict[str, Any]:
     return stats
 
 
-def scope_structure_stats(*, actor: Any) -> dict[str, Any] | None:
+def scope_structure_stats(*, actor: User) -> dict[str, Any] | None:
     """Structure statistics of the actor's whole member scope (for the home page): the sum of the
     roll-ups of the top organizations of the scope (disjoint subtrees). None without the capability."""
     from dangwu.orgs.models import Organization
@@ -424,7 +425,7 @@ def _shape(rows) -> dict[str, Any]:
     }
 
 
-def visible_imports(*, actor: Any) -> QuerySet:
+def visible_imports(*, actor: User) -> QuerySet:
     """Roster imports the caller may look at: their own, and those of organizations where they
     may edit members (another secretary of the branch sees the branch's imports)."""
     from .models import RosterImport
@@ -435,7 +436,7 @@ def visible_imports(*, actor: Any) -> QuerySet:
     return RosterImport.objects.filter(q).select_related("organization", "created_by")
 
 
-def organizations_for_import(*, actor: Any, limit: int) -> list | None:
+def organizations_for_import(*, actor: User, limit: int) -> list | None:
     """The organizations the caller may import into, for a drop-down; None when more than `limit`
     (a city's department reaches thousands: it types a code instead)."""
     orgs = list(org_selectors.organizations_in_scope(actor, Cap.MEMBER_EDIT).filter(dissolved_on__isnull=True)
@@ -451,7 +452,7 @@ def subtree_member_count(*, organization: Any) -> int:
     return total["n"] or 0
 
 
-def visible_exports(*, actor: Any) -> QuerySet:
+def visible_exports(*, actor: User) -> QuerySet:
     """The caller's own roster exports (only the person who asked sees an export: its file
     may hold full ID numbers), still within their scope."""
     from .models import RosterExport

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, TextField
@@ -18,7 +19,7 @@ from . import rules
 from .models import CommitteePosition, Organization
 
 
-def organizations_in_scope(actor: Any, capability: str = Cap.ORG_VIEW) -> QuerySet[Organization]:
+def organizations_in_scope(actor: User, capability: str = Cap.ORG_VIEW) -> QuerySet[Organization]:
     """Organizations the actor may reach with the capability; with `org.view`, their own
     organization too (a member without a role sees the branch they belong to)."""
     q = access.scope_q(actor, capability, path_field="path")
@@ -29,7 +30,7 @@ def organizations_in_scope(actor: Any, capability: str = Cap.ORG_VIEW) -> QueryS
     return Organization.objects.filter(q)
 
 
-def visible_organizations(*, actor: Any) -> QuerySet[Organization]:
+def visible_organizations(*, actor: User) -> QuerySet[Organization]:
     return organizations_in_scope(actor, Cap.ORG_VIEW)
 
 
@@ -41,7 +42,7 @@ def with_parent_id(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     )
 
 
-def tree_roots(*, actor: Any) -> QuerySet[Organization]:
+def tree_roots(*, actor: User) -> QuerySet[Organization]:
     """The top organizations of the actor's scope (the tree page starts from them)."""
     paths = access.scope_paths(actor, Cap.ORG_VIEW)
     if paths:
@@ -50,7 +51,7 @@ def tree_roots(*, actor: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=membership.organization_id) if membership else Organization.objects.none()
 
 
-def children(*, actor: Any, parent: Organization) -> QuerySet[Organization]:
+def children(*, actor: User, parent: Organization) -> QuerySet[Organization]:
     return (
         visible_organizations(actor=actor)
         .filter(path__startswith=parent.path, depth=parent.depth + 1)
@@ -58,7 +59,7 @@ def children(*, actor: Any, parent: Organization) -> QuerySet[Organization]:
     )
 
 
-def search_organizations(*, actor: Any, query: str, limit: int = 50) -> QuerySet[Organization]:
+def search_organizations(*, actor: User, query: str, limit: int = 50) -> QuerySet[Organization]:
     query = (query or "").strip()
     qs = visible_organizations(actor=actor)
     if not query:
@@ -132,7 +133,7 @@ def with_chains(orgs: list[Organization]) -> list[Organization]:
     return orgs
 
 
-def ancestors_in_scope(*, actor: Any, org: Organization) -> list[Organization]:
+def ancestors_in_scope(*, actor: User, org: Organization) -> list[Organization]:
     """Breadcrumb: the organization's ancestors the actor may see."""
     if org.depth <= 1:
         return []
@@ -180,7 +181,7 @@ def open_organization_by_code(*, code: str) -> Organization | None:
     return Organization.objects.filter(code=(code or "").strip(), dissolved_on__isnull=True).first()
 
 
-def scope_roots(*, actor: Any, capability: str, limit: int = 20) -> list[Organization]:
+def scope_roots(*, actor: User, capability: str, limit: int = 20) -> list[Organization]:
     """The top organizations where the actor holds the capability (a page's default choice)."""
     paths = access.scope_paths(actor, capability)
     return list(Organization.objects.filter(path__in=paths).order_by("path")[:limit])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from dangwu.members.models import Member, Outflow, Standing
 from . import rules
 
 
-def visible_outflows(*, actor: Any) -> QuerySet[Outflow]:
+def visible_outflows(*, actor: User) -> QuerySet[Outflow]:
     """Outflows the caller may see: of members of organizations where they hold `member.mobility`,
     or hosted by such an organization."""
     q = Q(pk__in=[])
@@ -23,7 +24,7 @@ def visible_outflows(*, actor: Any) -> QuerySet[Outflow]:
     return Outflow.objects.filter(q).select_related("member", "home_organization", "host_organization")
 
 
-def mobility_of(*, actor: Any, organization: Any) -> dict[str, Any]:
+def mobility_of(*, actor: User, organization: Any) -> dict[str, Any]:
     """The mobility page of an organization (its subtree): open outflows, inflows it hosts, warnings."""
     today = timezone.localdate()
     visible = visible_outflows(actor=actor).filter(returned_on__isnull=True)
@@ -37,7 +38,7 @@ def mobility_of(*, actor: Any, organization: Any) -> dict[str, Any]:
                                                                               outflows=outflows)}
 
 
-def warnings_of(*, actor: Any, organization: Any, outflows: list[Outflow] | None = None) -> list[dict[str, Any]]:
+def warnings_of(*, actor: User, organization: Any, outflows: list[Outflow] | None = None) -> list[dict[str, Any]]:
     """Members of the subtree to act on: out of contact 6 months (停止党籍 proposal), reports overdue,
     and stops older than 2 years (除名)."""
     today = timezone.localdate()

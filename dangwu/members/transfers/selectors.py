@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from dangwu.members.models import Transfer
 from . import rules
 
 
-def visible_transfers(*, actor: Any) -> QuerySet[Transfer]:
+def visible_transfers(*, actor: User) -> QuerySet[Transfer]:
     """Transfers the caller may see: sent from or addressed to an organization where they hold
     `member.transfer` (the receiving side sees the letter's details, not yet the member's record)."""
     paths = access.scope_paths(actor, Cap.MEMBER_TRANSFER)
@@ -27,7 +28,7 @@ def visible_transfers(*, actor: Any) -> QuerySet[Transfer]:
     return Transfer.objects.filter(q).select_related("from_organization", "to_organization", "member")
 
 
-def transfers_of(*, actor: Any, organization: Any) -> list[dict[str, Any]]:
+def transfers_of(*, actor: User, organization: Any) -> list[dict[str, Any]]:
     """The transfers of one organization (its whole subtree), each with its state seen from there:
     outgoing, incoming, done, rejected or expired."""
     today = timezone.localdate()
