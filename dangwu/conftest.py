@@ -20,29 +20,10 @@ def world(db):
 
 @pytest.fixture
 def people(world):
-    """Callers at every distance from branch A: its secretary and a plain member, the
-    secretary of the sibling branch, the organization departments of city A, city B and
-    the province, discipline inspection, and the three administrators."""
-    w = world
-    secretary = testing.make_user("sec_a", ("branch_secretary", w.branch_a))
-    plain = testing.make_user("member_a")
-    sibling = testing.make_user("sec_a2", ("branch_secretary", w.branch_a2))
-    city_a = testing.make_user("org_city_a", ("org_department", w.city_a))
-    city_b = testing.make_user("org_city_b", ("org_department", w.city_b))
-    province = testing.make_user("org_prov", ("org_department", w.province))
-    discipline = testing.make_user("disc_prov", ("discipline", w.province))
-    sysadmin = testing.make_user("sys_prov", ("system_admin", w.province))
-    auditor = testing.make_user("audit_prov", ("audit_admin", w.province))
-    security = testing.make_user("sec_admin_prov", ("security_admin", w.province))
-    m_sec = testing.make_member(w.branch_a, name="李书记", user=secretary)
-    m_plain = testing.make_member(w.branch_a, name="张三", user=plain)
-    m_other = testing.make_member(w.branch_a2, name="王五", male=False, birth=__import__("datetime").date(1990, 3, 3))
-    m_b = testing.make_member(w.branch_b, name="赵六")
-    return {
-        "secretary": secretary, "plain": plain, "sibling": sibling, "city_a": city_a, "city_b": city_b,
-        "province": province, "discipline": discipline, "sysadmin": sysadmin, "auditor": auditor,
-        "security": security, "m_sec": m_sec, "m_plain": m_plain, "m_other": m_other, "m_b": m_b,
-    }
+    """Callers at every distance from branch A (`testing.make_people`): its secretary and a plain
+    member, the secretary of the sibling branch, the organization departments of city A, city B
+    and the province, discipline inspection, and the three administrators."""
+    return testing.make_people(world)
 
 
 # --- browser tests: Playwright driving Debian's Chromium ------------------------------
@@ -81,9 +62,43 @@ def page(chromium, live_server):
     context.close()
 
 
-@pytest.fixture
-def demo_province(transactional_db):
-    """A small demo province loaded by the real loader, with the README's demo accounts."""
-    from django.core.management import call_command
+DEMO_PROVINCE = {"members": 300, "seed": 2026}
 
-    call_command("seed_demo", members=300, seed=2026, verbosity=0)
+
+@pytest.fixture(scope="session")
+def _demo_province_rows(django_db_setup, django_db_blocker):
+    """The rows of the demo province as `seed_demo --members 300 --seed 2026` writes them, and the
+    day it ran: the loader runs once a session (once an xdist worker) in a transaction that is
+    rolled back, its rows kept in memory."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        seeded_on = timezone.localdate()
+        call_command("seed_demo", **DEMO_PROVINCE, verbosity=0, stdout=io.StringIO())
+        rows = testing.RowsCopy.take()
+        transaction.set_rollback(True)
+    return seeded_on, rows
+
+
+@pytest.fixture
+def demo_province(db, _demo_province_rows):
+    """A small demo province loaded by the real loader, with the README's demo accounts.
+
+    The loader runs once a session; each test gets a copy of its rows (`testing.RowsCopy`): the
+    same rows, ids and values as the loader wrote, in a fraction of its time. A test with
+    `live_server` (the browser tests) is transactional: the copy is committed, so that the server
+    sees it, and the database is emptied after the test; any other test runs inside a transaction
+    that is rolled back after it.
+    """
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    seeded_on, rows = _demo_province_rows
+    if seeded_on == timezone.localdate():
+        rows.load()
+    else:  # the day changed since (the demo's dates count back from today): the loader runs again
+        call_command("seed_demo", **DEMO_PROVINCE, verbosity=0)

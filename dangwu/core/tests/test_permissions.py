@@ -5,16 +5,24 @@ ROUTES below, or when its view is not guarded by `dangwu.core.access`.
 Callers stand at every distance from branch A: its own secretary, the sibling branch's
 secretary, the other city's organization department, roles without the capability, and
 anonymous visitors.
+
+The world the callers stand in (`dangwu.testing.make_world` and `make_people`) is built once for
+the module, and the objects a route's URL names (an import, a payment, a transfer …) once for
+each run of cases that name the same ones; each case runs in its own savepoint, so that what its
+request writes is rolled back before the next case (see `_Matrix` at the end).
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from dangwu import testing
 from dangwu.core.access import CapabilityPermission
 
 
@@ -432,24 +440,56 @@ def _moves(people, world):
     return {"transfer": inside.pk, "transfer_out": outside.pk, "outflow": outflow.pk}
 
 
-@pytest.mark.parametrize("name,caller,status", list(_cases()))
-def test_route(name, caller, status, people, world):
-    route = ROUTES[name]
-    objects = {"branch_a": world.branch_a.pk, "county_a": world.county_a.pk, "m_plain": people["m_plain"].pk,
-               "assignment": people["secretary"].role_assignments.get().pk}
-    if "{roster_import}" in route.url:
-        objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
-    if "{roster_export}" in route.url:
-        objects["roster_export"] = _roster_export(people["secretary"], world.branch_a).pk
-    if "{dues_" in route.url:
-        objects.update(_dues_objects(people, world))
-    if caller == "applicant" or "report" in name:
-        from dangwu.testing import make_user
+# --- the world of the matrix, built once ------------------------------------------------
 
-        people = {**people, "applicant": make_user("applicant_p")}
-    if "{dev_" in route.url:
+@dataclass(frozen=True)
+class Needs:
+    """What a case needs beside the people and the world: the objects its URL names (and, on the
+    thought-report routes, the applicant's own account). Cases with the same needs share one build."""
+
+    roster_import: bool = False
+    roster_export: bool = False
+    dues: bool = False
+    applicant: bool = False
+    development: bool = False
+    first_talk: bool = False  # the 谈话记实表 of development:paperwork
+    moves: bool = False
+
+    @classmethod
+    def of(cls, name: str, caller: str) -> Needs:
+        url = ROUTES[name].url
+        return cls(roster_import="{roster_import}" in url, roster_export="{roster_export}" in url,
+                   dues="{dues_" in url, applicant=caller == "applicant" or "report" in name,
+                   development="{dev_" in url, first_talk=name == "development:paperwork",
+                   moves="{transfer" in url or "{outflow}" in url)
+
+
+def _cases_by_needs():
+    """The cases of `_cases()` (the same ids, the same pairs), those with the same needs one after
+    the other, so that each set of needs is built once and not once a case."""
+    cases = list(_cases())
+    order: dict[Needs, int] = {}
+    for case in cases:
+        order.setdefault(Needs.of(*case.values[:2]), len(order))
+    return sorted(cases, key=lambda case: order[Needs.of(*case.values[:2])])
+
+
+def _build(needs: Needs, people: dict, world) -> dict:
+    """Write the objects the needs name, in the order and the way each case wrote them for itself
+    before; return their ids (and the applicant's account id, under "applicant")."""
+    objects = {}
+    if needs.roster_import:
+        objects["roster_import"] = _roster_import(people["secretary"], world.branch_a).pk
+    if needs.roster_export:
+        objects["roster_export"] = _roster_export(people["secretary"], world.branch_a).pk
+    if needs.dues:
+        objects.update(_dues_objects(people, world))
+    if needs.applicant:
+        people = {**people, "applicant": testing.make_user("applicant_p")}
+        objects["applicant"] = people["applicant"].pk
+    if needs.development:
         objects.update(_development_objects(people, world))
-    if name == "development:paperwork":
+    if needs.first_talk:
         from datetime import date
 
         from dangwu.development import services as development
@@ -457,8 +497,110 @@ def test_route(name, caller, status, people, world):
 
         development.record_step(actor=people["secretary"], candidate=Candidate.objects.get(pk=objects["dev_candidate"]),
                                 code="first_talk", done_on=date(2024, 1, 20))
-    if "{transfer" in route.url or "{outflow}" in route.url:
+    if needs.moves:
         objects.update(_moves(people, world))
+    return objects
+
+
+@contextmanager
+def _rolled_back():
+    """A transaction (a savepoint when nested) whose writes are undone when it closes."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+class _Matrix:
+    """The pattern of Django's `TestCase.setUpTestData`, across pytest's parametrized cases.
+
+    Three nested transactions: the module's, holding the people and the world; the needs', holding
+    the objects that the current run of cases names (closed and opened again when the needs
+    change); and each case's own (pytest-django's `db`), rolled back after the case. The test
+    client's requests run in the same thread on the same connection, so they see all three.
+    """
+
+    def __init__(self) -> None:
+        self.module = ExitStack()
+        self.current = ExitStack()
+        self.needs: Needs | None = None
+        self.objects: dict = {}
+
+    def open(self) -> None:
+        self.module.enter_context(_rolled_back())
+        world = testing.make_world()
+        people = testing.make_people(world)
+        self.world_ids = {name: org.pk for name, org in vars(world).items()}
+        self.people_ids = {key: obj.pk for key, obj in people.items()}
+
+    def need(self, needs: Needs) -> None:
+        if needs == self.needs:
+            return
+        self.current.close()
+        self.needs, self.objects = None, {}
+        self.current.enter_context(_rolled_back())
+        self.objects = _build(needs, *self.load())
+        self.needs = needs
+
+    def load(self) -> tuple[dict, testing.World]:
+        """Fresh instances of the people and the world, read again for each case: nothing that an
+        earlier case cached on them (`core.access` keeps a user's roles on the user object) leaks."""
+        from django.contrib.auth import get_user_model
+
+        from dangwu.members.models import Member
+        from dangwu.orgs.models import Organization
+
+        orgs = Organization.objects.in_bulk(self.world_ids.values())
+        users = get_user_model().objects.in_bulk(self.people_ids.values())
+        members = Member.objects.in_bulk(self.people_ids.values())
+        people = {key: (members if key.startswith("m_") else users)[pk] for key, pk in self.people_ids.items()}
+        return people, testing.World(**{name: orgs[pk] for name, pk in self.world_ids.items()})
+
+    def close(self) -> None:
+        self.current.close()
+        self.module.close()
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    matrix = _Matrix()
+    with django_db_blocker.unblock():
+        matrix.open()
+    yield matrix
+    with django_db_blocker.unblock():
+        matrix.close()
+
+
+@pytest.fixture
+def _needs_built(request, matrix, django_db_blocker):
+    """The objects this case names, in the needs' transaction: opened before the case's own (`db`)."""
+    params = request.node.callspec.params
+    with django_db_blocker.unblock():
+        matrix.need(Needs.of(params["name"], params["caller"]))
+
+
+@dataclass
+class Case:
+    people: dict
+    world: testing.World
+    objects: dict
+
+
+@pytest.fixture
+def case(matrix, _needs_built, db) -> Case:
+    people, world = matrix.load()
+    objects = {"branch_a": world.branch_a.pk, "county_a": world.county_a.pk, "m_plain": people["m_plain"].pk,
+               "assignment": people["secretary"].role_assignments.get().pk, **matrix.objects}
+    if "applicant" in objects:
+        from django.contrib.auth import get_user_model
+
+        people["applicant"] = get_user_model().objects.get(pk=objects.pop("applicant"))
+    return Case(people, world, objects)
+
+
+@pytest.mark.parametrize("name,caller,status", _cases_by_needs())
+def test_route(name, caller, status, case):
+    route = ROUTES[name]
+    people, objects = case.people, case.objects
     url = route.url.format(**objects)
     client = APIClient()
     if caller != "anonymous":
