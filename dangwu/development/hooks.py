@@ -18,10 +18,11 @@ def _board_link(*, user: Any) -> str | None:
 
 
 def _apply_link(*, user: Any) -> str | None:
-    """申请入党: for a person who is not a member yet (and has no board to see)."""
-    if access.has_capability(user, Cap.DEVELOPMENT_VIEW) or registries.membership(user=user) is not None:
-        return None
-    return reverse("development:apply")
+    """申请入党: for a person who is not a member yet (and has no board to see); never for the
+    administrators' accounts, which the page refuses (`selectors.account_may_apply`)."""
+    from . import selectors
+
+    return reverse("development:apply") if selectors.applies_through_menu(user=user) else None
 
 
 def _reports_link(*, user: Any) -> str | None:

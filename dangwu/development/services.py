@@ -193,6 +193,8 @@ def apply_online(
     """网上申请入党: any logged-in person applies to a branch, today; the branch sees the application."""
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError({"user": [_("请先登录")]})
+    if not selectors.account_may_apply(user=actor):
+        raise PermissionDenied("the administrators' accounts do not apply to join the party")
     return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
                              ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=_today(),
                              user=actor, online=True, uploads=list(uploads or []), origin=origin)

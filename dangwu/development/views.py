@@ -64,7 +64,10 @@ def _default_org(user, capability: str) -> Any:
 
 @access.page()
 def apply_view(request):
-    """网上申请入党: any logged-in person chooses a branch and sends their application."""
+    """网上申请入党: any logged-in person chooses a branch and sends their application (not the
+    administrators' accounts: `selectors.account_may_apply`)."""
+    if not selectors.account_may_apply(user=request.user):
+        raise PermissionDenied
     mine = list(selectors.own_candidacies(actor=request.user))
     member = member_selectors.own_member(request.user)
     form = ApplicationForm(request.POST or None, request.FILES or None, online=True)
@@ -93,6 +96,8 @@ def apply_view(request):
 @access.page()
 def branch_search_view(request):
     """htmx: branches by name or code, for the application form."""
+    if not selectors.account_may_apply(user=request.user):
+        raise PermissionDenied
     branches = selectors.branches_to_apply_to(query=request.GET.get("q", "")[:50])
     return render(request, "development/_branches.html", {"branches": branches, "q": request.GET.get("q", "")})
 
