@@ -314,6 +314,10 @@ membership = Slot("membership", default=None)
 member_counts = Slot("member_counts", default=None)
 # `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
 appointable_members = Slot("appointable_members", default=None)
+# `openable_members(user=…, member_ids=…)`: the ids among `member_ids` whose member records the user
+# may open — the member page's own rule, for a whole list at once — so that a page links a name only
+# when the link opens (provided by the members app; no links where no app keeps members).
+openable_members = Slot("openable_members", default=frozenset())
 
 
 # --- how the floors above use them ------------------------------------------------------------

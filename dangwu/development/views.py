@@ -228,6 +228,8 @@ def detail_view(request, pk: int):
         "can_cancel": candidate.status == Candidate.Status.ACTIVE and "conversion_approval" not in progress.history
         and (can_approve if probationary else can_manage),
         "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=candidate.organization) if can_view else [],
+        "member_record_opens": bool(candidate.member_id) and candidate.member_id in member_selectors.openable_member_ids(
+            actor=user, member_ids=[candidate.member_id]),
     })
 
 

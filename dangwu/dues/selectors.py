@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,6 +37,16 @@ def dues_members(*, actor: User) -> QuerySet:
     if getattr(actor, "is_authenticated", False):
         q |= Q(user=actor)
     return Member.objects.filter(q)
+
+
+def openable_member_ids(*, actor: User, member_ids: Iterable[Any]) -> set[int]:
+    """The ids among `member_ids` whose dues page (dues:member) opens for the actor: `dues_members`,
+    that page's own rule, for a whole list in one query. A name links there only when it opens (a
+    member who transferred away still appears in the arrears of the months they owe here)."""
+    ids = {int(pk) for pk in member_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(dues_members(actor=actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def outflow_member_by_id_number(*, actor: User, id_number: str) -> Member | None:

@@ -103,6 +103,8 @@ def dues_org_view(request, pk: int):
         "previous": rules.add_months(month, -1), "next": rules.add_months(month, 1),
         "is_current": month == rules.month_start(_today()),
         "arrears": arrears,
+        "openable": selectors.openable_member_ids(actor=user, member_ids=[r.member.pk for r in rows]
+                                                  + [a.member.pk for a in arrears]),
         "must_act": [a for a in arrears if a.level == "self_departure"],
         "warned": [a for a in arrears if a.level == "warning"],
         "missing": missing,
@@ -162,6 +164,7 @@ def dues_member_view(request, pk: int):
         "member": member, "ledger": ledger,
         "year": year, "can_collect": access.can(user, Cap.DUES_COLLECT, member.organization),
         "can_view_org": access.can(user, Cap.DUES_VIEW, member.organization),
+        "record_opens": bool(member_selectors.openable_member_ids(actor=user, member_ids=[member.pk])),
         "reversible": {p.pk for p in ledger.payments
                        if not p.is_reversed and selectors.can_reverse(actor=user, payment=p)},
     })

@@ -34,6 +34,12 @@ def _member_counts(*, organization: Any) -> dict[str, int]:
     return selectors.member_counts(organization=organization)
 
 
+def _openable(*, user: Any, member_ids: Any) -> set[int]:
+    from . import selectors
+
+    return selectors.openable_member_ids(actor=user, member_ids=member_ids)
+
+
 def _appointable(*, actor: Any, organization: Any):
     from . import selectors
 
@@ -141,6 +147,7 @@ def register() -> None:
     registries.membership.provide(_membership)
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)
+    registries.openable_members.provide(_openable)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
                                        order=60))

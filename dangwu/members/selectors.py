@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,19 @@ def members_in_scope(actor: User, capability: str = Cap.MEMBER_VIEW) -> QuerySet
 
 
 def visible_members(*, actor: User) -> QuerySet[Member]:
+    """The members whose records (the member page) the actor may open."""
     return members_in_scope(actor, Cap.MEMBER_VIEW)
+
+
+def openable_member_ids(*, actor: User, member_ids: Iterable[Any]) -> set[int]:
+    """The ids among `member_ids` whose records open for the actor: `visible_members`, the member
+    page's own rule, asked once for a whole list (one query, none for an empty list). Every page that
+    shows a member's name links it only when its id is in here; otherwise the name is plain text (a
+    plain member sees the committee's names, not their records)."""
+    ids = {int(pk) for pk in member_ids if pk is not None}
+    if not ids or not getattr(actor, "is_authenticated", False):
+        return set()
+    return set(visible_members(actor=actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def member_counts(*, organization: Any) -> dict[str, int]:

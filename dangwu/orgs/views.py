@@ -53,6 +53,8 @@ def detail_view(request, pk: int):
         "breadcrumb": selectors.ancestors_in_scope(actor=user, org=org),
         "children": selectors.children(actor=user, parent=org),
         "committee": committee,
+        # names link to the records the viewer may open, and only those (a plain member sees names)
+        "openable_members": registries.openable_members(user=user, member_ids=[p.member_id for p in committee]),
         "counts": counts,
         "warnings": registries.warnings_of(organization=org, facts=facts),
         "sections": sections,
