@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -46,11 +47,29 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _month_param(request, name: str = "month") -> date:
+def _month_param(request, name: str = "month", *, notify: bool = True) -> date:
+    """The month a page shows (`?month=2026-03`), this month when none is given. A value that is not a
+    month (a typo, an edited address) or a month that has not begun shows this month instead, with a
+    message naming what was asked (`notify`): nothing is assessed or collected for a month to come,
+    and the month navigation stops at this month."""
+    current = rules.month_start(_today())
+    raw = request.GET.get(name, "")
+    if not raw:
+        return current
     try:
-        return rules.parse_month(request.GET.get(name, ""))
+        month = rules.parse_month(raw)
     except ValueError:
-        return rules.month_start(_today())
+        if notify:
+            messages.warning(request, _("“%(value)s”不是有效的月份（应为 2026-03 这样的年-月），已显示本月（%(current)s）。")
+                             % {"value": raw[:20], "current": date_format(current, "YEAR_MONTH_FORMAT")})
+        return current
+    if month > current:
+        if notify:
+            messages.warning(request, _("%(month)s尚未到来，不能查看或核定党费，已显示本月（%(current)s）。")
+                             % {"month": date_format(month, "YEAR_MONTH_FORMAT"),
+                                "current": date_format(current, "YEAR_MONTH_FORMAT")})
+        return current
+    return month
 
 
 def _year_param(request) -> int:
@@ -402,7 +421,7 @@ def dues_report_view(request, pk: int):
     return render(request, "dues/report.html", {
         "org": org, "year": year, "month": month, "report": report, "monthly": monthly,
         "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
-        "months": rules.months_of_year(year),
+        "months": [m for m in rules.months_of_year(year) if m <= rules.month_start(_today())],
     })
 
 
@@ -415,7 +434,7 @@ def dues_report_export_view(request, pk: int):
 
     org = _org(request, pk)
     year = _year_param(request)
-    month = _month_param(request) if request.GET.get("month") else None
+    month = _month_param(request, notify=False) if request.GET.get("month") else None
     if month is not None:
         year = month.year
     report = selectors.report(actor=request.user, organization=org, year=year, month=month)
