@@ -314,6 +314,10 @@ membership = Slot("membership", default=None)
 member_counts = Slot("member_counts", default=None)
 # `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
 appointable_members = Slot("appointable_members", default=None)
+# `subtree_member_totals(user=…, organizations=…)`: {organization id: members in good standing of its
+# whole subtree} for the organizations whose members the user may view (the others are left out), from
+# the roll-ups in one query for the whole list — the tree shows them beside each node (members app).
+subtree_member_totals = Slot("subtree_member_totals", default={})
 # `openable_members(user=…, member_ids=…)`: the ids among `member_ids` whose member records the user
 # may open — the member page's own rule, for a whole list at once — so that a page links a name only
 # when the link opens (provided by the members app; no links where no app keeps members).

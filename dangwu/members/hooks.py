@@ -34,6 +34,12 @@ def _member_counts(*, organization: Any) -> dict[str, int]:
     return selectors.member_counts(organization=organization)
 
 
+def _subtree_totals(*, user: Any, organizations: Any) -> dict[int, int]:
+    from . import selectors
+
+    return selectors.subtree_member_totals(actor=user, organizations=organizations)
+
+
 def _openable(*, user: Any, member_ids: Any) -> set[int]:
     from . import selectors
 
@@ -148,6 +154,7 @@ def register() -> None:
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)
     registries.openable_members.provide(_openable)
+    registries.subtree_member_totals.provide(_subtree_totals)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
                                        order=60))

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Func, Q, QuerySet, TextField
+from django.db.models import Count, F, Func, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Collate, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,20 @@ def members_in_scope(actor: User, capability: str = Cap.MEMBER_VIEW) -> QuerySet
 def visible_members(*, actor: User) -> QuerySet[Member]:
     """The members whose records (the member page) the actor may open."""
     return members_in_scope(actor, Cap.MEMBER_VIEW)
+
+
+def subtree_member_totals(*, actor: User, organizations: Iterable[Any]) -> dict[int, int]:
+    """Members in good standing of each organization's whole subtree, for the organizations whose
+    members the actor may view (others are left out): the roll-ups' member-type rows of all of them
+    in one query, whatever their number or size (the tree's level under a city is a few dozen)."""
+    ids = [org.pk for org in organizations if access.can(actor, Cap.MEMBER_VIEW, org)]
+    if not ids:
+        return {}
+    totals = dict.fromkeys(ids, 0)
+    for org_id, count in (SubtreeStat.objects.filter(organization_id__in=ids, dimension="member_type")
+                          .values_list("organization_id").annotate(n=Sum("count")).order_by()):
+        totals[org_id] = count
+    return totals
 
 
 def openable_member_ids(*, actor: User, member_ids: Iterable[Any]) -> set[int]:

@@ -217,3 +217,21 @@ def test_a_malformed_month_names_the_value_and_shows_this_month(client, dues_peo
         assert "不是有效的月份" in html or "尚未到来" in html, url
         assert f"已显示本月（{this.year}年{this.month}月）" in html
     assert c.get(f"/dues/org/{world.branch_a.pk}/report.xlsx?month={value}").status_code == 200
+
+
+def test_report_rows_drill_down_to_the_same_report_one_level_down_even_without_data(client, dues_people, world):
+    month = rules.month_start(timezone.localdate())
+    testing.make_assessment(dues_people["m_wang"], month, D("30.00"), organization=world.branch_a)
+    c = _client(client, dues_people["city_a"])
+    html = c.get(f"/dues/org/{world.county_a.pk}/report/?year={month.year}").content.decode()
+    # both branches link to their own report of the same year; the one without assessments says so
+    for branch in (world.branch_a, world.branch_a2):
+        assert f'href="/dues/org/{branch.pk}/report/?year={month.year}" data-drill-down="{branch.pk}"' in html
+    row_a2 = html[html.index(f'data-drill-down="{world.branch_a2.pk}"'):]
+    row_a2 = row_a2[:row_a2.index("</tr>")]
+    assert "本期未核定党费" in row_a2 and "0.00" not in row_a2
+    # a month keeps the month one level down, and the report there opens
+    html = c.get(f"/dues/org/{world.city_a.pk}/report/?month={month:%Y-%m}").content.decode()
+    link = f"/dues/org/{world.county_a.pk}/report/?year={month.year}&amp;month={month:%Y-%m}"
+    assert f'href="{link}"' in html
+    assert c.get(link.replace("&amp;", "&")).status_code == 200
