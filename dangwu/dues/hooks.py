@@ -20,7 +20,11 @@ def _dues_link(*, user: Any) -> str | None:
 
 
 def register() -> None:
-    from . import rollups
+    from . import ledger, rollups
 
     registries.rollup_specs.register(rollups.DUES)
+    registries.rollup_repairs.register(ledger.PAID_UNTIL)
+    registries.rollup_repairs.register(ledger.STANDARDS)
+    registries.record_field_keepers.register(registries.RecordFieldKeeper(
+        "dues", ("dues_paid_until", "dues_standard"), ledger.hand_edit_problem))
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))

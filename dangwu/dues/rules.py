@@ -254,6 +254,31 @@ def paid_until_after_payment(current: date | None, *, paid: Iterable[date], owed
     return reached
 
 
+def paid_up_to(recorded: date | None, *, paid: Iterable[date], owed: Iterable[date], first_month: date,
+               today: date) -> date | None:
+    """What the record's 党费交至 must say, given the member's whole ledger (`paid`: months paid or
+    with nothing due; `owed`: assessed, something due, unpaid) and what the record says now — the
+    one rule behind the payments, the demo loader and the consistency check (decision 0018).
+
+    - The record never claims an owed month: when it does, it goes back to the month before the
+      first owed month (empty when that is before `first_month`, the month of admission).
+    - It is never behind the months paid after it: it moves on as `paid_until_after_payment` moves
+      it, from the record's month — or, when the record is empty, from the ledger's first month
+      (so an empty record after a first month still owed stays empty).
+    A value this function leaves unchanged is consistent; applying it twice changes nothing."""
+    paid_set, owed_set = {month_start(m) for m in paid}, {month_start(m) for m in owed}
+    value = month_start(recorded) if recorded is not None else None
+    if value is not None and owed_set and min(owed_set) <= value:
+        back = add_months(min(owed_set), -1)
+        value = back if back >= month_start(first_month) else None
+    if paid_set:
+        value = paid_until_after_payment(value, paid=paid_set, owed=owed_set, first_paid=min(paid_set | owed_set),
+                                         today=today)
+    if recorded is not None and value == month_start(recorded):
+        return recorded  # unchanged: the stored date as stored (a day other than the 1st is kept)
+    return value
+
+
 def paid_until_after_reversal(current: date | None, *, owed_again: Iterable[date], first_month: date,
                               recorded_on_empty: bool = False, payment_first: date | None = None) -> date | None:
     """The member record's 党费交至 after a payment is reversed: back to the month before the first

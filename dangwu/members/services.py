@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, audit, crypto, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
@@ -43,6 +43,18 @@ def create_member(
     return member
 
 
+def _refuse_what_other_apps_keep(member: Member, changed: list[str]) -> None:
+    """A field another app keeps in step with its rows (`registries.record_field_keepers`: the dues
+    keep 党费交至 and 党费标准) may be edited by hand only to a value that app accepts."""
+    errors: dict[str, list[str]] = {}
+    for keeper in registries.record_field_keepers:
+        for name in keeper.fields:
+            if name in changed and (problem := keeper.problem(member=member, name=name, value=getattr(member, name))):
+                errors.setdefault(name, []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+
+
 @audited(AuditAction.MEMBER_UPDATE, noop_allowed=True)
 def update_member(
     *, actor: User, member: Member, fields: dict[str, Any], id_number: str | None = None,
@@ -60,6 +72,7 @@ def update_member(
         new_id = None
     records.check_record(member, id_number=new_id if new_id is not None else member.id_number, phone=phone)
     changed = sorted(name for name in fields if getattr(member, name) != before[name])
+    _refuse_what_other_apps_keep(member, changed)
     if new_id is not None:
         member.set_id_number(rules.parse_id_number(new_id, today=_today()).number)
         changed.append("id_number")
