@@ -129,7 +129,7 @@ def submit_transfer_proof(
     return proof
 
 
-def _lock_pending(*, actor: User, proof: TransferProof, verb: str) -> TransferProof:
+def _lock_pending(*, actor: User, proof: TransferProof, confirming: bool) -> TransferProof:
     """The proof locked for a decision: the actor collects dues at the member's organization, and
     the proof still waits (a second confirmation, or one of a proof sent back, is refused)."""
     if not proof_selectors.can_decide(actor=actor, proof=proof):
@@ -137,7 +137,8 @@ def _lock_pending(*, actor: User, proof: TransferProof, verb: str) -> TransferPr
     proof = TransferProof.objects.select_for_update(of=("self",)).select_related(
         "member", "member__organization").get(pk=proof.pk)
     if proof.status != TransferProof.Status.PENDING:
-        raise ValidationError({"proof": [_("该转账凭证%(s)s，不能再%(v)s") % {"s": proof.get_status_display(), "v": verb}]})
+        message = _("该转账凭证%(s)s，不能再确认") if confirming else _("该转账凭证%(s)s，不能再退回")
+        raise ValidationError({"proof": [message % {"s": proof.get_status_display()}]})
     return proof
 
 
@@ -147,7 +148,7 @@ def confirm_transfer_proof(*, actor: User, proof: TransferProof, origin: Origin 
     bank transfer with its reference and date, by the rules of `record_payment`, and the proof
     keeps the payment. The amount the months cost now must still be the proof's (a declaration
     changed in between: send the proof back instead). One audit entry, `dues.proof_confirm`."""
-    proof = _lock_pending(actor=actor, proof=proof, verb=_("确认"))
+    proof = _lock_pending(actor=actor, proof=proof, confirming=True)
     payment = services._record_payment(
         actor=actor, member=proof.member, months=proof.month_dates, method=Payment.Method.TRANSFER,
         reference=proof.reference, paid_on=proof.transferred_on,
@@ -168,7 +169,7 @@ def reject_transfer_proof(*, actor: User, proof: TransferProof, reason: str, ori
                           ) -> TransferProof:
     """Send a transfer proof back (退回转账凭证) with the reason the member reads on their home page
     (the money did not arrive, the slip is unreadable, the months are wrong …); nothing is paid."""
-    proof = _lock_pending(actor=actor, proof=proof, verb=_("退回"))
+    proof = _lock_pending(actor=actor, proof=proof, confirming=False)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError({"reason": [_("请填写退回原因，党员会看到它")]})
