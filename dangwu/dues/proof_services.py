@@ -29,6 +29,8 @@ from dangwu.members.models import Member
 from . import proof_files, proof_selectors, rules, selectors, services
 from .models import Assessment, AuditAction, Payment, TransferProof
 
+TRANSFER = str(Payment.Method.TRANSFER)  # "transfer", 银行转账: how a confirmed proof was paid
+
 
 def _today() -> date:
     return timezone.localdate()
@@ -150,7 +152,7 @@ def confirm_transfer_proof(*, actor: User, proof: TransferProof, origin: Origin 
     changed in between: send the proof back instead). One audit entry, `dues.proof_confirm`."""
     proof = _lock_pending(actor=actor, proof=proof, confirming=True)
     payment = services._record_payment(
-        actor=actor, member=proof.member, months=proof.month_dates, method=Payment.Method.TRANSFER,
+        actor=actor, member=proof.member, months=proof.month_dates, method=TRANSFER,
         reference=proof.reference, paid_on=proof.transferred_on,
         note=_("党员上传的转账凭证（%(d)s提交）") % {"d": timezone.localtime(proof.submitted_at).strftime("%Y-%m-%d")},
         origin=origin, action=AuditAction.PROOF_CONFIRM,
