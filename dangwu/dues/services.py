@@ -550,6 +550,20 @@ def record_payment(
 
     A mobile member (流出党员) may pay at the host organization: `collected_at` is then that
     organization, where the actor must collect dues; the home branch sees the payment."""
+    return _record_payment(actor=actor, member=member, months=months, method=method, reference=reference,
+                           paid_on=paid_on, voluntary_amount=voluntary_amount, collected_at=collected_at,
+                           note=note, origin=origin)
+
+
+def _record_payment(
+    *, actor: User, member: Member, months: Iterable[date], method: str, reference: str = "",
+    paid_on: date | None = None, voluntary_amount: Any = None, collected_at: Organization | None = None,
+    note: str = "", origin: Origin | None = None, action: AuditAction = AuditAction.PAYMENT,
+    summary: dict[str, Any] | None = None,
+) -> Payment:
+    """The checks and writes of `record_payment`, with its one audit entry of `action` (`summary`
+    added to the entry's): a confirmed transfer proof (`proof_services.confirm_transfer_proof`)
+    records its payment here, by the same rules, as one entry of its own action."""
     home = member.organization
     if collected_at is None or collected_at.pk == home.pk:
         access.require(actor, Cap.DUES_COLLECT, home)
@@ -657,11 +671,11 @@ def record_payment(
         payment.save(update_fields=["moved_paid_until", "paid_until_before"])
         paid_until = {"dues_paid_until": [_month_text(moved[0]), _month_text(moved[1])]}
     audit.record(
-        actor=actor, action=AuditAction.PAYMENT, target=payment, organization=home, origin=origin,
+        actor=actor, action=action, target=payment, organization=home, origin=origin,
         summary={"member": member.pk, "months": [f"{m:%Y-%m}" for m in chosen], "dues": str(due),
                  "voluntary": str(voluntary), "method": method, "collected_at": collected_at.pk,
                  "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number,
-                 **paid_until},
+                 **paid_until, **(summary or {})},
     )
     return payment
 

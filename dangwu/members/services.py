@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from dangwu.core import access, audit, crypto, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
-from . import records, rollups, rules
+from . import records, rollups, rules, selectors
 from .models import AuditAction, Member, Standing, StandingChange
 
 
@@ -152,7 +152,10 @@ def change_standing(
 # --- the full reading of an ID or phone number (audited: decision 0002) ------------------------
 
 def _reveal(*, actor: User, member: Member, field: str, action: AuditAction, origin: Origin | None) -> str:
-    access.require(actor, Cap.MEMBER_VIEW_SENSITIVE, member.organization)
+    """A member reads their own numbers (their own data); anyone else needs `member.view_sensitive`
+    where the member belongs (`selectors.may_reveal`). Either reading is audited the same way."""
+    if not selectors.may_reveal(actor=actor, member=member):
+        raise PermissionDenied(f"{Cap.MEMBER_VIEW_SENSITIVE} not held at this organization")
     audit.record(actor=actor, action=action, target=member, organization=member.organization,
                  summary={"field": field}, origin=origin)
     return member.id_number if field == "id_number" else member.phone
