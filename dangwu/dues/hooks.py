@@ -19,8 +19,18 @@ def _dues_link(*, user: Any) -> str | None:
     return None
 
 
+def _arrears(*, member: Any) -> list:
+    """The months the member owes (core's `dues_arrears` slot: transfers ask it before a letter)."""
+    from django.utils import timezone
+
+    from . import selectors
+
+    return selectors.unpaid_months(member=member, upto=timezone.localdate())
+
+
 def register() -> None:
     from . import rollups
 
     registries.rollup_specs.register(rollups.DUES)
+    registries.dues_arrears.provide(_arrears)
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))

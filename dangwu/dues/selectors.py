@@ -309,6 +309,13 @@ def _unpaid_months(member_ids: list[int], *, upto: date) -> dict[int, set[date]]
     return out
 
 
+def unpaid_months(*, member: Member, upto: date) -> list[date]:
+    """The months up to `upto` (within the arrears window) the member was assessed for and has not
+    paid, oldest first: the same months as the branch's "累计欠交"."""
+    upto = rules.month_start(upto)
+    return sorted(m for m in _unpaid_months([member.pk], upto=upto).get(member.pk, set()) if m <= upto)
+
+
 @dataclass
 class Arrears:
     member: Member
