@@ -95,12 +95,13 @@ def dues_org_view(request, pk: int):
     user = request.user
     rows = selectors.branch_month(actor=user, organization=org, month=month)
     total = selectors.totals(organization=org, month=month, year=month.year)
-    report = selectors.report(actor=user, organization=org, year=month.year, month=month) if org.numchild else None
-    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200)
+    # A committee's page sums its children (members owing, at 6+ months, amounts, rates: each line
+    # drills down) and lists its own members only; a branch lists its members.
+    summary = selectors.arrears_by_child(actor=user, organization=org, upto=month) if org.numchild else None
+    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200, own_only=bool(org.numchild))
     missing = [r for r in rows if r.assessment is None]
-    child_lines = [line for line in report.lines if not line.direct and line.totals.members] if report else []
     return render(request, "dues/org.html", {
-        "org": org, "month": month, "rows": rows, "total": total, "child_lines": child_lines,
+        "org": org, "month": month, "rows": rows, "total": total, "summary": summary,
         "previous": rules.add_months(month, -1), "next": rules.add_months(month, 1),
         "is_current": month == rules.month_start(_today()),
         "arrears": arrears,
