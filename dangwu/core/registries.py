@@ -24,7 +24,9 @@ command) read the registries without knowing which apps exist:
 - `consistency_checks`: the checks that the data obey the platform's own rules (roll-ups and
   the copies beside them, recruitment histories …), run by `manage.py check_consistency`;
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
-  a person sees their own record and organization even without a role there.
+  a person sees their own record and organization even without a role there;
+- `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
+  warns of them).
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -346,6 +348,10 @@ membership = Slot("membership", default=None)
 member_counts = Slot("member_counts", default=None)
 # `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
 appointable_members = Slot("appointable_members", default=None)
+# `dues_arrears(member=…)`: the months (first days, oldest first) the member has been assessed
+# for and not paid, up to this month — what a transfer letter warns of before it is issued; empty
+# where no app keeps dues (provided by the dues app: members stand below dues and cannot ask it).
+dues_arrears = Slot("dues_arrears", default=())
 
 
 # --- how the floors above use them ------------------------------------------------------------

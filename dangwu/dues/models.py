@@ -277,7 +277,13 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "month"], name="dues_one_assessment_per_member_month"),
         ]
-        indexes = [models.Index(fields=["organization", "month"], name="dues_assess_org_month")]
+        indexes = [
+            models.Index(fields=["organization", "month"], name="dues_assess_org_month"),
+            # The months owed only (a small part of the rows): the arrears summary of a committee's
+            # children reads a window of months of it (`selectors.arrears_by_child`), not the table.
+            models.Index(fields=["month", "member"], name="dues_assess_unpaid",
+                         condition=models.Q(payment__isnull=True, amount_due__gt=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m}: {self.amount_due}"

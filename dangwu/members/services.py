@@ -20,7 +20,7 @@ from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
 from . import records, rollups, rules, selectors
-from .models import AuditAction, Member, Standing, StandingChange
+from .models import AuditAction, Member, Standing, StandingChange, Transfer
 
 
 def _today() -> date:
@@ -151,21 +151,38 @@ def change_standing(
 
 # --- the full reading of an ID or phone number (audited: decision 0002) ------------------------
 
-def _reveal(*, actor: User, member: Member, field: str, action: AuditAction, origin: Origin | None) -> str:
+def _reveal(*, actor: User, member: Member, field: str, action: AuditAction, origin: Origin | None,
+            transfer: Transfer | None = None) -> str:
     """A member reads their own numbers (their own data); anyone else needs `member.view_sensitive`
-    where the member belongs (`selectors.may_reveal`). Either reading is audited the same way."""
-    if not selectors.may_reveal(actor=actor, member=member):
-        raise PermissionDenied(f"{Cap.MEMBER_VIEW_SENSITIVE} not held at this organization")
+    where the member belongs (`selectors.may_reveal`) — or, for a printed letter of introduction,
+    at either side of the transfer. Every reading is audited the same way."""
+    summary: dict[str, Any] = {"field": field}
+    if transfer is None:
+        if not selectors.may_reveal(actor=actor, member=member):
+            raise PermissionDenied(f"{Cap.MEMBER_VIEW_SENSITIVE} not held at this organization")
+    else:
+        # A printed letter of introduction: the receiving organization may read it too (the paper it
+        # receives carries the number), so the capability counts at either side of the transfer.
+        if transfer.member_id != member.pk or not any(
+                org is not None and access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, org)
+                for org in (member.organization, transfer.from_organization, transfer.to_organization)):
+            raise PermissionDenied
+        summary.update(purpose="transfer_letter", letter_number=transfer.letter_number)
     audit.record(actor=actor, action=action, target=member, organization=member.organization,
-                 summary={"field": field}, origin=origin)
+                 summary=summary, origin=origin)
     return member.id_number if field == "id_number" else member.phone
 
 
 @audited(AuditAction.MEMBER_VIEW_ID_NUMBER)
-def reveal_id_number(*, actor: User, member: Member, origin: Origin | None = None) -> str:
-    """Show a member's full ID number to a caller who may see it; the reading is audited."""
+def reveal_id_number(*, actor: User, member: Member, origin: Origin | None = None,
+                     transfer: Transfer | None = None) -> str:
+    """Show a member's full ID number to a caller who may see it; the reading is audited.
+
+    With `transfer`: the number printed on that transfer's letter of introduction (介绍信), for a
+    caller who may see full numbers at either side of it (the receiving branch needs the number to
+    register the member); the audit entry names the letter. One entry per print."""
     return _reveal(actor=actor, member=member, field="id_number", action=AuditAction.MEMBER_VIEW_ID_NUMBER,
-                   origin=origin)
+                   origin=origin, transfer=transfer)
 
 
 @audited(AuditAction.MEMBER_VIEW_PHONE)
