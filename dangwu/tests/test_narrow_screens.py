@@ -14,13 +14,15 @@ It fails naming the route, the role and the element when
   whose table is wider than the phone: the last columns and their buttons are out of sight);
 - a button (`button`, `.btn`) is narrower than its label, lies beyond the screen's edge, or
   wraps its label onto more lines although the label fits on one line of the page;
-- a figure marked `.dw-num` (the shared class for amounts, counts and dates) or a big `.dw-stat`
-  wraps, or is wider than its box.
+- a number, date or code breaks across lines ("1996-11-" / "15"), or a figure marked `.dw-num`
+  (the shared class for amounts, counts and dates) or a big `.dw-stat` wraps or is wider than
+  its box.
 
 The shared layout that keeps pages within these rules lives in `dangwu/static/dangwu/site.css`:
 `.dw-stack` tables become stacked rows (one card a row, each cell labelled with its column's
-header) below Bootstrap's small breakpoint, `.dw-num` keeps figures on one line, `.btn` labels
-do not wrap and `.dw-actions` groups wrap whole buttons.
+header) below Bootstrap's small breakpoint, `.dw-num` keeps figures on one line (`layout.js` puts
+it on the figures of running text too), `.btn` labels do not wrap and `.dw-actions` groups wrap
+whole buttons.
 
 Routes that are not HTML pages are left out by name, with the reason, in NOT_PAGES (GET) or
 because they are POST actions or the JSON API; a GET route that answers something else than HTML
@@ -151,6 +153,19 @@ CHECK_PAGE = r"""async () => {
     if (el.scrollWidth > el.clientWidth + 1) { found.push(['button narrower than its label', describe(el)]); continue; }
     if (lines(el) > 1 && oneLineWidth(el) <= room) found.push(['button label wraps though it fits on one line', describe(el)]);
   }
+  // a number, date or code that a line break cuts in two ("1996-11-/15", "2119.8/0"), marked or not
+  const figure = /\d[\d.,:\/*%×-]*\d/g, broken = new Set();
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+    const parent = n.parentElement;
+    if (!parent || broken.has(parent) || parent.closest('script, style, svg, .dw-chart')) continue;
+    for (const m of n.textContent.matchAll(figure)) {
+      const range = document.createRange(); range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top + r.height / 2)));
+      const rows = [...tops].filter((t, i, all) => !all.slice(0, i).some(u => Math.abs(u - t) < 6));
+      if (rows.length > 1) { broken.add(parent); found.push([`figure "${m[0]}" breaks across lines`, describe(parent)]); break; }
+    }
+  }
   for (const el of document.querySelectorAll('.dw-num, .dw-stat')) {
     if (!visible(el)) continue;
     if (lines(el) > 1) found.push(['figure wraps', describe(el)]);
@@ -163,12 +178,12 @@ CHECK_PAGE = r"""async () => {
 
 def _make_pages_full(world, people) -> None:
     """What a real branch has and the bare permission world lacks: long names, four-figure dues,
-    months owed and paid, a roster import with errors. Narrow layouts break on these, not on
+    months owed and paid, a committee, a roster import with errors. Narrow layouts break on these, not on
     empty tables."""
     from dangwu.dues import rules as dues_rules
     from dangwu.dues.models import Payment
     from dangwu.members.models import RosterImport
-    from dangwu.orgs.models import Organization
+    from dangwu.orgs.models import CommitteePosition, Organization
 
     Organization.objects.filter(pk=world.branch_a.pk).update(name="芙蓉区定王台街道荷花池社区第一党支部")
     Organization.objects.filter(pk=world.branch_b.pk).update(name="荷塘区月塘街道新塘社区第一党支部")
@@ -186,6 +201,9 @@ def _make_pages_full(world, people) -> None:
                     member=member, organization=member.organization, collected_at=member.organization,
                     method="cash", paid_on=month, total_amount=amount, receipt_number=f"DF-W-{k}-{back}")
             testing.make_assessment(member, month, amount, payment=payment)
+    for post, member in (("secretary", people["m_sec"]), ("discipline", extra[0]), ("organization", extra[1])):
+        CommitteePosition.objects.create(organization=world.branch_a, member=member, post=post,
+                                         term_start=date(2024, 12, 31), term_end=date(2029, 12, 31))
     RosterImport.objects.filter(organization=world.branch_a).update(
         total_rows=40, error_count=3, message="发现 3 处错误，未写入任何数据。",
         errors=[[5, "公民身份号码", "43010219850615123X", "校验码错误：最后一位应为 7"],
@@ -266,3 +284,45 @@ def test_every_route_is_swept_or_left_out_with_a_reason():
     assert not set(NOT_PAGES) - set(ROUTES), "NOT_PAGES names routes that no longer exist"
     for name in ROUTES:
         assert skip_reason(name) or any(name in names for names in pages_by_role().values()), name
+
+
+STATIC = Path(__file__).resolve().parents[1] / "static" / "dangwu"
+BOOTSTRAP = Path(settings.BASE_DIR) / "node_modules" / "bootstrap" / "dist" / "css" / "bootstrap.min.css"
+STACKED_TABLE = """<table class="table dw-stack" id="t">
+  <thead><tr><th>行号</th><th>姓名</th><th>项目</th><th>原值</th><th>新值</th></tr></thead>
+  <tbody>
+    <tr><td rowspan="2">第 3 行</td><td rowspan="2">李晓红</td><td>工作单位</td><td>旧</td><td>新</td></tr>
+    <tr><td>联系电话</td><td>138****8000</td><td>139****9000</td></tr>
+    <tr><td>第 7 行</td><td colspan="2">未申报</td><td>—</td><td data-label="自定">x</td></tr>
+  </tbody></table>
+<p id="running">最近一次思想汇报 2026-12-02，欠交 774.90 元<textarea>2026-12-02</textarea></p>"""
+
+
+def test_stacked_tables_and_figures_of_running_text_on_phones_and_desks(chromium):
+    """layout.js labels the cells of a stacked table (following rowspan and colspan) and marks the
+    figures of running text; site.css stacks the rows below 576 px only."""
+    if not BOOTSTRAP.exists():
+        pytest.skip("node_modules/bootstrap is missing (npm install)")
+    page = chromium.new_page(viewport=PHONE)
+    try:
+        page.set_content(f"<html><head><style>{BOOTSTRAP.read_text()}{(STATIC / 'site.css').read_text()}</style>"
+                         f"</head><body>{STACKED_TABLE}<script>{(STATIC / 'layout.js').read_text()}</script></body></html>")
+        page.evaluate("document.dispatchEvent(new Event('DOMContentLoaded'))")  # twice: changes nothing more
+        assert page.inner_html("#running") == ('最近一次思想汇报 <span class="dw-num">2026-12-02</span>，欠交 '
+                                               '<span class="dw-num">774.90</span> 元<textarea>2026-12-02</textarea>')
+        labels = page.evaluate("""[...document.querySelectorAll('#t tbody tr')].map(tr =>
+            [...tr.cells].map(td => td.classList.contains('dw-stack-title') ? 'TITLE' : td.dataset.label || ''))""")
+        assert labels == [["TITLE", "姓名", "项目", "原值", "新值"],
+                          ["项目", "原值", "新值"],  # under the rowspans: the columns it starts at
+                          ["TITLE", "姓名", "原值", "自定"]]  # the colspan covers 姓名 and 项目; own label kept
+        assert page.evaluate("document.querySelector('#t tbody tr:nth-child(2)').classList.contains('dw-stack-more')")
+        display = "[...document.querySelectorAll('#t, #t thead, #t tr, #t td')].map(e => getComputedStyle(e).display)"
+        shown = page.evaluate(display)
+        assert shown[0] == "block" and shown[1] == "none" and set(shown[2:]) == {"block"}
+        assert page.evaluate("getComputedStyle(document.querySelector('#t tbody td:nth-child(2)'), '::before')"
+                             ".content") == '"姓名"'
+        page.set_viewport_size({"width": 1280, "height": 900})  # on a desk: an ordinary table
+        shown = page.evaluate(display)
+        assert shown[0] == "table" and shown[1] == "table-header-group" and "block" not in shown
+    finally:
+        page.close()
