@@ -20,7 +20,11 @@ command) read the registries without knowing which apps exist:
 - `rollup_repairs`: other derived copies the rebuild command checks and repairs beside a roll-up
   (the members' copy of their organization's path);
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
-  a person sees their own record and organization even without a role there.
+  a person sees their own record and organization even without a role there;
+- `person_names`, `accounts_named` (slots): the names of people behind accounts, so that pages
+  name a person as people know them (`core.people`), never by a login name;
+- `audit_actions` is no registry: every app's `AuditAction` subclasses `core.models.AuditActions`
+  and carries its labels, and `core.auditlog` finds them all (see there).
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -314,6 +318,12 @@ membership = Slot("membership", default=None)
 member_counts = Slot("member_counts", default=None)
 # `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
 appointable_members = Slot("appointable_members", default=None)
+# `person_names(user_ids=…)`: {user id: the name on the member record linked to that account} for
+# those accounts that have one, in one query (provided by the members app; `core.people` asks it).
+person_names = Slot("person_names", default=None)
+# `accounts_named(text=…)`: the ids of the accounts whose member record's name contains the text,
+# as a subquery (provided by the members app; the audit log's person filter asks it).
+accounts_named = Slot("accounts_named", default=None)
 
 
 # --- how the floors above use them ------------------------------------------------------------

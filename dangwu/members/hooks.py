@@ -40,6 +40,18 @@ def _appointable(*, actor: Any, organization: Any):
     return selectors.appointable_members(actor=actor, organization=organization)
 
 
+def _person_names(*, user_ids: Any) -> dict[int, str]:
+    from . import selectors
+
+    return selectors.names_of_accounts(user_ids=user_ids)
+
+
+def _accounts_named(*, text: str):
+    from . import selectors
+
+    return selectors.accounts_named(text=text)
+
+
 def _members_link(*, user: Any) -> str | None:
     return reverse("members:search") if access.has_capability(user, Cap.MEMBER_VIEW) else None
 
@@ -141,6 +153,8 @@ def register() -> None:
     registries.membership.provide(_membership)
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)
+    registries.person_names.provide(_person_names)
+    registries.accounts_named.provide(_accounts_named)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
                                        order=60))
