@@ -27,6 +27,9 @@ def _audit_shortcut(*, user: Any) -> list[Link]:
 
 
 def register() -> None:
+    from . import auditlog
+
+    auditlog.register()
     registries.menu.register(MenuEntry("roles", gettext_lazy("角色授权"), "person-gear",
                                        _link_if(Cap.ROLE_ASSIGN, "core:roles"), order=70))
     registries.menu.register(MenuEntry("audit", gettext_lazy("审计日志"), "shield-check",

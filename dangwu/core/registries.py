@@ -23,8 +23,9 @@ command) read the registries without knowing which apps exist:
   a person sees their own record and organization even without a role there;
 - `person_names`, `accounts_named` (slots): the names of people behind accounts, so that pages
   name a person as people know them (`core.people`), never by a login name;
-- `audit_actions` is no registry: every app's `AuditAction` subclasses `core.models.AuditActions`
-  and carries its labels, and `core.auditlog` finds them all (see there).
+- `audit_fields`: how the audit log names and shows the keys of entries' summaries (`months` →
+  月份, shown as 2026年3月); the actions' own labels are no registry: every app's `AuditAction`
+  subclasses `core.models.AuditActionChoices` and carries them, and `core.auditlog` finds them.
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -80,6 +81,31 @@ class Registry(Generic[T]):
 
 
 # --- what the items look like ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditField:
+    """How the audit log shows one key of the summaries of some actions (`core.auditlog`).
+
+    `name` is the summary's key; `prefix` the actions it applies to (`dues.` every action of the
+    dues, `member.standing` one, "" every action: the longest matching prefix wins, and a field
+    of the entry's target model, with its verbose_name and choices, comes before the generic
+    ones). `kind` says how its value reads: text, date, datetime, month, money, bool, count, org
+    (an organization's id → its name), member (a member's id → the name), model (a model's label →
+    its name), fields (names of the
+    target's fields → their labels), changes ({field: [before, after]}), pair (before → after),
+    choice (`choices`: value → label)."""
+
+    name: str
+    label: Any
+    kind: str = "text"
+    prefix: str = ""
+    choices: Any = None
+    order: int = 100
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefix}:{self.name}"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -281,6 +307,7 @@ dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
 org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
 rollup_specs: Registry[RollupSpec] = Registry("rollup_specs")
 rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
+audit_fields: Registry[AuditField] = Registry("audit_fields")
 
 
 class Slot:
@@ -321,6 +348,9 @@ appointable_members = Slot("appointable_members", default=None)
 # `person_names(user_ids=…)`: {user id: the name on the member record linked to that account} for
 # those accounts that have one, in one query (provided by the members app; `core.people` asks it).
 person_names = Slot("person_names", default=None)
+# `member_names(member_ids=…)`: {member id: name} (provided by the members app; the audit log shows
+# the members its summaries name by id).
+member_names = Slot("member_names", default=None)
 # `accounts_named(text=…)`: the ids of the accounts whose member record's name contains the text,
 # as a subquery (provided by the members app; the audit log's person filter asks it).
 accounts_named = Slot("accounts_named", default=None)

@@ -32,6 +32,9 @@ def _reports_link(*, user: Any) -> str | None:
 
 
 def register() -> None:
+    from . import audit_fields
+
+    audit_fields.register()
     registries.menu.register(MenuEntry("development", gettext_lazy("发展党员"), "flag", _board_link, order=40))
     registries.menu.register(MenuEntry("development_apply", gettext_lazy("申请入党"), "flag", _apply_link,
                                        order=41))

@@ -20,7 +20,9 @@ def _dues_link(*, user: Any) -> str | None:
 
 
 def register() -> None:
-    from . import rollups
+    from . import audit_fields, rollups
+
+    audit_fields.register()
 
     registries.rollup_specs.register(rollups.DUES)
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))

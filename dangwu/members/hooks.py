@@ -46,6 +46,12 @@ def _person_names(*, user_ids: Any) -> dict[int, str]:
     return selectors.names_of_accounts(user_ids=user_ids)
 
 
+def _member_names(*, member_ids: Any) -> dict[int, str]:
+    from . import selectors
+
+    return selectors.member_names(member_ids=member_ids)
+
+
 def _accounts_named(*, text: str):
     from . import selectors
 
@@ -146,7 +152,9 @@ def _dissolve_problem(*, organization: Any) -> str | None:
 
 
 def register() -> None:
-    from . import rollups
+    from . import audit_fields, rollups
+
+    audit_fields.register()
 
     registries.rollup_specs.register(rollups.STRUCTURE)
     registries.rollup_repairs.register(rollups.ORG_PATHS)
@@ -154,6 +162,7 @@ def register() -> None:
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)
     registries.person_names.provide(_person_names)
+    registries.member_names.provide(_member_names)
     registries.accounts_named.provide(_accounts_named)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,

@@ -43,6 +43,11 @@ def names_of_accounts(*, user_ids: Any) -> dict[int, str]:
     return dict(Member.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
 
 
+def member_names(*, member_ids: Any) -> dict[int, str]:
+    """{member id: name} (one query): the members an audit entry names by id."""
+    return dict(Member.objects.filter(pk__in=list(member_ids)).values_list("pk", "name"))
+
+
 def accounts_named(*, text: str) -> QuerySet:
     """The ids of the accounts whose member record's name contains `text` (a subquery, for the
     audit log's filter by person)."""
