@@ -303,6 +303,11 @@ class RosterImport(TaskRun):
     changes = models.JSONField(_("变更（前若干条）"), default=list, blank=True)
     error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
+    # A check (仅校验) that passed keeps its upload, so that the same file can be imported without
+    # choosing it again (`tasks.import_checked_upload`); the import it led to is named here.
+    # The upload is deleted once imported, discarded, or `DANGWU_IMPORT_KEEP_HOURS` old (decision 0005).
+    imported_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("据此导入"))
 
     class Meta(TaskRun.Meta):
         verbose_name = _("花名册导入")
