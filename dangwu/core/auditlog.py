@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils import formats, timezone
@@ -104,7 +105,10 @@ def _model_field(target: type[Model] | None, name: str) -> AuditField | None:
         generic = registries.audit_fields.get(f":{name}")
         return AuditField(name, f.verbose_name, generic.kind if generic is not None else "text")
     kind = {"DateField": "date", "DateTimeField": "datetime", "BooleanField": "bool",
-            "DecimalField": "money"}.get(f.get_internal_type(), "text")
+            "DecimalField": "money"}.get(f.get_internal_type(), "")
+    if not kind:  # a plain text field: read as the generic key of that name reads it (an account …)
+        generic = registries.audit_fields.get(f":{name}")
+        kind = generic.kind if generic is not None else "text"
     return AuditField(name, f.verbose_name, kind)
 
 
@@ -130,6 +134,7 @@ class _Names:
 
     organizations: dict[int, str] = field(default_factory=dict)
     members: dict[int, str] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)  # login name → the person's name
 
 
 def _month(text: str) -> str:
@@ -152,6 +157,8 @@ def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return "；".join(f"{k}：{_plain(v)}" for k, v in value.items()) or "—"
     text = str(value)
+    if _MONTH.match(text):
+        return _month(text)
     if _DATETIME.match(text):
         try:
             moment = datetime.fromisoformat(text)
@@ -184,6 +191,9 @@ def _value(kind: str, value: Any, *, spec: AuditField | None, names: _Names, tar
         return str(dict(spec.choices).get(value, value))
     if kind == "org" and isinstance(value, int):
         return names.organizations.get(value) or _("党组织 #%(id)s") % {"id": value}
+    if kind == "account":
+        name = names.accounts.get(str(value))
+        return f"{name}（{value}）" if name else str(value)
     if kind == "member" and isinstance(value, int):
         return names.members.get(value) or _("党员 #%(id)s") % {"id": value}
     if kind == "fields":
@@ -221,6 +231,7 @@ class ShownEntry:
     entry: AuditEntry
     action: str
     actor: str
+    target: str  # what the entry is about: its name as recorded, or the person of an account
     organization: str
     lines: list[Line]
     raw: str  # the stored entry as JSON, for an auditor who wants it as recorded
@@ -249,6 +260,8 @@ def _lines(entry: AuditEntry, names: _Names) -> list[Line]:
                     text = _plain(pair)
                 lines.append(Line(str(sub.label) if sub is not None else name, text))
             continue
+        if isinstance(value, dict) and kind in ("", "text"):  # a group of counts (the demo's dues …)
+            value = {_label(entry.action, str(name), target): item for name, item in value.items()}
         lines.append(Line(label, _value(kind, value, spec=spec, names=names, target=target, action=entry.action)))
     return lines
 
@@ -290,7 +303,15 @@ def show(entries: list[AuditEntry]) -> list[ShownEntry]:
     member_ids = _ids_of_kind(entries, "member")
     if member_ids:
         names.members = registries.member_names(member_ids=member_ids) or {}
-    actors = people.names_of({e.actor_id for e in entries if e.actor_id})
+    user_model = get_user_model()
+    user_label = user_model._meta.label_lower
+    accounts = {int(e.target_id) for e in entries if e.target_type == user_label and e.target_id.isdigit()}
+    actors = people.names_of({e.actor_id for e in entries if e.actor_id} | accounts)
+    logins = {str(v) for e in entries for k, v in (e.summary or {}).items() if k in ("user", "username") and v}
+    if logins:
+        by_login = dict(user_model._default_manager.filter(username__in=logins).values_list("pk", "username"))
+        named = people.names_of(list(by_login))
+        names.accounts = {login: named[pk] for pk, login in by_login.items() if named[pk] != people.unnamed()}
     labels = action_labels()
     shown = []
     for entry in entries:
@@ -299,8 +320,15 @@ def show(entries: list[AuditEntry]) -> list[ShownEntry]:
         else:
             actor = _("系统") if not entry.actor_name else _("已删除的账号")
         org = names.organizations.get(entry.organization_id_value, "") if entry.organization_id_value else ""
+        target = entry.target_repr
+        if entry.target_type == user_label and entry.target_id.isdigit():
+            target = actors.get(int(entry.target_id)) or target  # an account: the person, not the login name
+        elif entry.target_type == "core.roleassignment" and (entry.summary or {}).get("user"):
+            summary = entry.summary
+            target = f"{_value('account', summary['user'], spec=None, names=names, target=None, action='')} · " \
+                     f"{dict(Role.choices).get(summary.get('role'), summary.get('role', ''))}"
         shown.append(ShownEntry(entry=entry, action=labels.get(entry.action, entry.action), actor=actor,
-                                organization=org, lines=_lines(entry, names), raw=raw_json(entry)))
+                                target=target, organization=org, lines=_lines(entry, names), raw=raw_json(entry)))
     return shown
 
 
@@ -337,8 +365,8 @@ def register() -> None:
         AuditField("changes", gettext_lazy("修改内容"), "changes"),
         AuditField("field", gettext_lazy("项目"), "fields"),
         # core's own actions
-        AuditField("user", gettext_lazy("账号")),
-        AuditField("username", gettext_lazy("账号")),
+        AuditField("user", gettext_lazy("账号"), "account"),
+        AuditField("username", gettext_lazy("账号"), "account"),
         AuditField("role", gettext_lazy("角色"), "choice", choices=dict(Role.choices)),
         AuditField("replaced", gettext_lazy("替换原令牌"), "bool"),
         AuditField("device", gettext_lazy("令牌设备编号"), "count"),

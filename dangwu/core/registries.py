@@ -90,8 +90,8 @@ class AuditField:
     dues, `member.standing` one, "" every action: the longest matching prefix wins, and a field
     of the entry's target model, with its verbose_name and choices, comes before the generic
     ones). `kind` says how its value reads: text, date, datetime, month, money, bool, count, org
-    (an organization's id → its name), member (a member's id → the name), model (a model's label →
-    its name), fields (names of the
+    (an organization's id → its name), member (a member's id → the name), account (a login name →
+    the person's name, the login beside it), model (a model's label → its name), fields (names of the
     target's fields → their labels), changes ({field: [before, after]}), pair (before → after),
     choice (`choices`: value → label)."""
 

@@ -17,5 +17,8 @@ def register() -> None:
         AuditField("positions", _("委员职务数"), "count", prefix="demo."),
         AuditField("standing_changes", _("党籍变动数"), "count", prefix="demo."),
         AuditField("dues", _("党费数据"), prefix="demo."),
+        AuditField("declarations", _("党费基数申报"), "count", prefix="demo."),
+        AuditField("assessments", _("月度核定"), "count", prefix="demo."),
+        AuditField("payments", _("缴费记录"), "count", prefix="demo."),
     ):
         registries.audit_fields.register(item)

@@ -100,10 +100,23 @@ def test_summaries_read_in_chinese(people, world):
 
     lines = {line.label: line.value for line in shown[payment.pk].lines}
     assert lines == {"党员": "张三", "月份": "2026年1月、2026年2月", "党费": "1,234.50 元", "缴纳方式": "现金",
-                     "全额上缴中央": "否", "收缴党组织": world.branch_b.name, "党费交至": "2025-12 → 2026-02"}
+                     "全额上缴中央": "否", "收缴党组织": world.branch_b.name, "党费交至": "2025年12月 → 2026年2月"}
 
     lines = {line.label: line.value for line in shown[standing.pk].lines}
     assert lines == {"原党籍状态": "正常", "新党籍状态": "停止党籍", "生效日期": "2026-03-01", "原因": "失联"}
+
+
+def test_accounts_are_named_by_their_person(people, world):
+    login = _record("account.login", actor=people["secretary"], target=people["secretary"],
+                    summary={"username": "sec_a"})
+    grant = _record("role.grant", actor=people["security"], target=None, organization=world.branch_a,
+                    summary={"user": "sec_a", "role": "branch_secretary"})
+    shown = {e.entry.pk: e for e in auditlog.show([login, grant])}
+    assert shown[login.pk].target == "李书记"
+    assert [(line.label, line.value) for line in shown[login.pk].lines] == [("用户名", "李书记（sec_a）")]
+    assert [(line.label, line.value) for line in shown[grant.pk].lines] == [("账号", "李书记（sec_a）"),
+                                                                           ("角色", "支部书记")]
+    assert shown[grant.pk].actor == "未登记姓名的账号"  # sec_admin_prov has neither a record nor a full name
 
 
 @pytest.fixture
