@@ -19,6 +19,10 @@ command) read the registries without knowing which apps exist:
   statistics, dues figures …) that `core.rollups` keeps, rebuilds and checks;
 - `rollup_repairs`: other derived copies the rebuild command checks and repairs beside a roll-up
   (the members' copy of their organization's path);
+- `record_field_keepers`: fields of the member record that another app keeps in step with its
+  rows (党费交至, 党费标准), and why a hand edit may not set them to a value;
+- `consistency_checks`: the checks that the data obey the platform's own rules (roll-ups and
+  the copies beside them, recruitment histories …), run by `manage.py check_consistency`;
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
   a person sees their own record and organization even without a role there;
 - `person_names`, `accounts_named` (slots): the names of people behind accounts, so that pages
@@ -26,6 +30,8 @@ command) read the registries without knowing which apps exist:
 - `audit_fields`: how the audit log names and shows the keys of entries' summaries (`months` →
   月份, shown as 2026年3月); the actions' own labels are no registry: every app's `AuditAction`
   subclasses `core.models.AuditActionChoices` and carries them, and `core.auditlog` finds them.
+- `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
+  warns of them).
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -239,6 +245,19 @@ class DissolveCheck:
 
 
 @dataclass(frozen=True)
+class RecordFieldKeeper:
+    """An app that keeps fields of the member record in step with its own rows (the dues keep
+    党费交至 and 党费标准): `problem(member=…, name=…, value=…)` answers why a hand edit may not set
+    the field `name` (one of `fields`) to `value`, or None. The members' edit service asks before
+    it writes, so that a hand edit cannot make the record contradict the rows it copies."""
+
+    key: str
+    fields: tuple[str, ...]
+    problem: Callable[..., str | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class OrgChangeListener:
     """Told, inside the writing transaction, that organizations changed: `changed(before=…, after=…)`
     with two lists of the same length (None in `before` for a new organization)."""
@@ -295,6 +314,19 @@ class RollupRepair:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ConsistencyCheck:
+    """One of the platform's consistency checks (`manage.py check_consistency`): `run(organization=…)`
+    answers what is wrong — one sentence each, naming where — within the organization's subtree
+    (the whole platform when None), changing nothing; [] when everything agrees. The demo
+    province must pass every one (`demo/tests/test_consistency.py`)."""
+
+    key: str
+    label: str
+    run: Callable[..., list[str]]
+    order: int = 100
+
+
 menu: Registry[MenuEntry] = Registry("menu")
 shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
@@ -308,6 +340,8 @@ org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listene
 rollup_specs: Registry[RollupSpec] = Registry("rollup_specs")
 rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
 audit_fields: Registry[AuditField] = Registry("audit_fields")
+consistency_checks: Registry[ConsistencyCheck] = Registry("consistency_checks")
+record_field_keepers: Registry[RecordFieldKeeper] = Registry("record_field_keepers")
 
 
 class Slot:
@@ -354,6 +388,10 @@ member_names = Slot("member_names", default=None)
 # `accounts_named(text=…)`: the ids of the accounts whose member record's name contains the text,
 # as a subquery (provided by the members app; the audit log's person filter asks it).
 accounts_named = Slot("accounts_named", default=None)
+# `dues_arrears(member=…)`: the months (first days, oldest first) the member has been assessed
+# for and not paid, up to this month — what a transfer letter warns of before it is issued; empty
+# where no app keeps dues (provided by the dues app: members stand below dues and cannot ask it).
+dues_arrears = Slot("dues_arrears", default=())
 
 
 # --- how the floors above use them ------------------------------------------------------------

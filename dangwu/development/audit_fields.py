@@ -34,5 +34,8 @@ def register() -> None:
         AuditField("attachments", _("附件数"), "count", prefix="development."),
         AuditField("comment", _("评阅意见编号"), "count", prefix="development."),
         AuditField("people", _("人数"), "count", prefix="development."),
+        AuditField("document", _("文书"), prefix="development."),
+        AuditField("field", _("项目"), "choice", prefix="development.view_",
+                   choices={"id_number": _("公民身份号码")}),
     ):
         registries.audit_fields.register(item)

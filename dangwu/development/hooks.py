@@ -31,10 +31,19 @@ def _reports_link(*, user: Any) -> str | None:
     return reverse("development:my_reports") if selectors.writes_or_reads_reports(user=user) else None
 
 
+def _histories_obey_the_rules(*, organization: Any = None) -> list[str]:
+    from . import checks
+
+    return checks.history_problems(organization=organization)
+
+
 def register() -> None:
     from . import audit_fields
 
     audit_fields.register()
+    registries.consistency_checks.register(registries.ConsistencyCheck(
+        "recruitment", "recruitment histories obey the steps' order and timing (发展党员程序)",
+        _histories_obey_the_rules, order=30))
     registries.menu.register(MenuEntry("development", gettext_lazy("发展党员"), "flag", _board_link, order=40))
     registries.menu.register(MenuEntry("development_apply", gettext_lazy("申请入党"), "flag", _apply_link,
                                        order=41))

@@ -29,6 +29,7 @@ class AuditAction(AuditActionChoices):
     THOUGHT_REPORT = "development.thought_report", _("提交思想汇报")
     THOUGHT_REPORT_COMMENT = "development.thought_report_comment", _("评阅思想汇报")
     IMPORT = "development.import", _("导入发展过程信息")
+    VIEW_ID_NUMBER = "development.view_id_number", _("打印含完整公民身份号码的发展文书")
 
 
 STEP_CHOICES = [(code, info.label) for code, info in rules.STEPS.items()]

@@ -239,7 +239,10 @@ def step_view(request, pk: int, code: str):
         pk=pk)
     info = rules.STEPS[code]
     voting = selectors.voting_members(organization=candidate.organization) if code in rules.VOTE_STEPS else None
-    form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting)
+    superior = paperwork.superior_committee(candidate.organization)
+    form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting,
+                    deciding_body=rules.deciding_body(code, branch=candidate.organization.name,
+                                                      superior=superior.name if superior else ""))
     history = selectors.history_of(candidate)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -350,8 +353,12 @@ def paperwork_view(request, pk: int, kind: str):
     if chosen is None or not paperwork.is_available(chosen, candidate=candidate,
                                                     history=selectors.history_of(candidate)):
         raise Http404
+    id_number = None
+    if access.can(request.user, Cap.MEMBER_VIEW_SENSITIVE, candidate.organization):
+        id_number = services.reveal_id_number(actor=request.user, candidate=candidate, document=str(chosen.title),
+                                              origin=origin_of(request))
     try:
-        data = paperwork.render(candidate, chosen)
+        data = paperwork.render(candidate, chosen, id_number=id_number)
     except paperwork.TemplateBroken as exc:
         messages.error(request, exc.message)
         return redirect("development:detail", pk=candidate.pk)

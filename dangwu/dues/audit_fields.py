@@ -30,6 +30,8 @@ def register() -> None:
         AuditField("assessments_changed", _("调整的月度核定"), "count", prefix="dues."),
         AuditField("assessed", _("核定人数"), "count", prefix="dues."),
         AuditField("used_on", _("使用日期"), "date", prefix="dues."),
+        AuditField("proof", _("转账凭证编号"), "count", prefix="dues."),
+        AuditField("proof_amount", _("凭证金额"), "money", prefix="dues."),
         AuditField("from", _("起始月份"), "month", prefix="dues.reduction"),
         AuditField("to", _("截止月份"), "month", prefix="dues.reduction"),
     ):

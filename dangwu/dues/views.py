@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -94,12 +95,13 @@ def dues_org_view(request, pk: int):
     user = request.user
     rows = selectors.branch_month(actor=user, organization=org, month=month)
     total = selectors.totals(organization=org, month=month, year=month.year)
-    report = selectors.report(actor=user, organization=org, year=month.year, month=month) if org.numchild else None
-    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200)
+    # A committee's page sums its children (members owing, at 6+ months, amounts, rates: each line
+    # drills down) and lists its own members only; a branch lists its members.
+    summary = selectors.arrears_by_child(actor=user, organization=org, upto=month) if org.numchild else None
+    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200, own_only=bool(org.numchild))
     missing = [r for r in rows if r.assessment is None]
-    child_lines = [line for line in report.lines if not line.direct and line.totals.members] if report else []
     return render(request, "dues/org.html", {
-        "org": org, "month": month, "rows": rows, "total": total, "child_lines": child_lines,
+        "org": org, "month": month, "rows": rows, "total": total, "summary": summary,
         "previous": rules.add_months(month, -1), "next": rules.add_months(month, 1),
         "is_current": month == rules.month_start(_today()),
         "arrears": arrears,
@@ -167,6 +169,18 @@ def dues_member_view(request, pk: int):
     })
 
 
+def _payment_recorded(payment) -> str:
+    """The message after 登记缴费, with the button that prints the receipt to hand to the member
+    (the message is safe HTML: the names in it are escaped by `format_html`)."""
+    return format_html(
+        '<span class="me-2">{}</span><a class="btn btn-sm btn-primary text-nowrap my-1" id="print-receipt" '
+        'href="{}" target="_blank" rel="noopener"><i class="bi bi-printer" aria-hidden="true"></i> {}</a>',
+        _("已登记 %(name)s 交纳党费 %(a)s 元（%(c)s），收据编号 %(n)s") % {
+            "name": payment.member.name, "a": payment.total_amount, "n": payment.receipt_number,
+            "c": receipts.capitals(payment.total_amount)},
+        reverse("dues:receipt", args=[payment.pk]), _("打印收据"))
+
+
 @access.page(Cap.DUES_COLLECT)
 def dues_pay_view(request, pk: int):
     """Record a payment of a member: months (back payments ≤ 6 months, in advance to December),
@@ -201,8 +215,7 @@ def dues_pay_view(request, pk: int):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("已登记 %(name)s 交纳党费 %(a)s 元，收据编号 %(n)s") % {
-                "name": member.name, "a": payment.total_amount, "n": payment.receipt_number})
+            messages.success(request, _payment_recorded(payment))
             if host is not None:
                 return redirect("dues:org", pk=host.pk)
             return redirect(f"{reverse('dues:org', args=[member.organization_id])}?month={request.GET.get('month', '')}"

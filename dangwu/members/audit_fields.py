@@ -16,6 +16,9 @@ def register() -> None:
     for item in (
         AuditField("id_number", _("公民身份号码"), prefix="member."),
         AuditField("phone", _("联系电话"), prefix="member."),
+        AuditField("purpose", _("用途"), "choice", prefix="member.view_",
+                   choices={"transfer_letter": _("打印介绍信")}),
+        AuditField("letter_number", _("介绍信编号"), prefix="member.view_"),
         AuditField("from", _("原党籍状态"), "choice", prefix="member.standing", choices=dict(Standing.choices)),
         AuditField("to", _("新党籍状态"), "choice", prefix="member.standing", choices=dict(Standing.choices)),
         AuditField("effective_on", _("生效日期"), "date", prefix="member.standing"),

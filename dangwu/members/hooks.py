@@ -152,7 +152,7 @@ def _dissolve_problem(*, organization: Any) -> str | None:
 
 
 def register() -> None:
-    from . import audit_fields, rollups
+    from . import audit_fields, own_home, rollups
 
     audit_fields.register()
 
@@ -172,6 +172,8 @@ def register() -> None:
     registries.home_cards.register(HomeCard("scope_stats", "members/_home_stats.html", _scope_stats, order=10,
                                             wide=True))
     registries.home_cards.register(HomeCard("attention", "members/_home_attention.html", _scope_stats, order=20))
+    registries.home_cards.register(HomeCard("own_record", "members/_home_own_record.html", own_home.own_record_card,
+                                            order=6))
     registries.org_sections.register(OrgSection("member_actions", "members/_org_actions.html", _org_actions,
                                                 order=10, slot="actions"))
     registries.org_sections.register(OrgSection("mobility_alert", "members/_org_mobility_alert.html",

@@ -66,6 +66,21 @@ def visible_members(*, actor: User) -> QuerySet[Member]:
     return members_in_scope(actor, Cap.MEMBER_VIEW)
 
 
+def may_reveal(*, actor: User, member: Member) -> bool:
+    """Whether the actor may read the member's full ID and phone numbers: their own (their own
+    data), or anyone's where the actor holds `member.view_sensitive`. The reading is audited."""
+    own = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
+    return own or access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, member.organization)
+
+
+def revealable_members(*, actor: User) -> QuerySet[Member]:
+    """The members whose full numbers the actor may read (`may_reveal`), as a queryset."""
+    q = access.scope_q(actor, Cap.MEMBER_VIEW_SENSITIVE, path_field="organization__path")
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+    return Member.objects.filter(q)
+
+
 def member_counts(*, organization: Any) -> dict[str, int]:
     """Members of the organization itself (not the subtree), by type, in good standing."""
     row = Member.objects.filter(organization=organization).in_good_standing().aggregate(
