@@ -31,6 +31,8 @@ def register() -> None:
         AuditField("assessed", _("核定人数"), "count", prefix="dues."),
         AuditField("used_on", _("使用日期"), "date", prefix="dues."),
         AuditField("proof", _("转账凭证编号"), "count", prefix="dues."),
+        AuditField("paid_until_repaired", _("修复的党费交至"), "count", prefix="dues."),
+        AuditField("standards_repaired", _("修复的党费标准"), "count", prefix="dues."),
         AuditField("proof_amount", _("凭证金额"), "money", prefix="dues."),
         AuditField("from", _("起始月份"), "month", prefix="dues.reduction"),
         AuditField("to", _("截止月份"), "month", prefix="dues.reduction"),

@@ -28,6 +28,7 @@ def register() -> None:
         AuditField("numbers", _("证件号码"), "choice", prefix="member.export",
                    choices={"full": _("完整"), "masked": _("脱敏")}),
         AuditField("organization", _("党组织代码"), prefix="stats."),
+        AuditField("org_paths_repaired", _("修复的党组织路径"), "count", prefix="stats."),
         AuditField("member", _("党员"), prefix="member.transfer"),
         AuditField("from", _("转出党组织"), prefix="member.transfer"),
         AuditField("to", _("接收党组织"), prefix="member.transfer"),
