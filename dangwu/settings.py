@@ -224,6 +224,9 @@ DANGWU_ROSTER_MAX_ROWS = int(os.environ.get("DANGWU_ROSTER_MAX_ROWS", "1000000")
 # (the page polls it); smaller ones download at once. Their files are deleted after KEEP_HOURS.
 DANGWU_EXPORT_INLINE_ROWS = int(os.environ.get("DANGWU_EXPORT_INLINE_ROWS", "5000"))
 DANGWU_EXPORT_KEEP_HOURS = int(os.environ.get("DANGWU_EXPORT_KEEP_HOURS", "24"))
+# A roster that passed 仅校验 keeps its upload (full ID numbers in clear) this long, to be imported
+# without choosing the file again; then it is deleted (decision 0005).
+DANGWU_IMPORT_KEEP_HOURS = int(os.environ.get("DANGWU_IMPORT_KEEP_HOURS", "24"))
 # Transfers (组织关系转接): a letter of introduction is valid this many calendar months (the
 # regulations' usual 3), or this many days when DANGWU_TRANSFER_LETTER_DAYS is set (it wins).
 DANGWU_TRANSFER_LETTER_MONTHS = int(os.environ.get("DANGWU_TRANSFER_LETTER_MONTHS", "3"))

@@ -38,6 +38,9 @@ def _rollups_agree(*, organization: Any = None) -> list[str]:
 
 
 def register() -> None:
+    from . import auditlog
+
+    auditlog.register()
     registries.consistency_checks.register(registries.ConsistencyCheck(
         "rollups", "roll-ups and the copies kept beside them (结构统计, 党费统计, 党费交至, 党费标准)",
         _rollups_agree, order=10))

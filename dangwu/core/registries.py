@@ -25,6 +25,11 @@ command) read the registries without knowing which apps exist:
   the copies beside them, recruitment histories …), run by `manage.py check_consistency`;
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
   a person sees their own record and organization even without a role there;
+- `person_names`, `accounts_named` (slots): the names of people behind accounts, so that pages
+  name a person as people know them (`core.people`), never by a login name;
+- `audit_fields`: how the audit log names and shows the keys of entries' summaries (`months` →
+  月份, shown as 2026年3月); the actions' own labels are no registry: every app's `AuditAction`
+  subclasses `core.models.AuditActionChoices` and carries them, and `core.auditlog` finds them.
 - `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
   warns of them).
 
@@ -82,6 +87,31 @@ class Registry(Generic[T]):
 
 
 # --- what the items look like ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditField:
+    """How the audit log shows one key of the summaries of some actions (`core.auditlog`).
+
+    `name` is the summary's key; `prefix` the actions it applies to (`dues.` every action of the
+    dues, `member.standing` one, "" every action: the longest matching prefix wins, and a field
+    of the entry's target model, with its verbose_name and choices, comes before the generic
+    ones). `kind` says how its value reads: text, date, datetime, month, money, bool, count, org
+    (an organization's id → its name), member (a member's id → the name), account (a login name →
+    the person's name, the login beside it), model (a model's label → its name), fields (names of the
+    target's fields → their labels), changes ({field: [before, after]}), pair (before → after),
+    choice (`choices`: value → label)."""
+
+    name: str
+    label: Any
+    kind: str = "text"
+    prefix: str = ""
+    choices: Any = None
+    order: int = 100
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefix}:{self.name}"
+
 
 @dataclass(frozen=True)
 class Link:
@@ -309,6 +339,7 @@ dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
 org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
 rollup_specs: Registry[RollupSpec] = Registry("rollup_specs")
 rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
+audit_fields: Registry[AuditField] = Registry("audit_fields")
 consistency_checks: Registry[ConsistencyCheck] = Registry("consistency_checks")
 record_field_keepers: Registry[RecordFieldKeeper] = Registry("record_field_keepers")
 
@@ -356,6 +387,15 @@ subtree_member_totals = Slot("subtree_member_totals", default={})
 # may open — the member page's own rule, for a whole list at once — so that a page links a name only
 # when the link opens (provided by the members app; no links where no app keeps members).
 openable_members = Slot("openable_members", default=frozenset())
+# `person_names(user_ids=…)`: {user id: the name on the member record linked to that account} for
+# those accounts that have one, in one query (provided by the members app; `core.people` asks it).
+person_names = Slot("person_names", default=None)
+# `member_names(member_ids=…)`: {member id: name} (provided by the members app; the audit log shows
+# the members its summaries name by id).
+member_names = Slot("member_names", default=None)
+# `accounts_named(text=…)`: the ids of the accounts whose member record's name contains the text,
+# as a subquery (provided by the members app; the audit log's person filter asks it).
+accounts_named = Slot("accounts_named", default=None)
 # `dues_arrears(member=…)`: the months (first days, oldest first) the member has been assessed
 # for and not paid, up to this month — what a transfer letter warns of before it is issued; empty
 # where no app keeps dues (provided by the dues app: members stand below dues and cannot ask it).

@@ -232,15 +232,18 @@ def parse_decimal(value: Any) -> Decimal | None:
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem of one row: the row number as Excel shows it, the column's header, the value, why."""
+    """One problem of one row: the row number as Excel shows it, the column's header, the value, why;
+    and whom the row is about (`name`, when the import knows it: a secretary finds 张三 faster than
+    row 1 205)."""
 
     row: int | None
     column: str
     value: str
     reason: str
+    name: str = ""
 
     def as_list(self) -> list[Any]:
-        return [self.row, self.column, self.value, self.reason]
+        return [self.row, self.column, self.value, self.reason, self.name]
 
 
 # --- files ----------------------------------------------------------------------------
@@ -370,23 +373,86 @@ def check_file(path: Path, *, file_name: str, max_bytes: int | None = None) -> s
 
 
 def write_error_report(errors: Iterable[RowError], out: BinaryIO) -> None:
-    """The errors as an .xlsx (行号, 列, 值, 原因), written row by row (openpyxl write-only)."""
+    """The errors as an .xlsx (行号, 列, 值, 原因; with 姓名 after the row number when the errors name
+    whom their rows are about), written row by row (openpyxl write-only)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    errors = list(errors)
+    named = any(error.name for error in errors)
+    titles = [_("行号"), _("姓名"), _("列"), _("值"), _("原因")] if named else [_("行号"), _("列"), _("值"), _("原因")]
+    widths = (8, 12, 18, 24, 70) if named else (8, 18, 24, 70)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("错误"))
-    for letter, width in zip("ABCD", (8, 18, 24, 70), strict=True):
-        sheet.column_dimensions[letter].width = width
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[column_letter(index)].width = width
     header = []
-    for title in (_("行号"), _("列"), _("值"), _("原因")):
+    for title in titles:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     for error in errors:
-        sheet.append([error.row, error.column, error.value, error.reason])
+        if named:
+            sheet.append([error.row, error.name, error.column, error.value, error.reason])
+        else:
+            sheet.append([error.row, error.column, error.value, error.reason])
+    workbook.save(out)
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    """One column of a blank import template: its header as the import reads it, whether it must
+    be filled, how to fill it, an example value; `text` columns (ID and phone numbers) are
+    formatted as text so that Excel keeps every digit."""
+
+    header: str
+    required: bool = False
+    note: str = ""
+    example: str = ""
+    text: bool = False
+    width: int = 14
+
+
+def write_template(columns: Iterable[TemplateColumn], out: BinaryIO, *, sheet: str, notes_sheet: str,
+                   blank_rows: int = 500) -> None:
+    """A blank import template (.xlsx): the first sheet holds the header row (required columns in
+    red, each header with its note as a comment, text columns formatted as text for `blank_rows`
+    rows); the second explains each column with an example. The import reads the first sheet
+    with a header and skips the notes."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    columns = list(columns)
+    workbook = Workbook()
+    data = workbook.active
+    data.title = sheet
+    fill = PatternFill("solid", fgColor="FDECEA")
+    for index, column in enumerate(columns, 1):
+        cell = data.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+        cell.fill = fill
+        if column.note:
+            cell.comment = Comment(column.note, "")
+        letter = column_letter(index - 1)
+        data.column_dimensions[letter].width = column.width
+        if column.text:
+            for row in range(2, blank_rows + 2):
+                data.cell(row=row, column=index).number_format = "@"
+    data.freeze_panes = "A2"
+    notes = workbook.create_sheet(notes_sheet)
+    for index, width in enumerate((18, 8, 60, 24)):
+        notes.column_dimensions[column_letter(index)].width = width
+    notes.append([_("列名"), _("必填"), _("填写说明"), _("示例")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        notes.append([column.header, _("是") if column.required else "", column.note, column.example])
+    for row in notes.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
     workbook.save(out)
 
 

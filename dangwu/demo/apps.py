@@ -27,3 +27,7 @@ class DemoConfig(AppConfig):
             DemoSeeder("account-roles", grant_roles, 90, "each demo account's role"),
         ):
             demo_seeders.register(seeder)
+
+        from . import audit_fields
+
+        audit_fields.register()

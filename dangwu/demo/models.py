@@ -1,7 +1,9 @@
 """The demo app keeps no tables; its one audit action is named here, as every app's are."""
 
-from enum import StrEnum
+from django.utils.translation import gettext_lazy as _
+
+from dangwu.core.models import AuditActionChoices
 
 
-class AuditAction(StrEnum):
-    DEMO_SEED = "demo.seed"  # 加载演示数据
+class AuditAction(AuditActionChoices):
+    DEMO_SEED = "demo.seed", _("加载演示数据")

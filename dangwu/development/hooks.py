@@ -39,6 +39,9 @@ def _histories_obey_the_rules(*, organization: Any = None) -> list[str]:
 
 
 def register() -> None:
+    from . import audit_fields
+
+    audit_fields.register()
     registries.consistency_checks.register(registries.ConsistencyCheck(
         "recruitment", "recruitment histories obey the steps' order and timing (发展党员程序)",
         _histories_obey_the_rules, order=30))

@@ -1,36 +1,35 @@
 """The recruitment pipeline (发展党员): people on their way to membership and the steps they took."""
 
-from enum import StrEnum
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangwu.core import crypto
+from dangwu.core.models import AuditActionChoices
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Gender
 
 from . import rules
 
 
-class AuditAction(StrEnum):
+class AuditAction(AuditActionChoices):
     """What the recruitment pipeline's services record in the audit log, one each
     (`core.audit.audited`, decision 0015). Admitting and converting a person also writes members'
     own entry (`member.create`, `member.update`, `member.standing`) through members' services."""
 
-    APPLY = "development.apply"  # 申请入党
-    STEP = "development.step"  # 记录发展步骤
-    SPONSOR = "development.sponsor"  # 确定培养联系人或入党介绍人
-    SPONSOR_REMOVE = "development.sponsor_remove"  # 撤销培养联系人或入党介绍人
-    DOCUMENT = "development.document"  # 上传发展材料
-    EXTEND = "development.extend"  # 延长预备期
-    CANCEL = "development.cancel"  # 终止发展或取消预备党员资格
-    PUBLICITY = "development.publicity"  # 发展对象公示
-    THOUGHT_REPORT = "development.thought_report"  # 提交思想汇报
-    THOUGHT_REPORT_COMMENT = "development.thought_report_comment"  # 评阅思想汇报
-    IMPORT = "development.import"  # 导入发展过程信息
-    VIEW_ID_NUMBER = "development.view_id_number"  # 打印含完整公民身份号码的发展文书
+    APPLY = "development.apply", _("申请入党")
+    STEP = "development.step", _("记录发展步骤")
+    SPONSOR = "development.sponsor", _("确定培养联系人或入党介绍人")
+    SPONSOR_REMOVE = "development.sponsor_remove", _("撤销培养联系人或入党介绍人")
+    DOCUMENT = "development.document", _("上传发展材料")
+    EXTEND = "development.extend", _("延长预备期")
+    CANCEL = "development.cancel", _("终止发展或取消预备党员资格")
+    PUBLICITY = "development.publicity", _("发展对象公示")
+    THOUGHT_REPORT = "development.thought_report", _("提交思想汇报")
+    THOUGHT_REPORT_COMMENT = "development.thought_report_comment", _("评阅思想汇报")
+    IMPORT = "development.import", _("导入发展过程信息")
+    VIEW_ID_NUMBER = "development.view_id_number", _("打印含完整公民身份号码的发展文书")
 
 
 STEP_CHOICES = [(code, info.label) for code, info in rules.STEPS.items()]

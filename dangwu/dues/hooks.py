@@ -29,7 +29,9 @@ def _arrears(*, member: Any) -> list:
 
 
 def register() -> None:
-    from . import ledger, member_home, proofs, rollups
+    from . import audit_fields, ledger, member_home, proofs, rollups
+
+    audit_fields.register()
 
     registries.rollup_specs.register(rollups.DUES)
     registries.rollup_repairs.register(ledger.PAID_UNTIL)

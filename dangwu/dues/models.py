@@ -6,36 +6,34 @@ batches with ON CONFLICT DO NOTHING, so running it twice creates nothing and a k
 completes when it runs again (docs/decisions/0006-dues-assessment.md).
 """
 
-from enum import StrEnum
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dangwu.core.models import TaskRun
+from dangwu.core.models import AuditActionChoices, TaskRun
 
 from . import rules
 
 
-class AuditAction(StrEnum):
+class AuditAction(AuditActionChoices):
     """What the dues services (and the rebuild of the dues roll-up) record in the audit log: one
     action per service, declared with `core.audit.audited` (decision 0015)."""
 
-    DECLARE = "dues.declare"  # 申报党费基数
-    DECLARE_CHANGE = "dues.declare_change"  # 调整党费基数
-    DECLARE_IMPORT = "dues.declare_import"  # 导入党费基数申报
-    ASSESS_START = "dues.assess_start"  # 发起月度党费核定
-    ASSESS = "dues.assess"  # 完成月度党费核定
-    REDUCTION_REQUEST = "dues.reduction_request"  # 申请党费减免
-    REDUCTION_DECIDE = "dues.reduction_decide"  # 审批党费减免
-    PAYMENT = "dues.payment"  # 登记党费缴纳
-    PAYMENT_REVERSE = "dues.payment_reverse"  # 冲正党费缴费
-    USE = "dues.use"  # 登记党费使用
-    PROOF_SUBMIT = "dues.proof_submit"  # 党员上传转账凭证
-    PROOF_CONFIRM = "dues.proof_confirm"  # 确认转账凭证（登记为缴费）
-    PROOF_REJECT = "dues.proof_reject"  # 退回转账凭证
-    STATS_REBUILD = "dues.stats_rebuild"  # 重算党费收缴统计
+    DECLARE = "dues.declare", _("申报党费基数")
+    DECLARE_CHANGE = "dues.declare_change", _("调整党费基数")
+    DECLARE_IMPORT = "dues.declare_import", _("导入党费基数申报")
+    ASSESS_START = "dues.assess_start", _("发起月度党费核定")
+    ASSESS = "dues.assess", _("完成月度党费核定")
+    REDUCTION_REQUEST = "dues.reduction_request", _("申请党费减免")
+    REDUCTION_DECIDE = "dues.reduction_decide", _("审批党费减免")
+    PAYMENT = "dues.payment", _("登记党费缴纳")
+    PAYMENT_REVERSE = "dues.payment_reverse", _("冲正党费缴费")
+    USE = "dues.use", _("登记党费使用")
+    PROOF_SUBMIT = "dues.proof_submit", _("党员上传转账凭证")
+    PROOF_CONFIRM = "dues.proof_confirm", _("确认转账凭证（登记为缴费）")
+    PROOF_REJECT = "dues.proof_reject", _("退回转账凭证")
+    STATS_REBUILD = "dues.stats_rebuild", _("重算党费收缴统计")
 
 
 class Category(models.TextChoices):

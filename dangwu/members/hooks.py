@@ -52,6 +52,24 @@ def _appointable(*, actor: Any, organization: Any):
     return selectors.appointable_members(actor=actor, organization=organization)
 
 
+def _person_names(*, user_ids: Any) -> dict[int, str]:
+    from . import selectors
+
+    return selectors.names_of_accounts(user_ids=user_ids)
+
+
+def _member_names(*, member_ids: Any) -> dict[int, str]:
+    from . import selectors
+
+    return selectors.member_names(member_ids=member_ids)
+
+
+def _accounts_named(*, text: str):
+    from . import selectors
+
+    return selectors.accounts_named(text=text)
+
+
 def _members_link(*, user: Any) -> str | None:
     return reverse("members:search") if access.has_capability(user, Cap.MEMBER_VIEW) else None
 
@@ -146,7 +164,9 @@ def _dissolve_problem(*, organization: Any) -> str | None:
 
 
 def register() -> None:
-    from . import own_home, rollups
+    from . import audit_fields, own_home, rollups
+
+    audit_fields.register()
 
     registries.rollup_specs.register(rollups.STRUCTURE)
     registries.rollup_repairs.register(rollups.ORG_PATHS)
@@ -155,6 +175,9 @@ def register() -> None:
     registries.appointable_members.provide(_appointable)
     registries.openable_members.provide(_openable)
     registries.subtree_member_totals.provide(_subtree_totals)
+    registries.person_names.provide(_person_names)
+    registries.member_names.provide(_member_names)
+    registries.accounts_named.provide(_accounts_named)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
                                        order=60))

@@ -2,43 +2,41 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangwu.core import crypto
-from dangwu.core.models import TaskRun
+from dangwu.core.models import AuditActionChoices, TaskRun
 
 from . import rules
 
 
-class AuditAction(StrEnum):
+class AuditAction(AuditActionChoices):
     """What member records, rosters, transfers and mobile members record in the audit log (one
     entry each: core.audit.audited). The audit page filters by prefix: `member.transfer` finds
     every step of a transfer, `member.outflow` every one of a mobile member."""
 
-    MEMBER_CREATE = "member.create"  # 建立党员档案
-    MEMBER_UPDATE = "member.update"  # 修改党员档案
-    MEMBER_STANDING = "member.standing"  # 党籍变动
-    MEMBER_VIEW_ID_NUMBER = "member.view_id_number"  # 查看完整公民身份号码
-    MEMBER_VIEW_PHONE = "member.view_phone"  # 查看完整联系电话
-    MEMBER_IMPORT = "member.import"  # 花名册导入
-    MEMBER_EXPORT = "member.export"  # 花名册导出
-    MEMBER_TRANSFER_START = "member.transfer_start"  # 开具介绍信（组织关系转出）
-    MEMBER_TRANSFER_ACCEPT = "member.transfer_accept"  # 接收组织关系
-    MEMBER_TRANSFER_REJECT = "member.transfer_reject"  # 退回组织关系转接
-    MEMBER_TRANSFER_REISSUE = "member.transfer_reissue"  # 重新开具介绍信
-    MEMBER_TRANSFER_RECEIPT = "member.transfer_receipt"  # 登记介绍信回执
-    MEMBER_TRANSFER_REGISTER = "member.transfer_register"  # 平台外转入登记
-    MEMBER_OUTFLOW_START = "member.outflow_start"  # 流出登记
-    MEMBER_OUTFLOW_CERTIFICATE = "member.outflow_certificate"  # 开具流动党员活动证
-    MEMBER_OUTFLOW_PARTICIPATION = "member.outflow_participation"  # 参加流入地组织生活
-    MEMBER_OUTFLOW_REPORT = "member.outflow_report"  # 向流出党组织汇报
-    MEMBER_OUTFLOW_RETURN = "member.outflow_return"  # 外出返回
-    STATS_REBUILD = "stats.rebuild"  # 重建结构统计（rebuild_rollups 记录）
+    MEMBER_CREATE = "member.create", _("建立党员档案")
+    MEMBER_UPDATE = "member.update", _("修改党员档案")
+    MEMBER_STANDING = "member.standing", _("党籍变动")
+    MEMBER_VIEW_ID_NUMBER = "member.view_id_number", _("查看完整公民身份号码")
+    MEMBER_VIEW_PHONE = "member.view_phone", _("查看完整联系电话")
+    MEMBER_IMPORT = "member.import", _("花名册导入")
+    MEMBER_EXPORT = "member.export", _("花名册导出")
+    MEMBER_TRANSFER_START = "member.transfer_start", _("开具介绍信（组织关系转出）")
+    MEMBER_TRANSFER_ACCEPT = "member.transfer_accept", _("接收组织关系")
+    MEMBER_TRANSFER_REJECT = "member.transfer_reject", _("退回组织关系转接")
+    MEMBER_TRANSFER_REISSUE = "member.transfer_reissue", _("重新开具介绍信")
+    MEMBER_TRANSFER_RECEIPT = "member.transfer_receipt", _("登记介绍信回执")
+    MEMBER_TRANSFER_REGISTER = "member.transfer_register", _("平台外转入登记")
+    MEMBER_OUTFLOW_START = "member.outflow_start", _("流出登记")
+    MEMBER_OUTFLOW_CERTIFICATE = "member.outflow_certificate", _("开具流动党员活动证")
+    MEMBER_OUTFLOW_PARTICIPATION = "member.outflow_participation", _("参加流入地组织生活")
+    MEMBER_OUTFLOW_REPORT = "member.outflow_report", _("向流出党组织汇报")
+    MEMBER_OUTFLOW_RETURN = "member.outflow_return", _("外出返回")
+    STATS_REBUILD = "stats.rebuild", _("重建结构统计")
 
 
 class Gender(models.TextChoices):
@@ -305,6 +303,11 @@ class RosterImport(TaskRun):
     changes = models.JSONField(_("变更（前若干条）"), default=list, blank=True)
     error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
+    # A check (仅校验) that passed keeps its upload, so that the same file can be imported without
+    # choosing it again (`tasks.import_checked_upload`); the import it led to is named here.
+    # The upload is deleted once imported, discarded, or `DANGWU_IMPORT_KEEP_HOURS` old (decision 0005).
+    imported_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("据此导入"))
 
     class Meta(TaskRun.Meta):
         verbose_name = _("花名册导入")

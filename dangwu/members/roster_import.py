@@ -14,7 +14,7 @@ upload is queued for the background task by `tasks.queue_roster_import`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -329,6 +329,15 @@ def _changes(current: Member, fields: dict[str, Any], phone: str | None) -> list
     return changed
 
 
+def _with_names(errors: list[RowError], roster: ParsedRoster) -> list[RowError]:
+    """The errors with the name of the member each row is about (the 姓名 cell, as the file has
+    it), so that the report reads "第 5 行 张三"."""
+    names = {row["_row"]: row["name"] for row in roster.rows
+             if isinstance(row.get("name"), str) and "name" not in row.get("_bad", ())}
+    return [replace(error, name=names.get(error.row, "")) if error.row is not None and not error.name else error
+            for error in errors]
+
+
 def import_roster(
     *, actor: User | None, roster: ParsedRoster, organization: Any = None, update: bool = False, dry_run: bool = False,
     origin: Origin | None = None, progress: Progress | None = None,
@@ -348,7 +357,7 @@ def import_roster(
         progress("checking", 0, total)
     planned, errors = validate_roster(actor=actor, roster=roster, organization=organization, update=update,
                                       progress=progress)
-    result = ImportResult(total=total, errors=errors, dry_run=dry_run)
+    result = ImportResult(total=total, errors=_with_names(errors, roster), dry_run=dry_run)
     creates = [p for p in planned if p.existing is None]
     updates = [p for p in planned if p.existing is not None and p.changes]
     result.created, result.updated = len(creates), len(updates)
@@ -364,7 +373,7 @@ def import_roster(
                                             creates=creates, updates=updates, unchanged=result.unchanged,
                                             update=update, origin=origin)
     except ImportConflict as conflict:
-        result.errors = conflict.errors
+        result.errors = _with_names(conflict.errors, roster)
         result.created = result.updated = result.unchanged = 0
         result.changes = []
     return result

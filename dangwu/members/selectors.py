@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dangwu.core import access, crypto
+from dangwu.core import access, crypto, people
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.selectors import name_grams
@@ -36,6 +36,23 @@ def own_member(user: Any) -> Member | None:
     if not hasattr(user, "_dangwu_own_member"):
         user._dangwu_own_member = Member.objects.filter(user=user).select_related("organization").first()
     return user._dangwu_own_member
+
+
+def names_of_accounts(*, user_ids: Any) -> dict[int, str]:
+    """{account id: name on its member record} for those accounts that have a record (one query):
+    how pages name the person who acted (`core.people`)."""
+    return dict(Member.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
+
+
+def member_names(*, member_ids: Any) -> dict[int, str]:
+    """{member id: name} (one query): the members an audit entry names by id."""
+    return dict(Member.objects.filter(pk__in=list(member_ids)).values_list("pk", "name"))
+
+
+def accounts_named(*, text: str) -> QuerySet:
+    """The ids of the accounts whose member record's name contains `text` (a subquery, for the
+    audit log's filter by person)."""
+    return Member.objects.filter(user__isnull=False, name__contains=text).values("user_id")
 
 
 def members_in_scope(actor: User, capability: str = Cap.MEMBER_VIEW) -> QuerySet[Member]:
@@ -262,30 +279,38 @@ def _covers_every_root(paths: list[str]) -> bool:
 @dataclass
 class TimelineEvent:
     when: datetime
-    who: str
+    who: str  # the person's name (`core.people`), "" for the system; never a login name
     kind: str  # "+" created, "~" changed
     reason: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
 
 
-_HIDDEN = {"id_number_encrypted", "phone_encrypted", "updated_at", "created_at"}
+_HIDDEN = {"updated_at", "created_at"}
+# A sensitive number as the timeline shows it: its masked copy, old → new (decision 0002). These
+# fields are not editable, so simple_history's diff leaves them out: they are compared here. The
+# ciphertext is written anew only when the number changes (`services.update_member`, the roster
+# import), so a new ciphertext under the same mask is a change of the hidden middle digits.
+_SENSITIVE = (("id_number_encrypted", "id_number_masked"), ("phone_encrypted", "phone_masked"))
 
 
 def timeline(*, member: Member) -> list[TimelineEvent]:
     """Every recorded change of the member, newest first, with old and new values.
 
-    Sensitive values are never shown here: a change of ID or phone number appears as masked.
-    The reason is the one recorded with the change, as it was recorded. Two queries in all:
-    the history, and the names of every organization it mentions.
+    Sensitive values are never shown here: a change of ID or phone number appears as its masked
+    copies, old → new. Who made a change is named as people know them (the name on their member
+    record, else their account's full name: `core.people`), never by login name. The reason is
+    the one recorded with the change, as it was recorded. Three queries in all: the history,
+    the names of every organization it mentions, the names of the people.
     """
     records = list(member.history.select_related("history_user").order_by("-history_date", "-history_id"))
     deltas = [record.diff_against(records[index + 1]) if index + 1 < len(records) else None
               for index, record in enumerate(records)]
     org_names = _org_names({value for delta in deltas if delta is not None for change in delta.changes
                             if change.field == "organization" for value in (change.old, change.new)})
+    names = people.names_of({record.history_user for record in records if record.history_user is not None})
     events: list[TimelineEvent] = []
-    for record, delta in zip(records, deltas, strict=True):
-        who = record.history_user.get_username() if record.history_user else ""
+    for index, (record, delta) in enumerate(zip(records, deltas, strict=True)):
+        who = names.get(record.history_user_id, "") if record.history_user_id else ""
         event = TimelineEvent(when=record.history_date, who=who, kind=record.history_type,
                               reason=record.history_change_reason or "")
         if delta is not None:
@@ -304,10 +329,25 @@ def timeline(*, member: Member) -> list[TimelineEvent]:
                 else:
                     old, new = ("" if change.old is None else str(change.old)), ("" if change.new is None else str(change.new))
                 event.changes.append((label, old, new))
+            before = records[index + 1]
+            for encrypted, masked in _SENSITIVE:
+                if getattr(before, encrypted) != getattr(record, encrypted) or \
+                        getattr(before, masked) != getattr(record, masked):
+                    event.changes.append(_masked_change(masked, old=getattr(before, masked),
+                                                        new=getattr(record, masked)))
             if not event.changes and record.history_type == "~":
                 continue
         events.append(event)
     return events
+
+
+def _masked_change(masked_field: str, *, old: str, new: str) -> tuple[str, str, str]:
+    """(label, old, new) of a changed ID or phone number, masked; when the masks agree (only the
+    hidden digits changed), the new one says so."""
+    label = str(Member._meta.get_field(masked_field).verbose_name)
+    if old and new and old == new:
+        new = _("%(masked)s（中间数位已更改）") % {"masked": new}
+    return label, old or "", new or ""
 
 
 def _yes_no(value: Any) -> str:

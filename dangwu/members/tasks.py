@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -52,6 +53,7 @@ def queue_roster_import(
     """
     if organization is not None:
         access.require(actor, Cap.MEMBER_EDIT, organization)
+    prune_checked_uploads()
     record = RosterImport.objects.create(
         created_by=actor, organization=organization, file=upload, file_name=str(upload.name)[:255],
         update_existing=update, dry_run=dry_run, client_ip=client_ip[:45],
@@ -74,15 +76,18 @@ def process_import(import_id: int) -> str:
     if not claimed:
         return "skipped"  # already run (a task is delivered at least once)
     record = RosterImport.objects.select_related("created_by", "organization").get(pk=import_id)
+    status: str = RosterImport.Status.FAILED
     try:
-        return _run(record)
+        status = _run(record)
+        return status
     except Exception:
         logger.exception("roster import %s failed", import_id)
         _finish(record, status=RosterImport.Status.FAILED,
                 message=_("导入时发生意外错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
         return RosterImport.Status.FAILED
     finally:
-        _discard_upload(record)
+        if not (record.dry_run and status == RosterImport.Status.DONE):
+            _discard_upload(record)  # a check that passed keeps it, to be imported (`import_checked_upload`)
 
 
 def _run(record: RosterImport) -> str:
@@ -140,9 +145,69 @@ def _finish(record: RosterImport, *, status: str, message: str) -> None:
     record.save()
 
 
+def upload_kept_until(record: RosterImport) -> Any:
+    """Until when a check that passed keeps its upload to be imported; None when it keeps none."""
+    if not (record.dry_run and record.status == RosterImport.Status.DONE and record.file and record.finished_at):
+        return None
+    return record.finished_at + timedelta(hours=settings.DANGWU_IMPORT_KEEP_HOURS)
+
+
+def may_import_checked_upload(*, actor: User, record: RosterImport) -> bool:
+    """Whether `actor` may import the upload a check kept: only the person who uploaded it, still
+    allowed to edit members where it goes, before it expires."""
+    until = upload_kept_until(record)
+    if until is None or until <= timezone.now() or record.created_by_id != actor.pk:
+        return False
+    if record.organization is not None:
+        return access.can(actor, Cap.MEMBER_EDIT, record.organization)
+    return access.has_capability(actor, Cap.MEMBER_EDIT)
+
+
+def import_checked_upload(*, actor: User, record: RosterImport, client_ip: str = "") -> RosterImport:
+    """Import the upload of a check (仅校验) that passed, without choosing the file again: a new run
+    of the same file, organization and options, queued as `queue_roster_import` queues one.
+
+    The file passes to the new run (which deletes it once read, as every import does); the check
+    names the run it led to. The rows are checked again before anything is written: the records
+    may have changed since the check. Bookkeeping like `queue_roster_import`: the import itself is
+    audited once, when it writes. PermissionDenied when `may_import_checked_upload` says no.
+    """
+    with transaction.atomic():
+        record = RosterImport.objects.select_for_update().get(pk=record.pk)
+        if not may_import_checked_upload(actor=actor, record=record):
+            raise PermissionDenied
+        run = RosterImport.objects.create(
+            created_by=actor, organization=record.organization, file=record.file.name, file_name=record.file_name,
+            update_existing=record.update_existing, dry_run=False, client_ip=client_ip[:45] or record.client_ip)
+        RosterImport.objects.filter(pk=record.pk).update(file="", imported_as=run)
+    run_roster_import.enqueue(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def discard_checked_upload(*, actor: User, record: RosterImport) -> None:
+    """Delete the upload a check kept (the person who uploaded it no longer wants to import it)."""
+    if record.created_by_id != actor.pk:
+        raise PermissionDenied
+    if upload_kept_until(record) is not None:  # not the upload of a run still queued or running
+        _discard_upload(record)
+
+
+def prune_checked_uploads() -> int:
+    """Delete the uploads that checks kept longer than DANGWU_IMPORT_KEEP_HOURS (they hold full ID
+    numbers in clear); returns how many. Run whenever an import is queued."""
+    cutoff = timezone.now() - timedelta(hours=settings.DANGWU_IMPORT_KEEP_HOURS)
+    removed = 0
+    for record in RosterImport.objects.filter(dry_run=True, finished_at__lt=cutoff).exclude(file=""):
+        _discard_upload(record)
+        removed += 1
+    return removed
+
+
 def _discard_upload(record: Any) -> None:
     """The uploaded roster holds full ID numbers in clear: it is deleted once read (the error
-    report keeps masked values only)."""
+    report keeps masked values only), unless a check that passed keeps it to be imported, until
+    it is imported, discarded or expired (decision 0005)."""
     try:
         if record.file:
             record.file.delete(save=False)

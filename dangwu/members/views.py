@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.orgs import selectors as org_selectors
 
-from . import roster, roster_export, rules, selectors, services, tasks
+from . import roster, roster_export, roster_template, rules, selectors, services, tasks
 from .forms import MemberForm, MemberSearchForm, RosterImportForm, StandingChangeForm
 
 
@@ -230,10 +231,53 @@ def roster_import_view(request):
 
 
 def _import_context(request, record) -> dict:
-    return {"record": record, "errors": record.errors[:200], "more_errors": max(0, record.error_count - 200),
+    # Errors are [row, column, value, reason, name]; runs from before names were kept have four.
+    errors = [(list(error) + [""])[:5] for error in record.errors[:200]]
+    return {"record": record, "errors": errors, "more_errors": max(0, record.error_count - 200),
             "changes": record.changes[:200], "more_changes": max(0, record.updated_count - 200),
             "can_see_members": record.organization is not None
-            and access.can(request.user, Cap.MEMBER_VIEW, record.organization)}
+            and access.can(request.user, Cap.MEMBER_VIEW, record.organization),
+            "kept_until": tasks.upload_kept_until(record),
+            "can_import_checked": tasks.may_import_checked_upload(actor=request.user, record=record)}
+
+
+@access.page(Cap.MEMBER_EDIT)
+@never_cache
+def roster_import_template_view(request):
+    """The blank roster template (.xlsx): the roster's columns with their Chinese headers, the
+    required ones marked, and a sheet of notes with an example of each."""
+    out = io.BytesIO()
+    roster_template.write_roster_template(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{_('党员花名册导入模板')}.xlsx",
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@access.page(Cap.MEMBER_EDIT)
+@require_POST
+def roster_import_checked_view(request, pk: int):
+    """Import the upload of a check (仅校验) that passed, without choosing the file again: only
+    the person who uploaded it, while it is kept (`tasks.import_checked_upload`)."""
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    if record.created_by_id != request.user.pk:
+        raise PermissionDenied
+    if not tasks.may_import_checked_upload(actor=request.user, record=record):
+        messages.error(request, _("这次校验的文件已不再保留（已导入、已删除或已过期），请重新选择文件导入。"))
+        return redirect("members:import_status", pk=record.pk)
+    run = tasks.import_checked_upload(actor=request.user, record=record, client_ip=request.META.get("REMOTE_ADDR", ""))
+    return redirect("members:import_status", pk=run.pk)
+
+
+@access.page(Cap.MEMBER_EDIT)
+@require_POST
+def roster_import_discard_view(request, pk: int):
+    """Delete the upload a check kept (it holds full ID numbers): the uploader changed their mind."""
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    if record.created_by_id != request.user.pk:
+        raise PermissionDenied
+    tasks.discard_checked_upload(actor=request.user, record=record)
+    messages.success(request, _("已删除上传的文件，没有导入任何数据。"))
+    return redirect("members:import")
 
 
 @access.page(Cap.MEMBER_EDIT)

@@ -35,6 +35,9 @@ def _structure(*, organization: Any, facts: dict[str, Any]) -> list[registries.F
 
 
 def register() -> None:
+    from . import audit_fields
+
+    audit_fields.register()
     registries.menu.register(MenuEntry("orgs", gettext_lazy("党组织"), "diagram-3", _tree_link, order=10))
     registries.shortcuts.register(Shortcut("orgs", _shortcuts, order=20))
     registries.warning_rules.register(WarningRule("structure", _structure, order=10))

@@ -1,19 +1,19 @@
 """The organization tree (网络化党组织体系) and committee positions with terms of office."""
 
-from enum import StrEnum
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from dangwu.core.models import AuditActionChoices
 
-class AuditAction(StrEnum):
+
+class AuditAction(AuditActionChoices):
     """What the tree's services record in the audit log (one each: core.audit.audited)."""
 
-    ORG_CREATE = "org.create"  # 设立党组织
-    ORG_UPDATE = "org.update"  # 修改党组织
-    ORG_APPOINT = "org.appoint"  # 任命委员
+    ORG_CREATE = "org.create", _("设立党组织")
+    ORG_UPDATE = "org.update", _("修改党组织")
+    ORG_APPOINT = "org.appoint", _("任命委员")
 
 
 class OrgType(models.TextChoices):

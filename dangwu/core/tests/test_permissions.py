@@ -92,6 +92,18 @@ ROUTES: dict[str, Route] = {
                                    denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
     "members:import_progress": Route("/members/import/{roster_import}/progress/", allowed={"secretary": 200},
                                      denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    # the uploader may import a check's upload (this one failed: the page says the file is gone) or
+    # delete it; another cadre who may see the run may not; others do not see it
+    "members:import_checked": Route("/members/import/{roster_import}/import/", method="post",
+                                    allowed={"secretary": 302},
+                                    denied={"city_a": 403, "sibling": 404, "city_b": 404, "plain": 403,
+                                            "anonymous": LOGIN_REDIRECT}),
+    "members:import_discard": Route("/members/import/{roster_import}/discard/", method="post",
+                                    allowed={"secretary": 302},
+                                    denied={"city_a": 403, "sibling": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    "members:import_template": Route("/members/import/template.xlsx", allowed={"secretary": 200, "city_a": 200},
+                                     denied={"plain": 403, "discipline": 403, "auditor": 403,
+                                             "anonymous": LOGIN_REDIRECT}),
     "members:import_errors": Route("/members/import/{roster_import}/errors.xlsx",
                                    allowed={"secretary": 200, "city_a": 200},
                                    denied={"sibling": 404, "city_b": 404, "plain": 403}),

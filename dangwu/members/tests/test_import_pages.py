@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,8 @@ def test_a_bad_row_is_named_and_nothing_is_imported(secretary_client, world, tmp
     report = secretary_client.get(f"/members/import/{record.pk}/errors.xlsx")
     assert report.status_code == 200 and "attachment" in report["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
-    assert [c.value for c in sheet[1]] == ["行号", "列", "值", "原因"]
-    assert [c.value for c in sheet[2]][:3] == [5, "学历", "幼儿园"]
+    assert [c.value for c in sheet[1]] == ["行号", "姓名", "列", "值", "原因"]
+    assert [c.value for c in sheet[2]][:4] == [5, rows[2]["姓名"], "学历", "幼儿园"]
 
 
 def test_a_good_roster_is_imported_and_shown(secretary_client, world, tmp_path, people):
@@ -347,3 +348,132 @@ def test_expired_export_files_are_deleted(secretary_client, world, people, big_e
     RosterExport.objects.filter(pk=record.pk).update(created_at=timezone.now() - timedelta(days=9))
     prune_expired_exports()
     assert not RosterExport.objects.exists()
+
+
+# --- the template, importing a checked upload, names beside the rows (issue 11) ----------------
+
+def test_the_template_has_the_roster_columns_and_reads_back(secretary_client, world, tmp_path):
+    from dangwu.members import roster
+
+    page = secretary_client.get("/members/import/").content.decode()
+    assert 'href="/members/import/template.xlsx"' in page and "下载导入模板" in page
+    response = secretary_client.get("/members/import/template.xlsx")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet, notes = workbook.worksheets
+    headers = [c.value for c in sheet[1]]
+    assert headers == [roster.COLUMN_BY_FIELD[f].header for f in roster.EXPORT_FIELDS]
+    assert sheet.max_row == 1 or all(c.value is None for c in sheet[2])  # no example row to import by mistake
+    required = {c.value for c in sheet[1] if c.font.color is not None and c.font.color.rgb.endswith("C00000")}
+    assert required == {"姓名", "公民身份号码", "党员类型", "入党日期"}
+    id_column = headers.index("公民身份号码") + 1
+    assert sheet.cell(row=2, column=id_column).number_format == "@"  # Excel keeps all 18 digits
+    explained = {row[0].value: row for row in notes.iter_rows(min_row=2)}
+    assert set(explained) == set(headers) and explained["姓名"][1].value == "是"
+    assert "身份证号" in explained["公民身份号码"][2].value and explained["学历"][3].value == "大学本科"
+    # filled in, it imports
+    person = make_rows(1)[0]
+    values = {"姓名": person["姓名"], "公民身份号码": person["公民身份号码"], "党员类型": person["党员类型"],
+              "入党日期": person["入党日期"], "转正日期": person["转正日期"], "联系电话": person["联系电话"]}
+    for header, value in values.items():
+        sheet.cell(row=2, column=headers.index(header) + 1, value=value)
+    path = tmp_path / "filled.xlsx"
+    workbook.save(path)
+    _post(secretary_client, world, SimpleUploadedFile("filled.xlsx", path.read_bytes()))
+    record = RosterImport.objects.get()
+    assert record.status == "done" and record.created_count == 1, record.errors
+    assert Member.objects.filter(name=person["姓名"], organization=world.branch_a).exists()
+
+
+def test_a_passed_check_is_imported_without_choosing_the_file_again(secretary_client, world, tmp_path, people):
+    rows = make_rows(4)
+    response = _post(secretary_client, world, _upload(tmp_path, rows), action="validate", update=True)
+    check = RosterImport.objects.get()
+    assert check.dry_run and check.status == "done" and check.file  # kept, to be imported
+    kept = Path(check.file.path)
+    assert kept.exists()
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert 'id="import-checked"' in html and "无需重新选择文件" in html
+    assert not Member.objects.filter(name__in=[r["姓名"] for r in rows]).exists()
+
+    response = secretary_client.post(f"/members/import/{check.pk}/import/")
+    run = RosterImport.objects.exclude(pk=check.pk).get()
+    assert response.status_code == 302 and response["Location"] == f"/members/import/{run.pk}/"
+    assert not run.dry_run and run.status == "done" and run.created_count == 4, run.errors
+    assert run.update_existing and run.organization == world.branch_a and run.file_name == check.file_name
+    assert Member.objects.filter(organization=world.branch_a, name__in=[r["姓名"] for r in rows]).count() == 4
+    entry = AuditEntry.objects.get(action="member.import")
+    assert entry.actor == people["secretary"] and entry.summary["created"] == 4
+    check.refresh_from_db()
+    run.refresh_from_db()
+    assert check.imported_as == run and not check.file and not run.file and not kept.exists()  # read, deleted
+    html = secretary_client.get(f"/members/import/{check.pk}/").content.decode()
+    assert 'id="imported-as"' in html and 'id="import-checked"' not in html
+    # once imported, the same check cannot import again
+    response = secretary_client.post(f"/members/import/{check.pk}/import/")
+    assert response.status_code == 302 and RosterImport.objects.count() == 2
+    assert AuditEntry.objects.filter(action="member.import").count() == 1
+
+
+def test_only_the_uploader_imports_a_checked_upload_and_only_while_kept(secretary_client, world, tmp_path, people):
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from dangwu.members.tasks import prune_checked_uploads
+
+    _post(secretary_client, world, _upload(tmp_path, make_rows(2)), action="validate")
+    check = RosterImport.objects.get()
+    client = Client()
+    client.force_login(people["city_a"])  # sees the branch's imports, did not upload this one
+    html = client.get(f"/members/import/{check.pk}/").content.decode()
+    assert 'id="import-checked"' not in html and "只有上传这个文件的人可以据此导入" in html
+    assert client.post(f"/members/import/{check.pk}/import/").status_code == 403
+    assert client.post(f"/members/import/{check.pk}/discard/").status_code == 403
+    assert RosterImport.objects.count() == 1 and check.file
+
+    RosterImport.objects.filter(pk=check.pk).update(finished_at=timezone.now() - timedelta(hours=25))
+    response = secretary_client.post(f"/members/import/{check.pk}/import/", follow=True)
+    assert "已不再保留" in response.content.decode() and RosterImport.objects.count() == 1
+    path = Path(check.file.path)
+    assert prune_checked_uploads() == 1
+    check.refresh_from_db()
+    assert not check.file and not path.exists()
+
+
+def test_a_checked_upload_can_be_discarded(secretary_client, world, tmp_path):
+    _post(secretary_client, world, _upload(tmp_path, make_rows(2)), action="validate")
+    check = RosterImport.objects.get()
+    path = Path(check.file.path)
+    response = secretary_client.post(f"/members/import/{check.pk}/discard/", follow=True)
+    assert "已删除上传的文件" in response.content.decode()
+    check.refresh_from_db()
+    assert not check.file and not path.exists()
+    assert secretary_client.post(f"/members/import/{check.pk}/import/").status_code == 302
+    assert RosterImport.objects.count() == 1 and not Member.objects.filter(name__in=[]).exists()
+
+
+def test_a_failed_check_keeps_nothing(secretary_client, world, tmp_path):
+    rows = make_rows(3)
+    rows[1]["学历"] = "幼儿园"
+    _post(secretary_client, world, _upload(tmp_path, rows), action="validate")
+    check = RosterImport.objects.get()
+    assert check.status == "failed" and not check.file
+    assert 'id="import-checked"' not in secretary_client.get(f"/members/import/{check.pk}/").content.decode()
+
+
+def test_error_rows_show_the_members_name(secretary_client, world, tmp_path):
+    rows = make_rows(5)
+    rows[2]["学历"] = "幼儿园"
+    rows[4]["公民身份号码"] = "430102198001011234"
+    _post(secretary_client, world, _upload(tmp_path, rows))
+    record = RosterImport.objects.get()
+    html = secretary_client.get(f"/members/import/{record.pk}/").content.decode()
+    table = html[html.index('id="import-errors"'):]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
+    assert cells[:2] == ["第 4 行", rows[2]["姓名"]] and cells[5:7] == ["第 6 行", rows[4]["姓名"]]
+    report = secretary_client.get(f"/members/import/{record.pk}/errors.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
+    assert [c.value for c in sheet[1]] == ["行号", "姓名", "列", "值", "原因"]
+    assert [c.value for c in sheet[2]][:3] == [4, rows[2]["姓名"], "学历"]

@@ -91,6 +91,7 @@ def test_create_member_saves_and_audits(secretary_client, world):
 
 def test_edit_with_invalid_then_valid_id_is_saved_and_on_timeline(secretary_client, people):
     member = people["m_plain"]
+    old_masked = member.id_number_masked
     url = f"/members/{member.pk}/edit/"
     form = _form_data(name=member.name, birth_date=member.birth_date.isoformat(), id_number="4301021985061500")
     response = secretary_client.post(url, form)
@@ -104,6 +105,10 @@ def test_edit_with_invalid_then_valid_id_is_saved_and_on_timeline(secretary_clie
     html = secretary_client.get(f"/members/{member.pk}/").content.decode()
     assert "长沙市芙蓉区人民政府" in html and "工作单位" in html
     assert new_number not in html
+    timeline = html[html.index('id="timeline"'):]
+    # the ID number's change, masked old → new, by the secretary named as people know her
+    assert old_masked in timeline and member.id_number_masked in timeline and old_masked != member.id_number_masked
+    assert "李书记" in timeline and "sec_a" not in timeline
 
 
 def test_edit_left_blank_id_keeps_the_stored_number(secretary_client, people):

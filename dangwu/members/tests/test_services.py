@@ -485,9 +485,10 @@ def test_reveal_sensitive_only_for_sensitive_fields():
 
 # --- the timeline (selectors.timeline) ------------------------------------------------
 
-def _move(member, org, reason):
+def _move(member, org, reason, by=None):
     member.organization = org
     member._change_reason = reason
+    member._history_user = by
     member.save()
 
 
@@ -497,15 +498,53 @@ def test_timeline_reads_organization_names_in_one_query(people, world):
 
     member = Member.objects.get(pk=people["m_plain"].pk)
     for org in (world.branch_a2, world.county_a, world.branch_b, world.branch_a):
-        _move(member, org, "组织关系转接")
+        _move(member, org, "组织关系转接", by=people["secretary"])
     with CaptureQueriesContext(connection) as queries:
         events = selectors.timeline(member=member)
-    assert len(queries) == 2, [q["sql"] for q in queries]  # the history, the organization names
+    # the history (with the accounts), the organization names, the names on the accounts' member records
+    assert len(queries) == 3, [q["sql"] for q in queries]
     label = str(Member._meta.get_field("organization").verbose_name)
     moves = [change for event in events for change in event.changes if change[0] == label]
     assert moves[0] == (label, world.branch_b.name, world.branch_a.name)
     assert moves[-1] == (label, world.branch_a.name, world.branch_a2.name)
     assert len(moves) == 4
+
+
+def test_timeline_shows_id_and_phone_changes_masked_old_to_new(people):
+    member = people["m_plain"]
+    old_id, old_masked = member.id_number, member.id_number_masked
+    new_id = testing.make_id_number(member.birth_date, male=True, serial=654, region="430103")
+    services.update_member(actor=people["secretary"], member=member, fields={}, id_number=new_id,
+                           phone="13912345678")
+    member.refresh_from_db()
+    event = selectors.timeline(member=member)[0]
+    assert event.changes == [("公民身份号码", old_masked, member.id_number_masked),
+                             ("联系电话", "138****8000", "139****5678")]
+    assert old_masked != member.id_number_masked
+    shown = repr(selectors.timeline(member=member))
+    for secret in (old_id, new_id, "13912345678", "13800138000", member.id_number_encrypted):
+        assert secret not in shown
+
+
+def test_timeline_tells_a_change_of_the_hidden_digits(people):
+    """The masks agree (only the middle digits changed): the change still shows, and says so."""
+    member = people["m_plain"]
+    services.update_member(actor=people["secretary"], member=member, fields={}, phone="13811118000")
+    (change,) = selectors.timeline(member=member)[0].changes
+    assert change == ("联系电话", "138****8000", "138****8000（中间数位已更改）")
+
+
+def test_timeline_names_people_never_by_login_name(people):
+    member = people["m_plain"]
+    services.update_member(actor=people["secretary"], member=member, fields={"work_unit": "长沙银行"})
+    city = people["city_a"]
+    city.first_name = "王部长"
+    city.save()
+    services.update_member(actor=city, member=member, fields={"work_unit": "长沙市财政局"})
+    services.update_member(actor=people["province"], member=member, fields={"work_unit": "湖南省财政厅"})
+    who = [event.who for event in selectors.timeline(member=member)][:3]
+    assert who == ["未登记姓名的账号", "王部长", "李书记"]  # the member record's name, the full name, neither
+    assert not {"sec_a", "org_city_a", "org_prov"} & set(who)
 
 
 def test_timeline_says_yes_and_no_in_the_language_of_the_page(people):
