@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import MenuEntry
+from dangwu.core.registries import MenuEntry, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -31,7 +31,14 @@ def _reports_link(*, user: Any) -> str | None:
     return reverse("development:my_reports") if selectors.writes_or_reads_reports(user=user) else None
 
 
+def _todo(*, user: Any) -> list[registries.TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
+
+
 def register() -> None:
+    registries.todo_sources.register(TodoSource("development", _todo, order=40))
     registries.menu.register(MenuEntry("development", gettext_lazy("发展党员"), "flag", _board_link, order=40))
     registries.menu.register(MenuEntry("development_apply", gettext_lazy("申请入党"), "flag", _apply_link,
                                        order=41))

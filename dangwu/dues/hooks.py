@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import MenuEntry
+from dangwu.core.registries import MenuEntry, TodoItem, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -19,8 +19,15 @@ def _dues_link(*, user: Any) -> str | None:
     return None
 
 
+def _todo(*, user: Any) -> list[TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
+
+
 def register() -> None:
     from . import rollups
 
     registries.rollup_specs.register(rollups.DUES)
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))
+    registries.todo_sources.register(TodoSource("dues", _todo, order=30))
