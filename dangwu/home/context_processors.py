@@ -27,5 +27,10 @@ def navigation(request):
     return {
         # Lazy: counted only when a page draws the menu (not for htmx fragments and other partials).
         "menu_links": SimpleLazyObject(lambda: _menu_links(request)),
+        # On a phone the menu is folded: the button that opens it shows the sum.
+        "menu_todo_count": SimpleLazyObject(lambda: sum(item.count for item in selectors.todo_of(request)
+                                                        if item.menu)),
+        "menu_todo_urgent": SimpleLazyObject(lambda: any(item.urgent for item in selectors.todo_of(request)
+                                                         if item.menu)),
         "user_roles": sorted(access.roles_of(user)),
     }
