@@ -76,6 +76,7 @@ def test_the_todo_list_and_the_menu_badges(page, demo_province, username, shot):
         page.locator('#todo [data-todo="development.talks"]').click()
         page.wait_for_url(re.compile(r"attention=talk"))
         assert page.locator("tr[data-candidate]").count() == todo["development.talks"]
+        _shot(page, f"{shot}-talks-board")
 
     # the menu with its badges holds from the width where it unfolds
     for width in (1000, 1200):
@@ -98,3 +99,55 @@ def test_the_todo_list_and_the_menu_badges(page, demo_province, username, shot):
 def test_a_plain_member_has_no_todo_card(page, demo_province):
     _login(page, "demo-member")
     assert page.locator("#todo").count() == 0 and page.locator("[data-badge]").count() == 0
+
+
+@pytest.fixture
+def waiting(transactional_db):
+    """A transfer into branch B and a hardship reduction of branch B, both waiting."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from dangwu import testing
+    from dangwu.dues import rules as dues_rules
+    from dangwu.dues import services as dues_services
+    from dangwu.members.transfers import services as transfers
+
+    world = testing.make_world()
+    sec_a = testing.make_user("sec_todo_a", ("branch_secretary", world.branch_a))
+    sec_b = testing.make_user("sec_todo_b", ("branch_secretary", world.branch_b))
+    testing.make_user("org_todo_b", ("org_department", world.city_b))  # decides branch B's reductions
+    mover = testing.make_member(world.branch_a, name="陈晓明")
+    poor = testing.make_member(world.branch_b, name="刘桂英", male=False, dues_standard=Decimal("12.00"))
+    transfers.start_transfer(actor=sec_a, member=mover, to_organization=world.branch_b, reason="工作调动")
+    month = dues_rules.month_start(timezone.localdate())
+    dues_services.request_reduction(actor=sec_b, member=poor, kind="exempt", start_month=month, end_month=month,
+                                    reason="因病生活困难")
+    return world
+
+
+def _login_test_user(page, username):
+    from dangwu import testing
+
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(testing.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.mark.parametrize("username,key,row,shot", [
+    ("sec_todo_b", "transfers.to_accept", "陈晓明", "todo-03-transfers-to-accept"),
+    ("org_todo_b", "dues.reductions", "刘桂英", "todo-04-reductions-to-decide"),
+])
+def test_a_line_opens_the_filtered_list(page, waiting, username, key, row, shot):
+    _login_test_user(page, username)
+    assert _todo(page)[key] == 1
+    page.locator(f'#todo [data-todo="{key}"]').click()
+    page.wait_for_load_state()
+    assert "show=" in page.url and row in page.locator("main").inner_text()
+    _shot(page, f"{shot}-desktop")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    _no_sideways_scroll(page)
+    _shot(page, f"{shot}-360")
