@@ -1,11 +1,16 @@
 # The two set-up commands: `make run` and `make test`. Everything installs into the project folder.
+#   make run    serve the demo province as production does on the embedded default (SQLite): debug off,
+#               the Chinese 400/403/404/500 pages, static files by WhiteNoise, gunicorn on 127.0.0.1:$(PORT),
+#               a db_worker beside it for background tasks
+#   make dev    the same data for developers: Django's runserver with DEBUG on (autoreload, debug pages)
+#   make test   the whole suite (pytest, browser tests in headless Chromium)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_MEMBERS ?= 2000
 
-.PHONY: run test install install-test fonts assets keys db lint bench clean
+.PHONY: run dev test install install-test fonts assets keys db lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +53,23 @@ db: install keys
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --members $(DEMO_MEMBERS) --seed 2026 --if-empty
 
+# What `make run` serves with: the embedded default settings, debug off whatever the shell exports.
+# dangwu/core/tests/test_error_pages.py reads this line and checks the error pages under exactly it.
+RUN_ENV := DJANGO_SETTINGS_MODULE=dangwu.settings DANGWU_DEBUG=0
+# gunicorn, as in production (deploy/dangwu.service); threads serve the progress bars' polls meanwhile.
+GUNICORN_ARGS ?= --workers 2 --threads 4 --timeout 120 --access-logfile -
+
 run: db
 	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md, password dangwu-demo-2026)"
 	@echo "Background tasks (roster imports): a db_worker runs beside the server and stops with it"
-	@$(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(RUN_ENV) $(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) $(VENV)/bin/gunicorn dangwu.wsgi:application --bind 127.0.0.1:$(PORT) $(GUNICORN_ARGS)
+
+# For developers: runserver with DEBUG on (autoreload, Django's debug pages), the db_worker beside it.
+dev: db
+	@echo "Developer server on http://127.0.0.1:$(PORT) with DEBUG on (never expose it: debug pages list the URLs)"
+	@DANGWU_DEBUG=1 $(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DANGWU_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
 	$(PY) -m pytest -q -n 2 --dist loadgroup

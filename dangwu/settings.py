@@ -1,12 +1,14 @@
-"""Settings of the e-party-affairs platform (development defaults; see settings_production).
+"""Settings of the e-party-affairs platform: the embedded default that `make run` serves (SQLite, plain
+HTTP on this machine, debug off); settings_production adds HTTPS, two factors and hashed static files.
 
 Everything a deployment changes comes from the environment:
 DATABASE_URL, DANGWU_KEY_FILE (or DANGWU_SECRET_KEY / DANGWU_FIELD_KEY / DANGWU_HASH_KEY),
-DANGWU_REQUIRE_2FA, DANGWU_AUDIT_HASH (sha256 | sm3), DANGWU_ALLOWED_HOSTS.
+DANGWU_REQUIRE_2FA, DANGWU_AUDIT_HASH (sha256 | sm3), DANGWU_ALLOWED_HOSTS, DANGWU_DEBUG.
 """
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -48,8 +50,11 @@ SECRET_KEY = KEYS["secret_key"]
 DANGWU_FIELD_KEY = KEYS["field_key"]
 DANGWU_HASH_KEY = KEYS["hash_key"]
 
-DEBUG = _env_bool("DANGWU_DEBUG", True)
-ALLOWED_HOSTS = os.environ.get("DANGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# Debug pages only when a developer asks (`make dev` sets DANGWU_DEBUG=1): with DEBUG on, a 404 shows
+# Django's English page with every URL pattern of the site to whoever mistypes an address.
+DEBUG = _env_bool("DANGWU_DEBUG", False)
+# This machine by default (`make run` binds 127.0.0.1); a deployment names its host names.
+ALLOWED_HOSTS = [h for h in os.environ.get("DANGWU_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -234,10 +239,19 @@ DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "9
 # the name of a default template (dangwu/development/docx_templates/) replaces it.
 DANGWU_DOCX_TEMPLATES = os.environ.get("DANGWU_DOCX_TEMPLATES", "")
 
+# Static files: WhiteNoise serves them. The embedded default serves them straight from the sources
+# above (Django's finders: `make run` needs no collectstatic and never serves a stale copy);
+# settings_production serves the collected, hashed and compressed copy in STATIC_ROOT instead.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")  # STATIC_ROOT unused here
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A form sent with a stale CSRF token gets the site's Chinese page, not Django's English one.
+CSRF_FAILURE_VIEW = "dangwu.core.views.csrf_failure_view"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

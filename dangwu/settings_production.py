@@ -18,4 +18,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _env_bool("DANGWU_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DANGWU_HSTS_SECONDS", "31536000"))
 ALLOWED_HOSTS = [h for h in os.environ.get("DANGWU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# `manage.py collectstatic` fills STATIC_ROOT with hashed, compressed copies; WhiteNoise serves those only.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = False

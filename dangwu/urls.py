@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("dangwu.api_urls")),
 ]
 
+handler400 = core_views.bad_request_view
 handler403 = core_views.forbidden_view
 handler404 = core_views.not_found_view
 handler500 = core_views.server_error_view

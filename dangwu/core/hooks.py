@@ -26,7 +26,21 @@ def _audit_shortcut(*, user: Any) -> list[Link]:
     return [Link(_("审计日志"), reverse("core:audit_log"), "shield-check", "audit")]
 
 
+def _rollups_agree(*, organization: Any = None) -> list[str]:
+    """Every roll-up equals a recount, and every copy kept beside one agrees (`core.rollups.check`)."""
+    from . import rollups
+
+    problems: list[str] = []
+    for spec in registries.rollup_specs:
+        found = rollups.check(spec, organization=organization, shown=10)
+        problems.extend(found.details + found.problems)
+    return problems
+
+
 def register() -> None:
+    registries.consistency_checks.register(registries.ConsistencyCheck(
+        "rollups", "roll-ups and the copies kept beside them (结构统计, 党费统计, 党费交至, 党费标准)",
+        _rollups_agree, order=10))
     registries.menu.register(MenuEntry("roles", gettext_lazy("角色授权"), "person-gear",
                                        _link_if(Cap.ROLE_ASSIGN, "core:roles"), order=70))
     registries.menu.register(MenuEntry("audit", gettext_lazy("审计日志"), "shield-check",

@@ -20,8 +20,14 @@ command) read the registries without knowing which apps exist:
   statistics, dues figures …) that `core.rollups` keeps, rebuilds and checks;
 - `rollup_repairs`: other derived copies the rebuild command checks and repairs beside a roll-up
   (the members' copy of their organization's path);
+- `record_field_keepers`: fields of the member record that another app keeps in step with its
+  rows (党费交至, 党费标准), and why a hand edit may not set them to a value;
+- `consistency_checks`: the checks that the data obey the platform's own rules (roll-ups and
+  the copies beside them, recruitment histories …), run by `manage.py check_consistency`;
 - `membership` (a slot, one provider): the member record linked to a user's account, if any —
-  a person sees their own record and organization even without a role there.
+  a person sees their own record and organization even without a role there;
+- `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
+  warns of them).
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -219,6 +225,19 @@ class DissolveCheck:
 
 
 @dataclass(frozen=True)
+class RecordFieldKeeper:
+    """An app that keeps fields of the member record in step with its own rows (the dues keep
+    党费交至 and 党费标准): `problem(member=…, name=…, value=…)` answers why a hand edit may not set
+    the field `name` (one of `fields`) to `value`, or None. The members' edit service asks before
+    it writes, so that a hand edit cannot make the record contradict the rows it copies."""
+
+    key: str
+    fields: tuple[str, ...]
+    problem: Callable[..., str | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class OrgChangeListener:
     """Told, inside the writing transaction, that organizations changed: `changed(before=…, after=…)`
     with two lists of the same length (None in `before` for a new organization)."""
@@ -275,6 +294,19 @@ class RollupRepair:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ConsistencyCheck:
+    """One of the platform's consistency checks (`manage.py check_consistency`): `run(organization=…)`
+    answers what is wrong — one sentence each, naming where — within the organization's subtree
+    (the whole platform when None), changing nothing; [] when everything agrees. The demo
+    province must pass every one (`demo/tests/test_consistency.py`)."""
+
+    key: str
+    label: str
+    run: Callable[..., list[str]]
+    order: int = 100
+
+
 menu: Registry[MenuEntry] = Registry("menu")
 shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
@@ -287,6 +319,8 @@ dissolve_checks: Registry[DissolveCheck] = Registry("dissolve_checks")
 org_change_listeners: Registry[OrgChangeListener] = Registry("org_change_listeners")
 rollup_specs: Registry[RollupSpec] = Registry("rollup_specs")
 rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
+consistency_checks: Registry[ConsistencyCheck] = Registry("consistency_checks")
+record_field_keepers: Registry[RecordFieldKeeper] = Registry("record_field_keepers")
 
 
 class Slot:
@@ -324,6 +358,18 @@ membership = Slot("membership", default=None)
 member_counts = Slot("member_counts", default=None)
 # `appointable_members(actor=…, organization=…)`: who may be seated on its committee (a queryset).
 appointable_members = Slot("appointable_members", default=None)
+# `subtree_member_totals(user=…, organizations=…)`: {organization id: members in good standing of its
+# whole subtree} for the organizations whose members the user may view (the others are left out), from
+# the roll-ups in one query for the whole list — the tree shows them beside each node (members app).
+subtree_member_totals = Slot("subtree_member_totals", default={})
+# `openable_members(user=…, member_ids=…)`: the ids among `member_ids` whose member records the user
+# may open — the member page's own rule, for a whole list at once — so that a page links a name only
+# when the link opens (provided by the members app; no links where no app keeps members).
+openable_members = Slot("openable_members", default=frozenset())
+# `dues_arrears(member=…)`: the months (first days, oldest first) the member has been assessed
+# for and not paid, up to this month — what a transfer letter warns of before it is issued; empty
+# where no app keeps dues (provided by the dues app: members stand below dues and cannot ask it).
+dues_arrears = Slot("dues_arrears", default=())
 
 
 # --- how the floors above use them ------------------------------------------------------------

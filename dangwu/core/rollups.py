@@ -46,7 +46,7 @@ from django.apps import apps as project_apps
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
 
-from .registries import RollupSpec
+from .registries import RollupSpec, rollup_repairs
 
 Sums = tuple[Any, ...]
 Deltas = Mapping[tuple[Any, ...], Sums]
@@ -340,3 +340,61 @@ def _normal(field: Any, value: Any) -> Any:
     if isinstance(field, models.DecimalField):
         return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
     return value
+
+
+# --- the check of a roll-up and of the copies repaired beside it ---------------------------
+
+@dataclass
+class Found:
+    """What a check found: `details`, one line per difference shown; `problems`, one sentence per
+    kind of problem (empty when everything agrees)."""
+
+    details: list[str]
+    problems: list[str]
+
+
+def repairs_of(spec: RollupSpec) -> list[Any]:
+    """The copies registered beside the roll-up (`registries.rollup_repairs`), in order."""
+    return [r for r in rollup_repairs if r.rollup == spec.key]
+
+
+def check(spec: RollupSpec, *, organization: Any = None, shown: int = 50) -> Found:
+    """Compare the stored roll-ups with a recount and count the copies that are wrong; changes
+    nothing. For `manage.py rebuild_rollups --check` and the platform's consistency checks."""
+    found = Found([], [])
+    for repair in repairs_of(spec):
+        if n := repair.count(organization=organization):
+            found.problems.append(repair.problem.format(n=n))
+    differences = drift(spec, organization=organization)
+    if not differences:
+        return found
+    names = _org_names(spec, {key[0] for key in differences})
+    rows = sorted(differences.items())
+    for key, (stored, recounted) in rows[:shown]:
+        found.details.append(f"{spec.label}: {names[key[0]]} {_describe(spec, key[1:])}: "
+                             f"stored {_figures(spec, stored)}, recount {_figures(spec, recounted)}")
+    if len(rows) > shown:
+        found.details.append(f"{spec.label}: … and {len(rows) - shown} more")
+    where = sorted({names[key[0]] for key, _ in rows})
+    found.problems.append(f"{len(rows)} {spec.label} roll-up rows differ from a recount, at "
+                          f"{', '.join(where[:5])}{' …' if len(where) > 5 else ''}")
+    return found
+
+
+def _org_names(spec: RollupSpec, ids: set[Any]) -> dict[Any, str]:
+    """How the check names each organization: its name and code (its id if it is gone)."""
+    found = {pk: f"{name} ({code})" for pk, code, name in
+             org_model(spec).objects.filter(pk__in=ids).values_list("pk", "code", "name")}
+    return {pk: found.get(pk, f"organization #{pk}") for pk in ids}
+
+
+def _describe(spec: RollupSpec, key: tuple[Any, ...]) -> str:
+    if spec.describe_key is not None:
+        return spec.describe_key(key=key)
+    return " ".join(f"{name}={value!r}" for name, value in zip(spec.keys, key, strict=True))
+
+
+def _figures(spec: RollupSpec, sums: tuple[Any, ...]) -> str:
+    if len(spec.sums) == 1:
+        return str(sums[0])
+    return "(" + ", ".join(f"{name}={value}" for name, value in zip(spec.sums, sums, strict=True)) + ")"

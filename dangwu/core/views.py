@@ -10,8 +10,9 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -189,6 +190,14 @@ def lockout_response(request, credentials=None, *args, **kwargs):
     return render(request, "core/locked.html", {"message": message}, status=429)
 
 
+# --- error pages (handler400/403/404/500 in dangwu/urls.py, CSRF_FAILURE_VIEW in settings) ------------
+# Chinese pages in the site's frame whatever DEBUG says, so that no visitor meets Django's English
+# pages (which, with DEBUG on, list the site's URL patterns).
+
+def bad_request_view(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
 def not_found_view(request, exception=None):
     return render(request, "404.html", status=404)
 
@@ -197,6 +206,13 @@ def forbidden_view(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure_view(request, reason=""):
+    """A form sent with a stale or missing CSRF token (a page left open past a new login)."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error_view(request):
-    return render(request, "500.html", status=500)
+    """Rendered without the request: no context processors (the menu reads the database, which
+    may be what failed) and a page that needs no static files."""
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 

@@ -101,11 +101,12 @@ class StepForm(forms.Form):
 
     VOTE = ("should_attend", "present", "in_favour", "against", "abstained", "written_in_favour", "written_against")
 
-    def __init__(self, *args, code: str, voting_members: int | None = None, **kwargs):
+    def __init__(self, *args, code: str, voting_members: int | None = None, deciding_body: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.code = code
         self.fields["done_on"].initial = timezone.localdate()
-        self.fields["body"].initial = str(rules.STEPS[code].body)
+        # the real name of the body (rules.deciding_body), else the usual kind of body
+        self.fields["body"].initial = deciding_body or str(rules.STEPS[code].body)
         if code not in rules.VOTE_STEPS:
             for name in self.VOTE:
                 del self.fields[name]

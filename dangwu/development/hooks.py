@@ -18,10 +18,11 @@ def _board_link(*, user: Any) -> str | None:
 
 
 def _apply_link(*, user: Any) -> str | None:
-    """申请入党: for a person who is not a member yet (and has no board to see)."""
-    if access.has_capability(user, Cap.DEVELOPMENT_VIEW) or registries.membership(user=user) is not None:
-        return None
-    return reverse("development:apply")
+    """申请入党: for a person who is not a member yet (and has no board to see); never for the
+    administrators' accounts, which the page refuses (`selectors.account_may_apply`)."""
+    from . import selectors
+
+    return reverse("development:apply") if selectors.applies_through_menu(user=user) else None
 
 
 def _reports_link(*, user: Any) -> str | None:
@@ -37,8 +38,17 @@ def _todo(*, user: Any) -> list[registries.TodoItem]:
     return todo.todo_items(user=user)
 
 
+def _histories_obey_the_rules(*, organization: Any = None) -> list[str]:
+    from . import checks
+
+    return checks.history_problems(organization=organization)
+
+
 def register() -> None:
     registries.todo_sources.register(TodoSource("development", _todo, order=40))
+    registries.consistency_checks.register(registries.ConsistencyCheck(
+        "recruitment", "recruitment histories obey the steps' order and timing (发展党员程序)",
+        _histories_obey_the_rules, order=30))
     registries.menu.register(MenuEntry("development", gettext_lazy("发展党员"), "flag", _board_link, order=40))
     registries.menu.register(MenuEntry("development_apply", gettext_lazy("申请入党"), "flag", _apply_link,
                                        order=41))

@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     THOUGHT_REPORT = "development.thought_report"  # 提交思想汇报
     THOUGHT_REPORT_COMMENT = "development.thought_report_comment"  # 评阅思想汇报
     IMPORT = "development.import"  # 导入发展过程信息
+    VIEW_ID_NUMBER = "development.view_id_number"  # 打印含完整公民身份号码的发展文书
 
 
 STEP_CHOICES = [(code, info.label) for code, info in rules.STEPS.items()]

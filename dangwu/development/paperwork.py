@@ -7,8 +7,10 @@ placeholders rendered by `docxtpl`; the defaults live in `docx_templates/` (writ
 name in the folder named by the setting DANGWU_DOCX_TEMPLATES. Every kind gets the same context
 (`build_context`), so a province's template may use any placeholder; docs/admin-guide.md lists them.
 
-Generating a document is a read of what the person's page already shows (the ID number masked), so
-it is not audited, like the page and the download of an uploaded document.
+Generating a document is a read of what the person's page already shows, so it is not audited, like
+the page and the download of an uploaded document — except the full ID number, which a caller who
+may see it gets on the printed form through the audited `services.reveal_id_number` (one entry per
+print); everyone else gets the masked number.
 """
 
 from __future__ import annotations
@@ -146,8 +148,10 @@ def _vote_facts(step: Step | None) -> dict[str, Any]:
     return facts
 
 
-def build_context(candidate: Candidate, kind: Kind, *, today: date | None = None) -> dict[str, Any]:
-    """Every placeholder of every kind (docs/admin-guide.md, "Recruitment documents")."""
+def build_context(candidate: Candidate, kind: Kind, *, today: date | None = None,
+                  id_number: str | None = None) -> dict[str, Any]:
+    """Every placeholder of every kind (docs/admin-guide.md, "Recruitment documents"). `id_number`:
+    the full number read for the caller (audited by the view); the masked one otherwise."""
     today = today or timezone.localdate()
     steps = {s.code: s for s in candidate.steps.select_related("vote").order_by("done_on", "id")}
     sponsors = list(candidate.sponsors.select_related("member").order_by("assigned_on", "id"))
@@ -164,7 +168,7 @@ def build_context(candidate: Candidate, kind: Kind, *, today: date | None = None
         "birth_date": chinese_date(candidate.birth_date),
         "education": candidate.education,
         "work_unit": candidate.work_unit,
-        "id_number": candidate.id_number_masked,
+        "id_number": id_number or candidate.id_number_masked,
         "phone": candidate.phone_masked,
         "branch": candidate.organization.name,
         "superior": superior.name if superior else "",
@@ -194,12 +198,12 @@ def _number(value: Any) -> str:
 # --- rendering ------------------------------------------------------------------------------------
 
 
-def render(candidate: Candidate, kind: Kind, *, today: date | None = None) -> bytes:
+def render(candidate: Candidate, kind: Kind, *, today: date | None = None, id_number: str | None = None) -> bytes:
     """The filled .docx; TemplateBroken when the template cannot be read or rendered."""
     from docxtpl import DocxTemplate
 
     path = template_path(kind)
-    context = build_context(candidate, kind, today=today)
+    context = build_context(candidate, kind, today=today, id_number=id_number)
     try:
         document = DocxTemplate(str(path))
         document.render(context, autoescape=True)

@@ -83,6 +83,25 @@ _STEP_TABLE: list[tuple[str, str, Any, bool, Any]] = [
     ("archived", "probation", gettext_lazy("材料归档"), False, _BRANCH),
 ]
 
+def deciding_body(code: str, *, branch: str, superior: str) -> str:
+    """The deciding body (决定机关) a step's form offers, by the real names of the person's branch
+    and of its superior committee (from the organization tree): 芙蓉区第一党支部, …党支部委员会,
+    …党支部党员大会, 中共芙蓉区委, 中共芙蓉区委组织部 — not the generic 上级党委, so the record and
+    the printed forms name who decided. The generic word where a name is missing."""
+    body = STEPS[code].body
+    if body is _BRANCH and branch:
+        return branch
+    if body is _BRANCH_COMMITTEE and branch:
+        return f"{branch}委员会"
+    if body is _BRANCH_MEETING and branch:
+        return f"{branch}党员大会"
+    if body is _SUPERIOR and superior:
+        return superior
+    if body is _SUPERIOR_ORG_DEPT and superior:
+        return f"{superior}组织部"
+    return str(body)
+
+
 STEPS: dict[str, StepInfo] = {
     code: StepInfo(code, number, stage, label, superior, body)
     for number, (code, stage, label, superior, body) in enumerate(_STEP_TABLE, start=1)

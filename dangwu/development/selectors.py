@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dangwu.core import access
-from dangwu.core.roles import Cap
+from dangwu.core.roles import ADMIN_ROLES, Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member, MemberType
 from dangwu.orgs import selectors as org_selectors
@@ -76,6 +76,20 @@ def visible_candidates(*, actor: User) -> QuerySet[Candidate]:
 def candidates_for(*, actor: User, capability: str) -> QuerySet[Candidate]:
     """The people the caller may act on with the capability (no own-application exception)."""
     return Candidate.objects.filter(organization__in=org_selectors.organizations_in_scope(actor, capability))
+
+
+def account_may_apply(*, user: Any) -> bool:
+    """Whether 网上申请入党 is open to this account: any logged-in person except the accounts of the
+    three administrators (三员: system, security, audit), which are posts of the platform, not persons
+    who join the party. The application page, its branch list and the service all ask this."""
+    return getattr(user, "is_authenticated", False) and not (access.roles_of(user) & ADMIN_ROLES)
+
+
+def applies_through_menu(*, user: Any) -> bool:
+    """Whether the menu offers 申请入党: to an account that may apply and is neither a member already
+    nor a cadre who follows the pipeline on the board."""
+    return (account_may_apply(user=user) and not access.has_capability(user, Cap.DEVELOPMENT_VIEW)
+            and member_selectors.own_member(user) is None)
 
 
 def own_candidacies(*, actor: User) -> QuerySet[Candidate]:

@@ -193,6 +193,8 @@ def apply_online(
     """网上申请入党: any logged-in person applies to a branch, today; the branch sees the application."""
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError({"user": [_("请先登录")]})
+    if not selectors.account_may_apply(user=actor):
+        raise PermissionDenied("the administrators' accounts do not apply to join the party")
     return _create_candidate(actor=actor, organization=organization, name=name, id_number=id_number, phone=phone,
                              ethnicity=ethnicity, education=education, work_unit=work_unit, applied_on=_today(),
                              user=actor, online=True, uploads=list(uploads or []), origin=origin)
@@ -667,6 +669,10 @@ def import_people(*, actor: User | None, organization: Any, people: list[PersonR
     if actor is not None:
         access.require(actor, Cap.DEVELOPMENT_MANAGE, organization)
     days = selectors.publicity_working_days()
+    from .paperwork import superior_committee
+
+    superior = superior_committee(organization)
+    names = {"branch": organization.name, "superior": superior.name if superior else ""}
     candidates: list[Candidate] = []
     steps: list[Step] = []
     sponsors: list[Sponsor] = []
@@ -686,7 +692,8 @@ def import_people(*, actor: User | None, organization: Any, people: list[PersonR
         candidates.append(candidate)
         for code, day in person.history.items():
             training = code == "target_training"
-            steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(rules.STEPS[code].body),
+            steps.append(Step(candidate=candidate, code=code, done_on=day,
+                              body=rules.deciding_body(code, **names)[:120],
                               notes=_("导入"), recorded_by=actor,
                               training_days=Decimal(str(person.training_days)) if training and person.training_days
                               else None,
@@ -704,3 +711,16 @@ def import_people(*, actor: User | None, organization: Any, people: list[PersonR
                  summary={"file": file_name[:200], "people": len(people), "steps": len(steps)},
                  origin=origin)
     return candidates
+
+
+@audited(AuditAction.VIEW_ID_NUMBER)
+def reveal_id_number(*, actor: User, candidate: Candidate, document: str = "",
+                     origin: Origin | None = None) -> str:
+    """A person's full ID number for a printed recruitment document (发展工作文书), for a caller who
+    may see full numbers (`member.view_sensitive`) at the person's branch; audited as members'
+    `reveal_id_number` is (one entry per print, naming the document)."""
+    access.require(actor, Cap.MEMBER_VIEW_SENSITIVE, candidate.organization)
+    audit.record(actor=actor, action=AuditAction.VIEW_ID_NUMBER, target=candidate,
+                 organization=candidate.organization, summary={"field": "id_number", "document": document[:60]},
+                 origin=origin)
+    return candidate.id_number

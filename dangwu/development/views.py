@@ -64,7 +64,10 @@ def _default_org(user, capability: str) -> Any:
 
 @access.page()
 def apply_view(request):
-    """网上申请入党: any logged-in person chooses a branch and sends their application."""
+    """网上申请入党: any logged-in person chooses a branch and sends their application (not the
+    administrators' accounts: `selectors.account_may_apply`)."""
+    if not selectors.account_may_apply(user=request.user):
+        raise PermissionDenied
     mine = list(selectors.own_candidacies(actor=request.user))
     member = member_selectors.own_member(request.user)
     form = ApplicationForm(request.POST or None, request.FILES or None, online=True)
@@ -93,6 +96,8 @@ def apply_view(request):
 @access.page()
 def branch_search_view(request):
     """htmx: branches by name or code, for the application form."""
+    if not selectors.account_may_apply(user=request.user):
+        raise PermissionDenied
     branches = selectors.branches_to_apply_to(query=request.GET.get("q", "")[:50])
     return render(request, "development/_branches.html", {"branches": branches, "q": request.GET.get("q", "")})
 
@@ -223,6 +228,8 @@ def detail_view(request, pk: int):
         "can_cancel": candidate.status == Candidate.Status.ACTIVE and "conversion_approval" not in progress.history
         and (can_approve if probationary else can_manage),
         "breadcrumb": org_selectors.ancestors_in_scope(actor=user, org=candidate.organization) if can_view else [],
+        "member_record_opens": bool(candidate.member_id) and candidate.member_id in member_selectors.openable_member_ids(
+            actor=user, member_ids=[candidate.member_id]),
     })
 
 
@@ -239,7 +246,10 @@ def step_view(request, pk: int, code: str):
         pk=pk)
     info = rules.STEPS[code]
     voting = selectors.voting_members(organization=candidate.organization) if code in rules.VOTE_STEPS else None
-    form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting)
+    superior = paperwork.superior_committee(candidate.organization)
+    form = StepForm(request.POST or None, request.FILES or None, code=code, voting_members=voting,
+                    deciding_body=rules.deciding_body(code, branch=candidate.organization.name,
+                                                      superior=superior.name if superior else ""))
     history = selectors.history_of(candidate)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -350,8 +360,12 @@ def paperwork_view(request, pk: int, kind: str):
     if chosen is None or not paperwork.is_available(chosen, candidate=candidate,
                                                     history=selectors.history_of(candidate)):
         raise Http404
+    id_number = None
+    if access.can(request.user, Cap.MEMBER_VIEW_SENSITIVE, candidate.organization):
+        id_number = services.reveal_id_number(actor=request.user, candidate=candidate, document=str(chosen.title),
+                                              origin=origin_of(request))
     try:
-        data = paperwork.render(candidate, chosen)
+        data = paperwork.render(candidate, chosen, id_number=id_number)
     except paperwork.TemplateBroken as exc:
         messages.error(request, exc.message)
         return redirect("development:detail", pk=candidate.pk)

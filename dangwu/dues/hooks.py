@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import MenuEntry, TodoItem, TodoSource
+from dangwu.core.registries import HomeCard, MenuEntry, TodoItem, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -25,9 +25,26 @@ def _todo(*, user: Any) -> list[TodoItem]:
     return todo.todo_items(user=user)
 
 
+def _arrears(*, member: Any) -> list:
+    """The months the member owes (core's `dues_arrears` slot: transfers ask it before a letter)."""
+    from django.utils import timezone
+
+    from . import selectors
+
+    return selectors.unpaid_months(member=member, upto=timezone.localdate())
+
+
 def register() -> None:
-    from . import rollups
+    from . import ledger, member_home, rollups
 
     registries.rollup_specs.register(rollups.DUES)
+    registries.rollup_repairs.register(ledger.PAID_UNTIL)
+    registries.rollup_repairs.register(ledger.STANDARDS)
+    registries.record_field_keepers.register(registries.RecordFieldKeeper(
+        "dues", ("dues_paid_until", "dues_standard"), ledger.hand_edit_problem))
+    registries.dues_arrears.provide(_arrears)
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))
+    registries.home_cards.register(HomeCard("own_dues", "dues/_home_own_dues.html", member_home.own_dues_card,
+                                            order=5))
+    # One source for the dues app's to-do items (`todo.ITEMS`: 自行脱党, reductions, transfer proofs).
     registries.todo_sources.register(TodoSource("dues", _todo, order=30))

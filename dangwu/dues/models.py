@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     PAYMENT = "dues.payment"  # 登记党费缴纳
     PAYMENT_REVERSE = "dues.payment_reverse"  # 冲正党费缴费
     USE = "dues.use"  # 登记党费使用
+    PROOF_SUBMIT = "dues.proof_submit"  # 党员上传转账凭证
+    PROOF_CONFIRM = "dues.proof_confirm"  # 确认转账凭证（登记为缴费）
+    PROOF_REJECT = "dues.proof_reject"  # 退回转账凭证
     STATS_REBUILD = "dues.stats_rebuild"  # 重算党费收缴统计
 
 
@@ -188,6 +191,71 @@ class Payment(models.Model):
         return [a.month for a in self.assessments.order_by("month")]
 
 
+def proof_path(instance: "TransferProof", filename: str) -> str:
+    return f"dues/proofs/{instance.member_id}/{filename}"
+
+
+class TransferProof(models.Model):
+    """A member's proof of a bank transfer of their dues (转账凭证): a scan or PDF of the bank's
+    slip, the months it pays, the amount, the transaction reference and the date.
+
+    The member hands it in (`proof_services.submit_transfer_proof`); whoever collects dues at the
+    member's organization confirms it — which records the payment by the rules of a payment
+    recorded at the desk, the receipt with it — or sends it back with a reason the member reads."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REJECTED = "rejected", _("已退回")
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="dues_transfer_proofs",
+                               verbose_name=_("党员"))
+    # The member's branch when handed in: whose collectors see it (a member who moves takes it along:
+    # the scope follows `member.organization`, this column only dates it).
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("所在党组织"))
+    months = models.JSONField(_("交纳月份"), default=list)  # ["2026-10", "2026-11"]
+    amount = models.DecimalField(_("转账金额（元）"), max_digits=12, decimal_places=2)
+    reference = models.CharField(_("交易流水号"), max_length=64)
+    transferred_on = models.DateField(_("转账日期"))
+    file = models.FileField(_("凭证文件"), upload_to=proof_path, max_length=300)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("提交人"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("处理人"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    rejection_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="transfer_proof", verbose_name=_("缴纳记录"))
+
+    class Meta:
+        verbose_name = _("转账凭证")
+        verbose_name_plural = _("转账凭证")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="confirmed") | models.Q(payment__isnull=False),
+                name="dues_proof_confirmed_has_payment"),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="dues_proof_rejected_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return _("转账凭证 %(ref)s") % {"ref": self.reference}
+
+    @property
+    def month_dates(self) -> list:
+        from datetime import date
+
+        return [date.fromisoformat(f"{m}-01") for m in self.months]
+
+
 class Assessment(models.Model):
     """The dues of one member for one month (月度应交党费): what was due, and the payment that
     paid it. Unique per (member, month): assessing is idempotent."""
@@ -209,7 +277,13 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "month"], name="dues_one_assessment_per_member_month"),
         ]
-        indexes = [models.Index(fields=["organization", "month"], name="dues_assess_org_month")]
+        indexes = [
+            models.Index(fields=["organization", "month"], name="dues_assess_org_month"),
+            # The months owed only (a small part of the rows): the arrears summary of a committee's
+            # children reads a window of months of it (`selectors.arrears_by_child`), not the table.
+            models.Index(fields=["month", "member"], name="dues_assess_unpaid",
+                         condition=models.Q(payment__isnull=True, amount_due__gt=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m}: {self.amount_due}"

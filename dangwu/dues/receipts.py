@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from dangwu.core.pdf import FontMissing, cjk_font
 
 # The font lookup is shared with every PDF of the platform (dangwu.core.pdf).
-__all__ = ["FontMissing", "cjk_font", "months_text", "receipt_pdf"]
+__all__ = ["FontMissing", "capitals", "cjk_font", "months_text", "receipt_pdf"]
 
 
 def _yuan(amount: Any) -> str:
@@ -44,6 +44,20 @@ def months_text(months: list[Any]) -> str:
     return "、".join(parts)
 
 
+def capitals(amount: Any) -> str:
+    """The amount in Chinese capitals with the currency (人民币壹佰零叁元零伍分): the figure that a
+    receipt states twice so that it cannot be altered (`rules.amount_in_capitals`)."""
+    from . import rules
+
+    return _("人民币%(c)s") % {"c": rules.amount_in_capitals(amount)}
+
+
+def collector_name(payment: Any) -> str:
+    """Who recorded (collected) the payment, by name: the person signs the receipt as 收款人."""
+    by = payment.recorded_by
+    return (by.get_full_name() or by.get_username()) if by else "—"
+
+
 def reversal_mark(payment: Any) -> str | None:
     """The stamp a reversed payment's receipt carries (None for a payment that stands)."""
     return _("已冲正 · 作废") if payment.reversed_at is not None else None
@@ -61,6 +75,7 @@ def receipt_rows(payment: Any) -> list[tuple[str, str]]:
         (_("自愿多交"), _("%(a)s 元") % {"a": _yuan(payment.voluntary_amount)} + (
             _("（全额上缴中央）") if payment.forward_to_centre else "")),
         (_("合计"), _("%(a)s 元") % {"a": _yuan(payment.total_amount)}),
+        (_("金额大写"), capitals(payment.total_amount)),
         (_("缴纳方式"), payment.get_method_display() + (f"（{payment.reference}）" if payment.reference else "")),
     ]
     if payment.reversed_at is not None:
@@ -99,17 +114,41 @@ def receipt_pdf(payment: Any) -> bytes:
         "n": payment.receipt_number, "d": payment.paid_on.isoformat()}, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     rows = receipt_rows(payment)
-    pdf.set_font("cjk", size=12)
+    pdf.set_font("cjk", size=11)
     for label, value in rows:
         pdf.set_x(20)
-        pdf.cell(36, 9, label, border=1, align="C")
-        pdf.multi_cell(134, 9, value, border=1, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("cjk", size=10)
-    recorder = payment.recorded_by.get_full_name() or payment.recorded_by.get_username() if payment.recorded_by else ""
+        top = pdf.get_y()
+        pdf.set_xy(56, top)
+        pdf.multi_cell(134, 7, value, border=1, align="L", new_x="LMARGIN", new_y="NEXT")
+        height = pdf.get_y() - top
+        pdf.set_xy(20, top)
+        pdf.cell(36, height, label, border=1, align="C", new_x="LMARGIN", new_y="NEXT")
+    # The foot: who collected it (收款人) on the left; in the middle the collecting organization, and
+    # on the right the blank square for its seal (收款单位（盖章）): a receipt counts with the seal.
+    top = pdf.get_y() + 3
+    pdf.set_xy(20, top)
+    pdf.cell(70, 7, _("收款人：%(r)s") % {"r": collector_name(payment)}, new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(20)
-    pdf.cell(0, 6, _("经办人：%(r)s　　打印时间：%(t)s") % {
-        "r": recorder or "—", "t": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    pdf.set_font("cjk", size=9)
+    pdf.set_text_color(90, 90, 90)
+    pdf.cell(70, 6, _("打印时间：%(t)s") % {"t": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("cjk", size=11)
+    pdf.set_xy(92, top)
+    pdf.cell(66, 7, _("收款单位（盖章）："), new_x="LEFT", new_y="NEXT")
+    pdf.set_x(92)
+    pdf.multi_cell(66, 6, payment.collected_at.name, new_x="LEFT", new_y="NEXT")
+    seal = max(min(138 - top, 30), 20)  # the square where the seal goes (a light dashed frame: 盖章处)
+    pdf.set_draw_color(190, 190, 190)
+    pdf.set_line_width(0.2)
+    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.rect(190 - seal, top, seal, seal)
+    pdf.set_dash_pattern()
+    pdf.set_font("cjk", size=8)
+    pdf.set_text_color(170, 170, 170)
+    pdf.set_xy(190 - seal, top + seal / 2 - 2)
+    pdf.cell(seal, 4, _("盖章处"), align="C")
+    pdf.set_text_color(0, 0, 0)
     if mark:  # a red stamp across the receipt, drawn last so that it lies over the table
         pdf.set_text_color(198, 40, 40)
         pdf.set_draw_color(198, 40, 40)

@@ -222,6 +222,76 @@ def collection_rate(collected: Decimal | int, due: Decimal | int) -> Decimal | N
     return (Decimal(collected) * 100 / Decimal(due)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# --- the amount in Chinese capitals (大写金额) of a receipt ---------------------------------------
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_PLACES = ("", "拾", "佰", "仟")  # within a group of four digits
+_CAPITAL_GROUPS = ("", "万", "亿")  # the groups of four digits
+CAPITALS_LIMIT = Decimal("1000000000000")  # 壹万亿: the receipt's amounts stay far below
+
+
+def _integer_in_capitals(number: int) -> str:
+    """壹仟零伍 for 1005: digit by digit from the highest, each with its place (拾佰仟) and, at the
+    end of a group, the group (万, 亿) if the group holds a digit; zeros between digits are read
+    as one 零, zeros at the end are not read."""
+    digits = str(number)
+    out: list[str] = []
+    zero_pending = False
+    group_has_digit = False
+    for index, char in enumerate(digits):
+        position = len(digits) - 1 - index
+        digit = int(char)
+        if digit == 0:
+            zero_pending = bool(out)
+        else:
+            if zero_pending:
+                out.append("零")
+                zero_pending = False
+            out.append(_CAPITAL_DIGITS[digit] + _CAPITAL_PLACES[position % 4])
+            group_has_digit = True
+        if position % 4 == 0 and position:
+            if group_has_digit:
+                out.append(_CAPITAL_GROUPS[position // 4])
+            group_has_digit = False
+    return "".join(out)
+
+
+def amount_in_capitals(amount: Any) -> str:
+    """An amount of yuan in Chinese capitals (大写金额) as receipts and vouchers write it, so that the
+    figure cannot be altered: 103.05 → 壹佰零叁元零伍分, 1005 → 壹仟零伍元整, 0.50 → 伍角整.
+
+    The accounting rules (《会计基础工作规范》 art. 52): 整 after 元 or 角 when the amount ends
+    there, never after 分; a zero between digits is written 零 once (壹仟零伍元, 壹亿零壹万元);
+    a missing 角 before a 分 is written 零 (壹拾元零伍分); 拾 is always preceded by its digit
+    (壹拾元整). Refuses (ValueError) a negative amount, one with parts of a fen, one of 壹万亿 or
+    more, and anything that is not a number."""
+    try:
+        value = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not an amount of money: {amount!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not an amount of money: {amount!r}")
+    if value < 0:
+        raise ValueError(f"a negative amount has no capitals on a receipt: {value}")
+    if value != value.quantize(FEN):
+        raise ValueError(f"an amount in yuan has at most two decimals (fen): {value}")
+    if value >= CAPITALS_LIMIT:
+        raise ValueError(f"amount too large for the capitals of a receipt: {value}")
+    fen_total = int(value * 100)
+    yuan, rest = divmod(fen_total, 100)
+    jiao, fen = divmod(rest, 10)
+    if not fen_total:
+        return "零元整"
+    text = _integer_in_capitals(yuan) + "元" if yuan else ""
+    if not jiao and not fen:
+        return text + "整"
+    if not fen:
+        return text + _CAPITAL_DIGITS[jiao] + "角整"
+    if not jiao:
+        return text + ("零" if yuan else "") + _CAPITAL_DIGITS[fen] + "分"
+    return text + _CAPITAL_DIGITS[jiao] + "角" + _CAPITAL_DIGITS[fen] + "分"
+
+
 # --- 党费交至 (the month a member's dues are paid up to) -----------------------------------------
 
 def paid_until_after_payment(current: date | None, *, paid: Iterable[date], owed: Iterable[date],
@@ -252,6 +322,31 @@ def paid_until_after_payment(current: date | None, *, paid: Iterable[date], owed
     if reached is None or (start is not None and reached <= start):
         return current
     return reached
+
+
+def paid_up_to(recorded: date | None, *, paid: Iterable[date], owed: Iterable[date], first_month: date,
+               today: date) -> date | None:
+    """What the record's 党费交至 must say, given the member's whole ledger (`paid`: months paid or
+    with nothing due; `owed`: assessed, something due, unpaid) and what the record says now — the
+    one rule behind the payments, the demo loader and the consistency check (decision 0018).
+
+    - The record never claims an owed month: when it does, it goes back to the month before the
+      first owed month (empty when that is before `first_month`, the month of admission).
+    - It is never behind the months paid after it: it moves on as `paid_until_after_payment` moves
+      it, from the record's month — or, when the record is empty, from the ledger's first month
+      (so an empty record after a first month still owed stays empty).
+    A value this function leaves unchanged is consistent; applying it twice changes nothing."""
+    paid_set, owed_set = {month_start(m) for m in paid}, {month_start(m) for m in owed}
+    value = month_start(recorded) if recorded is not None else None
+    if value is not None and owed_set and min(owed_set) <= value:
+        back = add_months(min(owed_set), -1)
+        value = back if back >= month_start(first_month) else None
+    if paid_set:
+        value = paid_until_after_payment(value, paid=paid_set, owed=owed_set, first_paid=min(paid_set | owed_set),
+                                         today=today)
+    if recorded is not None and value == month_start(recorded):
+        return recorded  # unchanged: the stored date as stored (a day other than the 1st is kept)
+    return value
 
 
 def paid_until_after_reversal(current: date | None, *, owed_again: Iterable[date], first_month: date,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,8 +11,9 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
@@ -36,6 +38,16 @@ def dues_members(*, actor: User) -> QuerySet:
     if getattr(actor, "is_authenticated", False):
         q |= Q(user=actor)
     return Member.objects.filter(q)
+
+
+def openable_member_ids(*, actor: User, member_ids: Iterable[Any]) -> set[int]:
+    """The ids among `member_ids` whose dues page (dues:member) opens for the actor: `dues_members`,
+    that page's own rule, for a whole list in one query. A name links there only when it opens (a
+    member who transferred away still appears in the arrears of the months they owe here)."""
+    ids = {int(pk) for pk in member_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(dues_members(actor=actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def outflow_member_by_id_number(*, actor: User, id_number: str) -> Member | None:
@@ -336,6 +348,13 @@ def _unpaid_months(member_ids: list[int], *, upto: date) -> dict[int, set[date]]
     return out
 
 
+def unpaid_months(*, member: Member, upto: date) -> list[date]:
+    """The months up to `upto` (within the arrears window) the member was assessed for and has not
+    paid, oldest first: the same months as the branch's "累计欠交"."""
+    upto = rules.month_start(upto)
+    return sorted(m for m in _unpaid_months([member.pk], upto=upto).get(member.pk, set()) if m <= upto)
+
+
 @dataclass
 class Arrears:
     member: Member
@@ -346,14 +365,16 @@ class Arrears:
     months: list[date]
 
 
-def arrears(*, actor: User, organization: Any, upto: date, limit: int = 500) -> list[Arrears]:
+def arrears(*, actor: User, organization: Any, upto: date, limit: int = 500, own_only: bool = False) -> list[Arrears]:
     """Members of the subtree with unpaid months (up to `upto`), the longest unpaid runs first:
-    6 consecutive months is the 自行脱党 list the branch must act on, 3 a warning."""
+    6 consecutive months is the 自行脱党 list the branch must act on, 3 a warning. `own_only`: the
+    organization's own members only (a committee's page sums its children: `arrears_by_child`)."""
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
     upto = rules.month_start(upto)
     start = rules.add_months(upto, -ARREARS_WINDOW)
-    rows = (Assessment.objects.filter(organization__path__startswith=organization.path, payment__isnull=True,
+    where = Q(organization=organization) if own_only else Q(organization__path__startswith=organization.path)
+    rows = (Assessment.objects.filter(where, payment__isnull=True,
                                       amount_due__gt=0, month__gte=start, month__lte=upto,
                                       member__standing=Standing.NORMAL)
             .values_list("member_id", "month", "amount_due"))
@@ -374,20 +395,134 @@ def arrears(*, actor: User, organization: Any, upto: date, limit: int = 500) -> 
 
 
 def self_departure_count(*, actor: User, organization: Any, upto: date) -> int:
-    """How many members of the subtree stand on the 自行脱党 list of `arrears` on `upto`'s month
-    (level "self_departure": unpaid for the SELF_DEPARTURE_MONTHS months ending with it), counted by
-    the database: one GROUP BY over the unpaid assessment rows of those months (the index on
-    organization and month), never a row in Python. A member with one row a month (the unique
-    member-month) is on the list exactly when all those months' rows are unpaid."""
+    """How many members of the subtree have paid nothing for the SELF_DEPARTURE_MONTHS months ending
+    with `upto`'s month (the 自行脱党 rule): the `self_departure` figure of `arrears_by_child`
+    (members by the organization they belong to now), counted alone over those months' unpaid rows
+    (the partial index `dues_assess_unpaid`), never a row in Python. The ledger has one row a member
+    and month, so a member is counted exactly when all those months' rows are unpaid."""
     if not access.can(actor, Cap.DUES_VIEW, organization):
         raise PermissionDenied
     upto = rules.month_start(upto)
     start = rules.add_months(upto, -(rules.SELF_DEPARTURE_MONTHS - 1))
-    return (Assessment.objects.filter(organization__path__startswith=organization.path, payment__isnull=True,
-                                      amount_due__gt=0, month__gte=start, month__lte=upto,
+    return (Assessment.objects.filter(payment__isnull=True, amount_due__gt=0, month__gte=start, month__lte=upto,
+                                      member__org_path__startswith=organization.path,
                                       member__standing=Standing.NORMAL)
             .order_by().values("member_id").annotate(months=Count("id"))
             .filter(months=rules.SELF_DEPARTURE_MONTHS).count())
+
+
+# --- a committee's arrears by sub-organization ----------------------------------------------------
+
+@dataclass
+class ChildArrears:
+    """One line of a committee's arrears summary: a child organization's whole subtree (or, with
+    `direct`, the committee's own members)."""
+
+    organization: Any
+    owing: int = 0  # members in good standing with an unpaid month in the window
+    self_departure: int = 0  # of them, the last 6 months all unpaid (the 自行脱党 rule)
+    outstanding: Decimal = ZERO  # due less collected over the window (the roll-ups)
+    month: Totals = field(default_factory=Totals)  # the month's figures (the roll-ups)
+    direct: bool = False
+    has_children: bool = False
+
+    @property
+    def rate(self) -> Decimal | None:
+        return self.month.rate
+
+
+@dataclass
+class ArrearsSummary:
+    organization: Any
+    upto: date
+    since: date  # the first month of the window
+    lines: list[ChildArrears]
+    owing: int = 0
+    self_departure: int = 0
+    outstanding: Decimal = ZERO
+
+
+def owing_counts(*, organization: Any, upto: date) -> dict[str, tuple[int, int]]:
+    """{child path: (members owing, of them at 6+ consecutive months)} below the organization, by
+    the path of the child (of the organization) each member belongs to now; the organization's own
+    members under its own path.
+
+    Two GROUP BYs in one statement over the months owed of the window only (the partial index
+    `dues_assess_unpaid`): per member, how many of the last 6 months are owed — all 6 is the
+    自行脱党 run (the ledger has one row a member and month, and a paid, exempt or unassessed
+    month ends a run); then per child. No row per member reaches Python."""
+    upto = rules.month_start(upto)
+    since = rules.add_months(upto, -ARREARS_WINDOW)
+    recent = rules.add_months(upto, -(rules.SELF_DEPARTURE_MONTHS - 1))
+    length = (organization.depth + 1) * type(organization).steplen
+    per_member = (Assessment.objects.filter(
+        payment__isnull=True, amount_due__gt=0, month__gte=since, month__lte=upto,
+        member__org_path__startswith=organization.path, member__standing=Standing.NORMAL)
+        .annotate(child=Substr("member__org_path", 1, length))
+        .values("member_id", "child")
+        .annotate(recent=Count("id", filter=Q(month__gte=recent)))
+        .order_by())
+    inner, params = per_member.query.sql_with_params()
+    sql = (f"SELECT m.child, COUNT(*), SUM(CASE WHEN m.recent >= %s THEN 1 ELSE 0 END) "
+           f"FROM ({inner}) m GROUP BY m.child")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rules.SELF_DEPARTURE_MONTHS, *params])
+        return {child: (int(owing), int(run or 0)) for child, owing, run in cursor.fetchall()}
+
+
+def arrears_by_child(*, actor: User, organization: Any, upto: date) -> ArrearsSummary:
+    """The arrears of a committee's subtree summed per direct child (and its own members): members
+    owing, of them at 6+ months, the amount owed over the window, the month's collection rate.
+
+    Amounts and rates come from the roll-ups (`DuesStat`: one read of the organization's and its
+    children's rows over the window's months); the counts from `owing_counts`. The cost follows
+    the number of children and of months owed, never the number of members."""
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    from dangwu.orgs.models import Organization
+
+    upto = rules.month_start(upto)
+    since = rules.add_months(upto, -ARREARS_WINDOW)
+    children = {c.pk: c for c in Organization.objects.filter(path__startswith=organization.path,
+                                                              depth=organization.depth + 1).order_by("path")}
+    stats = {row["organization_id"]: row for row in DuesStat.objects.filter(
+        organization_id__in=[organization.pk, *children], month__gte=since, month__lte=upto)
+        .values("organization_id").annotate(
+            window_due=Coalesce(Sum("due"), Value(ZERO), output_field=_MONEY),
+            window_collected=Coalesce(Sum("collected"), Value(ZERO), output_field=_MONEY),
+            month_due=Coalesce(Sum("due", filter=Q(month=upto)), Value(ZERO), output_field=_MONEY),
+            month_collected=Coalesce(Sum("collected", filter=Q(month=upto)), Value(ZERO), output_field=_MONEY),
+            month_members=Coalesce(Sum("members", filter=Q(month=upto)), 0),
+            month_paid=Coalesce(Sum("paid_members", filter=Q(month=upto)), 0)).order_by()}
+    counts = owing_counts(organization=organization, upto=upto)
+
+    def line(org: Any, row: dict[str, Any] | None, *, direct: bool = False) -> ChildArrears:
+        row = row or {}
+        owing, run = counts.get(org.path, (0, 0))
+        return ChildArrears(
+            organization=org, owing=owing, self_departure=run, direct=direct, has_children=org.numchild > 0,
+            outstanding=(Decimal(row.get("window_due") or 0)
+                         - Decimal(row.get("window_collected") or 0)).quantize(rules.FEN),
+            month=Totals(due=row.get("month_due") or ZERO, collected=row.get("month_collected") or ZERO,
+                         members=row.get("month_members") or 0, paid_members=row.get("month_paid") or 0))
+
+    lines = []
+    own = dict(stats.get(organization.pk) or {})
+    for pk, child in children.items():
+        row = stats.get(pk)
+        for key in own:
+            if key != "organization_id" and row:
+                own[key] -= row[key]
+        found = line(child, row)
+        if child.dissolved_on is not None and not (found.month.members or found.owing or found.outstanding):
+            continue
+        lines.append(found)
+    direct = line(organization, own, direct=True)
+    if direct.owing or direct.month.members or direct.outstanding:
+        lines.insert(0, direct)
+    return ArrearsSummary(organization=organization, upto=upto, since=since, lines=lines,
+                          owing=sum(x.owing for x in lines), self_departure=sum(x.self_departure for x in lines),
+                          outstanding=sum((x.outstanding for x in lines), ZERO))
 
 
 # --- a member's dues ----------------------------------------------------------------------------

@@ -133,12 +133,23 @@ def _save_declaration(
     declaration._change_reason = reason or _("年度申报")  # type: ignore[attr-defined]
     declaration._history_user = actor  # type: ignore[attr-defined]
     declaration.save()
+    _keep_standard(actor=actor, member=member, declaration=declaration, today=_today())
     audit.record(
         actor=actor, action=action, target=declaration, organization=member.organization, origin=origin,
         summary={"member": member.pk, "year": year, "category": category, "base": str(amount_base),
                  "monthly_amount": str(monthly), "before": before, "reason": reason},
     )
     return declaration
+
+
+def _keep_standard(*, actor: User, member: Member, declaration: Declaration, today: date) -> None:
+    """The record's 党费标准 is the monthly amount of the current year's declaration: one figure on
+    the record and on the dues pages (decision 0018). A declaration of another year leaves it."""
+    from dangwu.members import records as member_records
+
+    if declaration.year == today.year:
+        member_records.set_dues_standard(actor=actor, member=member, value=declaration.monthly_amount,
+                                         reason=_("%(y)d年度党费基数申报") % {"y": declaration.year})
 
 
 @audited(AuditAction.DECLARE, noop_allowed=True)
@@ -295,6 +306,7 @@ def import_declarations(
         declaration._change_reason = reason.strip()[:100] or _("导入年度申报")  # type: ignore[attr-defined]
         declaration._history_user = actor  # type: ignore[attr-defined]
         declaration.save()
+        _keep_standard(actor=actor, member=member, declaration=declaration, today=today)
         if current is None:
             result.created += 1
         else:
@@ -538,6 +550,20 @@ def record_payment(
 
     A mobile member (流出党员) may pay at the host organization: `collected_at` is then that
     organization, where the actor must collect dues; the home branch sees the payment."""
+    return _record_payment(actor=actor, member=member, months=months, method=method, reference=reference,
+                           paid_on=paid_on, voluntary_amount=voluntary_amount, collected_at=collected_at,
+                           note=note, origin=origin)
+
+
+def _record_payment(
+    *, actor: User, member: Member, months: Iterable[date], method: str, reference: str = "",
+    paid_on: date | None = None, voluntary_amount: Any = None, collected_at: Organization | None = None,
+    note: str = "", origin: Origin | None = None, action: AuditAction = AuditAction.PAYMENT,
+    summary: dict[str, Any] | None = None,
+) -> Payment:
+    """The checks and writes of `record_payment`, with its one audit entry of `action` (`summary`
+    added to the entry's): a confirmed transfer proof (`proof_services.confirm_transfer_proof`)
+    records its payment here, by the same rules, as one entry of its own action."""
     home = member.organization
     if collected_at is None or collected_at.pk == home.pk:
         access.require(actor, Cap.DUES_COLLECT, home)
@@ -645,11 +671,11 @@ def record_payment(
         payment.save(update_fields=["moved_paid_until", "paid_until_before"])
         paid_until = {"dues_paid_until": [_month_text(moved[0]), _month_text(moved[1])]}
     audit.record(
-        actor=actor, action=AuditAction.PAYMENT, target=payment, organization=home, origin=origin,
+        actor=actor, action=action, target=payment, organization=home, origin=origin,
         summary={"member": member.pk, "months": [f"{m:%Y-%m}" for m in chosen], "dues": str(due),
                  "voluntary": str(voluntary), "method": method, "collected_at": collected_at.pk,
                  "forward_to_centre": payment.forward_to_centre, "receipt": payment.receipt_number,
-                 **paid_until},
+                 **paid_until, **(summary or {})},
     )
     return payment
 
@@ -660,12 +686,12 @@ def _month_text(value: date | None) -> str:
     return f"{value:%Y-%m}" if value is not None else ""
 
 
-def _ledger_months(member: Member, *, since: date) -> tuple[set[date], set[date]]:
-    """(paid, owed) months of the member's ledger from `since` on: paid = a payment recorded or
-    nothing due (the report's definition); owed = assessed, something due, unpaid."""
+def _ledger_months(member: Member) -> tuple[set[date], set[date]]:
+    """(paid, owed) months of the member's whole ledger: paid = a payment recorded or nothing due
+    (the report's definition); owed = assessed, something due, unpaid."""
     paid: set[date] = set()
     owed: set[date] = set()
-    for month, amount, payment_id in Assessment.objects.filter(member=member, month__gte=since).values_list(
+    for month, amount, payment_id in Assessment.objects.filter(member=member).values_list(
             "month", "amount_due", "payment_id"):
         (paid if rollups.is_paid(amount, payment_id) else owed).add(month)
     return paid, owed
@@ -673,16 +699,17 @@ def _ledger_months(member: Member, *, since: date) -> tuple[set[date], set[date]
 
 def _paid_until_after_payment(*, actor: User, member: Member, months: Sequence[date], today: date,
                               receipt: str) -> tuple[date | None, date | None] | None:
-    """Move the record's 党费交至 forward through the months now paid (`rules.paid_until_after_payment`),
-    written through the members' service with history; (before, after) when it moved, else None."""
+    """Put the record's 党费交至 in step with the ledger after a payment (`rules.paid_up_to`: moved
+    forward through the months now paid), written through the members' service with history;
+    (before, after) when it moved, else None."""
     from dangwu.members import records as member_records
 
     current = member.dues_paid_until
     if not months:
         return None
-    since = min(months) if current is None else min(rules.month_start(current), min(months))
-    paid, owed = _ledger_months(member, since=since)
-    value = rules.paid_until_after_payment(current, paid=paid, owed=owed, first_paid=min(months), today=today)
+    paid, owed = _ledger_months(member)
+    value = rules.paid_up_to(current, paid=paid, owed=owed, first_month=rules.first_month(member.joined_on),
+                             today=today)
     if value == current:
         return None
     member_records.set_dues_paid_until(actor=actor, member=member, value=value,

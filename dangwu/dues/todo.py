@@ -2,9 +2,10 @@
 into core's to-do registry (another item is one more function here, added to `ITEMS`).
 
 Each item counts with one or two indexed queries and links to the list of exactly what it counts:
-the members on the 自行脱党 list (`selectors.self_departure_count`, the list of the dues page) and
-the hardship reductions the user decides (`selectors.reductions_to_decide`, the rule of
-`can_decide`)."""
+the members on the 自行脱党 list (`selectors.self_departure_count`: a branch's list on its dues
+page, a committee's summary by sub-organization), the hardship reductions the user decides
+(`selectors.reductions_to_decide`, the rule of `can_decide`) and the members' transfer proofs to
+confirm (`proofs`)."""
 
 from __future__ import annotations
 
@@ -58,9 +59,11 @@ def self_departure(*, user: Any) -> list[TodoItem]:
         count = _self_departure(user=user, organization=root, month=month)
         if count:
             where = f" · {root.name}" if len(roots) > 1 else ""
+            # a branch's page lists the members; a committee's sums them per sub-organization
+            anchor = "self-departure-summary" if root.numchild else "self-departure-list"
             items.append(TodoItem(
                 _("党员连续6个月未交纳党费，须按规定处理（自行脱党）") + where, count,
-                f"{reverse('dues:org', args=[root.pk])}?month={month:%Y-%m}#self-departure-list", urgent=True,
+                f"{reverse('dues:org', args=[root.pk])}?month={month:%Y-%m}#{anchor}", urgent=True,
                 menu=MENU, key="dues.self_departure"))
     return items
 
@@ -76,7 +79,14 @@ def reductions_to_decide(*, user: Any) -> list[TodoItem]:
                      key="dues.reductions")]
 
 
-ITEMS = (self_departure, reductions_to_decide)
+def transfer_proofs(*, user: Any) -> list[TodoItem]:
+    """转账凭证待确认: members' proofs of a bank transfer waiting for this collector (`proofs`)."""
+    from . import proofs
+
+    return proofs.proof_todo_items(user=user)
+
+
+ITEMS = (self_departure, reductions_to_decide, transfer_proofs)
 
 
 def todo_items(*, user: Any) -> list[TodoItem]:

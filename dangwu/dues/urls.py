@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import proof_views, views
 
 app_name = "dues"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("reductions/<int:pk>/decide/", views.dues_reduction_decide_view, name="reduction_decide"),
     path("payments/<int:pk>/receipt.pdf", views.dues_receipt_view, name="receipt"),
     path("payments/<int:pk>/reverse/", views.dues_reverse_view, name="reverse"),
+    # 转账凭证: a member's proof of a bank transfer, confirmed by the branch as a payment
+    path("proofs/", proof_views.proofs_view, name="proofs"),
+    path("proofs/new/", proof_views.proof_submit_view, name="proof_submit"),
+    path("proofs/<int:pk>/", proof_views.proof_view, name="proof"),
+    path("proofs/<int:pk>/file/", proof_views.proof_file_view, name="proof_file"),
 ]

@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -46,11 +48,29 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _month_param(request, name: str = "month") -> date:
+def _month_param(request, name: str = "month", *, notify: bool = True) -> date:
+    """The month a page shows (`?month=2026-03`), this month when none is given. A value that is not a
+    month (a typo, an edited address) or a month that has not begun shows this month instead, with a
+    message naming what was asked (`notify`): nothing is assessed or collected for a month to come,
+    and the month navigation stops at this month."""
+    current = rules.month_start(_today())
+    raw = request.GET.get(name, "")
+    if not raw:
+        return current
     try:
-        return rules.parse_month(request.GET.get(name, ""))
+        month = rules.parse_month(raw)
     except ValueError:
-        return rules.month_start(_today())
+        if notify:
+            messages.warning(request, _("“%(value)s”不是有效的月份（应为 2026-03 这样的年-月），已显示本月（%(current)s）。")
+                             % {"value": raw[:20], "current": date_format(current, "YEAR_MONTH_FORMAT")})
+        return current
+    if month > current:
+        if notify:
+            messages.warning(request, _("%(month)s尚未到来，不能查看或核定党费，已显示本月（%(current)s）。")
+                             % {"month": date_format(month, "YEAR_MONTH_FORMAT"),
+                                "current": date_format(current, "YEAR_MONTH_FORMAT")})
+        return current
+    return month
 
 
 def _year_param(request) -> int:
@@ -94,15 +114,18 @@ def dues_org_view(request, pk: int):
     user = request.user
     rows = selectors.branch_month(actor=user, organization=org, month=month)
     total = selectors.totals(organization=org, month=month, year=month.year)
-    report = selectors.report(actor=user, organization=org, year=month.year, month=month) if org.numchild else None
-    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200)
+    # A committee's page sums its children (members owing, at 6+ months, amounts, rates: each line
+    # drills down) and lists its own members only; a branch lists its members.
+    summary = selectors.arrears_by_child(actor=user, organization=org, upto=month) if org.numchild else None
+    arrears = selectors.arrears(actor=user, organization=org, upto=month, limit=200, own_only=bool(org.numchild))
     missing = [r for r in rows if r.assessment is None]
-    child_lines = [line for line in report.lines if not line.direct and line.totals.members] if report else []
     return render(request, "dues/org.html", {
-        "org": org, "month": month, "rows": rows, "total": total, "child_lines": child_lines,
+        "org": org, "month": month, "rows": rows, "total": total, "summary": summary,
         "previous": rules.add_months(month, -1), "next": rules.add_months(month, 1),
         "is_current": month == rules.month_start(_today()),
         "arrears": arrears,
+        "openable": selectors.openable_member_ids(actor=user, member_ids=[r.member.pk for r in rows]
+                                                  + [a.member.pk for a in arrears]),
         "must_act": [a for a in arrears if a.level == "self_departure"],
         "warned": [a for a in arrears if a.level == "warning"],
         "missing": missing,
@@ -162,9 +185,22 @@ def dues_member_view(request, pk: int):
         "member": member, "ledger": ledger,
         "year": year, "can_collect": access.can(user, Cap.DUES_COLLECT, member.organization),
         "can_view_org": access.can(user, Cap.DUES_VIEW, member.organization),
+        "record_opens": bool(member_selectors.openable_member_ids(actor=user, member_ids=[member.pk])),
         "reversible": {p.pk for p in ledger.payments
                        if not p.is_reversed and selectors.can_reverse(actor=user, payment=p)},
     })
+
+
+def _payment_recorded(payment) -> str:
+    """The message after 登记缴费, with the button that prints the receipt to hand to the member
+    (the message is safe HTML: the names in it are escaped by `format_html`)."""
+    return format_html(
+        '<span class="me-2">{}</span><a class="btn btn-sm btn-primary text-nowrap my-1" id="print-receipt" '
+        'href="{}" target="_blank" rel="noopener"><i class="bi bi-printer" aria-hidden="true"></i> {}</a>',
+        _("已登记 %(name)s 交纳党费 %(a)s 元（%(c)s），收据编号 %(n)s") % {
+            "name": payment.member.name, "a": payment.total_amount, "n": payment.receipt_number,
+            "c": receipts.capitals(payment.total_amount)},
+        reverse("dues:receipt", args=[payment.pk]), _("打印收据"))
 
 
 @access.page(Cap.DUES_COLLECT)
@@ -201,8 +237,7 @@ def dues_pay_view(request, pk: int):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("已登记 %(name)s 交纳党费 %(a)s 元，收据编号 %(n)s") % {
-                "name": member.name, "a": payment.total_amount, "n": payment.receipt_number})
+            messages.success(request, _payment_recorded(payment))
             if host is not None:
                 return redirect("dues:org", pk=host.pk)
             return redirect(f"{reverse('dues:org', args=[member.organization_id])}?month={request.GET.get('month', '')}"
@@ -401,7 +436,7 @@ def dues_report_view(request, pk: int):
     return render(request, "dues/report.html", {
         "org": org, "year": year, "month": month, "report": report, "monthly": monthly,
         "breadcrumb": org_selectors.ancestors_in_scope(actor=request.user, org=org),
-        "months": rules.months_of_year(year),
+        "months": [m for m in rules.months_of_year(year) if m <= rules.month_start(_today())],
     })
 
 
@@ -414,7 +449,7 @@ def dues_report_export_view(request, pk: int):
 
     org = _org(request, pk)
     year = _year_param(request)
-    month = _month_param(request) if request.GET.get("month") else None
+    month = _month_param(request, notify=False) if request.GET.get("month") else None
     if month is not None:
         year = month.year
     report = selectors.report(actor=request.user, organization=org, year=year, month=month)

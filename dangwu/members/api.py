@@ -80,7 +80,7 @@ class MemberSerializer(serializers.ModelSerializer):
         data = {name: None if (value := getattr(instance, source)) is None else field.to_representation(value)
                 for name, source, field in self._readable}
         user = self.context["request"].user
-        full = access.can(user, Cap.MEMBER_VIEW_SENSITIVE, instance.organization)
+        full = selectors.may_reveal(actor=user, member=instance)  # their own, or with member.view_sensitive
         data["id_number"] = instance.id_number_masked
         data["phone"] = instance.phone_masked
         data["id_number_full"] = full  # whether GET …/{id}/?reveal=id_number may show it in full

@@ -34,6 +34,18 @@ def _member_counts(*, organization: Any) -> dict[str, int]:
     return selectors.member_counts(organization=organization)
 
 
+def _subtree_totals(*, user: Any, organizations: Any) -> dict[int, int]:
+    from . import selectors
+
+    return selectors.subtree_member_totals(actor=user, organizations=organizations)
+
+
+def _openable(*, user: Any, member_ids: Any) -> set[int]:
+    from . import selectors
+
+    return selectors.openable_member_ids(actor=user, member_ids=member_ids)
+
+
 def _appointable(*, actor: Any, organization: Any):
     from . import selectors
 
@@ -146,13 +158,15 @@ def _dissolve_problem(*, organization: Any) -> str | None:
 
 
 def register() -> None:
-    from . import rollups
+    from . import own_home, rollups
 
     registries.rollup_specs.register(rollups.STRUCTURE)
     registries.rollup_repairs.register(rollups.ORG_PATHS)
     registries.membership.provide(_membership)
     registries.member_counts.provide(_member_counts)
     registries.appointable_members.provide(_appointable)
+    registries.openable_members.provide(_openable)
+    registries.subtree_member_totals.provide(_subtree_totals)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
     registries.menu.register(MenuEntry("transfers", gettext_lazy("组织关系转接"), "arrow-left-right", _transfers_link,
                                        order=25))
@@ -164,6 +178,8 @@ def register() -> None:
     registries.home_cards.register(HomeCard("scope_stats", "members/_home_stats.html", _scope_stats, order=10,
                                             wide=True))
     registries.home_cards.register(HomeCard("attention", "members/_home_attention.html", _scope_stats, order=20))
+    registries.home_cards.register(HomeCard("own_record", "members/_home_own_record.html", own_home.own_record_card,
+                                            order=6))
     registries.org_sections.register(OrgSection("member_actions", "members/_org_actions.html", _org_actions,
                                                 order=10, slot="actions"))
     registries.org_sections.register(OrgSection("mobility_alert", "members/_org_mobility_alert.html",

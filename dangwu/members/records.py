@@ -157,17 +157,29 @@ def relocate_member(*, actor: User, member: Member, changes: dict[str, Any], rea
     return member
 
 
-def set_dues_paid_until(*, actor: User, member: Member, value: date | None, reason: str) -> Member:
+def set_dues_paid_until(*, actor: User | None, member: Member, value: date | None, reason: str) -> Member:
     """Write the record's 党费交至 as kept in step by the dues section's audited services (a payment
     recorded or reversed, `dues.services`); NOT audited on its own.
 
     The caller holds the member locked in its transaction; the history keeps the old value with
     `reason`. No structure roll-up depends on this field."""
     _require_transaction("set_dues_paid_until")
-    if member.dues_paid_until == value:
+    return _set_dues_copy(actor=actor, member=member, name="dues_paid_until", value=value, reason=reason)
+
+
+def set_dues_standard(*, actor: User | None, member: Member, value: Any, reason: str) -> Member:
+    """Write the record's 党费标准（元/月） as kept in step by the dues section's audited services:
+    the monthly amount of the current year's declaration (党费基数申报, decision 0018); NOT audited
+    on its own. The history keeps the old value with `reason`."""
+    _require_transaction("set_dues_standard")
+    return _set_dues_copy(actor=actor, member=member, name="dues_standard", value=value, reason=reason)
+
+
+def _set_dues_copy(*, actor: User | None, member: Member, name: str, value: Any, reason: str) -> Member:
+    if getattr(member, name) == value:
         return member
-    member.dues_paid_until = value
+    setattr(member, name, value)
     member._change_reason = reason[:100]  # type: ignore[attr-defined]
     member._history_user = actor  # type: ignore[attr-defined]
-    member.save(update_fields=["dues_paid_until", "updated_at"])
+    member.save(update_fields=[name, "updated_at"])
     return member

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Func, Q, QuerySet, TextField
+from django.db.models import Count, F, Func, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Collate, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +47,48 @@ def members_in_scope(actor: User, capability: str = Cap.MEMBER_VIEW) -> QuerySet
 
 
 def visible_members(*, actor: User) -> QuerySet[Member]:
+    """The members whose records (the member page) the actor may open."""
     return members_in_scope(actor, Cap.MEMBER_VIEW)
+
+
+def may_reveal(*, actor: User, member: Member) -> bool:
+    """Whether the actor may read the member's full ID and phone numbers: their own (their own
+    data), or anyone's where the actor holds `member.view_sensitive`. The reading is audited."""
+    own = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
+    return own or access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, member.organization)
+
+
+def revealable_members(*, actor: User) -> QuerySet[Member]:
+    """The members whose full numbers the actor may read (`may_reveal`), as a queryset."""
+    q = access.scope_q(actor, Cap.MEMBER_VIEW_SENSITIVE, path_field="organization__path")
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(user=actor)
+    return Member.objects.filter(q)
+
+
+def subtree_member_totals(*, actor: User, organizations: Iterable[Any]) -> dict[int, int]:
+    """Members in good standing of each organization's whole subtree, for the organizations whose
+    members the actor may view (others are left out): the roll-ups' member-type rows of all of them
+    in one query, whatever their number or size (the tree's level under a city is a few dozen)."""
+    ids = [org.pk for org in organizations if access.can(actor, Cap.MEMBER_VIEW, org)]
+    if not ids:
+        return {}
+    totals = dict.fromkeys(ids, 0)
+    for org_id, count in (SubtreeStat.objects.filter(organization_id__in=ids, dimension="member_type")
+                          .values_list("organization_id").annotate(n=Sum("count")).order_by()):
+        totals[org_id] = count
+    return totals
+
+
+def openable_member_ids(*, actor: User, member_ids: Iterable[Any]) -> set[int]:
+    """The ids among `member_ids` whose records open for the actor: `visible_members`, the member
+    page's own rule, asked once for a whole list (one query, none for an empty list). Every page that
+    shows a member's name links it only when its id is in here; otherwise the name is plain text (a
+    plain member sees the committee's names, not their records)."""
+    ids = {int(pk) for pk in member_ids if pk is not None}
+    if not ids or not getattr(actor, "is_authenticated", False):
+        return set()
+    return set(visible_members(actor=actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def member_counts(*, organization: Any) -> dict[str, int]:

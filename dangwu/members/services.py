@@ -11,16 +11,16 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit, crypto
+from dangwu.core import access, audit, crypto, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
-from . import records, rollups, rules
-from .models import AuditAction, Member, Standing, StandingChange
+from . import records, rollups, rules, selectors
+from .models import AuditAction, Member, Standing, StandingChange, Transfer
 
 
 def _today() -> date:
@@ -43,6 +43,18 @@ def create_member(
     return member
 
 
+def _refuse_what_other_apps_keep(member: Member, changed: list[str]) -> None:
+    """A field another app keeps in step with its rows (`registries.record_field_keepers`: the dues
+    keep 党费交至 and 党费标准) may be edited by hand only to a value that app accepts."""
+    errors: dict[str, list[str]] = {}
+    for keeper in registries.record_field_keepers:
+        for name in keeper.fields:
+            if name in changed and (problem := keeper.problem(member=member, name=name, value=getattr(member, name))):
+                errors.setdefault(name, []).append(problem)
+    if errors:
+        raise ValidationError(errors)
+
+
 @audited(AuditAction.MEMBER_UPDATE, noop_allowed=True)
 def update_member(
     *, actor: User, member: Member, fields: dict[str, Any], id_number: str | None = None,
@@ -60,6 +72,7 @@ def update_member(
         new_id = None
     records.check_record(member, id_number=new_id if new_id is not None else member.id_number, phone=phone)
     changed = sorted(name for name in fields if getattr(member, name) != before[name])
+    _refuse_what_other_apps_keep(member, changed)
     if new_id is not None:
         member.set_id_number(rules.parse_id_number(new_id, today=_today()).number)
         changed.append("id_number")
@@ -138,18 +151,38 @@ def change_standing(
 
 # --- the full reading of an ID or phone number (audited: decision 0002) ------------------------
 
-def _reveal(*, actor: User, member: Member, field: str, action: AuditAction, origin: Origin | None) -> str:
-    access.require(actor, Cap.MEMBER_VIEW_SENSITIVE, member.organization)
+def _reveal(*, actor: User, member: Member, field: str, action: AuditAction, origin: Origin | None,
+            transfer: Transfer | None = None) -> str:
+    """A member reads their own numbers (their own data); anyone else needs `member.view_sensitive`
+    where the member belongs (`selectors.may_reveal`) — or, for a printed letter of introduction,
+    at either side of the transfer. Every reading is audited the same way."""
+    summary: dict[str, Any] = {"field": field}
+    if transfer is None:
+        if not selectors.may_reveal(actor=actor, member=member):
+            raise PermissionDenied(f"{Cap.MEMBER_VIEW_SENSITIVE} not held at this organization")
+    else:
+        # A printed letter of introduction: the receiving organization may read it too (the paper it
+        # receives carries the number), so the capability counts at either side of the transfer.
+        if transfer.member_id != member.pk or not any(
+                org is not None and access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, org)
+                for org in (member.organization, transfer.from_organization, transfer.to_organization)):
+            raise PermissionDenied
+        summary.update(purpose="transfer_letter", letter_number=transfer.letter_number)
     audit.record(actor=actor, action=action, target=member, organization=member.organization,
-                 summary={"field": field}, origin=origin)
+                 summary=summary, origin=origin)
     return member.id_number if field == "id_number" else member.phone
 
 
 @audited(AuditAction.MEMBER_VIEW_ID_NUMBER)
-def reveal_id_number(*, actor: User, member: Member, origin: Origin | None = None) -> str:
-    """Show a member's full ID number to a caller who may see it; the reading is audited."""
+def reveal_id_number(*, actor: User, member: Member, origin: Origin | None = None,
+                     transfer: Transfer | None = None) -> str:
+    """Show a member's full ID number to a caller who may see it; the reading is audited.
+
+    With `transfer`: the number printed on that transfer's letter of introduction (介绍信), for a
+    caller who may see full numbers at either side of it (the receiving branch needs the number to
+    register the member); the audit entry names the letter. One entry per print."""
     return _reveal(actor=actor, member=member, field="id_number", action=AuditAction.MEMBER_VIEW_ID_NUMBER,
-                   origin=origin)
+                   origin=origin, transfer=transfer)
 
 
 @audited(AuditAction.MEMBER_VIEW_PHONE)

@@ -87,7 +87,8 @@ def member_detail_view(request, pk: int):
         "standing_changes": selectors.standing_changes(member=member),
         "can_edit": access.can(user, Cap.MEMBER_EDIT, member.organization),
         "can_standing": access.can(user, Cap.MEMBER_STANDING, member.organization),
-        "can_reveal": access.can(user, Cap.MEMBER_VIEW_SENSITIVE, member.organization),
+        "can_reveal": selectors.may_reveal(actor=user, member=member),
+        "is_own": member.user_id == user.pk,
         "can_transfer": access.can(user, Cap.MEMBER_TRANSFER, member.organization) and member.in_good_standing,
         "can_mobility": access.can(user, Cap.MEMBER_MOBILITY, member.organization) and member.in_good_standing,
         "open_transfer": member.transfers.filter(status="pending").first(),
@@ -151,13 +152,14 @@ def member_standing_view(request, pk: int):
     return render(request, "members/standing.html", {"form": form, "member": member})
 
 
-@access.page(Cap.MEMBER_VIEW_SENSITIVE)
+@access.page()
 @require_POST
 @never_cache
 def member_reveal_view(request, pk: int, field: str):
-    """Answer the full ID or phone number as a small HTML fragment (htmx); audited."""
+    """Answer the full ID or phone number as a small HTML fragment (htmx); audited. A member reads
+    their own; others need `member.view_sensitive` at the member's organization (404 elsewhere)."""
     member = access.get_in_scope_or_404(
-        request, selectors.members_in_scope(request.user, Cap.MEMBER_VIEW_SENSITIVE).select_related("organization"), pk=pk)
+        request, selectors.revealable_members(actor=request.user).select_related("organization"), pk=pk)
     reveal = services.REVEAL.get(field)
     if reveal is None:
         raise PermissionDenied

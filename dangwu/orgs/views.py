@@ -17,11 +17,21 @@ from . import selectors, services
 from .forms import AppointForm, OrganizationForm
 
 
+def _with_member_totals(user, nodes) -> list:
+    """The nodes, each with `member_total`: the members of its subtree (from the roll-ups, one query
+    for the whole list), or None where the viewer may not see its members."""
+    nodes = list(nodes)
+    totals = registries.subtree_member_totals(user=user, organizations=nodes)
+    for node in nodes:
+        node.member_total = totals.get(node.pk)
+    return nodes
+
+
 @access.page(Cap.ORG_VIEW)
 def tree_view(request):
     query = request.GET.get("q", "").strip()[:60]
     return render(request, "orgs/tree.html", {
-        "roots": selectors.tree_roots(actor=request.user),
+        "roots": _with_member_totals(request.user, selectors.tree_roots(actor=request.user)),
         "query": query,
         "results": selectors.search_organizations(actor=request.user, query=query) if query else None,
     })
@@ -31,7 +41,8 @@ def tree_view(request):
 def children_view(request, pk: int):
     """htmx fragment: the children of one node of the tree."""
     org = access.get_in_scope_or_404(request, selectors.visible_organizations(actor=request.user), pk=pk)
-    return render(request, "orgs/_children.html", {"nodes": selectors.children(actor=request.user, parent=org)})
+    return render(request, "orgs/_children.html", {
+        "nodes": _with_member_totals(request.user, selectors.children(actor=request.user, parent=org))})
 
 
 @access.page()
@@ -51,8 +62,10 @@ def detail_view(request, pk: int):
     return render(request, "orgs/detail.html", {
         "org": org,
         "breadcrumb": selectors.ancestors_in_scope(actor=user, org=org),
-        "children": selectors.children(actor=user, parent=org),
+        "children": _with_member_totals(user, selectors.children(actor=user, parent=org)),
         "committee": committee,
+        # names link to the records the viewer may open, and only those (a plain member sees names)
+        "openable_members": registries.openable_members(user=user, member_ids=[p.member_id for p in committee]),
         "counts": counts,
         "warnings": registries.warnings_of(organization=org, facts=facts),
         "sections": sections,

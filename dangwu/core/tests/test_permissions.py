@@ -78,9 +78,11 @@ ROUTES: dict[str, Route] = {
                           denied={"sibling": 404, "city_b": 404, "discipline": 403, "plain": 403}),
     "members:standing": Route("/members/{m_plain}/standing/", allowed={"secretary": 200},
                               denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    # m_plain is the account "plain"'s own record: a member reads their own full number (audited)
     "members:reveal": Route("/members/{m_plain}/reveal/id_number/", method="post",
-                            allowed={"secretary": 200, "discipline": 200},
-                            denied={"sibling": 404, "city_b": 404, "sysadmin": 403, "plain": 403}),
+                            allowed={"secretary": 200, "discipline": 200, "plain": 200},
+                            denied={"sibling": 404, "city_b": 404, "sysadmin": 404, "auditor": 404,
+                                    "anonymous": LOGIN_REDIRECT}),
     "members:create": Route("/members/new/in/{branch_a}/", allowed={"secretary": 200},
                             denied={"sibling": 404, "city_b": 404, "plain": 403}),
     "members:import": Route("/members/import/", allowed={"secretary": 200, "city_a": 200},
@@ -146,14 +148,26 @@ ROUTES: dict[str, Route] = {
     "dues:reverse": Route("/dues/payments/{dues_payment}/reverse/", allowed={"secretary": 200, "city_a": 200},
                           denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
                                   "anonymous": LOGIN_REDIRECT}),
+    # {dues_proof}: a transfer proof (转账凭证) m_plain handed in, waiting for branch A's collectors;
+    # only the member and those who collect dues at branch A (or above) open it
+    "dues:proofs": Route("/dues/proofs/", allowed={"secretary": 200, "city_a": 200},
+                         denied={"plain": 403, "discipline": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
+    "dues:proof_submit": Route("/dues/proofs/new/", allowed={"plain": 200, "secretary": 200},
+                               denied={"city_a": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
+    "dues:proof": Route("/dues/proofs/{dues_proof}/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                        denied={"sibling": 404, "city_b": 404, "discipline": 404, "anonymous": LOGIN_REDIRECT}),
+    "dues:proof_file": Route("/dues/proofs/{dues_proof}/file/", allowed={"plain": 200, "secretary": 200,
+                                                                         "province": 200},
+                             denied={"sibling": 404, "city_b": 404, "discipline": 404, "auditor": 404,
+                                     "anonymous": LOGIN_REDIRECT}),
     # development (发展党员). {dev_candidate}: an applicant of branch A (registered on paper, applied on
     # 2024-01-02); {dev_sponsor}: their contact person; {dev_document}: their application scan
     "development:board": Route("/development/", allowed={"secretary": 200, "city_a": 200, "province": 200},
                                denied={"plain": 403, "auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
     "development:apply": Route("/development/apply/", allowed={"plain": 200, "secretary": 200},
-                               denied={"anonymous": LOGIN_REDIRECT}),
+                               denied={"auditor": 403, "security": 403, "anonymous": LOGIN_REDIRECT}),
     "development:branches": Route("/development/apply/branches/?q=%E8%8A%99%E8%93%89", allowed={"plain": 200},
-                                  denied={"anonymous": LOGIN_REDIRECT}),
+                                  denied={"sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
     "development:approvals": Route("/development/approvals/", allowed={"city_a": 200, "province": 200},
                                    denied={"secretary": 403, "plain": 403, "discipline": 403,
                                            "anonymous": LOGIN_REDIRECT}),
@@ -380,7 +394,9 @@ def _dues_objects(people, world):
     from datetime import date
     from decimal import Decimal
 
-    from dangwu.dues.models import AssessmentRun, Payment, Reduction
+    from django.core.files.base import ContentFile
+
+    from dangwu.dues.models import AssessmentRun, Payment, Reduction, TransferProof
 
     month = date.today().replace(day=1)
     run = AssessmentRun.objects.create(organization=world.branch_a, month=month, created_by=people["secretary"])
@@ -389,7 +405,10 @@ def _dues_objects(people, world):
                                      receipt_number="DF-TEST-1")
     reduction = Reduction.objects.create(member=people["m_plain"], organization=world.branch_a, kind="exempt",
                                          monthly_amount=Decimal("0"), start_month=month, end_month=month, reason="困难")
-    return {"dues_run": run.pk, "dues_payment": payment.pk, "dues_reduction": reduction.pk}
+    proof = TransferProof(member=people["m_plain"], organization=world.branch_a, months=[f"{month:%Y-%m}"],
+                          amount=Decimal("1.00"), reference="T-1", transferred_on=date.today(), file_name="回单.png")
+    proof.file.save("proof.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    return {"dues_run": run.pk, "dues_payment": payment.pk, "dues_reduction": reduction.pk, "dues_proof": proof.pk}
 
 
 def _development_objects(people, world):

@@ -17,6 +17,7 @@ from stdnum.cn import ric
 from dangwu.core.dates import add_months, add_years
 from dangwu.development import rules
 from dangwu.development.models import Candidate, Sponsor, Step, Vote
+from dangwu.development.paperwork import superior_committee
 from dangwu.members import rules as member_rules
 from dangwu.members.models import Member, MemberType, Standing
 from dangwu.orgs.models import BRANCH_TYPES, Organization
@@ -149,11 +150,16 @@ def load_pipeline(*, branches: list[Any], today: date, seed: int, people: int = 
                 candidate.publicity_ends_on = rules.publicity_end(start)
     Candidate.objects.bulk_create([c for c, _h in candidates])
     steps, sponsors = [], []
+    bodies: dict[int, dict[str, str]] = {}  # the branch's and its superior committee's real names (决定机关)
     for candidate, history in candidates:
         pool = by_branch.get(candidate.organization_id) or []
+        if candidate.organization_id not in bodies:
+            superior = superior_committee(candidate.organization)
+            bodies[candidate.organization_id] = {"branch": candidate.organization.name,
+                                                 "superior": superior.name if superior else ""}
         for code, day in history.items():
-            info = rules.STEPS[code]
-            steps.append(Step(candidate=candidate, code=code, done_on=day, body=str(info.body),
+            steps.append(Step(candidate=candidate, code=code, done_on=day,
+                              body=rules.deciding_body(code, **bodies[candidate.organization_id])[:120],
                               training_days=3 if code == "target_training" else None,
                               notes="" if code != "first_talk" else "谈话了解其入党动机和对党的认识"))
         if "contacts_assigned" in history and len(pool) >= 2:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from dangwu.core.dates import add_months, month_start
-from dangwu.dues import rollups, rules, services
+from dangwu.dues import ledger, rollups, rules, services
 from dangwu.dues.models import Assessment, Declaration, Payment
 from dangwu.members.models import Member, Standing
 from dangwu.orgs.models import Organization
@@ -107,4 +107,9 @@ def load_dues(*, root: Any, demo_branch: Any, seed: int, today: date | None = No
             updates.append(a)
     Assessment.objects.bulk_update(updates, ["payment"], batch_size=1000)
     rollups.rebuild()  # the payments above were written in bulk: recount the report's roll-ups once
-    return {"declarations": len(declarations), "assessments": assessed, "payments": len(payments)}
+    # The record's copies of the ledger, by the platform's own rules (decision 0018): 党费标准 is the
+    # year's declared amount, 党费交至 what the ledger says of the planned paper value.
+    standards = ledger.repair_standards(organization=root, year=current.year, as_loaded=True)
+    paid_until = ledger.repair_paid_until(organization=root, today=today, as_loaded=True)
+    return {"declarations": len(declarations), "assessments": assessed, "payments": len(payments),
+            "standards_set": standards, "paid_until_set": paid_until}

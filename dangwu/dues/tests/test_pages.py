@@ -1,6 +1,7 @@
 """Dues pages through the test client: forms answer bad input by field, imports are all-or-nothing."""
 
 import io
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -181,3 +182,56 @@ def test_odd_parameters_do_not_break_the_pages(client, dues_people, world, url):
     c = _client(client, dues_people["secretary"])
     response = c.get(url.format(org=world.branch_a.pk, m=dues_people["m_plain"].pk))
     assert response.status_code in (200, 400)
+
+
+def test_a_month_to_come_shows_this_month_with_a_message_naming_it(client, dues_people, world):
+    """`?month=` of a month that has not begun (next month, or a hand-edited address): this month,
+    with a message naming the month asked for; no link leads past this month, and the assess button
+    is this month's."""
+    this = rules.month_start(timezone.localdate())
+    ahead = rules.add_months(this, 1)
+    c = _client(client, dues_people["secretary"])
+    html = c.get(f"/dues/org/{world.branch_a.pk}/?month={ahead:%Y-%m}").content.decode()
+    assert f"{ahead.year}年{ahead.month}月尚未到来" in html
+    assert f'<span class="fs-5 fw-semibold" id="dues-month">{this.year}年{this.month}月</span>' in html
+    assert not re.search(rf'href="[^"]*month={ahead:%Y-%m}', html), "a link leads past this month"
+    assert f'name="month" value="{this:%Y-%m}"' in html
+    # the report's month list stops at this month too, and a month to come there shows this month
+    html = c.get(f"/dues/org/{world.branch_a.pk}/report/?month={ahead:%Y-%m}").content.decode()
+    assert f"{ahead.year}年{ahead.month}月尚未到来" in html
+    assert f'value="{ahead:%Y-%m}"' not in html and f'value="{this:%Y-%m}" selected' in html
+    # this month and the last are shown as asked, without a message
+    for month in (this, rules.add_months(this, -1)):
+        html = c.get(f"/dues/org/{world.branch_a.pk}/?month={month:%Y-%m}").content.decode()
+        assert "尚未到来" not in html and f'id="dues-month">{month.year}年{month.month}月<' in html
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-99", "abc", "2026-1-x", "%E4%B8%80%E6%9C%88", "9999-01", "-1"])
+def test_a_malformed_month_names_the_value_and_shows_this_month(client, dues_people, world, value):
+    this = rules.month_start(timezone.localdate())
+    c = _client(client, dues_people["secretary"])
+    for url in (f"/dues/org/{world.branch_a.pk}/?month={value}", f"/dues/org/{world.branch_a.pk}/report/?month={value}"):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "不是有效的月份" in html or "尚未到来" in html, url
+        assert f"已显示本月（{this.year}年{this.month}月）" in html
+    assert c.get(f"/dues/org/{world.branch_a.pk}/report.xlsx?month={value}").status_code == 200
+
+
+def test_report_rows_drill_down_to_the_same_report_one_level_down_even_without_data(client, dues_people, world):
+    month = rules.month_start(timezone.localdate())
+    testing.make_assessment(dues_people["m_wang"], month, D("30.00"), organization=world.branch_a)
+    c = _client(client, dues_people["city_a"])
+    html = c.get(f"/dues/org/{world.county_a.pk}/report/?year={month.year}").content.decode()
+    # both branches link to their own report of the same year; the one without assessments says so
+    for branch in (world.branch_a, world.branch_a2):
+        assert f'href="/dues/org/{branch.pk}/report/?year={month.year}" data-drill-down="{branch.pk}"' in html
+    row_a2 = html[html.index(f'data-drill-down="{world.branch_a2.pk}"'):]
+    row_a2 = row_a2[:row_a2.index("</tr>")]
+    assert "本期未核定党费" in row_a2 and "0.00" not in row_a2
+    # a month keeps the month one level down, and the report there opens
+    html = c.get(f"/dues/org/{world.city_a.pk}/report/?month={month:%Y-%m}").content.decode()
+    link = f"/dues/org/{world.county_a.pk}/report/?year={month.year}&amp;month={month:%Y-%m}"
+    assert f'href="{link}"' in html
+    assert c.get(link.replace("&amp;", "&")).status_code == 200

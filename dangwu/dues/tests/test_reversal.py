@@ -17,7 +17,7 @@ from django.utils import timezone
 from dangwu import testing
 from dangwu.core.models import AuditEntry
 from dangwu.dues import receipts, rules, selectors, services
-from dangwu.dues.models import Assessment, DuesStat, Payment
+from dangwu.dues.models import Assessment, Declaration, DuesStat, Payment
 from dangwu.members.models import Member
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +235,52 @@ def test_paid_until_after_reversal_of_the_payment_that_set_it(on_empty, payment_
     assert rules.paid_until_after_reversal(date(2026, 10, 1), owed_again={date(2026, 9, 1), date(2026, 10, 1)},
                                            first_month=date(2010, 7, 1), recorded_on_empty=on_empty,
                                            payment_first=payment_first) == expected
+
+
+J = date(2010, 7, 1)  # admission of the pure-rule table's member
+
+
+@pytest.mark.parametrize("recorded,paid,owed,expected", [
+    pytest.param(date(2026, 11, 1), {date(2026, 6, 1)}, {date(2026, 10, 1), date(2026, 11, 1)},
+                 date(2026, 9, 1), id="claims-owed-months-goes-back-before-the-first"),
+    pytest.param(date(2026, 3, 1), {date(2026, m, 1) for m in range(5, 13)}, set(), date(2026, 12, 1),
+                 id="behind-its-payments-moves-on-over-months-no-longer-payable"),
+    pytest.param(date(2026, 9, 1), {date(2026, 6, 1)}, {date(2026, 7, 1)}, date(2026, 6, 1),
+                 id="claims-owed-then-stops-at-the-owed-month"),
+    pytest.param(None, {date(2026, 10, 1)}, {date(2026, 9, 1)}, None, id="empty-with-a-first-month-owed-stays-empty"),
+    pytest.param(None, {date(2026, 9, 1), date(2026, 10, 1)}, set(), date(2026, 10, 1), id="empty-starts-at-the-ledger"),
+    pytest.param(date(2026, 8, 1), set(), {date(2026, 9, 1)}, date(2026, 8, 1), id="consistent-stays"),
+    pytest.param(date(2026, 8, 15), set(), set(), date(2026, 8, 15), id="no-ledger-the-record-stands"),
+    pytest.param(date(2010, 8, 1), set(), {date(2010, 7, 1)}, None, id="owed-from-admission-is-empty"),
+])
+def test_paid_up_to_rule(recorded, paid, owed, expected):
+    value = rules.paid_up_to(recorded, paid=paid, owed=owed, first_month=J, today=T)
+    assert value == expected
+    assert rules.paid_up_to(value, paid=paid, owed=owed, first_month=J, today=T) == value  # a fixpoint
+
+
+def test_a_hand_edit_may_not_contradict_the_ledger_or_the_declaration(dues_people):
+    from dangwu.members import services as member_services
+
+    member, sec = dues_people["m_wang"], dues_people["secretary"]
+    _pay(dues_people, "m_wang", [_month(-1)])
+    Assessment.objects.create(member=member, organization=member.organization, month=_month(0), amount_due=D("30"),
+                              created_at=timezone.now())  # this month assessed, still owed
+    member.refresh_from_db()
+    assert member.dues_paid_until == _month(-1)
+    with pytest.raises(ValidationError) as refused:  # claims the month owed
+        member_services.update_member(actor=sec, member=member, fields={"dues_paid_until": _month(0)}, reason="手工")
+    assert "党费台账" in refused.value.message_dict["dues_paid_until"][0]
+    year = timezone.localdate().year
+    Declaration.objects.filter(member=member, year=year).delete()
+    declaration = services.declare_dues(actor=sec, member=member, year=year, category=rules.EMPLOYED,
+                                        base=D("4321.00"), reason="年度申报")
+    member.refresh_from_db()
+    assert member.dues_standard == declaration.monthly_amount == D("43.21")  # kept in step by the declaration
+    with pytest.raises(ValidationError) as refused:
+        member_services.update_member(actor=sec, member=member, fields={"dues_standard": D("50.00")}, reason="手工")
+    assert "党费基数申报" in refused.value.message_dict["dues_standard"][0]
+    assert Member.objects.get(pk=member.pk).dues_paid_until == member.dues_paid_until
 
 
 def _set_paid_until(member, value, *, people=None):

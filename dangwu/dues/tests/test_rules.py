@@ -166,3 +166,106 @@ def test_every_occupation_has_a_category():
 def test_the_first_month_is_the_month_of_admission():
     assert rules.first_month(date(2024, 2, 29)) == date(2024, 2, 1)
     assert rules.first_month(date(2025, 12, 31)) == date(2025, 12, 1)
+
+
+# --- the amount in Chinese capitals (大写金额) of a receipt ------------------------------------
+
+@pytest.mark.parametrize("amount, capitals", [
+    ("0", "零元整"),
+    ("0.00", "零元整"),
+    ("1", "壹元整"),
+    ("10", "壹拾元整"),
+    ("11", "壹拾壹元整"),
+    ("20", "贰拾元整"),
+    ("100", "壹佰元整"),
+    ("101", "壹佰零壹元整"),
+    ("110", "壹佰壹拾元整"),
+    ("1005", "壹仟零伍元整"),
+    ("1050", "壹仟零伍拾元整"),
+    ("1500", "壹仟伍佰元整"),
+    ("9999", "玖仟玖佰玖拾玖元整"),
+    ("10000", "壹万元整"),
+    ("10001", "壹万零壹元整"),
+    ("100010", "壹拾万零壹拾元整"),
+    ("123456", "壹拾贰万叁仟肆佰伍拾陆元整"),
+    ("1000000", "壹佰万元整"),
+    ("20003000", "贰仟万零叁仟元整"),
+    ("100000000", "壹亿元整"),
+    ("100000001", "壹亿零壹元整"),
+    ("100010000", "壹亿零壹万元整"),
+    ("100001000", "壹亿零壹仟元整"),
+    ("1000000000", "壹拾亿元整"),
+    ("1234567890.12", "壹拾贰亿叁仟肆佰伍拾陆万柒仟捌佰玖拾元壹角贰分"),
+    ("999999999999.99", "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+    # jiao without fen: 整 after 角
+    ("0.50", "伍角整"),
+    ("0.5", "伍角整"),
+    ("12.30", "壹拾贰元叁角整"),
+    ("1000.50", "壹仟元伍角整"),
+    # fen without jiao: 零 for the missing 角, no 整 after 分
+    ("0.05", "伍分"),
+    ("103.05", "壹佰零叁元零伍分"),
+    ("10.05", "壹拾元零伍分"),
+    ("100.05", "壹佰元零伍分"),
+    # both
+    ("0.15", "壹角伍分"),
+    ("0.20", "贰角整"),
+    ("241.40", "贰佰肆拾壹元肆角整"),
+    ("3.28", "叁元贰角捌分"),
+    ("30.08", "叁拾元零捌分"),
+])
+def test_amount_in_capitals(amount, capitals):
+    assert rules.amount_in_capitals(D(amount)) == capitals
+    assert rules.amount_in_capitals(amount) == capitals  # text as a form or the database gives it
+
+
+def test_amount_in_capitals_of_ints_and_receipt_sums():
+    assert rules.amount_in_capitals(50) == "伍拾元整"
+    assert rules.amount_in_capitals(D("50") + D("53.05")) == "壹佰零叁元零伍分"
+
+
+@pytest.mark.parametrize("amount", ["-0.01", "-5", "0.001", "1.005", "1000000000000", "abc", "", "NaN", "Infinity"])
+def test_amount_in_capitals_refuses_what_a_receipt_cannot_carry(amount):
+    with pytest.raises(ValueError):
+        rules.amount_in_capitals(amount)
+
+
+def test_amount_in_capitals_every_digit_reads_back():
+    """Each amount up to 10 000.00 in steps that touch every place reads back to its figure: the
+    capitals are parsed by an independent reading and compared (no two amounts share capitals)."""
+    digits = {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")}
+    places = {"拾": 10, "佰": 100, "仟": 1000}
+
+    def read(text: str) -> D:
+        text = text.removesuffix("整")
+        yuan_text, _sep, small = text.partition("元") if "元" in text else ("", "", text)
+        total = 0
+        section = 0
+        digit = 0
+        for char in yuan_text:
+            if char in digits:
+                digit = digits[char]
+            elif char in places:
+                section += digit * places[char]
+                digit = 0
+            elif char == "万":
+                total += (section + digit) * 10000
+                section = digit = 0
+        total += section + digit
+        cents = 0
+        for char, next_char in zip(small, small[1:], strict=False):
+            if char in digits and next_char == "角":
+                cents += digits[char] * 10
+            elif char in digits and next_char == "分":
+                cents += digits[char]
+        return D(total) + D(cents) / 100
+
+    seen = set()
+    for yuan in [*range(0, 1200), *range(1200, 100001, 97)]:
+        for cents in (0, 5, 40, 99):
+            amount = D(yuan) + D(cents) / 100
+            capitals = rules.amount_in_capitals(amount)
+            assert read(capitals) == amount, (amount, capitals)
+            assert "零零" not in capitals and not capitals.startswith("零") or capitals == "零元整"
+            seen.add(capitals)
+    assert len(seen) == len([*range(0, 1200), *range(1200, 100001, 97)]) * 4

@@ -64,7 +64,10 @@ def test_the_secretary_sees_the_self_departure_list_count_and_link(arrears_world
 def test_the_committee_above_counts_its_whole_scope(arrears_world, world):
     people = arrears_world
     [item] = _items(people["city_a"], "dues.self_departure")
-    assert item.count == 1 and f"/dues/org/{world.city_a.pk}/" in item.url
+    assert item.count == 1 and item.url.startswith(f"/dues/org/{world.city_a.pk}/?month=")
+    assert item.url.endswith("#self-departure-summary")  # a committee's page sums them by sub-organization
+    summary = selectors.arrears_by_child(actor=people["city_a"], organization=world.city_a, upto=_this_month())
+    assert summary.self_departure == item.count
     [item] = _items(people["province"], "dues.self_departure")
     assert item.count == 2  # 王芳 and 赵六 of city B
 

@@ -207,7 +207,21 @@ def test_reveal_shows_full_number_and_is_audited(people, who):
     assert entry.actor == people[who]
 
 
-@pytest.mark.parametrize("who", ["committee", "sysadmin", "plain"])
+def test_a_member_reveals_their_own_number_and_no_one_elses(people):
+    """Their own data (issue 11): a plain member reads their own full ID number, audited once; another
+    member's record is out of their reach (404), and nothing is read or audited."""
+    me, other = people["m_plain"], people["m_sec"]
+    client = _client(people["plain"])
+    assert client.get(_detail(me)).json()["id_number_full"] is True
+    response = client.get(_detail(me), {"reveal": "id_number"})
+    assert response.status_code == 200 and response.json()["id_number"] == me.id_number
+    assert _audit_count(action="member.view_id_number", target_id=str(me.pk)) == 1
+    response = client.get(_detail(other), {"reveal": "id_number"})
+    assert response.status_code == 404 and other.id_number.encode() not in response.content
+    assert _audit_count(action="member.view_id_number") == 1
+
+
+@pytest.mark.parametrize("who", ["committee", "sysadmin"])
 def test_reveal_refused_without_the_capability(people, committee, who):
     user = committee if who == "committee" else people[who]
     member = people["m_plain"]

@@ -145,6 +145,24 @@ def test_reveal_is_audited(secretary_client, people):
     assert secretary_client.post(f"/members/{member.pk}/reveal/password/").status_code == 403
 
 
+def test_a_member_reveals_their_own_id_number_on_their_record_and_not_anothers(client, people):
+    """The member's own record offers 显示完整身份证号; the reading is audited once a click; another
+    member's number is not theirs to read (404, nothing revealed)."""
+    me, other = people["m_plain"], people["m_sec"]
+    client.force_login(people["plain"])
+    html = client.get(f"/members/{me.pk}/").content.decode()
+    assert "显示完整身份证号" in html and me.id_number not in html
+    response = client.post(f"/members/{me.pk}/reveal/id_number/")
+    assert response.status_code == 200 and me.id_number in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert AuditEntry.objects.filter(action="member.view_id_number", actor=people["plain"]).count() == 1
+    response = client.post(f"/members/{other.pk}/reveal/id_number/")
+    assert response.status_code == 404 and other.id_number not in response.content.decode()
+    assert AuditEntry.objects.filter(action="member.view_id_number", actor=people["plain"]).count() == 1
+    # the home page's card offers the same reading of one's own number
+    assert f"/members/{me.pk}/reveal/id_number/" in client.get("/").content.decode()
+
+
 def test_out_of_scope_profile_is_not_found_and_audited(client, people):
     client.force_login(people["sibling"])
     response = client.get(f"/members/{people['m_plain'].pk}/")

@@ -450,12 +450,30 @@ def test_reveal_sensitive_refused_without_the_capability(people, world):
     committee = testing.make_user("committee_a", ("branch_committee", world.branch_a))
     worker = testing.make_user("worker_a", ("party_worker", world.branch_a))
     before = Snapshot()
-    for actor in (committee, worker, people["sysadmin"], people["auditor"], people["plain"],
+    for actor in (committee, worker, people["sysadmin"], people["auditor"], people["secretary"],
                   people["sibling"], people["city_b"]):
         for field in ("id_number", "phone"):
             with pytest.raises(PermissionDenied):
-                services.REVEAL[field](actor=actor, member=people["m_plain"])
+                services.REVEAL[field](actor=actor, member=people["m_plain"] if actor != people["secretary"]
+                                       else people["m_other"])
+    for field in ("id_number", "phone"):  # a plain member: not another member's, even of their own branch
+        with pytest.raises(PermissionDenied):
+            services.REVEAL[field](actor=people["plain"], member=people["m_sec"])
     assert before.unchanged()
+
+
+@pytest.mark.parametrize("field", ["id_number", "phone"])
+def test_a_member_reveals_their_own_numbers_audited_once_each_time(people, world, field):
+    """Their own data: a member without any role reads their own full numbers; each reading is one
+    audit entry of the same action a cadre's reading records."""
+    me = people["m_plain"]
+    before = Snapshot()
+    for _time in range(2):
+        assert services.REVEAL[field](actor=people["plain"], member=me) == getattr(me, field)
+    assert before.delta() == {"members": 0, "history": 0, "standing": 0, "audit": 2}
+    entry = last_entry()
+    assert entry.action == f"member.view_{field}" and entry.actor == people["plain"]
+    assert entry.target_id == str(me.pk) and entry.organization_id_value == world.branch_a.pk
 
 
 def test_reveal_sensitive_only_for_sensitive_fields():

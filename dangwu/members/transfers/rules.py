@@ -16,6 +16,19 @@ from dangwu.core.dates import add_months
 NO_CONTACT_MONTHS = 6  # 失去联系满6个月：按规定提出停止党籍的意见
 STRIKE_OFF_MONTHS = 24  # 停止党籍满2年仍无联系：按自行脱党予以除名
 REPORT_MONTHS = 12  # 流动党员每年至少向原党组织汇报一次
+ARREARS_WARNING_MONTHS = 3  # a letter for a member who owes 3 months' dues or more is confirmed first
+
+
+def arrears_need_confirmation(months_owed: list[date] | tuple[date, ...], *, confirmed: str | None) -> bool:
+    """Whether issuing a letter must stop at the warning: the member owes 3 months or more and the
+    issuer has not confirmed these very months (`confirmed`: the count the warning showed, as the
+    form sends it back — a month owed since then asks again)."""
+    return len(months_owed) >= ARREARS_WARNING_MONTHS and confirmed != str(len(months_owed))
+
+
+def months_list(months: list[date] | tuple[date, ...]) -> str:
+    """2026-07、2026-08、2026-09: the months a warning names."""
+    return "、".join(f"{m:%Y-%m}" for m in months)
 
 
 def letter_valid_until(issued_on: date, *, months: int = 3, days: int = 0) -> date:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Transfer
 
 from . import rules
@@ -36,6 +37,8 @@ def transfers_of(*, actor: User, organization: Any) -> list[dict[str, Any]]:
         Q(from_organization__path__startswith=organization.path)
         | Q(to_organization__path__startswith=organization.path)).order_by("-issued_on", "-id")[:500]
     rows = []
+    qs = list(qs)
+    openable = member_selectors.openable_member_ids(actor=actor, member_ids=[t.member_id for t in qs])
     for transfer in qs:
         incoming = transfer.to_organization is not None and transfer.to_organization.path.startswith(
             organization.path) and not (transfer.from_organization is not None
@@ -45,8 +48,9 @@ def transfers_of(*, actor: User, organization: Any) -> list[dict[str, Any]]:
         sender = transfer.from_organization is not None and access.can(actor, Cap.MEMBER_TRANSFER,
                                                                        transfer.from_organization)
         rows.append({"transfer": transfer, "state": state.key, "incoming": incoming,
-                     # the member's record is the receiving side's only once it is theirs
-                     "linkable": sender or transfer.status in ("accepted", "completed"),
+                     # the name links to the record while the caller may open it: the sender's until
+                     # the receiver accepts, the receiver's from then on (members.selectors)
+                     "linkable": transfer.member_id in openable,
                      "can_receive": (transfer.kind == Transfer.Kind.INTERNAL and transfer.status == "pending"
                                      and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
                      "can_send": transfer.status == "pending" and sender})

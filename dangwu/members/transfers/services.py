@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, audit
+from dangwu.core import access, audit, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 from dangwu.members import records
@@ -107,8 +107,11 @@ def start_transfer(
     except IntegrityError:
         # Only a race (a second transfer of the same member, started at the same moment) lands here.
         raise ValidationError({"member": [_("该党员已有一项尚未办结的组织关系转接")]}) from None
+    # The months of dues owed when the letter was issued (the page warned of 3 or more): on record.
+    owed = len(registries.dues_arrears(member=member))
     audit.record(actor=actor, action=AuditAction.MEMBER_TRANSFER_START, target=transfer, organization=member.organization,
-                 summary=_summary(transfer, valid_until=transfer.valid_until.isoformat()), origin=origin)
+                 summary=_summary(transfer, valid_until=transfer.valid_until.isoformat(),
+                                  **({"dues_months_owed": owed} if owed else {})), origin=origin)
     return transfer
 
 

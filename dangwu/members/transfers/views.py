@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
+from dangwu.core import access, registries
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
-from dangwu.core.pdf import FontMissing
+from dangwu.core.pdf import FontMissing, cjk_font
 from dangwu.core.roles import Cap
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
+from dangwu.members import services as member_services
 from dangwu.orgs import selectors as org_selectors
 
-from . import mobility_selectors, mobility_services, selectors, services
+from . import mobility_selectors, mobility_services, rules, selectors, services
 from .forms import (
     CertificateForm,
     MobilityRecordForm,
@@ -40,10 +41,10 @@ def _org(request, capability: str, pk: int) -> Any:
 
 
 def _form_page(request, form, *, title: str, back: str, intro: str = "", submit: str = "", facts=None,
-               records=None, receiver=None) -> HttpResponse:
+               records=None, receiver=None, arrears=None) -> HttpResponse:
     return render(request, "members/transfer_form.html", {
         "form": form, "title": title, "back": back, "intro": intro, "submit": submit or _("提交"),
-        "facts": facts or [], "records": records, "receiver": receiver})
+        "facts": facts or [], "records": records, "receiver": receiver, "arrears": arrears})
 
 
 def _organization_by_code(code: str) -> Any:
@@ -90,6 +91,7 @@ def transfer_start_view(request, pk: int):
     member = access.get_in_scope_or_404(
         request, member_selectors.members_in_scope(request.user, Cap.MEMBER_TRANSFER).select_related("organization"), pk=pk)
     form = StartTransferForm(request.POST or None)
+    arrears = None  # the warning step: the member owes 3 months or more (confirmed by a second submit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         to_org = None
@@ -97,7 +99,10 @@ def transfer_start_view(request, pk: int):
             to_org = _organization_by_code(data["to_code"])
             if to_org is None:
                 form.add_error("to_code", _("没有找到代码为 %(c)s 的党组织") % {"c": data["to_code"]})
-        if not form.errors:
+        owed = list(registries.dues_arrears(member=member))
+        if not form.errors and rules.arrears_need_confirmation(owed, confirmed=request.POST.get("arrears_confirmed")):
+            arrears = {"count": len(owed), "months": rules.months_list(owed)}
+        elif not form.errors:
             try:
                 transfer = services.start_transfer(actor=request.user, member=member, to_organization=to_org,
                                                    to_name=data["to_name"], to_address=data["to_address"],
@@ -113,8 +118,9 @@ def transfer_start_view(request, pk: int):
     # The organization whose code the field holds, shown under it (name and parents) when the page comes back.
     receiver = _organization_by_code(form["to_code"].value() or "") if form.is_bound else None
     return _form_page(request, form, title=_("转接组织关系：%(n)s") % {"n": member.name},
-                      receiver=org_selectors.with_chains([receiver])[0] if receiver else None,
-                      back=reverse("members:detail", args=[member.pk]), submit=_("开具介绍信"),
+                      receiver=org_selectors.with_chains([receiver])[0] if receiver else None, arrears=arrears,
+                      back=reverse("members:detail", args=[member.pk]),
+                      submit=_("仍然开具介绍信") if arrears else _("开具介绍信"),
                       intro=_("开具后，党员在对方接收前仍属本组织管理。介绍信有效期内对方未接收的，可重新开具。"),
                       facts=[(_("姓名"), member.name), (_("现所在党组织"), member.organization.name),
                              (_("党员类型"), member.get_member_type_display())])
@@ -208,6 +214,18 @@ def transfer_reissue_view(request, pk: int):
     return _back_to(request, transfer, transfer.from_organization_id)
 
 
+def _letter_id_number(request, transfer) -> str | None:
+    """The full ID number for the letter when the caller may see full numbers at either side of the
+    transfer (read through the audited reveal: one entry per print); None: the masked number."""
+    member = transfer.member
+    if member is None or not any(org is not None and access.can(request.user, Cap.MEMBER_VIEW_SENSITIVE, org)
+                                 for org in (member.organization, transfer.from_organization,
+                                             transfer.to_organization)):
+        return None
+    return member_services.reveal_id_number(actor=request.user, member=member, transfer=transfer,
+                                            origin=origin_of(request))
+
+
 @access.page(Cap.MEMBER_TRANSFER)
 def transfer_letter_view(request, pk: int):
     """The letter of introduction as a PDF (存根, 介绍信, 回执), for either side of the transfer."""
@@ -215,7 +233,8 @@ def transfer_letter_view(request, pk: int):
     if not transfer.letter_number:
         raise Http404
     try:
-        data = transfer_letter_pdf(transfer)
+        cjk_font()  # before the full number is read (and audited) for a letter that cannot be made
+        data = transfer_letter_pdf(transfer, id_number=_letter_id_number(request, transfer))
     except FontMissing:
         messages.error(request, _("服务器缺少中文字体，暂时无法生成介绍信，请联系系统管理员"))
         sender = transfer.from_organization

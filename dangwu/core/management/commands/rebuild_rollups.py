@@ -61,28 +61,16 @@ class Command(BaseCommand):
 
     @staticmethod
     def _repairs(spec: registries.RollupSpec) -> list[registries.RollupRepair]:
-        return [r for r in registries.rollup_repairs if r.rollup == spec.key]
+        return rollups.repairs_of(spec)
 
     def _check(self, specs: list[registries.RollupSpec], organization: Any) -> None:
         started = time.monotonic()
         problems = []
         for spec in specs:
-            for repair in self._repairs(spec):
-                if n := repair.count(organization=organization):
-                    problems.append(repair.problem.format(n=n))
-            differences = rollups.drift(spec, organization=organization)
-            if not differences:
-                continue
-            names = _org_names(spec, {key[0] for key in differences})
-            rows = sorted(differences.items())
-            for key, (stored, recounted) in rows[:SHOWN]:
-                self.stdout.write(f"  {spec.label}: {names[key[0]]} {_describe(spec, key[1:])}: "
-                                  f"stored {_figures(spec, stored)}, recount {_figures(spec, recounted)}")
-            if len(rows) > SHOWN:
-                self.stdout.write(f"  {spec.label}: … and {len(rows) - SHOWN} more")
-            where = sorted({names[key[0]] for key, _ in rows})
-            problems.append(f"{len(rows)} {spec.label} roll-up rows differ from a recount, at "
-                            f"{', '.join(where[:5])}{' …' if len(where) > 5 else ''}")
+            found = rollups.check(spec, organization=organization, shown=SHOWN)
+            for line in found.details:
+                self.stdout.write(f"  {line}")
+            problems.extend(found.problems)
         if problems:
             raise CommandError(f"{'; '.join(problems)}; run {self.command_name}")
         self.stdout.write(self.style.SUCCESS(
@@ -108,21 +96,3 @@ class Command(BaseCommand):
                 f"{self.command_name}: {spec.label} roll-ups recomputed for {where} "
                 f"in {time.monotonic() - started:.1f} s"))
 
-
-def _org_names(spec: registries.RollupSpec, ids: set[Any]) -> dict[Any, str]:
-    """How the check names each organization: its name and code (its id if it is gone)."""
-    found = {pk: f"{name} ({code})" for pk, code, name in
-             rollups.org_model(spec).objects.filter(pk__in=ids).values_list("pk", "code", "name")}
-    return {pk: found.get(pk, f"organization #{pk}") for pk in ids}
-
-
-def _describe(spec: registries.RollupSpec, key: tuple[Any, ...]) -> str:
-    if spec.describe_key is not None:
-        return spec.describe_key(key=key)
-    return " ".join(f"{name}={value!r}" for name, value in zip(spec.keys, key, strict=True))
-
-
-def _figures(spec: registries.RollupSpec, sums: tuple[Any, ...]) -> str:
-    if len(spec.sums) == 1:
-        return str(sums[0])
-    return "(" + ", ".join(f"{name}={value}" for name, value in zip(spec.sums, sums, strict=True)) + ")"
