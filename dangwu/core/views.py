@@ -107,7 +107,8 @@ def otp_setup_view(request):
             return redirect(_safe_next(request))
         form.add_error("token", _("动态口令不正确，请核对手机时间后重试"))
     preview = TOTPDevice(user=request.user, key=key, name=_("手机令牌"))
-    qr_svg = segno.make(preview.config_url, error="m").svg_inline(scale=5)
+    # no fixed size (a viewBox): the page sizes it (.dw-qr), so that it fits a phone
+    qr_svg = segno.make(preview.config_url, error="m").svg_inline(scale=5, omitsize=True)
     return render(request, "core/otp_setup.html", {"form": form, "qr_svg": qr_svg, "next": _safe_next(request)})
 
 
