@@ -81,6 +81,13 @@ def scope_paths(user: Any, capability: str) -> list[str]:
     return roots
 
 
+def scope_root_ids(user: Any, capability: str) -> list[int]:
+    """The ids of the top organizations of those subtrees, in path order (no query: read from the
+    user's cached assignments), for a link to "my organization's page" in the menu."""
+    ids = {path: org_id for role, org_id, path in _assignments(user) if capability in CAPABILITIES.get(role, ())}
+    return [ids[path] for path in scope_paths(user, capability)]
+
+
 def _prefix_q(field: str, paths: Iterable[str]) -> Q:
     q = Q(pk__in=[])
     for path in paths:

@@ -185,7 +185,7 @@ class BoardFilterForm(forms.Form):
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[("", _("全部阶段")), *rules.STAGES])
     attention = forms.ChoiceField(label=_("需要关注"), required=False, choices=[
         ("", _("全部")), ("overdue", _("已超期")), ("superior", _("待上级党委办理")),
-        ("reports", _("未按期提交思想汇报"))])
+        ("reports", _("未按期提交思想汇报")), ("talk", _("逾期未谈话")), ("steps_overdue", _("其他步骤超期"))])
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[
         (Candidate.Status.ACTIVE, Candidate.Status.ACTIVE.label), (Candidate.Status.COMPLETED, Candidate.Status.COMPLETED.label),
         (Candidate.Status.CANCELLED, Candidate.Status.CANCELLED.label), ("all", _("全部"))])

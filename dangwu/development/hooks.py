@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import MenuEntry
+from dangwu.core.registries import MenuEntry, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -32,6 +32,12 @@ def _reports_link(*, user: Any) -> str | None:
     return reverse("development:my_reports") if selectors.writes_or_reads_reports(user=user) else None
 
 
+def _todo(*, user: Any) -> list[registries.TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
+
+
 def _histories_obey_the_rules(*, organization: Any = None) -> list[str]:
     from . import checks
 
@@ -42,6 +48,7 @@ def register() -> None:
     from . import audit_fields
 
     audit_fields.register()
+    registries.todo_sources.register(TodoSource("development", _todo, order=40))
     registries.consistency_checks.register(registries.ConsistencyCheck(
         "recruitment", "recruitment histories obey the steps' order and timing (发展党员程序)",
         _histories_obey_the_rules, order=30))

@@ -426,6 +426,14 @@ def warnings(history: Mapping[str, date], today: date, *, extension_months: int 
     return out
 
 
+# Whose deadline the nearest one (`next_due`) is, read from the last step done: from the admission
+# vote until the superior committee's approval, the approval deadline (the superior committee's);
+# after the application alone, the talk (the branch's); every other deadline is the branch's.
+SUPERIOR_DEADLINE_AFTER = frozenset(STEP_CODES[STEP_CODES.index("branch_admission_vote"):
+                                               STEP_CODES.index("superior_approval")])
+TALK_DEADLINE_AFTER = "application"
+
+
 def next_due(history: Mapping[str, date], *, extension_months: int | None = None) -> date | None:
     """The nearest deadline of the organization for a person, whatever today is (kept on the record
     so that the board can list the overdue ones with one indexed query)."""

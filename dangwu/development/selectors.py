@@ -172,13 +172,31 @@ def reports_overdue_q(today: date) -> Q:
             pk__in=Step.objects.filter(code="application", done_on__lt=cutoff).values("candidate_id")))
 
 
+def talks_overdue_q(today: date) -> Q:
+    """Applicants not talked to within a month of their application (the branch's deadline)."""
+    return Q(status=Candidate.Status.ACTIVE, last_step=rules.TALK_DEADLINE_AFTER, due_on__lt=today)
+
+
+def steps_overdue_q(today: date) -> Q:
+    """People whose other deadline of the branch has passed (the admission or conversion meeting):
+    overdue, and neither the talk nor the superior committee's approval."""
+    return (Q(status=Candidate.Status.ACTIVE, due_on__lt=today)
+            & ~Q(last_step__in=[rules.TALK_DEADLINE_AFTER, *rules.SUPERIOR_DEADLINE_AFTER]))
+
+
+def superior_overdue_q(today: date) -> Q:
+    """People whose approval by the superior committee is past its three months."""
+    return Q(status=Candidate.Status.ACTIVE, due_on__lt=today, last_step__in=rules.SUPERIOR_DEADLINE_AFTER)
+
+
 def board(
     *, actor: User, organization: Any, stage: str = "", query: str = "", status: str = str(Candidate.Status.ACTIVE),
     attention: str = "",
 ) -> QuerySet[Candidate]:
     """The people of an organization's subtree in the caller's scope, filtered; `attention`:
     "overdue" (a deadline of the organization has passed), "superior" (waiting for the superior
-    committee)."""
+    committee), "reports" (no thought report for too long), "talk" (not talked to within a month of
+    the application), "steps_overdue" (another deadline of the branch has passed)."""
     qs = visible_candidates(actor=actor).filter(organization__path__startswith=organization.path)
     if status:
         qs = qs.filter(status=status)
@@ -193,6 +211,10 @@ def board(
         qs = qs.filter(due_on__lt=timezone.localdate())
     elif attention == "reports":
         qs = qs.filter(reports_overdue_q(timezone.localdate()))
+    elif attention == "talk":
+        qs = qs.filter(talks_overdue_q(timezone.localdate()))
+    elif attention == "steps_overdue":
+        qs = qs.filter(steps_overdue_q(timezone.localdate()))
     return qs.select_related("organization").prefetch_related("steps").order_by("name_pinyin", "id")
 
 
@@ -215,6 +237,28 @@ def awaiting_approval(*, actor: User) -> QuerySet[Candidate]:
     return (candidates_for(actor=actor, capability=Cap.DEVELOPMENT_APPROVE)
             .filter(status=Candidate.Status.ACTIVE, last_step__in=_BEFORE_SUPERIOR)
             .select_related("organization").prefetch_related("steps").order_by("last_step_on", "id"))
+
+
+# --- what waits (待办) ------------------------------------------------------------------------------
+
+
+def waiting_on_branch(*, actor: User, organization: Any) -> dict[str, int]:
+    """What the branches of an organization's subtree owe in the caller's DEVELOPMENT_MANAGE scope,
+    in one COUNT query over the people's kept deadline (`due_on`, indexed): "talks" overdue
+    (谈话逾期) and "steps" (other deadlines of the branch) overdue."""
+    today = timezone.localdate()
+    return (candidates_for(actor=actor, capability=Cap.DEVELOPMENT_MANAGE)
+            .filter(organization__path__startswith=organization.path, status=Candidate.Status.ACTIVE,
+                    due_on__lt=today)
+            .aggregate(talks=Count("id", filter=talks_overdue_q(today)),
+                       steps=Count("id", filter=steps_overdue_q(today))))
+
+
+def waiting_on_superior(*, actor: User) -> dict[str, int]:
+    """The superior committee's queue in the caller's DEVELOPMENT_APPROVE scope (`awaiting_approval`),
+    in one COUNT query: "waiting", and of them "overdue" (the approval's three months passed)."""
+    return (awaiting_approval(actor=actor).order_by()
+            .aggregate(waiting=Count("id"), overdue=Count("id", filter=superior_overdue_q(timezone.localdate()))))
 
 
 def steps_of(*, candidate: Candidate) -> list[Step]:

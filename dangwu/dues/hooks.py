@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import HomeCard, MenuEntry, TodoSource
+from dangwu.core.registries import HomeCard, MenuEntry, TodoItem, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -17,6 +17,12 @@ def _dues_link(*, user: Any) -> str | None:
     if access.has_capability(user, Cap.DUES_VIEW) or registries.membership(user=user) is not None:
         return reverse("dues:home")
     return None
+
+
+def _todo(*, user: Any) -> list[TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
 
 
 def _arrears(*, member: Any) -> list:
@@ -29,7 +35,7 @@ def _arrears(*, member: Any) -> list:
 
 
 def register() -> None:
-    from . import audit_fields, ledger, member_home, proofs, rollups
+    from . import audit_fields, ledger, member_home, rollups
 
     audit_fields.register()
 
@@ -42,4 +48,5 @@ def register() -> None:
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))
     registries.home_cards.register(HomeCard("own_dues", "dues/_home_own_dues.html", member_home.own_dues_card,
                                             order=5))
-    registries.todo_sources.register(TodoSource("dues_transfer_proofs", proofs.proof_todo_items, order=35))
+    # One source for the dues app's to-do items (`todo.ITEMS`: 自行脱党, reductions, transfer proofs).
+    registries.todo_sources.register(TodoSource("dues", _todo, order=30))

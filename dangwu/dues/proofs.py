@@ -20,4 +20,5 @@ def proof_todo_items(*, user: Any) -> list[TodoItem]:
     if not access.has_capability(user, Cap.DUES_COLLECT):
         return []
     count = proof_selectors.waiting_proofs(actor=user).count()
-    return [TodoItem(label=_("转账凭证待确认"), count=count, url=reverse("dues:proofs"))]
+    return [TodoItem(label=_("转账凭证待确认"), count=count, url=reverse("dues:proofs"), menu="dues",
+                     key="dues.transfer_proofs")]

@@ -131,9 +131,36 @@ def approving_organization(*, reduction: Reduction) -> Any:
     return type(org).objects.get(path=org.path[: -type(org).steplen])
 
 
+def _decidable_q(actor: User) -> Q:
+    """THE rule of who decides a reduction, as a filter: `dues.approve` at the next-level committee
+    (`approving_organization`, the requesting organization's parent; the root decides its own).
+    The parent lies in a subtree where the actor holds `dues.approve` exactly when the requesting
+    organization lies strictly below the subtree's top — or is the root of the tree itself."""
+    from dangwu.orgs.models import Organization
+
+    q = Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_APPROVE):
+        top_depth = len(path) // Organization.steplen
+        q |= Q(organization__path__startswith=path) & (Q(organization__depth__gt=top_depth)
+                                                        | Q(organization__depth__lte=1))
+    return q
+
+
+def decidable_reductions(*, actor: User) -> QuerySet:
+    """The reductions the actor may approve or refuse (whatever their status)."""
+    return Reduction.objects.filter(_decidable_q(actor))
+
+
+def reductions_to_decide(*, actor: User) -> QuerySet:
+    """待我审批: the pending reductions the actor may decide, oldest first."""
+    return (decidable_reductions(actor=actor).filter(status=Reduction.Status.PENDING)
+            .select_related("member", "organization", "requested_by", "decided_by").order_by("requested_at", "id"))
+
+
 def can_decide(*, actor: User, reduction: Reduction) -> bool:
-    """Whether the actor may approve or refuse the reduction: `dues.approve` at the next-level committee."""
-    return access.can(actor, Cap.DUES_APPROVE, approving_organization(reduction=reduction))
+    """Whether the actor may approve or refuse the reduction: `dues.approve` at the next-level
+    committee (the rule of `decidable_reductions`, asked of one row)."""
+    return decidable_reductions(actor=actor).filter(pk=reduction.pk).exists()
 
 
 # --- the amount of a month ---------------------------------------------------------------------
@@ -365,6 +392,23 @@ def arrears(*, actor: User, organization: Any, upto: date, limit: int = 500, own
     members = Member.objects.select_related("organization").in_bulk([f[0] for f in found])
     return [Arrears(member=members[mid], owed=owed, run=run, amount=amounts[mid], level=rules.arrears_level(run),
                     months=sorted(months[mid])) for mid, owed, run in found if mid in members]
+
+
+def self_departure_count(*, actor: User, organization: Any, upto: date) -> int:
+    """How many members of the subtree have paid nothing for the SELF_DEPARTURE_MONTHS months ending
+    with `upto`'s month (the 自行脱党 rule): the `self_departure` figure of `arrears_by_child`
+    (members by the organization they belong to now), counted alone over those months' unpaid rows
+    (the partial index `dues_assess_unpaid`), never a row in Python. The ledger has one row a member
+    and month, so a member is counted exactly when all those months' rows are unpaid."""
+    if not access.can(actor, Cap.DUES_VIEW, organization):
+        raise PermissionDenied
+    upto = rules.month_start(upto)
+    start = rules.add_months(upto, -(rules.SELF_DEPARTURE_MONTHS - 1))
+    return (Assessment.objects.filter(payment__isnull=True, amount_due__gt=0, month__gte=start, month__lte=upto,
+                                      member__org_path__startswith=organization.path,
+                                      member__standing=Standing.NORMAL)
+            .order_by().values("member_id").annotate(months=Count("id"))
+            .filter(months=rules.SELF_DEPARTURE_MONTHS).count())
 
 
 # --- a committee's arrears by sub-organization ----------------------------------------------------

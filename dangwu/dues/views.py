@@ -389,14 +389,16 @@ def dues_reduction_request_view(request, pk: int):
 
 @access.page(Cap.DUES_VIEW)
 def dues_reductions_view(request):
-    """Reduction requests: those the caller may decide first, then those of the caller's scope."""
+    """Reduction requests: those the caller may decide first, then those of the caller's scope;
+    `?show=to_decide` (the to-do list's link) shows only the first."""
     user = request.user
-    items = list(selectors.visible_reductions(actor=user)[:300])
-    decidable = {r.pk for r in items
-                 if r.status == Reduction.Status.PENDING and selectors.can_decide(actor=user, reduction=r)}
+    to_decide = list(selectors.reductions_to_decide(actor=user)[:300])
+    only_to_decide = request.GET.get("show") == "to_decide"
+    decidable = {r.pk for r in to_decide}
+    others = [] if only_to_decide else [r for r in selectors.visible_reductions(actor=user)[:300]
+                                        if r.pk not in decidable]
     return render(request, "dues/reductions.html", {
-        "to_decide": [r for r in items if r.pk in decidable],
-        "others": [r for r in items if r.pk not in decidable],
+        "to_decide": to_decide, "others": others, "only_to_decide": only_to_decide,
     })
 
 

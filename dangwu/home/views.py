@@ -7,6 +7,8 @@ from django.shortcuts import render
 from dangwu.core import access, registries
 from dangwu.core import selectors as core_selectors
 
+from . import selectors
+
 
 @access.page()
 def home_view(request):
@@ -23,5 +25,6 @@ def home_view(request):
         "wide_cards": [c for c in cards if c["card"].wide],
         "half_cards": [c for c in cards if not c["card"].wide],
         "shortcuts": links,
-        "todo": registries.todo_items(user=user),
+        "todo": selectors.todo_of(request),
+        "show_todo": selectors.expects_todo(user),
     })

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import HomeCard, Link, MenuEntry, OrgSection, Shortcut
+from dangwu.core.registries import HomeCard, Link, MenuEntry, OrgSection, Shortcut, TodoItem, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -77,6 +77,18 @@ def _members_link(*, user: Any) -> str | None:
 def _own_record_link(*, user: Any) -> str | None:
     membership = registries.membership(user=user)
     return reverse("members:detail", args=[membership.member_id]) if membership else None
+
+
+def _transfers_link(*, user: Any) -> str | None:
+    """组织关系转接: the transfers page of the top organization of the user's scope."""
+    roots = access.scope_root_ids(user, Cap.MEMBER_TRANSFER)
+    return reverse("members:transfers", args=[roots[0]]) if roots else None
+
+
+def _transfers_todo(*, user: Any) -> list[TodoItem]:
+    from .transfers import todo
+
+    return todo.todo_items(user=user)
 
 
 def _shortcuts(*, user: Any) -> list[Link]:
@@ -179,6 +191,9 @@ def register() -> None:
     registries.member_names.provide(_member_names)
     registries.accounts_named.provide(_accounts_named)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))
+    registries.menu.register(MenuEntry("transfers", gettext_lazy("组织关系转接"), "arrow-left-right", _transfers_link,
+                                       order=25))
+    registries.todo_sources.register(TodoSource("transfers", _transfers_todo, order=25))
     registries.menu.register(MenuEntry("own_record", gettext_lazy("我的档案"), "person-vcard", _own_record_link,
                                        order=60))
     registries.shortcuts.register(Shortcut("members", _shortcuts, order=10))

@@ -3,6 +3,8 @@ registering, without an edit to core, home or another app (decision 0015)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -102,3 +104,46 @@ def test_a_slot_without_provider_answers_its_default():
     assert slot(user=None) == "默认"
     slot.provide(lambda *, user: "答")
     assert slot(user=None) == "答"
+
+
+def test_a_cadre_is_told_when_nothing_waits(client, people):
+    client.force_login(people["city_b"])
+    html = client.get("/").content.decode()
+    assert 'id="todo"' in html and 'id="todo-none"' in html and "一切就绪" in html
+    assert "data-badge=" not in html
+
+
+def test_todo_is_counted_once_a_request_and_badges_the_menu(client, people, registered):
+    """The home page's list and the menu's badges read the same items, asked of the sources once."""
+    calls = []
+
+    def items(*, user):
+        calls.append(user.username)
+        return [TodoItem("待审批", 2, "/t/a/", menu="orgs", key="t.a"),
+                TodoItem("已超期", 3, "/t/b/", urgent=True, menu="orgs", key="t.b"),
+                TodoItem("无菜单", 4, "/t/c/", key="t.c")]
+
+    registered(registries.todo_sources, TodoSource("test_badges", items))
+    client.force_login(people["secretary"])
+    html = client.get("/").content.decode()
+    assert calls == ["sec_a"]
+    assert 'data-todo="t.a"' in html and 'data-todo="t.b"' in html and 'data-todo="t.c"' in html
+    badge = re.search(r'data-menu="orgs"[^>]*>.*?<span class="([^"]*)" data-badge="orgs"[^>]*>(\d+)<', html)
+    assert badge and badge.group(2) == "5" and "dw-menu-badge-urgent" in badge.group(1)
+    assert 'data-todo="t.c"' in html and html.count("data-badge=") == 1
+
+
+def test_a_fragment_without_the_menu_counts_nothing(client, people, registered):
+    """htmx fragments are rendered with the context processors too: the badges are counted only
+    when a page draws the menu."""
+    calls = []
+    registered(registries.todo_sources, TodoSource("test_lazy", lambda *, user: calls.append(1) or []))
+    client.force_login(people["secretary"])
+    assert client.get("/members/transfers/receivers/?q=芙蓉").status_code == 200
+    assert calls == []
+
+
+def test_menu_badges_add_up_per_entry():
+    items = [TodoItem("a", 1, "/a/", menu="dues"), TodoItem("b", 2, "/b/", urgent=True, menu="dues"),
+             TodoItem("c", 5, "/c/", menu="development"), TodoItem("d", 7, "/d/")]
+    assert registries.menu_badges(items) == {"dues": (3, True), "development": (5, False)}

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dangwu.core import access
@@ -55,6 +55,23 @@ def transfers_of(*, actor: User, organization: Any) -> list[dict[str, Any]]:
                                      and access.can(actor, Cap.MEMBER_TRANSFER, transfer.to_organization)),
                      "can_send": transfer.status == "pending" and sender})
     return rows
+
+
+def waiting_at(*, actor: User, organization: Any) -> dict[str, int]:
+    """What waits at an organization (its whole subtree) in one COUNT query over the pending
+    transfers (few, on the indexes by organization and status), as its transfers page groups them
+    (`transfers_of`): "to_accept", letters from outside the subtree to accept or send back
+    (the page's "incoming"), and "to_reissue", letters it sent that expired unaccepted (the
+    page's "expired" ones it sent, `rules.is_expired`)."""
+    if not access.can(actor, Cap.MEMBER_TRANSFER, organization):
+        return {"to_accept": 0, "to_reissue": 0}
+    today = timezone.localdate()
+    inside_to = Q(to_organization__path__startswith=organization.path)
+    inside_from = Q(from_organization__path__startswith=organization.path)
+    valid = Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    return (Transfer.objects.filter(inside_to | inside_from, status=Transfer.Status.PENDING)
+            .aggregate(to_accept=Count("id", filter=inside_to & ~inside_from & valid & Q(kind=Transfer.Kind.INTERNAL)),
+                       to_reissue=Count("id", filter=inside_from & Q(valid_until__lt=today))))
 
 
 # --- the number series of letters and certificates ------------------------------------------

@@ -58,12 +58,22 @@ RECEIVERS_SHOWN = 20  # the picker's list: the closest matches only
 
 @access.page(Cap.MEMBER_TRANSFER)
 def transfers_view(request, org_pk: int):
-    """The transfers of an organization: outgoing and incoming with their states and actions."""
+    """The transfers of an organization: outgoing and incoming with their states and actions.
+    `?show=to_accept` or `?show=to_reissue` (the to-do list's links, `selectors.waiting_at`) keeps
+    only the letters to accept, or only the expired letters this organization sent."""
     org = _org(request, Cap.MEMBER_TRANSFER, org_pk)
     rows = selectors.transfers_of(actor=request.user, organization=org)
+    show = request.GET.get("show", "")
+    if show == "to_accept":
+        rows = [r for r in rows if r["state"] == "incoming" and r["can_receive"]]
+    elif show == "to_reissue":
+        rows = [r for r in rows if r["state"] == "expired" and r["can_send"]]
+    else:
+        show = ""
     groups = {key: [r for r in rows if r["state"] == key] for key in ("incoming", "outgoing", "expired", "done",
                                                                       "rejected")}
-    return render(request, "members/transfers.html", {"org": org, "groups": groups, "total": len(rows)})
+    return render(request, "members/transfers.html", {"org": org, "groups": groups, "total": len(rows),
+                                                      "show": show})
 
 
 @access.page(Cap.MEMBER_TRANSFER)
