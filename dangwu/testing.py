@@ -431,3 +431,27 @@ def _insert_order(chosen: list[type[models.Model]]) -> list[type[models.Model]]:
             ordered.append(m)
             del needs[m]
     return ordered
+
+
+# --- browser tests (Playwright) -------------------------------------------------------------
+
+SHOTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "test-artifacts"
+DEMO_ACCOUNTS_PASSWORD = "dangwu-demo-2026"  # the README's demo accounts (dangwu.demo.accounts; no app imports demo)
+
+
+def browser_login(page, username: str, password: str | None = None) -> None:
+    """Log in through the login page as a person does, and wait for the home page (the demo
+    accounts' password unless another is given)."""
+    import re
+
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password or DEMO_ACCOUNTS_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot in test-artifacts/ (ignored by git), for a person to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

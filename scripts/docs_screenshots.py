@@ -63,7 +63,17 @@ def main():
         page.locator("#org-results a").first.click()
         page.wait_for_load_state("networkidle")
         shot(page, "org-detail", full=True)
+        page.goto(f"{BASE}/dues/")
+        page.wait_for_load_state("networkidle")
+        shot(page, "dues-city", full=True)
         page.get_by_role("button", name="退出").click()
+        phone = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740},
+                                    device_scale_factor=2, is_mobile=True).new_page()
+        page, desk = phone, page
+        login(page, "demo-member")
+        shot(page, "home-member-phone", full=True)
+        page, phone = desk, page
+        phone.close()
         login(page, "demo-audit")
         page.goto(f"{BASE}/audit/")
         shot(page, "audit-log")

@@ -54,6 +54,7 @@ NOT_PAGES = {
     "members:export_download": "download: the finished roster export (.xlsx)",
     "dues:report_export": "download: the dues report (.xlsx)",
     "dues:receipt": "download: the payment receipt (PDF)",
+    "members:import_template": "download: the roster import template (.xlsx)",
     "dues:proof_file": "download: the member's transfer proof (转账凭证: the image or PDF uploaded)",
     "members:transfer_letter": "download: the letter of introduction (介绍信, PDF)",
     "development:paperwork": "download: the 谈话记实表 (.docx)",

@@ -3,29 +3,15 @@ organizations by name, filters, the raw entry behind a toggle; desktop and a 360
 Screenshots in test-artifacts/."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 
 from dangwu.core import audit
+from dangwu.testing import browser_login as _login
+from dangwu.testing import screenshot as _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-DEMO_PASSWORD = "dangwu-demo-2026"
-
-
-def _shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _login(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _work_of_a_secretary():

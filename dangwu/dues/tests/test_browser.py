@@ -5,7 +5,6 @@ Screenshots land in test-artifacts/ (ignored by git) for a person to look at.
 
 import re
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -13,14 +12,9 @@ from django.utils import timezone
 from dangwu import testing
 from dangwu.dues import rules
 from dangwu.dues.models import Payment
+from dangwu.testing import screenshot as _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-def _shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _login(page, username):

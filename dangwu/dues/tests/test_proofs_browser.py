@@ -14,16 +14,11 @@ from django.utils import timezone
 from dangwu import testing
 from dangwu.dues import rules
 from dangwu.dues.models import TransferProof
+from dangwu.testing import screenshot as _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _login(page, username):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dangwu.demo.accounts import DEMO_PASSWORD
+from dangwu.testing import browser_login as _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -20,14 +20,6 @@ PREFIX = os.environ.get("DANGWU_SHOT_PREFIX", "")
 def _shot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{PREFIX}{name}.png"), full_page=True)
-
-
-def _login(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def _no_sideways_scroll(page):

@@ -4,29 +4,15 @@ Screenshots land in test-artifacts/ (ignored by git) for a person to look at.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
 from dangwu.members.models import Member
+from dangwu.testing import browser_login as _login
 from dangwu.testing import make_id_number
+from dangwu.testing import screenshot as _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-DEMO_PASSWORD = "dangwu-demo-2026"
-
-
-def _shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _login(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_secretary_finds_a_member_fixes_an_id_number_and_sees_it_on_the_timeline(page, demo_province):

@@ -5,20 +5,14 @@ Screenshots land in test-artifacts/ (ignored by git) for a person to look at.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
 from dangwu import testing
 from dangwu.members.models import Member, Transfer
+from dangwu.testing import screenshot as _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-def _shot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _login(page, username):
