@@ -1,5 +1,10 @@
 """Role assignments, the hash-chained audit log, and the abstract record of a background task's run."""
 
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,14 +12,31 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Role
 
 
-class AuditActionChoices(models.TextChoices):
+class AuditActionChoices(StrEnum):
     """The base of every app's `AuditAction`: the actions it records in the audit log, each with
     its label in the reader's language (`MEMBER_CREATE = "member.create", _("建立党员档案")`).
 
     The label lives beside the value, the one place an action is declared; the audit page finds
     every app's actions as the subclasses of this class (`core.auditlog.action_enums`), so core
     imports no app, and an action without a Chinese label fails a test (test_auditlog).
+
+    A `StrEnum` (each member is its code, as stored) rather than Django's `TextChoices`, whose
+    metaclass turns the `(code, label)` pairs into members where a type checker cannot follow:
+    with this `__new__` mypy sees each member as the enum, a `str`, as the services declare it.
     """
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any = None) -> AuditActionChoices:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
+
+    @property
+    def label(self) -> Any:
+        """The label as declared, or — like `TextChoices` — one made of the member's name."""
+        return self._label if self._label is not None else self.name.replace("_", " ").title()
 
 
 class AuditAction(AuditActionChoices):
