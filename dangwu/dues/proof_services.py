@@ -108,12 +108,9 @@ def submit_transfer_proof(
         errors["reference"] = [_("请填写银行回单上的交易流水号")]
     elif len(reference) > 64:
         errors["reference"] = [_("交易流水号最多64个字符")]
-    if not isinstance(transferred_on, date):
-        errors["transferred_on"] = [_("请填写转账日期")]
-    elif transferred_on > today:
-        errors["transferred_on"] = [_("转账日期不能晚于今天")]
-    elif rules.months_between(transferred_on, today) > rules.BACK_PAYMENT_MONTHS:
-        errors["transferred_on"] = [_("转账日期不能早于6个月前")]
+    if problem := rules.payment_date_problem(transferred_on, today):
+        errors["transferred_on"] = [{"missing": _("请填写转账日期"), "future": _("转账日期不能晚于今天"),
+                                     "back": _("转账日期不能早于6个月前")}[problem]]
     problem = proof_files.check_proof_file(name=file_name, data=file_data or b"")
     if problem:
         errors["file"] = [problem]

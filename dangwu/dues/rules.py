@@ -168,6 +168,18 @@ def month_payable_error(month: date, today: date) -> str | None:
     return None
 
 
+def payment_date_problem(day: object, today: date) -> str | None:
+    """Why a payment (or a bank transfer paying dues) may not be dated `day`: "missing" (no date),
+    "future" (after today) or "back" (more than the 6 months a back payment may reach); None."""
+    if not isinstance(day, date):
+        return "missing"
+    if day > today:
+        return "future"
+    if months_between(day, today) > BACK_PAYMENT_MONTHS:
+        return "back"
+    return None
+
+
 def forwarded_to_centre(voluntary_amount: Decimal) -> bool:
     """A single voluntary payment of 1000 yuan or more is forwarded whole to the Centre (全额上缴中央)."""
     return voluntary_amount >= CENTRE_THRESHOLD

@@ -587,12 +587,9 @@ def _record_payment(
     if len((note or "").strip()) > 200:
         errors["note"] = [_("备注最多200个字")]
     paid_on = paid_on or today
-    if not isinstance(paid_on, date):
-        errors["paid_on"] = [_("请填写缴纳日期")]
-    elif paid_on > today:
-        errors["paid_on"] = [_("缴纳日期不能晚于今天")]
-    elif rules.months_between(paid_on, today) > rules.BACK_PAYMENT_MONTHS:
-        errors["paid_on"] = [_("缴纳日期不能早于6个月前")]
+    if problem := rules.payment_date_problem(paid_on, today):
+        errors["paid_on"] = [{"missing": _("请填写缴纳日期"), "future": _("缴纳日期不能晚于今天"),
+                              "back": _("缴纳日期不能早于6个月前")}[problem]]
     voluntary = _money(voluntary_amount, field_name="voluntary_amount", errors=errors) or Decimal("0")
     chosen: list[date] = []
     for value in months or []:

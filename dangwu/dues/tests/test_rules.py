@@ -269,3 +269,12 @@ def test_amount_in_capitals_every_digit_reads_back():
             assert "零零" not in capitals and not capitals.startswith("零") or capitals == "零元整"
             seen.add(capitals)
     assert len(seen) == len([*range(0, 1200), *range(1200, 100001, 97)]) * 4
+
+
+@pytest.mark.parametrize("day,expected", [
+    (None, "missing"), ("2026-11-01", "missing"), (date(2026, 11, 16), "future"), (date(2026, 11, 15), None),
+    (date(2026, 5, 1), None), (date(2026, 4, 30), "back"),
+])
+def test_payment_date_problem(day, expected):
+    """One rule for the date of a payment and of a bank transfer paying dues (today 2026-11-15)."""
+    assert rules.payment_date_problem(day, date(2026, 11, 15)) == expected

@@ -116,11 +116,7 @@ def waiting(transactional_db):
 def _login_test_user(page, username):
     from dangwu import testing
 
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(testing.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
+    testing.browser_login(page, username, testing.PASSWORD)
 
 
 @pytest.mark.parametrize("username,key,row,shot", [
