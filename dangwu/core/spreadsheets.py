@@ -12,7 +12,12 @@ raises `SpreadsheetError` with a message for the person who sent it.
 Pure: no database, and no app of the project (the columns of a roster are `members.roster`'s).
 .xlsx files are read with python-calamine (Rust): openpyxl's read-only reader takes about
 0.35 ms a row, too slow for a 200 000-row roster (docs/decisions/0005-import-tasks.md).
-openpyxl writes (error reports).
+A cell holding control characters comes out of the row readers as an `UnreadableCell`, which every
+cell reader refuses (decision 0020).
+
+Writing is here too: `WorkbookWriter` (openpyxl write-only) is the one writer of every workbook the
+platform produces (exports, error reports, templates, reports), text as text, never a formula
+(decision 0020).
 """
 
 from __future__ import annotations
@@ -495,7 +500,9 @@ class SheetWriter:
 
     def append(self, values: Iterable[Any]) -> None:
         """Write one row."""
-        self._sheet.append([self._value(value, column) for column, value in enumerate(values)])
+        plain = _TEXT_NEEDS_CARE.search  # most cells are plain text: no call for them (a roster export's speed)
+        self._sheet.append([value if value is None or (value.__class__ is str and not plain(value))
+                            else self._value(value, column) for column, value in enumerate(values)])
 
 
 class WorkbookWriter:

@@ -49,6 +49,14 @@ def test_a_cell_with_control_characters_is_refused_by_every_reader(raw, shown):
             reader(cell)
 
 
+def test_the_refusal_speaks_english_too():
+    from django.utils import translation
+
+    cell = list(spreadsheets.csv_rows("姓名\n张\x00三\n"))[1][1][0]
+    with translation.override("en"), pytest.raises(ValueProblem, match="invisible control characters"):
+        spreadsheets.parse_text(cell)
+
+
 def test_whitespace_controls_are_read_as_whitespace():
     """Tab and line breaks (Alt+Enter in Excel, CR LF from Windows), and the vertical tab and form
     feed that Word's line and page breaks leave in pasted text, are whitespace: not refused."""
