@@ -8,6 +8,7 @@ text, never as a live formula, and reads back as typed.
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from dangwu import testing
 from dangwu.members.models import Member, RosterExport, RosterImport
 
 from .rosters import people as make_rows
-from .rosters import write_csv
+from .rosters import write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 FORMULAS = {"name": '=HYPERLINK("http://evil.example/","点我")', "work_unit": "+cmd|' /C calc'!A0",
@@ -53,6 +54,23 @@ def test_control_characters_end_the_import_with_the_bad_rows_listed(client, peop
     assert "第 3 行" in page and "␀男" in page and "第 4 行" in page and "张␁三" in page
     report = [[c.value for c in row] for row in _report(client, record).iter_rows(min_row=2)]
     assert [row[0] for row in report] == [3, 4] and [row[2:4] for row in report] == [["性别", "␀男"], ["姓名", "张␁三"]]
+
+
+def test_control_characters_in_a_workbook_are_refused_too(client, people, world, tmp_path):
+    """Excel writes a control character in a cell as `_x0000_`, which python-calamine reads back as
+    the character: the workbook is written with openpyxl (which refuses control characters) and the
+    escape put in its XML afterwards."""
+    rows = make_rows(2)
+    rows[1]["性别"] = "MARK"
+    written = write_xlsx(tmp_path / "written.xlsx", rows)
+    path = tmp_path / "花名册.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename).replace(b"MARK", "_x0000_男".encode()))
+    client.force_login(people["secretary"])
+    record = _import(client, world, path, "花名册.xlsx")
+    assert record.status == "failed" and [error[:3] for error in record.errors] == [[3, "性别", "␀男"]]
+    assert [c.value for c in _report(client, record)[2]][2:4] == ["性别", "␀男"]
 
 
 def test_the_worker_runs_a_roster_import_with_a_nul_to_its_end(database_worker, client, people, world, tmp_path):
