@@ -82,7 +82,8 @@ TYPED := $(shell find dangwu -path '*/tests' -prune -o -path '*/migrations' -pru
 	\( -name 'rules.py' -o -name '*_rules.py' -o -name 'services.py' -o -name '*_services.py' \
 	   -o -path '*/rules/*.py' -o -path '*/services/*.py' \) -print) \
 	$(shell grep -rlE --include='*.py' '@audited|audit[.]record' dangwu | grep -v '/tests/') \
-	dangwu/core/audit.py dangwu/core/access.py dangwu/core/registries.py dangwu/core/rollups.py dangwu/core/dates.py
+	dangwu/core/audit.py dangwu/core/access.py dangwu/core/registries.py dangwu/core/rollups.py dangwu/core/dates.py \
+	dangwu/core/text.py dangwu/core/tasks.py dangwu/core/spreadsheets.py
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(sort $(TYPED))

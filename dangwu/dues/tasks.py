@@ -15,7 +15,8 @@ import logging
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
+
+from dangwu.core.tasks import task
 
 from . import services
 from .models import AssessmentRun

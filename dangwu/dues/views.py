@@ -444,8 +444,7 @@ def dues_report_view(request, pk: int):
 @never_cache
 def dues_report_export_view(request, pk: int):
     """The report as .xlsx (one row per organization, and the total)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from dangwu.core.spreadsheets import WorkbookWriter
 
     org = _org(request, pk)
     year = _year_param(request)
@@ -453,15 +452,13 @@ def dues_report_export_view(request, pk: int):
     if month is not None:
         year = month.year
     report = selectors.report(actor=request.user, organization=org, year=year, month=month)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("党费收缴统计")
+    book = WorkbookWriter()
+    sheet = book.sheet(_("党费收缴统计"), widths=(36, 14, 10, 10, 14, 14, 14, 12))
     period = month.strftime("%Y-%m") if month else str(year)
     sheet.append([_("%(o)s 党费收缴统计（%(p)s）") % {"o": org.name, "p": period}])
-    sheet.append([_("党组织"), _("党组织代码"), _("应交人次"), _("已交人次"), _("应交（元）"), _("已交（元）"),
-                  _("未交（元）"), _("收缴率（%）")])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    sheet.append([sheet.cell(title, bold=True) for title in (
+        _("党组织"), _("党组织代码"), _("应交人次"), _("已交人次"), _("应交（元）"), _("已交（元）"), _("未交（元）"),
+        _("收缴率（%）"))])
     for line in report.lines:
         t = line.totals
         name = line.organization.name + (_("（本级直属）") if line.direct else "")
@@ -469,8 +466,6 @@ def dues_report_export_view(request, pk: int):
                       t.rate])
     t = report.total
     sheet.append([_("合计"), org.code, t.members, t.paid_members, t.due, t.collected, t.outstanding, t.rate])
-    for letter, width in zip("ABCDEFGH", (36, 14, 10, 10, 14, 14, 14, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = f"{_('党费收缴统计')}-{org.code}-{period}.xlsx"
     from urllib.parse import quote

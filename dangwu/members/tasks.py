@@ -25,12 +25,13 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from dangwu.core import access
 from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError, write_error_report
+from dangwu.core.tasks import task
+from dangwu.core.text import storable
 
 from . import roster, roster_export, roster_import, selectors
 from .models import RosterExport, RosterImport
@@ -137,8 +138,11 @@ def _run(record: RosterImport) -> str:
 
 
 def _finish(record: RosterImport, *, status: str, message: str) -> None:
+    # What a row, a file or an exception brought in must not make this write fail (decision 0020):
+    # the run would stay "running" for ever.
+    record.errors, record.changes = storable(record.errors), storable(record.changes)
     record.status = status
-    record.message = message
+    record.message = storable(message)
     record.phase = ""
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
@@ -279,7 +283,7 @@ def process_export(export_id: int) -> str:
 
 def _finish_export(record: RosterExport, *, status: str, message: str) -> None:
     record.status = status
-    record.message = message
+    record.message = storable(message)
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
     record.save()
