@@ -288,7 +288,7 @@ def roster_import_cancel_view(request, pk: int):
     writes (`core.runs.cancel`)."""
     record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
     if runs.cancel(record, actor=request.user, origin=origin_of(request)):
-        messages.success(request, _("已取消，没有写入任何数据，上传的文件已删除。"))
+        messages.success(request, _("已取消。没有写入任何数据，上传的文件已删除。"))
     else:
         messages.info(request, _("这次导入已经结束，无法取消。"))
     return redirect("members:import_status", pk=record.pk)
