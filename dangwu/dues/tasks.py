@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from dangwu.core.tasks import task
 
+from dangwu.core import runs
+
 from . import services
 from .models import AssessmentRun
 
@@ -27,7 +29,7 @@ logger = logging.getLogger(__name__)
 @task()
 def run_assessment(run_id: int) -> str:
     """Run (or resume) one assessment run; returns its final status."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), runs.heartbeat(AssessmentRun, run_id):
         return process_run(run_id)
 
 
@@ -54,5 +56,8 @@ def process_run(run_id: int, *, batch_size: int | None = None) -> str:
 
 
 def resume_assessment(run_id: int) -> None:
-    """Enqueue an unfinished run again (after a crash): it continues after the last committed batch."""
-    run_assessment.enqueue(run_id)
+    """Enqueue an unfinished run again (after a crash): it continues after the last committed batch.
+    A run still queued or running is left alone (its task will run it); a failed one is queued."""
+    if AssessmentRun.objects.filter(pk=run_id, status=AssessmentRun.Status.FAILED).update(
+            status=AssessmentRun.Status.QUEUED, message="", finished_at=None):
+        runs.enqueue(run_assessment, AssessmentRun.objects.get(pk=run_id))

@@ -27,7 +27,7 @@ from dangwu.core.spreadsheets import SpreadsheetError
 from dangwu.members import selectors as member_selectors
 from dangwu.orgs import selectors as org_selectors
 
-from . import receipts, rules, selectors, services, sheets
+from . import receipts, rules, selectors, services, sheets, tasks
 from .forms import (
     AssessForm,
     DecisionForm,
@@ -157,21 +157,35 @@ def dues_assess_view(request, pk: int):
     return redirect("dues:run", pk=run.pk)
 
 
-def _run_context(run) -> dict:
-    return {"run": run, "back": f"{reverse('dues:org', args=[run.organization_id])}?month={run.month:%Y-%m}"}
+def _run_context(run, user=None) -> dict:
+    return {"run": run, "back": f"{reverse('dues:org', args=[run.organization_id])}?month={run.month:%Y-%m}",
+            "can_resume": user is not None and run.status == run.Status.FAILED
+            and access.can(user, Cap.DUES_COLLECT, run.organization)}
+
+
+@access.page(Cap.DUES_COLLECT)
+@require_POST
+def dues_run_resume_view(request, pk: int):
+    """继续核定: queue a failed run again (a crash, a worker that died): it continues after the last
+    committed batch and assesses nobody twice (`tasks.resume_assessment`)."""
+    run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
+    if not access.can(request.user, Cap.DUES_COLLECT, run.organization):
+        raise PermissionDenied
+    tasks.resume_assessment(run.pk)
+    return redirect("dues:run", pk=run.pk)
 
 
 @access.page(Cap.DUES_VIEW)
 def dues_run_view(request, pk: int):
     run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
-    return render(request, "dues/run.html", _run_context(run))
+    return render(request, "dues/run.html", _run_context(run, request.user))
 
 
 @access.page(Cap.DUES_VIEW)
 @never_cache
 def dues_run_progress_view(request, pk: int):
     run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
-    return render(request, "dues/_run_status.html", _run_context(run))
+    return render(request, "dues/_run_status.html", _run_context(run, request.user))
 
 
 @access.page()
