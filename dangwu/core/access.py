@@ -126,16 +126,20 @@ def get_in_scope_or_404(request: Any, queryset: QuerySet, **lookup: Any) -> Mode
     model = queryset.model
     target = model._default_manager.filter(**lookup).first()
     if target is not None:
-        with transaction.atomic():
-            audit.record(
-                actor=request.user,
-                action=AuditAction.ACCESS_DENIED,
-                organization=_organization_of(target),
-                summary={"model": model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
-                         "path": request.path[:200]},
-                origin=audit.origin_of(request),
-            )
+        record_denied(actor=request.user, model=model, organization=_organization_of(target),
+                      detail={"lookup": {k: str(v) for k, v in lookup.items()}, "path": request.path[:200]},
+                      origin=audit.origin_of(request))
     raise Http404
+
+
+def record_denied(*, actor: Any, model: type[Model], organization: int | None, detail: dict[str, Any],
+                  origin: audit.Origin | None) -> None:
+    """Audit a refused reach for an object outside the caller's scope (`access.denied`), in its own
+    transaction: a URL's id (above), an id named in a request's body (the API's scoped related
+    fields), a number an import looked up. `organization` is the object's, so that its owners see it."""
+    with transaction.atomic():
+        audit.record(actor=actor, action=AuditAction.ACCESS_DENIED, organization=organization,
+                     summary={"model": model._meta.label_lower, **detail}, origin=origin)
 
 
 def _organization_of(obj: Model) -> int | None:
