@@ -33,6 +33,8 @@ from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
+from .validators import without_negative_zero
+
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among a sheet's first rows (title rows above it)
 
 
@@ -225,7 +227,7 @@ def parse_decimal(value: Any) -> Decimal | None:
         amount = amount.quantize(Decimal("0.01"))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueProblem(_("金额最多保留两位小数"))
-    return amount
+    return without_negative_zero(amount)
 
 
 # --- rows -----------------------------------------------------------------------------

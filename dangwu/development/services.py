@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, classification, crypto
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.validators import control_character_errors
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
 from dangwu.members import services as member_services
@@ -155,14 +156,21 @@ def _create_candidate(*, actor: User, organization: Any, name: str, id_number: s
     problems = _upload_errors(uploads)
     if problems:
         errors["documents"] = problems
-    if len(ethnicity or "") > 20 or len(education or "") > 24 or len(work_unit or "") > 120:
+    if len(education or "") > 24 or len(work_unit or "") > 120:
         errors.setdefault("work_unit", []).append(_("内容过长"))
+    # 民族 as the member record and the roster import check it: one of the 56 (汉 → 汉族), 汉族 when blank
+    ethnicity_stored = member_rules.ethnicity_name(ethnicity) if (ethnicity or "").strip() else "汉族"
+    if ethnicity_stored is None:
+        errors.setdefault("ethnicity", []).append(str(member_rules.UNKNOWN_ETHNICITY))
+    for field, messages in control_character_errors(
+            {"name": name, "education": education, "work_unit": work_unit}).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     assert parsed is not None
     candidate = Candidate(
         user=user, organization=organization, name=name.strip(), gender=parsed.gender,
-        ethnicity=(ethnicity or "汉族").strip() or "汉族", birth_date=parsed.birth_date,
+        ethnicity=ethnicity_stored, birth_date=parsed.birth_date,
         work_unit=(work_unit or "").strip(), education=(education or "").strip(), applied_online=online,
     )
     candidate.name_pinyin = member_rules.pinyin_keys(candidate.name)[0]

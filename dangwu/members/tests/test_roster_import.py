@@ -311,3 +311,21 @@ def test_import_command_refuses_bad_files_and_unknown_codes(tmp_path, world):
         call_command("import_members", str(bad), "--org", world.branch_a.code)
     with pytest.raises(CommandError, match="no organization"):
         call_command("import_members", str(bad), "--org", "nope")
+
+
+def test_the_import_checks_each_field_as_the_form_and_the_api_do(tmp_path, people, world):
+    """One check per field (issue 12, finding 8): a control character in a text cell is refused on
+    its row, and a dues standard of -0 is stored as 0, as the member form and the API do."""
+    rows = make_rows(2)
+    for row in rows:
+        row["党费标准"] = "-0"
+    rows[0]["工作单位及职务"] = "长沙银行\u202e职员"
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a)
+    assert list(_errors(result)) == [(2, "工作单位及职务")]
+    rows[0]["工作单位及职务"] = "长沙银行职员"
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a)
+    assert result.ok, result.errors
+    standards = Member.objects.filter(name__in=[r["姓名"] for r in rows]).values_list("dues_standard", flat=True)
+    assert [str(s) for s in standards] == ["0.00", "0.00"]

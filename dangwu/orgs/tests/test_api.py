@@ -448,3 +448,34 @@ def test_the_edit_page_cites_the_same_rule(client, people, world):
     assert "党支部之下只能设党小组" in response.content.decode()
     assert 'data-field-error="org_type"' in response.content.decode()
     assert Organization.objects.get(pk=world.city_a.pk).org_type == "committee"
+
+
+# --- one check per field for the form and the API (issue 12, finding 8) -------------------------
+
+@pytest.mark.parametrize("change, key", [
+    ({"contact_phone": "__main__"}, "contact_phone"),
+    ({"contact_phone": "0731-8888\x00"}, "contact_phone"),
+    ({"region_code": "__main__"}, "region_code"),
+    ({"name": "芙蓉区\u202e第一党支部"}, "name"),
+    ({"address": "芙蓉中路\n1号"}, "address"),
+    ({"unit_name": "某单位\x1b"}, "unit_name"),
+])
+def test_each_field_has_one_check_for_the_api_and_the_form(client, people, world, change, key):
+    before = Organization.objects.filter(pk=world.branch_a.pk).values().get()
+    response = _client(people["province"]).patch(_detail(world.branch_a), change, format="json")
+    assert response.status_code == 400 and set(response.json()) == {key}, response.content
+    created = _client(people["province"]).post(URL, _new(world.county_a, **change), format="json")
+    assert created.status_code == 400 and key in created.json(), created.content
+    client.force_login(people["province"])
+    form = client.get(f"/orgs/{world.branch_a.pk}/edit/").context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    page = client.post(f"/orgs/{world.branch_a.pk}/edit/", {**data, **change})
+    assert page.status_code == 200 and f'data-field-error="{key}"' in page.content.decode()
+    assert Organization.objects.filter(pk=world.branch_a.pk).values().get() == before
+    assert not Organization.objects.filter(code="430102003").exists()
+
+
+def test_a_landline_and_a_mobile_are_a_contact_phone(people, world):
+    for phone in ("0731-84567890", "13912345678"):
+        response = _client(people["province"]).patch(_detail(world.branch_a), {"contact_phone": phone}, format="json")
+        assert response.status_code == 200, response.content
