@@ -184,7 +184,8 @@ def test_create_under_out_of_scope_parent_is_400_parent(people, world, who, pare
     assert response.status_code == 400
     assert "parent" in response.json()
     assert Organization.objects.count() == 7
-    assert not AuditEntry.objects.exists()
+    # nothing written; the reach outside the scope is audited (issue 12, finding 9)
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["access.denied"]
 
 
 @pytest.mark.parametrize("change, key", [
