@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from . import audit
@@ -123,19 +124,49 @@ def get_in_scope_or_404(request: Any, queryset: QuerySet, **lookup: Any) -> Mode
     obj = queryset.filter(**lookup).first()
     if obj is not None:
         return obj
-    model = queryset.model
-    target = model._default_manager.filter(**lookup).first()
-    if target is not None:
-        with transaction.atomic():
-            audit.record(
-                actor=request.user,
-                action=AuditAction.ACCESS_DENIED,
-                organization=_organization_of(target),
-                summary={"model": model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()},
-                         "path": request.path[:200]},
-                origin=audit.origin_of(request),
-            )
+    _audit_if_it_exists(request, queryset.model, lookup)
     raise Http404
+
+
+def get_in_scope_or_400(request: Any, queryset: QuerySet, *, field: str, message: Any, **lookup: Any) -> Model:
+    """Fetch one object a request's body names (the member of a payment, the parent of a new
+    organization) from an already-scoped queryset. Missing or out of scope answers 400 keyed by
+    `field` with `message` — the same answer either way — and reaching one that exists outside the
+    scope is audited as a URL's id is (`access.denied`, with the field)."""
+    obj = queryset.filter(**lookup).first()
+    if obj is not None:
+        return obj
+    refuse_named(request, queryset.model, field=field, message=message, **lookup)
+
+
+def refuse_named(request: Any, model: type[Model], *, field: str, message: Any, **lookup: Any) -> NoReturn:
+    """The 400 of `get_in_scope_or_400` where the caller looked the object up itself (in more than
+    one scoped place): audited when the object exists (outside every place the caller may reach)."""
+    _audit_if_it_exists(request, model, lookup, field=field)
+    raise ValidationError({field: [message]})
+
+
+def _audit_if_it_exists(request: Any, model: type[Model], lookup: dict[str, Any], *, field: str = "") -> None:
+    try:
+        target = model._default_manager.filter(**lookup).first()
+    except (TypeError, ValueError):  # a lookup value of the wrong type names nothing
+        return
+    if target is not None:
+        detail: dict[str, Any] = {"lookup": {k: str(v) for k, v in lookup.items()}, "path": request.path[:200]}
+        if field:
+            detail["field"] = field
+        record_denied(actor=request.user, model=model, organization=_organization_of(target), detail=detail,
+                      origin=audit.origin_of(request))
+
+
+def record_denied(*, actor: Any, model: type[Model], organization: int | None, detail: dict[str, Any],
+                  origin: audit.Origin | None) -> None:
+    """Audit a refused reach for an object outside the caller's scope (`access.denied`), in its own
+    transaction: a URL's id (above), an id named in a request's body (the API's scoped related
+    fields), a number an import looked up. `organization` is the object's, so that its owners see it."""
+    with transaction.atomic():
+        audit.record(actor=actor, action=AuditAction.ACCESS_DENIED, organization=organization,
+                     summary={"model": model._meta.label_lower, **detail}, origin=origin)
 
 
 def _organization_of(obj: Model) -> int | None:

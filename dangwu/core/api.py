@@ -58,15 +58,16 @@ class TokenLoginView(APIView):
             _("用户名、密码或动态口令错误（干部账号须同时提供 otp），或账号已被暂时锁定"))
         if user is None:
             raise refused
-        if access.needs_second_factor(user):
+        code = data.validated_data.get("otp") or ""
+        verified = bool(code) and match_token(user, code) is not None
+        if access.needs_second_factor(user) and not verified:
             # The same answer as a wrong password, so that the answer does not confirm the
             # password; the failure counts toward the lockout like a wrong password.
-            code = data.validated_data.get("otp") or ""
-            if not code or match_token(user, code) is None:
-                user_login_failed.send(sender=__name__, request=request._request,
-                                       credentials={"username": data.validated_data["username"]})
-                raise refused
+            user_login_failed.send(sender=__name__, request=request._request,
+                                   credentials={"username": data.validated_data["username"]})
+            raise refused
         # As the login page does: axes resets the failure count (AXES_RESET_ON_SUCCESS) and Django
         # records last_login on this signal; without it earlier failures kept counting toward a lockout.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": services.issue_api_token(user=user, origin=audit.origin_of(request._request))})
+        return Response({"token": services.issue_api_token(user=user, second_factor=verified,
+                                                           origin=audit.origin_of(request._request))})

@@ -49,6 +49,7 @@ class AuditAction(AuditActionChoices):
     ROLE_REVOKE = "role.revoke", _("撤销角色")
     ACCOUNT_CREATE = "account.create", _("创建账号")
     ACCOUNT_API_TOKEN = "account.api_token", _("签发接口令牌")
+    ACCOUNT_API_TOKEN_REVOKE = "account.api_token_revoke", _("吊销接口令牌")
     ACCOUNT_TOTP_ENROL = "account.totp_enrol", _("绑定动态口令")
     ACCOUNT_LOGIN = "account.login", _("登录")
     ACCOUNT_LOGIN_FAILED = "account.login_failed", _("登录失败")
@@ -133,6 +134,24 @@ class AccountSecurity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.password_changed_at:%Y-%m-%d}"
+
+
+class ApiTokenFactor(models.Model):
+    """Whether an API token was issued after the second factor was checked. A token is worth what
+    its login proved: each request compares this with what the account needs now (a role granted
+    since, or DANGWU_REQUIRE_2FA turned on), and a token without this row counts as issued on the
+    password alone."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True,
+                                 related_name="factor")
+    second_factor = models.BooleanField(_("已验证动态口令"), default=False)
+
+    class Meta:
+        verbose_name = _("接口令牌的验证方式")
+        verbose_name_plural = _("接口令牌的验证方式")
+
+    def __str__(self) -> str:
+        return f"{self.token_id}: {'otp' if self.second_factor else 'password'}"
 
 
 class TaskRun(models.Model):

@@ -26,6 +26,7 @@ class Cap:
 
     ORG_VIEW = "org.view"
     ORG_EDIT = "org.edit"
+    ORG_EDIT_ROOT = "org.edit_root"  # the name and type of the top of the tree (the system administrator's)
     MEMBER_VIEW = "member.view"
     MEMBER_EDIT = "member.edit"
     MEMBER_STANDING = "member.standing"
@@ -62,7 +63,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
            Cap.DUES_APPROVE, Cap.DEVELOPMENT_APPROVE}
     ),
     Role.DISCIPLINE: frozenset(_CADRE_READ | {Cap.MEMBER_VIEW_SENSITIVE}),
-    Role.SYSTEM_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ORG_EDIT, Cap.MEMBER_VIEW}),
+    Role.SYSTEM_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ORG_EDIT, Cap.ORG_EDIT_ROOT, Cap.MEMBER_VIEW}),
     Role.AUDIT_ADMIN: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW}),
     Role.SECURITY_ADMIN: frozenset({Cap.ORG_VIEW, Cap.ROLE_ASSIGN}),
 }

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import access, audit
 from .audit import Origin, audited
-from .models import AuditAction, RoleAssignment
+from .models import ApiTokenFactor, AuditAction, RoleAssignment
 from .roles import Cap, Role, separation_conflict
 
 
@@ -34,10 +34,15 @@ def grant_role(*, actor: User | None, user: User, role: str, organization: Any,
         raise ValidationError({"role": [_("该用户已是%(held)s，系统、安全、审计管理员须由不同人员担任") % {
             "held": Role(conflict).label}]})
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
-    if created:
-        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, target=assignment, organization=organization,
-                     summary={"user": user.get_username(), "role": role}, origin=origin)
     access.clear_cache(user)
+    if created:
+        # A cadre's role needs the second factor: a token the user got with the password alone stops here.
+        summary: dict[str, Any] = {"user": user.get_username(), "role": role}
+        revoked = _delete_api_tokens_lacking_second_factor(user)
+        if revoked:
+            summary["api_tokens_revoked"] = revoked
+        audit.record(actor=actor, action=AuditAction.ROLE_GRANT, target=assignment, organization=organization,
+                     summary=summary, origin=origin)
     return assignment
 
 
@@ -66,15 +71,42 @@ def create_account(*, actor: User | None, username: str, password: str, full_nam
 
 
 @audited(AuditAction.ACCOUNT_API_TOKEN)
-def issue_api_token(*, user: User, origin: Origin | None = None) -> str:
-    """Give the user a new API token (one per user: a new login replaces the old token), audited."""
+def issue_api_token(*, user: User, second_factor: bool = False, origin: Origin | None = None) -> str:
+    """Give the user a new API token (one per user: a new login replaces the old token), audited.
+    `second_factor` records whether this login checked a TOTP code: each request compares it with
+    what the account needs then (`access.api_token_suffices`)."""
     from rest_framework.authtoken.models import Token
 
     replaced = Token.objects.filter(user=user).delete()[0] > 0
     token = Token.objects.create(user=user)
-    audit.record(actor=user, action=AuditAction.ACCOUNT_API_TOKEN, target=user, summary={"replaced": replaced},
-                 origin=origin)
+    ApiTokenFactor.objects.create(token=token, second_factor=second_factor)
+    audit.record(actor=user, action=AuditAction.ACCOUNT_API_TOKEN, target=user,
+                 summary={"replaced": replaced, "second_factor": second_factor}, origin=origin)
     return token.key
+
+
+def _delete_api_tokens_lacking_second_factor(user: User) -> int:
+    """Delete the user's API tokens that no longer suffice (issued on the password alone while the
+    account now needs a second factor); the caller's audit entry says how many."""
+    from rest_framework.authtoken.models import Token
+
+    if not access.needs_second_factor(user):
+        return 0
+    return Token.objects.filter(user=user).exclude(factor__second_factor=True).delete()[1].get(
+        Token._meta.label, 0)
+
+
+@audited(AuditAction.ACCOUNT_API_TOKEN_REVOKE, noop_allowed=True)
+def revoke_insufficient_api_tokens(*, user: User, origin: Origin | None = None) -> int:
+    """Revoke the user's API tokens issued without the second factor the account now needs (a role
+    granted by another path, or DANGWU_REQUIRE_2FA turned on since): the API's authentication calls
+    this when such a token is presented. Returns how many were revoked."""
+    revoked = _delete_api_tokens_lacking_second_factor(user)
+    if revoked:
+        audit.record(actor=None, action=AuditAction.ACCOUNT_API_TOKEN_REVOKE, target=user,
+                     summary={"username": user.get_username()[:150], "reason": "second_factor_required",
+                              "tokens": revoked}, origin=origin)
+    return revoked
 
 
 def _totp_matches(key_hex: str, token: str, *, step: int = 30, digits: int = 6, tolerance: int = 1) -> bool:

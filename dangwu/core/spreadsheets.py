@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 from django.utils.translation import gettext as _
 
 from .text import REFUSED_IN_CELLS, UNSTORABLE, storable, visible
+from .validators import without_negative_zero
 
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among a sheet's first rows (title rows above it)
 
@@ -266,7 +267,7 @@ def parse_decimal(value: Any) -> Decimal | None:
         amount = amount.quantize(Decimal("0.01"))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueProblem(_("金额最多保留两位小数"))
-    return amount
+    return without_negative_zero(amount)
 
 
 # --- rows -----------------------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseServerError, JsonResponse
@@ -71,12 +73,22 @@ def otp_verify_view(request):
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     if not confirmed:
         return redirect(f"/accounts/otp/setup/?next={quote(_safe_next(request))}")
+    # A wrong code counts toward the account's lockout as a wrong password does (decision 0003):
+    # the password alone must not buy unlimited guesses at six digits.
+    credentials = {"username": request.user.get_username()}
+    if request.method == "POST" and AxesProxyHandler.is_locked(request, credentials):
+        logout(request)
+        return lockout_response(request, credentials)
     form = OTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
+        user_login_failed.send(sender=__name__, request=request, credentials=credentials)
+        if getattr(request, "axes_locked_out", False):
+            logout(request)
+            return lockout_response(request, credentials)
         form.add_error("token", _("动态口令不正确或已过期"))
     return render(request, "core/otp_verify.html", {"form": form, "next": _safe_next(request)})
 

@@ -224,9 +224,8 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = SponsorSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        member = member_selectors.members_in_scope(request.user, Cap.MEMBER_VIEW).filter(pk=data["member"]).first()
-        if member is None:
-            raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
+        member = access.get_in_scope_or_400(request, member_selectors.members_in_scope(request.user, Cap.MEMBER_VIEW),
+                                            field="member", message=_("党员不存在或不在您的权限范围内"), pk=data["member"])
         services.assign_sponsor(actor=request.user, candidate=candidate, kind=data["kind"], member=member,
                                 assigned_on=data["assigned_on"], origin=origin_of(request))
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data,

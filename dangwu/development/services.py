@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, classification, crypto
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.validators import control_character_errors, control_character_problem
 from dangwu.members import rules as member_rules
 from dangwu.members import selectors as member_selectors
 from dangwu.members import services as member_services
@@ -155,14 +156,21 @@ def _create_candidate(*, actor: User, organization: Any, name: str, id_number: s
     problems = _upload_errors(uploads)
     if problems:
         errors["documents"] = problems
-    if len(ethnicity or "") > 20 or len(education or "") > 24 or len(work_unit or "") > 120:
+    if len(education or "") > 24 or len(work_unit or "") > 120:
         errors.setdefault("work_unit", []).append(_("内容过长"))
+    # 民族 as the member record and the roster import check it: one of the 56 (汉 → 汉族), 汉族 when blank
+    ethnicity_stored = member_rules.ethnicity_name(ethnicity) if (ethnicity or "").strip() else "汉族"
+    if ethnicity_stored is None:
+        errors.setdefault("ethnicity", []).append(str(member_rules.UNKNOWN_ETHNICITY))
+    for field, messages in control_character_errors(
+            {"name": name, "education": education, "work_unit": work_unit}).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     assert parsed is not None
     candidate = Candidate(
         user=user, organization=organization, name=name.strip(), gender=parsed.gender,
-        ethnicity=(ethnicity or "汉族").strip() or "汉族", birth_date=parsed.birth_date,
+        ethnicity=ethnicity_stored, birth_date=parsed.birth_date,
         work_unit=(work_unit or "").strip(), education=(education or "").strip(), applied_online=online,
     )
     candidate.name_pinyin = member_rules.pinyin_keys(candidate.name)[0]
@@ -260,6 +268,9 @@ def record_step(
     for field, text in (("body", body), ("responsible", responsible)):
         if len(text or "") > (120 if field == "body" else 60):
             add(field, _("内容过长"))
+    for field, messages in control_character_errors(
+            {"body": body, "responsible": responsible, "notes": notes}, multiline=("notes",)).items():
+        add(field, messages[0])
     history = selectors.history_of(candidate)
     if not errors:
         sponsors = list(candidate.sponsors.select_related("member"))
@@ -472,6 +483,8 @@ def extend_probation(
         errors["decided_on"] = [_("日期不能晚于今天")]
     if not (reason or "").strip():
         errors["reason"] = [_("请填写延长预备期的原因")]
+    elif problem := control_character_problem(reason, multiline=True):
+        errors["reason"] = [problem]
     if not errors:
         reasons = rules.extension_violations(selectors.history_of(candidate), decided_on, months=months,
                                              already_extended=candidate.extension_months is not None)
@@ -515,6 +528,8 @@ def cancel(*, actor: User, candidate: Candidate, on: date, reason: str, origin: 
         errors["on"] = [_("不能早于最近一步的日期（%(d)s）") % {"d": candidate.last_step_on}]
     if not (reason or "").strip():
         errors["reason"] = [_("请填写原因")]
+    elif problem := control_character_problem(reason, multiline=True):
+        errors["reason"] = [problem]
     if errors:
         raise ValidationError(errors)
     if probationary and candidate.member_id:
@@ -560,6 +575,8 @@ def start_publicity(*, actor: User, candidate: Candidate, starts_on: date, notes
             errors["starts_on"] = reasons
     if len(notes or "") > 2000:
         errors["notes"] = [_("最多2000个字")]
+    elif problem := control_character_problem(notes, multiline=True):
+        errors["notes"] = [problem]
     if errors:
         raise ValidationError(errors)
     days = selectors.publicity_working_days()
@@ -598,6 +615,10 @@ def submit_thought_report(*, actor: User, candidate: Candidate, title: str, body
         errors["title"] = [_("请填写标题")]
     elif len(title) > REPORT_TITLE_MAX:
         errors["title"] = [_("标题最多%(n)d个字") % {"n": REPORT_TITLE_MAX}]
+    elif problem := control_character_problem(title):
+        errors["title"] = [problem]
+    if problem := control_character_problem(body, multiline=True):
+        errors.setdefault("body", []).append(problem)
     if not body:
         errors.setdefault("body", []).append(_("请填写思想汇报的内容"))
     elif len(body) > REPORT_BODY_MAX:
@@ -641,6 +662,8 @@ def comment_thought_report(*, actor: User, report: ThoughtReport, body: str, ori
         errors["body"] = [_("请填写评阅意见")]
     elif len(body) > COMMENT_MAX:
         errors["body"] = [_("评阅意见最多%(n)d个字") % {"n": COMMENT_MAX}]
+    elif problem := control_character_problem(body, multiline=True):
+        errors["body"] = [problem]
     elif classification.classification_marking(body):
         errors["body"] = [_("内容带有密级标志。涉密信息不上网：国家秘密不得录入本系统")]
     if errors:

@@ -21,17 +21,14 @@ from .models import Assessment, AssessmentRun, Category, Declaration, Payment
 
 
 def _org_in_scope(request, pk, capability: str):
-    org = org_selectors.organizations_in_scope(request.user, capability).filter(pk=pk).first()
-    if org is None:
-        raise serializers.ValidationError({"organization": [_("党组织不存在或不在您的权限范围内")]})
-    return org
+    return access.get_in_scope_or_400(request, org_selectors.organizations_in_scope(request.user, capability),
+                                      field="organization", message=_("党组织不存在或不在您的权限范围内"), pk=pk)
 
 
 def _member_in_scope(request, pk, capability: str) -> Any:  # a members.Member
-    member = member_selectors.members_in_scope(request.user, capability).select_related("organization").filter(pk=pk).first()
-    if member is None:
-        raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
-    return member
+    return access.get_in_scope_or_400(
+        request, member_selectors.members_in_scope(request.user, capability).select_related("organization"),
+        field="member", message=_("党员不存在或不在您的权限范围内"), pk=pk)
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -172,12 +169,13 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         host = None
         if data.get("collected_at_id"):
             host = _org_in_scope(request, data["collected_at_id"], Cap.DUES_COLLECT)
-        member = member_selectors.members_in_scope(request.user, Cap.DUES_COLLECT).select_related("organization").filter(
-            pk=data["member_id"]).first()
+        scoped = member_selectors.members_in_scope(request.user, Cap.DUES_COLLECT).select_related("organization")
+        member = scoped.filter(pk=data["member_id"]).first()
         if member is None and host is not None:
             member = selectors.outflow_member(pk=data["member_id"])
         if member is None:
-            raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
+            access.refuse_named(request, scoped.model, field="member", message=_("党员不存在或不在您的权限范围内"),
+                                pk=data["member_id"])
         payment = services.record_payment(
             actor=request.user, member=member, months=data.get("months", []), method=data["method"],
             reference=data.get("reference", ""), paid_on=data.get("paid_on"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from dangwu.core import audit
 from dangwu.core.audit import Origin, audited
+from dangwu.core.validators import control_character_problem
 from dangwu.members.models import Member
 
 from . import proof_files, proof_selectors, rules, selectors, services
@@ -174,6 +175,8 @@ def reject_transfer_proof(*, actor: User, proof: TransferProof, reason: str, ori
         raise ValidationError({"reason": [_("请填写退回原因，党员会看到它")]})
     if len(reason) > 200:
         raise ValidationError({"reason": [_("退回原因最多200个字")]})
+    if problem := control_character_problem(reason):
+        raise ValidationError({"reason": [problem]})
     proof.status, proof.decided_by, proof.decided_at = TransferProof.Status.REJECTED, actor, timezone.now()
     proof.rejection_reason = reason
     proof.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])

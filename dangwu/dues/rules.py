@@ -13,6 +13,7 @@ from typing import Any
 
 from dangwu.core.dates import add_months, month_start
 from dangwu.core.dates import months_between as months_between  # re-exported: services count months with it
+from dangwu.core.validators import without_negative_zero
 
 FEN = Decimal("0.01")
 
@@ -65,7 +66,7 @@ def to_decimal(value: Any, *, name: str = "base") -> Decimal:
         raise ValueError(f"{name} must be a Decimal, an int or numeric text, not {type(value).__name__}")
     if not number.is_finite():
         raise ValueError(f"{name} is not a finite number: {value!r}")
-    return number
+    return without_negative_zero(number)  # "-0" is 0: not stored as -0.00
 
 
 def round_fen(amount: Decimal) -> Decimal:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.validators import control_character_problem
 from dangwu.members.models import Member
 from dangwu.orgs.models import Organization
 
@@ -122,6 +123,8 @@ def _save_declaration(
         errors.setdefault("reason", []).append(_("年度中调整党费基数须填写调整原因"))
     if len(reason) > 100:
         errors.setdefault("reason", []).append(_("调整原因最多100个字"))
+    elif problem := control_character_problem(reason):
+        errors.setdefault("reason", []).append(problem)
     if errors:
         raise ValidationError(errors)
     declaration = existing or Declaration(member=member, year=year)
@@ -487,6 +490,8 @@ def request_reduction(
                 errors["monthly_amount"] = [_("减交后的金额应低于现行标准（%(s)s元）") % {"s": standard}]
     if not (reason or "").strip():
         errors["reason"] = [_("请填写申请理由")]
+    elif problem := control_character_problem(reason, multiline=True):
+        errors["reason"] = [problem]
     if start and end and not errors and Reduction.objects.filter(
             member=member, status__in=[Reduction.Status.PENDING, Reduction.Status.APPROVED],
             start_month__lte=end, end_month__gte=start).exists():
@@ -515,6 +520,8 @@ def decide_reduction(*, actor: User, reduction: Reduction, approve: bool, note: 
         raise ValidationError({"status": [_("该申请已审批")]})
     if not approve and not (note or "").strip():
         raise ValidationError({"note": [_("不批准时请填写审批意见")]})
+    if problem := control_character_problem(note, multiline=True):
+        raise ValidationError({"note": [problem]})
     reduction.status = Reduction.Status.APPROVED if approve else Reduction.Status.REJECTED
     reduction.decided_by, reduction.decided_at = actor, timezone.now()
     reduction.decision_note = (note or "").strip()
@@ -588,6 +595,8 @@ def _record_payment(
         errors["reference"] = [_("交易流水号最多64个字符")]
     if len((note or "").strip()) > 200:
         errors["note"] = [_("备注最多200个字")]
+    elif problem := control_character_problem(note):
+        errors["note"] = [problem]
     paid_on = paid_on or today
     if problem := rules.payment_date_problem(paid_on, today):
         errors["paid_on"] = [{"missing": _("请填写缴纳日期"), "future": _("缴纳日期不能晚于今天"),
@@ -742,6 +751,8 @@ def reverse_payment(*, actor: User, payment: Payment, reason: str, origin: Origi
         errors["reason"] = [_("请填写冲正原因")]
     elif len(reason) > 200:
         errors["reason"] = [_("冲正原因最多200个字")]
+    elif problem := control_character_problem(reason):
+        errors["reason"] = [problem]
     if errors:
         raise ValidationError(errors)
     member = Member.objects.select_for_update().get(pk=payment.member_id)

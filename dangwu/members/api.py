@@ -165,9 +165,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        org = org_selectors.organizations_in_scope(request.user, Cap.MEMBER_EDIT).filter(pk=data["organization_id"]).first()
-        if org is None:
-            raise serializers.ValidationError({"organization": [_("党组织不存在或不在您的权限范围内")]})
+        org = access.get_in_scope_or_400(request, org_selectors.organizations_in_scope(request.user, Cap.MEMBER_EDIT),
+                                         field="organization", message=_("党组织不存在或不在您的权限范围内"),
+                                         pk=data["organization_id"])
         member = services.create_member(actor=request.user, organization=org, fields=self._fields(data),
                                         id_number=data["id_number"], phone=data.get("phone", ""),
                                         origin=origin_of(request))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import crypto
+from dangwu.core.validators import without_negative_zero
 
 from . import rollups, rules
 from .models import Member
@@ -78,6 +80,8 @@ def apply_fields(member: Member, fields: dict[str, Any]) -> None:
             value = value.strip()
             if name == "ethnicity":
                 value = rules.ethnicity_name(value) or value  # 汉 → 汉族, as the import reads it
+        elif isinstance(value, Decimal):
+            value = without_negative_zero(value)  # -0 is 0, as the import reads it
         setattr(member, name, value)
     member.name_pinyin, member.name_initials = rules.pinyin_keys(member.name or "")
 

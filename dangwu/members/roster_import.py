@@ -239,12 +239,14 @@ def _error_value(roster: ParsedRoster, values: dict[str, Any], name: str, fields
 
 def validate_roster(
     *, actor: User | None, roster: ParsedRoster, organization: Any = None, update: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | None = None, origin: Origin | None = None,
 ) -> tuple[list[PlannedRow], list[RowError]]:
     """Check every row of a roster against the rules and the database; write nothing.
 
     Returns what would be written and every error. Queries: two for the organizations, one
-    per 5 000 rows for ID numbers already on file (and one per 5 000 for the records to update).
+    per 5 000 rows for ID numbers already on file (and one per 5 000 for the records to update,
+    and one for those outside the actor's scope). Numbers on file outside the actor's scope are
+    answered neutrally and audited (`access.denied`, one entry for the whole file).
     """
     if actor is not None and organization is not None:
         access.require(actor, Cap.MEMBER_EDIT, organization)
@@ -268,17 +270,30 @@ def validate_roster(
         first_row[digest] = row["_row"]
         hashes[row["_row"]] = digest
     existing: dict[str, Member] = {}
+    # Records outside the actor's scope: the row gets the same neutral answer in both modes (it
+    # neither confirms that the number belongs to a party member nor says where), and the lookup
+    # is audited as a refused access (issue 12, finding 7).
+    outside: dict[str, int] = {}  # digest → member id
+    scope = None if actor is None else access.scope_paths(actor, Cap.MEMBER_EDIT)
     digests = list(hashes.values())
     for start in range(0, len(digests), IMPORT_CHUNK):
         chunk = digests[start:start + IMPORT_CHUNK]
-        if update:
-            for member in Member.objects.filter(id_number_hash__in=chunk).select_related("organization"):
-                existing[member.id_number_hash] = member
-        else:
-            for digest in Member.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", flat=True):
-                existing[digest] = None  # type: ignore[assignment]
+        on_file = Member.objects.filter(id_number_hash__in=chunk)
+        found: list[tuple[str, int, str, Member | None]] = (
+            [(m.id_number_hash, m.pk, m.org_path, m) for m in on_file.select_related("organization")] if update
+            else [(*values, None) for values in on_file.values_list("id_number_hash", "pk", "org_path")])
+        for digest, member_id, path, member in found:
+            existing[digest] = member  # type: ignore[assignment]
+            if scope is not None and not any(path.startswith(root) for root in scope):
+                outside[digest] = member_id
         if progress:
             progress("checking", min(start + IMPORT_CHUNK, len(digests)) // 10, total)
+    if outside:
+        rows_outside = sorted(number for number, digest in hashes.items() if digest in outside)
+        access.record_denied(actor=actor, model=Member, organization=getattr(organization, "pk", None),
+                             detail={"via": "roster_import", "file": (roster.file_name or "")[:100],
+                                     "count": len(outside), "rows": rows_outside[:100],
+                                     "members": sorted(outside.values())[:100]}, origin=origin)
 
     planned: list[PlannedRow] = []
     done_before = len(digests) // 10
@@ -286,16 +301,16 @@ def validate_roster(
         number = row["_row"]
         digest = hashes.get(number, "")
         current = None
+        if digest in outside:
+            errors.append(RowError(number, roster.header("id_number"), rules.mask_id_number(row["id_number"]),
+                                   _("该公民身份号码不能导入您管理的党组织，请核对号码；如有疑问，请联系上级党组织")))
+            continue
         if digest in existing:
             if not update:
                 errors.append(RowError(number, roster.header("id_number"), rules.mask_id_number(row["id_number"]),
                                        _("该公民身份号码已登记在党员档案中；如需更新已有党员的信息，请选择“更新已有党员”")))
                 continue
             current = existing[digest]
-            if actor is not None and not access.can(actor, Cap.MEMBER_EDIT, current.organization):
-                errors.append(RowError(number, roster.header("id_number"), rules.mask_id_number(row["id_number"]),
-                                       _("该党员档案不在您的管理范围内，不能更新")))
-                continue
         fields, id_number, phone, row_errors = _row_errors(values=row, existing=current, roster=roster, today=today)
         for name, message in row_errors.items():
             errors.append(RowError(number, roster.header(name), _error_value(roster, row, name, fields), message))
@@ -358,7 +373,7 @@ def import_roster(
     if progress:
         progress("checking", 0, total)
     planned, errors = validate_roster(actor=actor, roster=roster, organization=organization, update=update,
-                                      progress=progress)
+                                      progress=progress, origin=origin)
     result = ImportResult(total=total, errors=_with_names(errors, roster), dry_run=dry_run)
     creates = [p for p in planned if p.existing is None]
     updates = [p for p in planned if p.existing is not None and p.changes]

@@ -24,6 +24,7 @@ from stdnum import numdb
 from stdnum.cn import ric
 
 from dangwu.core.dates import age_on, months_between
+from dangwu.core.validators import control_character_errors, normalize_phone  # noqa: F401 (members.rules.normalize_phone)
 
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would also match ４ or ٤
 
@@ -123,19 +124,6 @@ def mask_phone(number: str) -> str:
     if len(number) < 7:
         return "*" * len(number)
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
-
-
-_PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
-
-
-def normalize_phone(value: str) -> str:
-    """A mainland mobile (11 digits) or a landline with area code; raises ValidationError."""
-    number = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or ""))
-    if number.startswith("+86"):
-        number = number[3:]
-    if not _PHONE.match(number):
-        raise ValidationError(_("联系电话格式不正确：应为11位手机号或带区号的固定电话"), code="phone")
-    return number
 
 
 @functools.lru_cache(maxsize=65536)
@@ -314,6 +302,9 @@ def record_errors(values: Mapping[str, Any], *, today: date) -> dict[str, list[s
     ethnicity = values.get("ethnicity")
     if not _blank(ethnicity) and ethnicity_name(str(ethnicity)) is None:
         add("ethnicity", UNKNOWN_ETHNICITY)
+    for field, messages in control_character_errors(
+            {name: value for name, value in values.items() if name not in SENSITIVE and name not in errors}).items():
+        add(field, messages[0])
     dues = values.get("dues_standard")
     if isinstance(dues, Decimal) and not (dues.is_finite() and 0 <= dues < DUES_STANDARD_LIMIT):
         add("dues_standard", _("金额应为0至1亿元之间的数"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, crypto, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.validators import control_character_problem
 
 from . import records, rollups, rules, selectors
 from .models import AuditAction, Member, Standing, StandingChange, Transfer
@@ -127,6 +128,8 @@ def change_standing(
             "d": member.standing_since.isoformat()}]
     if not (reason or "").strip():
         errors["reason"] = [_("请填写变动原因")]
+    elif problem := control_character_problem(reason, multiline=True):
+        errors["reason"] = [problem]
     if errors:
         raise ValidationError(errors)
     stored = copy.copy(member)  # as it is now, for the structure statistics

@@ -89,9 +89,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         parent_id = data.pop("parent", None)
         if parent_id is None:
             raise serializers.ValidationError({"parent": [_("请指定上级党组织")]})
-        parent = selectors.organizations_in_scope(request.user, Cap.ORG_EDIT).filter(pk=parent_id).first()
-        if parent is None:
-            raise serializers.ValidationError({"parent": [_("上级党组织不存在或不在您的权限范围内")]})
+        parent = access.get_in_scope_or_400(request, selectors.organizations_in_scope(request.user, Cap.ORG_EDIT),
+                                            field="parent", message=_("上级党组织不存在或不在您的权限范围内"),
+                                            pk=parent_id)
         with _api_field_names():
             org = services.create_organization(actor=request.user, parent=parent, fields=data, origin=origin_of(request))
         return Response(self.get_serializer(org).data, status=status.HTTP_201_CREATED)

@@ -1,11 +1,13 @@
 """The organization tree (网络化党组织体系) and committee positions with terms of office."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
 from dangwu.core.models import AuditActionChoices
+from dangwu.core.validators import validate_phone, validate_single_line
 
 
 class AuditAction(AuditActionChoices):
@@ -53,18 +55,21 @@ class UnitCategory(models.TextChoices):
 class Organization(MP_Node):
     """A party organization (党组织). Its place in the tree is the materialized `path`."""
 
-    code = models.CharField(_("党组织代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=120, db_index=True)
+    # Each field's one check is its validators: the form, the API's serializer and the services'
+    # full_clean all run them (issue 12, finding 8).
+    code = models.CharField(_("党组织代码"), max_length=32, unique=True, validators=[validate_single_line])
+    name = models.CharField(_("名称"), max_length=120, db_index=True, validators=[validate_single_line])
     org_type = models.CharField(_("组织类别"), max_length=24, choices=OrgType.choices)
-    unit_name = models.CharField(_("单位名称"), max_length=120, blank=True)
+    unit_name = models.CharField(_("单位名称"), max_length=120, blank=True, validators=[validate_single_line])
     unit_category = models.CharField(
         _("单位类别"), max_length=24, choices=UnitCategory.choices, default=UnitCategory.OTHER
     )
-    region_code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=12, blank=True, validators=[RegexValidator(
+        r"^[0-9]{6}([0-9]{3}){0,2}$", _("行政区划代码应为6、9或12位数字"), code="region_code")])
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
+    address = models.CharField(_("地址"), max_length=200, blank=True, validators=[validate_single_line])
 
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 

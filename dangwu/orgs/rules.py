@@ -1,10 +1,13 @@
-"""Pure rules about organizations (no database): terms of office and structure warnings.
+"""Pure rules about organizations (no database): terms of office, where each type may stand,
+and structure warnings.
 
-Sources: 《中国共产党支部工作条例(试行)》 (2018) arts. 6, 13, 17 and 《中国共产党农村基层组织工作条例》.
+Sources: 《中国共产党章程》 art. 30, 《中国共产党支部工作条例(试行)》 (2018) arts. 6, 13, 17 and
+《中国共产党农村基层组织工作条例》.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,6 +35,52 @@ def term_end(start: date, unit_category: str) -> date:
         raise ValidationError({"term_start": [_("日期超出可计算的范围")]}, code="date_range") from None
 
 
+BRANCH_TYPES = frozenset({"branch", "joint_branch", "temporary_branch"})
+
+
+def _what_may_stand_under(org_type: str) -> tuple[frozenset[str], str] | None:
+    """The types allowed directly under an organization of `org_type`, with the rule that says so,
+    or None where the type limits nothing (党委, 党工委, 党组). A branch divides into groups
+    (党小组) only; a general branch (党总支) leads branches; a group is the smallest unit."""
+    if org_type == "group":
+        return frozenset(), _("党小组下不能再设党组织")
+    if org_type in BRANCH_TYPES:
+        return frozenset({"group"}), _("党支部之下只能设党小组")
+    if org_type == "general_branch":
+        return BRANCH_TYPES, _("党总支之下只能设党支部")
+    return None
+
+
+def placement_problems(
+    *, org_type: str, parent_type: str | None, child_types: Collection[str] = (), members: int = 0,
+    keeps_members: bool = True,
+) -> dict[str, list[str]]:
+    """Why an organization of `org_type` may not stand where it stands: under a parent of
+    `parent_type` (None: the top of the tree), over children of `child_types`, holding the
+    relations of `members` members (`keeps_members`: whether its type may hold them). Keyed by the
+    field to correct ("parent" where the parent takes no child at all, else "org_type"); empty
+    when it may. The one rule of the form, the API and any other writer of the tree (through
+    `orgs.services`)."""
+    problems: dict[str, list[str]] = {}
+    if parent_type is None and org_type != "committee":
+        problems.setdefault("org_type", []).append(_("最高一级党组织只能是党委"))
+    if parent_type is not None and (under_parent := _what_may_stand_under(parent_type)) is not None:
+        allowed, rule = under_parent
+        if org_type not in allowed:
+            problems.setdefault("parent" if not allowed else "org_type", []).append(rule)
+    elif org_type == "group" and parent_type is not None:
+        problems.setdefault("org_type", []).append(_("党小组应设在党支部之下"))
+    if (under_self := _what_may_stand_under(org_type)) is not None:
+        allowed, rule = under_self
+        if any(child not in allowed for child in child_types):
+            problems.setdefault("org_type", []).append(
+                _("该党组织设有下级组织，不能改为此类别：%(rule)s") % {"rule": rule})
+    if members and not keeps_members:
+        problems.setdefault("org_type", []).append(
+            _("该党组织有%(count)d名党员，此类别不能保留党员的组织关系，请先转出党员") % {"count": members})
+    return problems
+
+
 @dataclass(frozen=True)
 class Warning:
     code: str
@@ -45,7 +94,7 @@ def structure_warnings(
     """Warnings (not hard blocks) about a branch's size and committee. Without member counts
     (None: no app keeps members), only the warnings that need none."""
     warnings: list[Warning] = []
-    is_branch = org_type in {"branch", "joint_branch", "temporary_branch"}
+    is_branch = org_type in BRANCH_TYPES
     if full_members is None or all_members is None:
         is_branch_counted = False
         full_members = all_members = 0

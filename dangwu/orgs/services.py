@@ -17,16 +17,12 @@ from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 
 from . import rules
-from .models import AuditAction, CommitteePosition, Organization, OrgType, Post
+from .models import MEMBER_HOLDING_TYPES, AuditAction, CommitteePosition, Organization, OrgType, Post
 
 EDITABLE_FIELDS = [
     "name", "org_type", "unit_name", "unit_category", "region_code", "founded_on", "dissolved_on",
     "contact_phone", "address",
 ]
-
-# A group (党小组) sits under a branch; nothing sits under a group.
-_LEAF_TYPES = {OrgType.GROUP}
-
 
 def _check(org: Organization, parent: Organization | None, *, before: Organization | None = None) -> None:
     """Validate an organization about to be created (`before` is None) or changed; raise
@@ -37,16 +33,21 @@ def _check(org: Organization, parent: Organization | None, *, before: Organizati
         errors["founded_on"] = [_("成立日期不能晚于今天")]
     if org.founded_on and org.dissolved_on and org.dissolved_on < org.founded_on:
         errors["dissolved_on"] = [_("撤销日期不能早于成立日期")]
-    if parent is not None and parent.org_type in _LEAF_TYPES:
-        errors["parent"] = [_("党小组下不能再设党组织")]
     if before is None and parent is not None and parent.dissolved_on is not None:
         errors.setdefault("parent", []).append(_("上级党组织已撤销，不能在其下设立党组织"))
-    if org.org_type == OrgType.GROUP and parent is not None and not parent.is_branch:
-        errors.setdefault("org_type", []).append(_("党小组应设在党支部之下"))
     if before is not None:
         children = Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
-        if org.org_type == OrgType.GROUP and before.org_type != OrgType.GROUP and children.exists():
-            errors.setdefault("org_type", []).append(_("该党组织设有下级组织，不能改为党小组"))
+    if org.org_type in OrgType.values and (before is None or org.org_type != before.org_type):
+        # where it stands, what stands under it and whose relations it keeps: checked when it is
+        # founded and when its type changes (a name or an address changes nothing of that)
+        counts = registries.member_counts(organization=org) if before is not None else None
+        for field, messages in rules.placement_problems(
+            org_type=org.org_type, parent_type=parent.org_type if parent is not None else None,
+            child_types=set(children.values_list("org_type", flat=True)) if before is not None else (),
+            members=(counts or {}).get("all", 0), keeps_members=org.org_type in MEMBER_HOLDING_TYPES,
+        ).items():
+            errors.setdefault(field, []).extend(messages)
+    if before is not None:
         if org.dissolved_on is not None and before.dissolved_on is None and "dissolved_on" not in errors:
             if children.filter(dissolved_on__isnull=True).exists():
                 errors["dissolved_on"] = [_("该党组织还有未撤销的下级组织，请先撤销或调整下级组织")]
@@ -95,6 +96,12 @@ def update_organization(*, actor: User, organization: Organization, fields: dict
     stored = copy.copy(org)  # as it is now, for the checks of a change of type or dissolution
     before = {name: getattr(org, name, None) for name in fields}  # unknown names are refused by _apply
     _apply(org, {k: v for k, v in fields.items() if k != "code"})
+    if org.is_root() and not access.can(actor, Cap.ORG_EDIT_ROOT, org):
+        # the top of the tree names the whole platform's province: not renamed by whoever edits it
+        renamed = {n: [_("最高一级党组织的名称和类别只能由系统管理员修改")]
+                   for n in ("name", "org_type") if getattr(org, n) != getattr(stored, n)}
+        if renamed:
+            raise ValidationError(renamed)
     _check(org, Organization.objects.get_parent(org), before=stored)
     changed = sorted(name for name in fields if name != "code" and getattr(org, name) != before[name])
     if not changed:

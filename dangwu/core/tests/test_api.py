@@ -367,3 +367,51 @@ def test_docs_serve_local_assets_only(people):
         assert finders.find(url.removeprefix("/static/")), f"{url} is not a served static file"
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert not re.search(r"https?://[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE)
+
+
+# --- a token is worth what its login proved (issue 12, finding 5) ----------------------
+
+def test_a_token_got_without_otp_stops_when_its_holder_becomes_a_cadre(people, world, settings):
+    """A plain member's token, issued on the password alone, must not carry the secretary's role
+    granted afterwards: the grant revokes it, and the holder logs in again with the code."""
+    from dangwu.core import services
+
+    settings.DANGWU_REQUIRE_2FA = True
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {_login(client, 'member_a').json()['token']}")
+    assert client.get(MEMBERS_URL).status_code == 200
+    services.grant_role(actor=people["security"], user=people["plain"], role="branch_secretary",
+                        organization=world.branch_a)
+    response = client.get(MEMBERS_URL)
+    assert response.status_code == 401
+    assert not Token.objects.filter(user=people["plain"]).exists()
+    grant = AuditEntry.objects.get(action="role.grant", summary__user="member_a")
+    assert grant.summary["api_tokens_revoked"] == 1
+
+    device = _device(people["plain"])
+    again = _login(APIClient(), "member_a", otp=_code(device))
+    assert again.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {again.json()['token']}")
+    assert client.get(MEMBERS_URL).status_code == 200
+
+
+def test_a_cadres_token_got_without_otp_is_revoked_once_2fa_is_required(people, settings):
+    """Tokens issued while DANGWU_REQUIRE_2FA was off are checked against the setting of each request."""
+    settings.DANGWU_REQUIRE_2FA = False
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {_login(client, 'sec_a').json()['token']}")
+    assert client.get(MEMBERS_URL).status_code == 200
+    settings.DANGWU_REQUIRE_2FA = True
+    response = client.get(MEMBERS_URL)
+    assert response.status_code == 401
+    assert "otp" in response.json()["detail"]
+    assert not Token.objects.filter(user=people["secretary"]).exists()
+    revoked = AuditEntry.objects.get(action="account.api_token_revoke")
+    assert revoked.summary["tokens"] == 1 and revoked.summary["username"] == "sec_a"
+    # a token issued with the code keeps working, and a plain member's without one too
+    device = _device(people["secretary"])
+    verified = _login(APIClient(), "sec_a", otp=_code(device)).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {verified}")
+    assert client.get(MEMBERS_URL).status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {_login(APIClient(), 'member_a').json()['token']}")
+    assert client.get(MEMBERS_URL).status_code == 200

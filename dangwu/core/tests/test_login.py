@@ -209,3 +209,23 @@ def test_password_age_limit_is_off_by_default_and_forces_a_change_when_set(clien
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/accounts/password/?expired=1"
     assert client.get("/accounts/password/?expired=1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_codes_on_the_otp_page_count_toward_the_lockout(people, settings):
+    """The password alone must not buy unlimited guesses at the six digits (decision 0003)."""
+    settings.DANGWU_REQUIRE_2FA = True
+    device = TOTPDevice.objects.create(user=people["secretary"], name="phone", confirmed=True)
+    right = _code(device)
+    wrong = "000000" if right != "000000" else "111111"
+    client = Client()
+    assert _login(client, "sec_a")["Location"].startswith("/accounts/otp/")
+    for _ in range(4):
+        assert client.post("/accounts/otp/", {"token": wrong}).status_code == 200
+    assert client.post("/accounts/otp/", {"token": wrong}).status_code == 429
+    assert AuditEntry.objects.filter(action="account.login_failed", summary__username="sec_a").count() == 5
+    # locked: the session is gone, and neither the right code nor the password gets in
+    device.throttle_reset()
+    assert client.post("/accounts/otp/", {"token": right}).status_code == 302
+    assert client.get("/members/")["Location"].startswith("/accounts/login/")
+    assert _login(Client(), "sec_a").status_code == 429

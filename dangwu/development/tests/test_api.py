@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from dangwu.development import rules, services
@@ -89,3 +90,33 @@ def test_lists_and_counts_are_scoped(world, people):
     assert response.json()["counts"]["overdue"] == 1  # the application four years ago had no talk
     assert api_client(people["city_a"]).get(f"{URL}?organization={world.city_b.pk}").json()["count"] == 0
     assert api_client(people["city_a"]).get(f"{URL}?stage=target").json()["count"] == 0
+
+
+# --- one check per field, whichever way the value comes in (issue 12, finding 8) ----------------
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"ethnicity": "<svg/onload=alert()>"}, "ethnicity"),
+    ({"ethnicity": "火星族"}, "ethnicity"),
+    ({"name": "孙\x07悦"}, "name"),
+    ({"work_unit": "长沙\x1b[31m某公司"}, "work_unit"),
+])
+def test_application_fields_are_checked_as_the_member_record_checks_them(world, payload, field):
+    number = make_id_number(date(1990, 1, 1), serial=64)
+    body = {"organization": world.branch_a.pk, "name": "孙悦", "id_number": number, **payload}
+    before = Snapshot(candidates=Candidate.objects)
+    response = api_client(make_user("api_applicant3")).post(URL, body, format="json")
+    assert response.status_code == 400 and set(response.json()) == {field}, response.json()
+    assert before.unchanged()
+    client = Client()
+    client.force_login(make_user("web_applicant3"))
+    page = client.post("/development/apply/", {**body, "ethnicity": body.get("ethnicity", "汉族")})
+    assert page.status_code == 200 and f'data-field-error="{field}"' in page.content.decode()
+    assert before.unchanged()
+
+
+def test_an_ethnicity_is_stored_by_its_full_name(world):
+    response = api_client(make_user("api_applicant4")).post(URL, {
+        "organization": world.branch_a.pk, "name": "孙悦", "ethnicity": "土家",
+        "id_number": make_id_number(date(1990, 1, 1), serial=65)}, format="json")
+    assert response.status_code == 201, response.json()
+    assert Candidate.objects.get().ethnicity == "土家族"

@@ -234,3 +234,19 @@ def test_publicity_period_is_a_setting(world, people, branch_a_sponsors):
     client.force_login(secretary)
     page = client.get(f"/development/{candidate.pk}/").content.decode()
     assert "公示7个工作日" in page
+
+
+def test_control_characters_are_refused_in_a_report_and_a_comment_on_the_page(writer, people):
+    """One check per field (issue 12, finding 8): the page and the service refuse what the API does."""
+    user, candidate = writer
+    client = Client()
+    client.force_login(user)
+    response = client.post("/development/thought-reports/", {"title": "汇报\x1b[31m", "body": "正文"})
+    assert response.status_code == 200 and 'data-field-error="title"' in response.content.decode()
+    response = client.post("/development/thought-reports/", {"title": "汇报", "body": "正文\u202e文正"})
+    assert response.status_code == 200 and 'data-field-error="body"' in response.content.decode()
+    assert candidate.thought_reports.count() == 0
+    report = services.submit_thought_report(actor=user, candidate=candidate, title="汇报", body="第一段\n第二段\t完")
+    with pytest.raises(ValidationError) as caught:
+        services.comment_thought_report(actor=people["secretary"], report=report, body="意见\x07")
+    assert set(caught.value.message_dict) == {"body"}

@@ -92,3 +92,19 @@ def test_schema_lists_the_dues_api(dues_people):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/dues/payments/" in paths and "/api/v1/dues/reports/{id}/" in paths
+
+
+@pytest.mark.parametrize("base", ["-0", "-0.00", "-0.0"])
+def test_a_base_of_minus_zero_is_stored_as_zero_by_the_api_and_the_form(client, dues_people, base):
+    """Decimal keeps the sign of zero, and the database stored "-0.00" (issue 12, finding 8)."""
+    year = timezone.localdate().year
+    response = testing.api_client(dues_people["secretary"]).post(
+        "/api/v1/dues/declarations/",
+        {"member": dues_people["m_plain"].pk, "year": year, "category": "student", "base": base}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["base"] == "0.00"
+    client.force_login(dues_people["secretary"])
+    page = client.post(f"/dues/members/{dues_people['m_wang'].pk}/declare/",
+                       {"year": year, "category": "student", "base": base})
+    assert page.status_code == 302, page.content.decode()[:500]
+    assert [str(d.base) for d in Declaration.objects.order_by("pk")] == ["0.00", "0.00"]

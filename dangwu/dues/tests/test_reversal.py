@@ -470,3 +470,18 @@ def test_reversal_page_warns_of_months_past_the_back_payment_limit(dues_people):
     with mock.patch("dangwu.dues.views._today", return_value=later):
         page = client.get(f"/dues/payments/{payment.pk}/reverse/").content.decode()
     assert 'id="closed-months"' in page and "1 个月已超过补交期限" in page
+
+
+# --- one check per field for the form and the API (issue 12, finding 8) --------------------------
+
+@pytest.mark.parametrize("reason", ["重复\x00登记", "重复\x1b[2J登记", "登记\u202e错误", "重复\n登记"])
+def test_control_characters_in_a_reason_are_refused_by_the_api_and_the_form(dues_people, reason):
+    payment = _pay(dues_people, "m_wang", [_month()])
+    web = _client(dues_people["secretary"])  # the login's own audit entry before the snapshot
+    snap = _snapshot()
+    response = testing.api_client(dues_people["secretary"]).post(
+        f"/api/v1/dues/payments/{payment.pk}/reverse/", {"reason": reason}, format="json")
+    assert response.status_code == 400 and set(response.json()) == {"reason"}, response.content
+    page = web.post(f"/dues/payments/{payment.pk}/reverse/", {"reason": reason})
+    assert page.status_code == 200 and 'data-field-error="reason"' in page.content.decode()
+    assert snap.unchanged() and not Payment.objects.get(pk=payment.pk).is_reversed

@@ -868,3 +868,33 @@ def test_hypothesis_fuzz_patch(people, change):
     assert response.status_code < 500, change
     if response.status_code != 200:
         assert Member.objects.filter(pk=member.pk).values().get() == before
+
+
+# --- one check per field for the form, the API and the import (issue 12, finding 8) -------------
+
+@pytest.mark.parametrize("change, key", [
+    ({"name": "张\x07三"}, "name"),
+    ({"work_unit": "长沙银行\u202e"}, "work_unit"),
+    ({"native_place": "湖南\r\n长沙"}, "native_place"),
+    ({"ethnicity": "<svg/onload=alert()>"}, "ethnicity"),
+])
+def test_control_characters_and_unknown_ethnicities_are_refused_by_the_api_and_the_form(client, people, change, key):
+    member = people["m_plain"]
+    before = Member.objects.filter(pk=member.pk).values().get()
+    response = _client(people["secretary"]).patch(_detail(member), change, format="json")
+    assert response.status_code == 400 and key in response.json(), response.content
+    client.force_login(people["secretary"])
+    form = {"name": member.name, "gender": "male", "ethnicity": "汉族", "birth_date": member.birth_date.isoformat(),
+            "member_type": member.member_type, "joined_on": member.joined_on.isoformat(),
+            "converted_on": member.converted_on.isoformat() if member.converted_on else "", **change}
+    page = client.post(f"/members/{member.pk}/edit/", form)
+    assert page.status_code == 200 and f'data-field-error="{key}"' in page.content.decode()
+    assert Member.objects.filter(pk=member.pk).values().get() == before
+
+
+def test_a_dues_standard_of_minus_zero_is_stored_as_zero(people):
+    member = people["m_plain"]
+    response = _client(people["secretary"]).patch(_detail(member), {"dues_standard": "-0"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["dues_standard"] == "0.00"
+    assert str(Member.objects.get(pk=member.pk).dues_standard) == "0.00"

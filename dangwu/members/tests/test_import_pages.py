@@ -477,3 +477,15 @@ def test_error_rows_show_the_members_name(secretary_client, world, tmp_path):
     sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
     assert [c.value for c in sheet[1]] == ["行号", "姓名", "列", "值", "原因"]
     assert [c.value for c in sheet[2]][:3] == [4, rows[2]["姓名"], "学历"]
+
+
+def test_the_page_answers_a_number_outside_the_scope_neutrally_and_audits_it(secretary_client, people, world,
+                                                                            tmp_path):
+    rows = make_rows(3)
+    rows[1]["公民身份号码"] = people["m_other"].id_number  # a member of branch A2
+    response = _post(secretary_client, world, _upload(tmp_path, rows))
+    html = secretary_client.get(response["Location"]).content.decode()
+    assert "不能导入您管理的党组织" in html
+    assert "已登记在党员档案中" not in html and "不在您的管理范围内" not in html
+    entry = AuditEntry.objects.get(action="access.denied")
+    assert entry.actor == people["secretary"] and entry.summary["rows"] == [3]

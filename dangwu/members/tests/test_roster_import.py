@@ -202,7 +202,37 @@ def test_update_cannot_move_a_member_or_reach_outside_the_scope(tmp_path, people
     result = roster_import.import_roster(actor=people["city_a"], roster=_parse(tmp_path, [row]), update=True)
     assert "组织关系转接" in _errors(result)[(2, "党组织代码")]
     result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, [row]), update=True)
-    assert "不在您的管理范围内" in _errors(result)[(2, "身份证号")]
+    assert "不能导入您管理的党组织" in _errors(result)[(2, "身份证号")]
+
+
+NEUTRAL = "该公民身份号码不能导入您管理的党组织，请核对号码；如有疑问，请联系上级党组织"
+
+
+@pytest.mark.parametrize("update", [False, True])
+def test_a_number_on_file_outside_the_scope_is_answered_neutrally_and_audited(tmp_path, people, world, update):
+    """The import must not tell a secretary that a number anywhere belongs to a party member:
+    a record outside her scope gets the same neutral answer whether she creates or updates,
+    and her lookup is an audited refused access, naming the row and the record reached."""
+    other = people["m_other"]  # in branch A2, outside branch A's secretary's scope
+    rows = make_rows(2)
+    rows[1]["公民身份号码"] = other.id_number
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a, update=update)
+    reason = _errors(result)[(3, "公民身份号码")]
+    assert reason == NEUTRAL
+    assert "党员档案" not in reason and "管理范围" not in reason
+    entry = AuditEntry.objects.get(action="access.denied")
+    assert entry.actor == people["secretary"] and entry.organization_id_value == world.branch_a.pk
+    assert entry.summary["via"] == "roster_import" and entry.summary["model"] == "members.member"
+    assert entry.summary["rows"] == [3] and entry.summary["members"] == [other.pk]
+    assert other.id_number not in str(entry.summary)
+    # within the scope, the helpful answer stays, and nothing is audited as refused
+    own = people["m_plain"]
+    rows[1]["公民身份号码"] = own.id_number
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a)
+    assert "已登记在党员档案中" in _errors(result)[(3, "公民身份号码")]
+    assert AuditEntry.objects.filter(action="access.denied").count() == 1
 
 
 def test_permission_is_checked_for_the_chosen_organization(tmp_path, people, world):
@@ -281,3 +311,21 @@ def test_import_command_refuses_bad_files_and_unknown_codes(tmp_path, world):
         call_command("import_members", str(bad), "--org", world.branch_a.code)
     with pytest.raises(CommandError, match="no organization"):
         call_command("import_members", str(bad), "--org", "nope")
+
+
+def test_the_import_checks_each_field_as_the_form_and_the_api_do(tmp_path, people, world):
+    """One check per field (issue 12, finding 8): a control character in a text cell is refused on
+    its row, and a dues standard of -0 is stored as 0, as the member form and the API do."""
+    rows = make_rows(2)
+    for row in rows:
+        row["党费标准"] = "-0"
+    rows[0]["工作单位及职务"] = "长沙银行\u202e职员"
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a)
+    assert list(_errors(result)) == [(2, "工作单位及职务")]
+    rows[0]["工作单位及职务"] = "长沙银行职员"
+    result = roster_import.import_roster(actor=people["secretary"], roster=_parse(tmp_path, rows),
+                                         organization=world.branch_a)
+    assert result.ok, result.errors
+    standards = Member.objects.filter(name__in=[r["姓名"] for r in rows]).values_list("dues_standard", flat=True)
+    assert [str(s) for s in standards] == ["0.00", "0.00"]

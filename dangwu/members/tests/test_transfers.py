@@ -528,3 +528,13 @@ def test_start_form_accepts_the_picked_organization(client, people, world):
     assert response.status_code == 302
     transfer = Transfer.objects.get()
     assert transfer.to_organization == world.branch_b and transfer.to_name == "荷塘区第一党支部"
+
+
+@pytest.mark.parametrize("field", ["reason", "to_name", "to_address"])
+def test_control_characters_in_a_transfer_are_refused_by_field(people, field):
+    """One check per field (issue 12, finding 8): the API answers what the form's service answers."""
+    body = {"member": people["m_plain"].pk, "to_name": "广东省某党支部", "to_address": "广州市", "reason": "工作调动",
+            field: "工作\x1b[2J调动"}
+    response = testing.api_client(people["secretary"]).post("/api/v1/transfers/", body, format="json")
+    assert response.status_code == 400 and set(response.json()) == {field}, response.content
+    assert not Transfer.objects.exists()

@@ -71,9 +71,8 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         body = StartTransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        member = member_selectors.members_in_scope(request.user, Cap.MEMBER_TRANSFER).filter(pk=data["member"]).first()
-        if member is None:
-            raise serializers.ValidationError({"member": [_("党员不存在或不在您的权限范围内")]})
+        member = access.get_in_scope_or_400(request, member_selectors.members_in_scope(request.user, Cap.MEMBER_TRANSFER),
+                                            field="member", message=_("党员不存在或不在您的权限范围内"), pk=data["member"])
         to_org = None
         if data.get("to_organization") is not None:
             to_org = org_selectors.organization_by_pk(pk=data["to_organization"])

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit, registries
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.validators import control_character_errors, control_character_problem
 from dangwu.members import records
 from dangwu.members.models import AuditAction, Member, Standing, StandingChange, Transfer
 
@@ -75,6 +76,7 @@ def start_transfer(
     member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
     errors: dict[str, list[str]] = {}
     to_name, to_address, reason = _clean(to_name, 120), _clean(to_address, 200), _clean(reason, 200)
+    errors.update(control_character_errors({"to_name": to_name, "to_address": to_address, "reason": reason}))
     if not member.in_good_standing:
         errors["member"] = [_("只有党籍状态正常的党员才能转接组织关系（当前：%(s)s）") % {
             "s": member.get_standing_display()}]
@@ -157,6 +159,8 @@ def reject_transfer(*, actor: User, transfer: Transfer, reason: str, origin: Ori
     reason = _clean(reason, 1000)
     if not reason:
         raise ValidationError({"reason": [_("请填写退回原因")]})
+    if problem := control_character_problem(reason, multiline=True):
+        raise ValidationError({"reason": [problem]})
     transfer = _pending(transfer)
     transfer.status = Transfer.Status.REJECTED
     transfer.reject_reason = reason
@@ -242,6 +246,7 @@ def register_incoming(
     today = _today()
     if not from_name:
         errors["from_name"] = [_("请填写转出党组织的名称（介绍信上的落款）")]
+    errors.update(control_character_errors({"from_name": from_name, "external_letter_number": external}))
     if letter_date is not None and letter_date > today:
         errors["letter_date"] = [_("介绍信日期不能晚于今天")]
     # The record is checked even when the letter's fields are wrong, so that every bad field is

@@ -184,7 +184,8 @@ def test_create_under_out_of_scope_parent_is_400_parent(people, world, who, pare
     assert response.status_code == 400
     assert "parent" in response.json()
     assert Organization.objects.count() == 7
-    assert not AuditEntry.objects.exists()
+    # nothing written; the reach outside the scope is audited (issue 12, finding 9)
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["access.denied"]
 
 
 @pytest.mark.parametrize("change, key", [
@@ -385,3 +386,97 @@ def test_hypothesis_fuzz_create_and_patch(people, world, change):
         assert Organization.objects.count() == before
     patched = client.patch(_detail(world.branch_a2), change, format="json")
     assert patched.status_code < 500, change
+
+
+# --- a change of type the tree does not allow (issue 12, finding 6) ----------------------------
+
+def test_a_committee_with_sub_organizations_cannot_become_a_branch(people, world):
+    client = _client(people["province"])
+    before = Organization.objects.filter(pk=world.city_a.pk).values().get()
+    response = client.patch(_detail(world.city_a), {"type": "branch"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"type": ["该党组织设有下级组织，不能改为此类别：党支部之下只能设党小组"]}
+    assert Organization.objects.filter(pk=world.city_a.pk).values().get() == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_branch_with_members_cannot_become_a_party_group(people, world):
+    response = _client(people["province"]).patch(_detail(world.branch_a), {"type": "party_group"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "该党组织有2名党员" in response.json()["type"][0]
+    # an empty branch may become a temporary branch (its type keeps no members' relations)
+    empty = _client(people["province"]).post(URL, _new(world.county_a), format="json").json()["id"]
+    response = _client(people["province"]).patch(f"{URL}{empty}/", {"type": "temporary_branch"}, format="json")
+    assert response.status_code == 200, response.content
+
+
+def test_nothing_but_a_group_is_founded_under_a_branch(people, world):
+    response = _client(people["province"]).post(URL, _new(world.branch_a, type="committee"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"type": ["党支部之下只能设党小组"]}
+    assert not Organization.objects.filter(code="430102003").exists()
+
+
+def test_the_root_is_not_renamed_into_a_branch_by_its_organization_department(people, world):
+    client = _client(people["province"])
+    body = client.get(_detail(world.province)).json()
+    before = Organization.objects.filter(pk=world.province.pk).values().get()
+    response = client.put(_detail(world.province), {**body, "name": "中共芙蓉区委", "type": "branch"}, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"name", "type"}
+    assert "系统管理员" in response.json()["name"][0]
+    assert Organization.objects.filter(pk=world.province.pk).values().get() == before
+    # its address is the department's to keep
+    assert client.patch(_detail(world.province), {"address": "长沙市芙蓉中路"}, format="json").status_code == 200
+
+
+def test_the_system_administrator_renames_the_root_but_keeps_it_a_committee(people, world):
+    client = _client(people["sysadmin"])
+    response = client.patch(_detail(world.province), {"type": "branch"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"type": ["最高一级党组织只能是党委", "该党组织设有下级组织，不能改为此类别：党支部之下只能设党小组"]}
+    response = client.patch(_detail(world.province), {"name": "中共湖南省委员会"}, format="json")
+    assert response.status_code == 200, response.content
+    assert Organization.objects.get(pk=world.province.pk).name == "中共湖南省委员会"
+
+
+def test_the_edit_page_cites_the_same_rule(client, people, world):
+    client.force_login(people["province"])
+    form = client.get(f"/orgs/{world.city_a.pk}/edit/").context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    response = client.post(f"/orgs/{world.city_a.pk}/edit/", {**data, "org_type": "branch"})
+    assert response.status_code == 200
+    assert "党支部之下只能设党小组" in response.content.decode()
+    assert 'data-field-error="org_type"' in response.content.decode()
+    assert Organization.objects.get(pk=world.city_a.pk).org_type == "committee"
+
+
+# --- one check per field for the form and the API (issue 12, finding 8) -------------------------
+
+@pytest.mark.parametrize("change, key", [
+    ({"contact_phone": "__main__"}, "contact_phone"),
+    ({"contact_phone": "0731-8888\x00"}, "contact_phone"),
+    ({"region_code": "__main__"}, "region_code"),
+    ({"name": "芙蓉区\u202e第一党支部"}, "name"),
+    ({"address": "芙蓉中路\n1号"}, "address"),
+    ({"unit_name": "某单位\x1b"}, "unit_name"),
+])
+def test_each_field_has_one_check_for_the_api_and_the_form(client, people, world, change, key):
+    before = Organization.objects.filter(pk=world.branch_a.pk).values().get()
+    response = _client(people["province"]).patch(_detail(world.branch_a), change, format="json")
+    assert response.status_code == 400 and set(response.json()) == {key}, response.content
+    created = _client(people["province"]).post(URL, _new(world.county_a, **change), format="json")
+    assert created.status_code == 400 and key in created.json(), created.content
+    client.force_login(people["province"])
+    form = client.get(f"/orgs/{world.branch_a.pk}/edit/").context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    page = client.post(f"/orgs/{world.branch_a.pk}/edit/", {**data, **change})
+    assert page.status_code == 200 and f'data-field-error="{key}"' in page.content.decode()
+    assert Organization.objects.filter(pk=world.branch_a.pk).values().get() == before
+    assert not Organization.objects.filter(code="430102003").exists()
+
+
+def test_a_landline_and_a_mobile_are_a_contact_phone(people, world):
+    for phone in ("0731-84567890", "13912345678"):
+        response = _client(people["province"]).patch(_detail(world.branch_a), {"contact_phone": phone}, format="json")
+        assert response.status_code == 200, response.content

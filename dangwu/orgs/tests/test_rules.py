@@ -128,3 +128,28 @@ def test_term_end_past_the_calendar_is_a_validation_error_not_a_value_error():
         assert set(info.value.message_dict) == {"term_start"}
     assert rules.term_end(date(9996, 12, 31), "other") == date(9999, 12, 31)
     assert rules.term_end(date(9996, 2, 29), "other") == date(9999, 2, 28)
+
+
+# --- where each type may stand (issue 12, finding 6) -----------------------------------------
+
+@pytest.mark.parametrize("org_type, parent_type, child_types, members, keeps, expected", [
+    ("committee", None, ["committee", "branch"], 0, True, {}),
+    ("branch", None, [], 0, True, {"org_type": ["最高一级党组织只能是党委"]}),
+    ("branch", "committee", ["committee"] * 9, 0, True,
+     {"org_type": ["该党组织设有下级组织，不能改为此类别：党支部之下只能设党小组"]}),
+    ("branch", "committee", ["group", "group"], 0, True, {}),
+    ("general_branch", "committee", ["branch", "joint_branch"], 0, True, {}),
+    ("general_branch", "committee", ["committee"], 0, True,
+     {"org_type": ["该党组织设有下级组织，不能改为此类别：党总支之下只能设党支部"]}),
+    ("committee", "branch", [], 0, True, {"org_type": ["党支部之下只能设党小组"]}),
+    ("group", "branch", [], 0, False, {}),
+    ("committee", "general_branch", [], 0, True, {"org_type": ["党总支之下只能设党支部"]}),
+    ("branch", "group", [], 0, True, {"parent": ["党小组下不能再设党组织"]}),
+    ("group", "committee", [], 0, False, {"org_type": ["党小组应设在党支部之下"]}),
+    ("party_group", "committee", [], 12, False,
+     {"org_type": ["该党组织有12名党员，此类别不能保留党员的组织关系，请先转出党员"]}),
+    ("temporary_branch", "committee", [], 0, False, {}),
+])
+def test_placement_problems_cite_the_rule(org_type, parent_type, child_types, members, keeps, expected):
+    assert rules.placement_problems(org_type=org_type, parent_type=parent_type, child_types=child_types,
+                                    members=members, keeps_members=keeps) == expected

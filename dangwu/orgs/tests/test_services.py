@@ -298,16 +298,17 @@ def test_no_child_under_a_dissolved_organization(people, world):
 
 
 def test_no_change_to_a_group_while_there_are_children(people, world):
-    middle = services.create_organization(actor=people["city_a"], parent=world.branch_a,
-                                          fields=dict(code="M1", name="某党小组", org_type="joint_branch"))
+    middle = services.create_organization(actor=people["city_a"], parent=world.county_a,
+                                          fields=dict(code="M1", name="某党总支", org_type="general_branch"))
     services.create_organization(actor=people["city_a"], parent=middle,
                                  fields=dict(code="M2", name="其下的组织", org_type="branch"))
     before = Snapshot()
     with pytest.raises(ValidationError) as info:
         services.update_organization(actor=people["city_a"], organization=middle, fields={"org_type": "group"})
     assert set(info.value.message_dict) == {"org_type"}
+    assert "该党组织设有下级组织，不能改为此类别：党小组下不能再设党组织" in info.value.message_dict["org_type"]
     assert before.unchanged()
-    assert Organization.objects.get(pk=middle.pk).org_type == "joint_branch"
+    assert Organization.objects.get(pk=middle.pk).org_type == "general_branch"
 
 
 # --- terms of office: a sane start; one seat per member and post; one secretary ------------
