@@ -18,13 +18,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# What PostgreSQL (text, jsonb) or a workbook's XML refuses: C0 controls but tab, LF and CR;
-# lone surrogates; the non-characters U+FFFE and U+FFFF.
-UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# What an import refuses in a cell: the above, DEL and the C1 controls, but vertical tab and form
-# feed, which Word's line and page breaks leave in pasted text and which every cell reader treats
-# as the whitespace they are (`core.spreadsheets`).
-REFUSED_IN_CELLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# The classes of characters the platform treats alike, named once: what a store or a file refuses,
+# what an import refuses in a cell, and what a text field refuses (`core.validators`).
+_C0 = "\x00-\x08\x0e-\x1f"  # C0 controls but the whitespace ones (tab, LF, VT, FF, CR)
+_VT_FF = "\x0b\x0c"  # vertical tab and form feed: Word's line and page breaks in pasted text
+_TAB_LF_CR = "\t\n\r"
+_DEL_C1 = "\x7f-\x9f"  # DEL and the C1 controls
+_SEPARATORS = "\u2028\u2029"  # line and paragraph separators
+_BIDI = "\u202a-\u202e\u2066-\u2069"  # bidirectional overrides and isolates ("cod.exe" shown as "exe.doc")
+_BROKEN = "\ud800-\udfff\ufffe\uffff"  # lone surrogates (psycopg cannot encode them) and non-characters
+
+# What PostgreSQL (text, jsonb) or a workbook's XML refuses.
+UNSTORABLE = re.compile(f"[{_C0}{_VT_FF}{_BROKEN}]")
+# What an import refuses in a cell: the above, DEL, the C1 controls and the bidirectional marks,
+# but vertical tab, form feed and the separators, which every cell reader treats as the
+# whitespace they are (`core.spreadsheets`).
+REFUSED_IN_CELLS = re.compile(f"[{_C0}{_DEL_C1}{_BIDI}{_BROKEN}]")
+# What a text field of several lines refuses (`core.validators.validate_text`); a one-line field
+# refuses tabs and line breaks too (`validate_single_line`).
+REFUSED_IN_TEXT = re.compile(f"[{_C0}{_VT_FF}{_DEL_C1}{_SEPARATORS}{_BIDI}{_BROKEN}]")
+REFUSED_IN_LINE = re.compile(f"[{_TAB_LF_CR}{_C0}{_VT_FF}{_DEL_C1}{_SEPARATORS}{_BIDI}{_BROKEN}]")
 
 
 def _stand_in(match: re.Match[str]) -> str:

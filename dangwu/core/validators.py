@@ -17,11 +17,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# C0 and C1 controls (NUL, ESC, DEL …), the line and paragraph separators and the bidirectional
-# overrides and isolates (which make "cod.exe" display as "exe.doc"). Text of several lines may
-# keep tabs and line breaks; a one-line field keeps none.
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from .text import REFUSED_IN_LINE, REFUSED_IN_TEXT
+
 CONTROL_CHARACTERS = _("不能包含控制字符或换行等不可见字符")
 CONTROL_CHARACTERS_IN_TEXT = _("不能包含控制字符等不可见字符")
 
@@ -31,8 +28,8 @@ def control_character_problem(value: Any, *, multiline: bool = False) -> str | N
     if not isinstance(value, str):
         return None
     if multiline:
-        return str(CONTROL_CHARACTERS_IN_TEXT) if _CONTROL_IN_TEXT.search(value) else None
-    return str(CONTROL_CHARACTERS) if _CONTROL_IN_LINE.search(value) else None
+        return str(CONTROL_CHARACTERS_IN_TEXT) if REFUSED_IN_TEXT.search(value) else None
+    return str(CONTROL_CHARACTERS) if REFUSED_IN_LINE.search(value) else None
 
 
 def control_character_errors(values: Mapping[str, Any], *, multiline: Collection[str] = ()) -> dict[str, list[str]]:
