@@ -169,6 +169,14 @@ def _check_zip(data: bytes, kind: str) -> None:
     unpacked = sum(i.file_size for i in infos)
     if unpacked > max(len(data) * MAX_UNZIPPED_RATIO, MIN_UNZIPPED_LIMIT):
         raise Unreadable(_("该%(kind)s解压后过大，无法检查密级标志") % {"kind": kind})
+    if "xl/workbook.xml" in {i.filename for i in infos}:
+        # calamine lays a sheet out densely: two far-apart cells in a tiny file abort the process (issue 12).
+        from .spreadsheets import SpreadsheetError, check_zip
+
+        try:
+            check_zip(io.BytesIO(data))
+        except SpreadsheetError as problem:
+            raise Unreadable(_("无法检查该%(kind)s的密级标志：%(why)s") % {"kind": kind, "why": problem.message}) from None
 
 
 def _pdf_text(data: bytes) -> Iterator[str]:

@@ -122,5 +122,5 @@ def read(path: str | Path, *, file_name: str, max_bytes: int) -> tuple[list[Decl
     """Read a declarations sheet (.xlsx or .csv) saved on disk with the roster import's checks
     (`core.spreadsheets.read_table`); SpreadsheetError when it is not one."""
     _number, header, rows = spreadsheets.read_table(path, file_name=file_name, is_header=_is_header, max_bytes=max_bytes,
-                                              no_header=_no_header())
+                                                    no_header=_no_header(), max_rows=MAX_ROWS)
     return parse_table(header, rows)

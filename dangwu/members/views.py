@@ -209,7 +209,9 @@ def roster_import_view(request):
         try:
             if upload.size > settings.DANGWU_ROSTER_MAX_BYTES:
                 raise spreadsheets.SpreadsheetError(spreadsheets.size_limit_message(settings.DANGWU_ROSTER_MAX_BYTES))
-            spreadsheets.sniff(upload.read(8), file_name=upload.name)
+            if spreadsheets.sniff(upload.read(8), file_name=upload.name) == "xlsx":
+                # Before the classification check opens it with calamine, in this request (issue 12).
+                spreadsheets.check_zip(upload, max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
             upload.seek(0)
         except spreadsheets.SpreadsheetError as problem:
             form.add_error("file", problem.message)
