@@ -89,10 +89,12 @@ def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow],
         raise SpreadsheetError(_("缺少必需的列：%(cols)s") % {"cols": COLUMNS["base"][0]})
     out: list[DeclarationRow] = []
     errors: list[RowError] = []
+    read = 0  # rows with content, good or bad: a sheet of bad rows is limited too
     for number, cells in iterator:
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        if len(out) >= MAX_ROWS:
+        read += 1
+        if read > MAX_ROWS:
             raise SpreadsheetError(_("文件超过%(n)d行，请分成几个文件导入") % {"n": MAX_ROWS})
         values: dict[str, Any] = {}
         bad = False

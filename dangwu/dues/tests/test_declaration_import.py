@@ -149,3 +149,23 @@ def test_the_list_is_paged_and_keeps_the_year(client, dues_people, world):
     assert first.count('/declare/?year=') == 50
     assert second.count('/declare/?year=') == members - 50
     assert f"year={year}&amp;page=2" in first and f"共 {members} 条" in first
+
+
+def test_the_row_limit_counts_bad_rows_too(tmp_path, monkeypatch):
+    """A sheet whose every row is bad (an unknown category) was read to its end: the limit counted
+    only good rows (2.45 million bad rows held a process 160 s at 1.7 GB). Reading stops at the limit."""
+    from dangwu.core.spreadsheets import SpreadsheetError
+    from dangwu.dues import sheets
+
+    monkeypatch.setattr(sheets, "MAX_ROWS", 100)
+    lines = ["姓名,身份证号,党费类别,月收入基数"] + ["张三,110101199003077777,教师,5000"] * 5000
+    consumed = []
+
+    def rows():
+        for number, line in enumerate(lines, 1):
+            consumed.append(number)
+            yield number, line.split(",")
+
+    with pytest.raises(SpreadsheetError, match="超过100行"):
+        sheets.parse(rows())
+    assert len(consumed) == 102  # the header, 100 rows, and the one past the limit
