@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import math
 import re
@@ -342,9 +343,41 @@ SHEET_ROW_SLACK = 1000  # rows a sheet may carry beyond its data: titles, blank 
 RATIO_CHECKED_ABOVE = 1024 * 1024  # a small part (styles, a tiny sheet) may compress far better: it costs nothing
 DEFAULT_XLSX_ROW_BYTES = 8 * 1024  # unpacked sheet XML a row may take on average (33 full text columns: ~5 KB)
 _SCAN_CHUNK = 1024 * 1024
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-_FAR_COLUMN = re.compile(rb"\sr\s*=\s*[\"'](?:[A-Za-z]{3}|[B-Zb-z][A-Za-z])[0-9]")
+# The patterns start with a literal so that the scan runs at C speed; the prefixed forms (<x:row>,
+# as some .NET writers put them) are looked for only where a prefix appears.
+_ROW_TAG = re.compile(rb"<row(?=[\s/>])")
+_PREFIXED_ROW_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:row(?=[\s/>])")
 _CELL_WITHOUT_POSITION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?![^<>]*\sr\s*=)")
+
+
+@functools.lru_cache(maxsize=16)
+def _far_reference(rows_allowed: int) -> re.Pattern[bytes]:
+    """A cell or row reference right of column AZ (group 1), or with a row number as long as the
+    limit's or longer (group 2, compared with the limit by the caller)."""
+    return re.compile(rb"r\s*=\s*[\"'](?:([A-Za-z]{3}|[B-Zb-z][A-Za-z])[0-9]|[A-Za-z]*([0-9]{%d,}))"
+                      % len(str(rows_allowed)))
+
+
+def _check_cells(cells: bytes, *, rows_allowed: int) -> int:
+    """The rows of a piece of a `sheetData`; SpreadsheetError for a reference past the limits or a
+    cell without its position."""
+    rows = len(_ROW_TAG.findall(cells))
+    if b":row" in cells:
+        rows += len(_PREFIXED_ROW_TAG.findall(cells))
+    for reference in _far_reference(rows_allowed).finditer(cells):
+        if reference.group(1):
+            raise SpreadsheetError(_("表格中有超出AZ列（第%(n)d列）的内容：请删除多余的列后再导入") % {"n": MAX_COLUMNS})
+        if int(reference.group(2)) > rows_allowed:
+            raise SpreadsheetError(_row_limit_message(rows_allowed))
+    # Every "<c" a cell written as Excel writes it ('<c r="A1"'): nothing to look for.
+    if cells.count(b"<c") != cells.count(b'<c r="') or b":c" in cells:
+        if _CELL_WITHOUT_POSITION.search(cells):
+            raise SpreadsheetError(_("表格中的单元格缺少位置信息，无法安全读取：请用Excel打开后另存为.xlsx再导入"))
+    return rows
+
+
+def _row_limit_message(rows_allowed: int) -> str:
+    return _("文件超过%(n)d行，请分成几个文件导入") % {"n": rows_allowed - HEADER_SEARCH_ROWS}
 
 
 def _xlsx_limits(max_rows: int | None) -> tuple[int, int, int]:
@@ -373,7 +406,6 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, rows_allowed:
     """Stream one part and refuse it as soon as it passes a limit (see `check_zip`); keeps nothing.
     Returns how many rows its cell tables (`sheetData`) hold: 0 for a part that is not a sheet. Only
     what lies inside a `sheetData` is looked at (a theme's shapes carry `r="50000"` too)."""
-    far_row = re.compile(rb"\sr\s*=\s*[\"'][A-Za-z]*([0-9]{%d,})" % len(str(rows_allowed)))
     rows = read = 0
     inside = False
     tail = b""
@@ -390,15 +422,9 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, rows_allowed:
             for cells in _cell_tables(body, inside):
                 inside = cells is not None
                 if cells:
-                    rows += len(_ROW_TAG.findall(cells))
-                    if rows > rows_allowed or any(int(n) > rows_allowed for n in far_row.findall(cells)):
-                        raise SpreadsheetError(_("文件超过%(n)d行，请分成几个文件导入") % {
-                            "n": rows_allowed - HEADER_SEARCH_ROWS})
-                    if _FAR_COLUMN.search(cells):
-                        raise SpreadsheetError(_("表格中有超出AZ列（第%(n)d列）的内容：请删除多余的列后再导入") % {
-                            "n": MAX_COLUMNS})
-                    if _CELL_WITHOUT_POSITION.search(cells):
-                        raise SpreadsheetError(_("表格中的单元格缺少位置信息，无法安全读取：请用Excel打开后另存为.xlsx再导入"))
+                    rows += _check_cells(cells, rows_allowed=rows_allowed)
+                    if rows > rows_allowed:
+                        raise SpreadsheetError(_row_limit_message(rows_allowed))
             if rows and read > (rows + SHEET_ROW_SLACK) * row_bytes:
                 raise SpreadsheetError(_part_too_large())
             if not chunk:

@@ -209,14 +209,14 @@ def roster_import_view(request):
         try:
             if upload.size > settings.DANGWU_ROSTER_MAX_BYTES:
                 raise spreadsheets.SpreadsheetError(spreadsheets.size_limit_message(settings.DANGWU_ROSTER_MAX_BYTES))
-            if spreadsheets.sniff(upload.read(8), file_name=upload.name) == "xlsx":
-                # Before the classification check opens it with calamine, in this request (issue 12).
-                spreadsheets.check_zip(upload, max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
+            spreadsheets.sniff(upload.read(8), file_name=upload.name)
             upload.seek(0)
         except spreadsheets.SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
-            marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
+            # 涉密不上网, before anything is queued; a workbook's parts are checked (`spreadsheets.check_zip`)
+            # before the guard opens it with calamine.
+            marked = classification.check_uploaded_file(upload)
             if marked:
                 form.add_error("file", marked)
         if not form.errors:

@@ -115,3 +115,60 @@ def test_an_ordinary_workbook_passes(tmp_path):
     assert spreadsheets.check_file(path, file_name="ok.xlsx", max_rows=500) == "xlsx"
     number, header, rows = spreadsheets.read_table(path, is_header=lambda cells: "姓名" in cells, max_rows=500)
     assert number == 1 and len(list(rows)) == 500
+
+
+def _rewrite_sheet(source: Path, path: Path, change) -> Path:
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in original.infolist():
+            data = original.read(info)
+            out.writestr(info.filename, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+def _prefixed(data: bytes) -> bytes:
+    """The sheet written with a namespace prefix (<x:row>, <x:c>), as some .NET writers do."""
+    data = data.replace(b'<worksheet xmlns="', b'<x:worksheet xmlns:x="').replace(b"</worksheet>", b"</x:worksheet>")
+    for tag in (b"sheetData", b"row", b"c", b"v", b"is", b"t"):
+        data = data.replace(b"<" + tag + b" ", b"<x:" + tag + b" ").replace(b"<" + tag + b">", b"<x:" + tag + b">")
+        data = data.replace(b"</" + tag + b">", b"</x:" + tag + b">")
+    return data
+
+
+def test_prefixed_rows_count_once_and_far_cells_are_found(tmp_path, calamine_never_opens):
+    fine = _rewrite_sheet(workbook(tmp_path / "a.xlsx", rows=90), tmp_path / "fine.xlsx", _prefixed)
+    assert b"<x:row" in zipfile.ZipFile(fine).read("xl/worksheets/sheet1.xml")
+    spreadsheets.check_zip(str(fine), max_rows=100)  # 91 rows, each counted once
+    long = _rewrite_sheet(workbook(tmp_path / "b.xlsx", rows=200), tmp_path / "long.xlsx", _prefixed)
+    with pytest.raises(SpreadsheetError, match="超过100行"):
+        spreadsheets.check_zip(str(long), max_rows=100)
+    wide = _rewrite_sheet(workbook(tmp_path / "c.xlsx", far_cell="XFD2"), tmp_path / "wide.xlsx", _prefixed)
+    with pytest.raises(SpreadsheetError, match="AZ"):
+        spreadsheets.check_zip(str(wide), max_rows=100)
+
+
+def test_a_position_written_after_other_attributes_or_quoted_otherwise_still_counts(tmp_path):
+    base = workbook(tmp_path / "a.xlsx", far_cell="XFD2")
+    moved = _rewrite_sheet(base, tmp_path / "moved.xlsx",
+                           lambda data: data.replace(b'<c r="XFD2" t="n">', b"<c t='n'  r = 'XFD2'>"))
+    assert b"r = 'XFD2'" in zipfile.ZipFile(moved).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(SpreadsheetError, match="AZ"):
+        spreadsheets.check_zip(str(moved), max_rows=100)
+    ordinary = _rewrite_sheet(workbook(tmp_path / "b.xlsx"), tmp_path / "ordinary.xlsx",
+                              lambda data: data.replace(b'<c r="A2" t="inlineStr">', b'<c t="inlineStr" r="A2">'))
+    spreadsheets.check_zip(str(ordinary), max_rows=100)  # a position after the type is still a position
+
+
+def test_the_classification_guard_checks_a_workbook_before_opening_it(tmp_path, monkeypatch):
+    """Every upload of a workbook (documents, proofs, imports) is read by the 涉密 guard with calamine:
+    it checks the parts first, so a tiny file with far-apart cells cannot abort the process."""
+    from dangwu.core.classification import check_upload
+
+    data = workbook(tmp_path / "wide.xlsx", far_cell="XFD2").read_bytes()
+    import python_calamine
+
+    def never(*args, **kwargs):
+        raise AssertionError("calamine opened a workbook the checks should have refused")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", never)
+    message = check_upload(name="通知.xlsx", data=data)
+    assert message and "无法检查" in message and "AZ" in message
