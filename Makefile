@@ -56,19 +56,27 @@ db: install keys
 # What `make run` serves with: the embedded default settings, debug off whatever the shell exports.
 # dangwu/core/tests/test_error_pages.py reads this line and checks the error pages under exactly it.
 RUN_ENV := DJANGO_SETTINGS_MODULE=dangwu.settings DANGWU_DEBUG=0
+# The worker's id: before it starts, recover_interrupted_work fails what a worker of that id was
+# running when it died (a run it will never finish), then every 5 minutes any run whose heartbeat
+# stopped, and deletes the uploads no run needs (decision 0021; deploy/dangwu-worker.service).
+WORKER_ID ?= dangwu-run-$(PORT)
 # gunicorn, as in production (deploy/dangwu.service); threads serve the progress bars' polls meanwhile.
 GUNICORN_ARGS ?= --workers 2 --threads 4 --timeout 120 --access-logfile -
 
 run: db
 	@echo "Serving on http://127.0.0.1:$(PORT)  (demo accounts: see README.md, password dangwu-demo-2026)"
 	@echo "Background tasks (roster imports): a db_worker runs beside the server and stops with it"
-	@$(RUN_ENV) $(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(RUN_ENV) $(PY) manage.py recover_interrupted_work --worker-id $(WORKER_ID)
+	@$(RUN_ENV) $(PY) manage.py db_worker --interval 1 --worker-id $(WORKER_ID) & worker=$$!; \
+	  $(RUN_ENV) $(PY) manage.py recover_interrupted_work --repeat 300 >/dev/null & recovery=$$!; \
+	  trap 'kill $$worker $$recovery 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) $(VENV)/bin/gunicorn dangwu.wsgi:application --bind 127.0.0.1:$(PORT) $(GUNICORN_ARGS)
 
 # For developers: runserver with DEBUG on (autoreload, Django's debug pages), the db_worker beside it.
 dev: db
 	@echo "Developer server on http://127.0.0.1:$(PORT) with DEBUG on (never expose it: debug pages list the URLs)"
-	@DANGWU_DEBUG=1 $(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@DANGWU_DEBUG=1 $(PY) manage.py recover_interrupted_work --worker-id $(WORKER_ID)
+	@DANGWU_DEBUG=1 $(PY) manage.py db_worker --interval 1 --worker-id $(WORKER_ID) & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  DANGWU_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-test
@@ -82,7 +90,8 @@ TYPED := $(shell find dangwu -path '*/tests' -prune -o -path '*/migrations' -pru
 	\( -name 'rules.py' -o -name '*_rules.py' -o -name 'services.py' -o -name '*_services.py' \
 	   -o -path '*/rules/*.py' -o -path '*/services/*.py' \) -print) \
 	$(shell grep -rlE --include='*.py' '@audited|audit[.]record' dangwu | grep -v '/tests/') \
-	dangwu/core/audit.py dangwu/core/access.py dangwu/core/registries.py dangwu/core/rollups.py dangwu/core/dates.py
+	dangwu/core/audit.py dangwu/core/access.py dangwu/core/registries.py dangwu/core/rollups.py dangwu/core/dates.py \
+	dangwu/core/text.py dangwu/core/tasks.py dangwu/core/spreadsheets.py
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $(sort $(TYPED))

@@ -26,6 +26,26 @@ def people(world):
     return testing.make_people(world)
 
 
+@pytest.fixture
+def database_worker(settings, monkeypatch):
+    """Tasks queued in the database as in production, and a function that runs the production
+    worker (`manage.py db_worker --batch`: django-tasks-db's `Worker`) in this process until no
+    task is left, on the test's database (SQLite, or PostgreSQL with DATABASE_URL)."""
+    from django_tasks_db.management.commands import db_worker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker closes "old" connections between tasks; inside the test's transaction that would
+    # close the test's own connection on PostgreSQL.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        db_worker.Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
+                         startup_delay=False, max_tasks=None, worker_id="test-worker",
+                         excluded_queue_names=[]).run()
+
+    return run
+
+
 # --- browser tests: Playwright driving Debian's Chromium ------------------------------
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

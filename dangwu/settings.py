@@ -216,6 +216,12 @@ MEDIA_URL = "/media/"  # never served directly: downloads go through views that 
 # Background work (Django Tasks API, django-tasks backport): the database backend, run by
 # `manage.py db_worker` (make run starts one). See docs/decisions/0005-import-tasks.md.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Interrupted runs (decision 0021): a running task writes a heartbeat every HEARTBEAT seconds; a run
+# without one for STALE seconds lost its worker and `manage.py recover_interrupted_work` fails it
+# (and deletes its upload); files under media/ that no run names are deleted once ORPHAN_MIN_AGE old.
+DANGWU_TASK_HEARTBEAT_SECONDS = float(os.environ.get("DANGWU_TASK_HEARTBEAT_SECONDS", "10"))
+DANGWU_TASK_STALE_SECONDS = float(os.environ.get("DANGWU_TASK_STALE_SECONDS", "120"))
+DANGWU_ORPHAN_MIN_AGE_SECONDS = float(os.environ.get("DANGWU_ORPHAN_MIN_AGE_SECONDS", "3600"))
 
 # Roster import limits: larger files are refused with a message before anything is read.
 DANGWU_ROSTER_MAX_BYTES = int(os.environ.get("DANGWU_ROSTER_MAX_BYTES", str(100 * 1024 * 1024)))

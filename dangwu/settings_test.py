@@ -21,6 +21,8 @@ AXES_ENABLED = True
 # the in-memory SQLite database of a test cannot be reached from a worker process anyway.
 # (docs/decisions/0005-import-tasks.md)
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# No heartbeat thread: another thread cannot reach the in-memory test database (core.runs.heartbeat).
+DANGWU_TASK_HEARTBEAT_SECONDS = 0
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dangwu-test-media-"))  # uploads and error reports of the tests
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 

@@ -160,6 +160,10 @@ class TaskRun(models.Model):
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Written every DANGWU_TASK_HEARTBEAT_SECONDS while the task runs (`core.runs.heartbeat`), from
+    # a thread of its own: a running run whose heartbeat stopped lost its worker (decision 0021).
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)  # its django-tasks result (`core.runs.enqueue`)
 
     progress_fields: tuple[str, str] = ("processed_rows", "total_rows")  # (done, total)
     # A failed roster import wrote nothing: its bar is full. A failed assessment run keeps its

@@ -33,6 +33,9 @@ command) read the registries without knowing which apps exist:
   subclasses `core.models.AuditActionChoices` and carries them, and `core.auditlog` finds them.
 - `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
   warns of them).
+- `background_runs`: the kinds of background run (roster imports and exports, dues assessments …)
+  whose interrupted runs `manage.py recover_interrupted_work` fails and whose left-over files it
+  deletes (`core.runs`, decision 0021).
 
 Each item has a `key` (unique in its registry) and an `order` (smaller first). Registering the
 same key twice replaces the earlier item, so that a re-run `ready()` (tests, autoreload) is
@@ -337,6 +340,36 @@ class ConsistencyCheck:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class BackgroundRun:
+    """A kind of background run — a model subclassing `core.models.TaskRun`, run by a task wrapped in
+    `core.runs.heartbeat` and enqueued by `core.runs.enqueue` — that `manage.py
+    recover_interrupted_work` watches (`core.runs`, decision 0021):
+
+    - a queued or running run whose task died (no heartbeat for `DANGWU_TASK_STALE_SECONDS`, its
+      task result finished or gone, its worker restarted) is failed with `interrupted` as its
+      message, and the files of its `uploads` (file fields that hold what a person uploaded) are
+      deleted; `fail(run=…, reason=…, actor=…, origin=…)` replaces that default (to audit it, say) and
+      answers whether it failed the run (False: it had finished meanwhile); `reason` is
+      "interrupted" or "cancelled";
+    - the `uploads` of a finished run are deleted unless `keeps_upload(run=…)` says it still needs
+      them (a check that passed keeps its roster to be imported);
+    - `prune()` removes what has expired (old export files …) and answers how many;
+    - files under the `folders` of MEDIA_ROOT that no row of any registered model names are
+      deleted (once older than `DANGWU_ORPHAN_MIN_AGE_SECONDS`).
+    """
+
+    key: str
+    model: str  # "app_label.ModelName"
+    interrupted: Any  # the message of a run whose task died (a lazy translation)
+    uploads: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+    fail: Callable[..., bool] | None = None
+    keeps_upload: Callable[..., bool] | None = None
+    prune: Callable[..., int] | None = None
+    order: int = 100
+
+
 menu: Registry[MenuEntry] = Registry("menu")
 shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
@@ -352,6 +385,7 @@ rollup_repairs: Registry[RollupRepair] = Registry("rollup_repairs")
 audit_fields: Registry[AuditField] = Registry("audit_fields")
 consistency_checks: Registry[ConsistencyCheck] = Registry("consistency_checks")
 record_field_keepers: Registry[RecordFieldKeeper] = Registry("record_field_keepers")
+background_runs: Registry[BackgroundRun] = Registry("background_runs")
 
 
 class Slot:

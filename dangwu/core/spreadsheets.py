@@ -12,7 +12,12 @@ raises `SpreadsheetError` with a message for the person who sent it.
 Pure: no database, and no app of the project (the columns of a roster are `members.roster`'s).
 .xlsx files are read with python-calamine (Rust): openpyxl's read-only reader takes about
 0.35 ms a row, too slow for a 200 000-row roster (docs/decisions/0005-import-tasks.md).
-openpyxl writes (error reports).
+A cell holding control characters comes out of the row readers as an `UnreadableCell`, which every
+cell reader refuses (decision 0020).
+
+Writing is here too: `WorkbookWriter` (openpyxl write-only) is the one writer of every workbook the
+platform produces (exports, error reports, templates, reports), text as text, never a formula
+(decision 0020).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
+from .text import REFUSED_IN_CELLS, UNSTORABLE, storable, visible
+
 HEADER_SEARCH_ROWS = 10  # the header row is looked for among a sheet's first rows (title rows above it)
 
 
@@ -48,6 +55,33 @@ class SpreadsheetError(Exception):
 
 class ValueProblem(Exception):
     """A cell value that cannot be read; the message says why, in the user's language."""
+
+
+class UnreadableCell(str):
+    """A cell holding characters no import accepts (`core.text.REFUSED_IN_CELLS`: NUL and the other
+    control characters but tab and line breaks, DEL, C1 controls, non-characters), as the row
+    readers (`csv_rows`, `sheet_rows`) yield it: its text with those characters made visible
+    ("␀男"), so that an error report and the page show where they are and the text can be stored
+    and written. Every cell reader below refuses it (`check_readable`), naming the row and column
+    through the import's usual RowError; a reader of an app's own vocabulary calls
+    `check_readable` first. Tab, line breaks, vertical tab and form feed are not refused: they are
+    whitespace, which each reader already normalises (decision 0020)."""
+
+    __slots__ = ()
+
+
+def check_readable(value: Any) -> None:
+    """ValueProblem when the cell holds characters no import accepts (an `UnreadableCell`)."""
+    if isinstance(value, UnreadableCell):
+        raise ValueProblem(_("含有不可见的控制字符（“值”中显示为␀、␁等符号）：请在表格中删除后重新导入"))
+
+
+def _readable_cells(cells: list[Any]) -> list[Any]:
+    """A row's cells, each holding refused characters replaced by an `UnreadableCell`."""
+    if REFUSED_IN_CELLS.search("".join([c for c in cells if c.__class__ is str])):
+        cells = [UnreadableCell(visible(c)) if isinstance(c, str) and REFUSED_IN_CELLS.search(c) else c
+                 for c in cells]
+    return cells
 
 
 # --- headers and vocabularies ---------------------------------------------------------
@@ -109,6 +143,7 @@ def _make_date(year: int, month: int, day: int) -> date:
 def parse_date(value: Any) -> date | None:
     """An Excel date cell, an Excel serial number, or text in the usual forms: 2001-07-01, 2001/7/1,
     2001.07.01, 2001年7月1日, 20010701; 2001.07, 2001-07, 2001年7月 and 200107 mean the 1st."""
+    check_readable(value)
     if is_empty(value):
         return None
     if isinstance(value, datetime):
@@ -152,6 +187,7 @@ def parse_date(value: Any) -> date | None:
 
 
 def parse_text(value: Any) -> str:
+    check_readable(value)
     if isinstance(value, str):
         return " ".join(value.split())  # collapses every run of (also full-width) spaces and line breaks
     if value is None:
@@ -162,6 +198,7 @@ def parse_text(value: Any) -> str:
 def parse_id_text(value: Any) -> str:
     """The ID number as text. Excel keeps only 15 significant digits of a number, so an 18-digit
     ID typed into a number cell has already lost its last digits: say so instead of guessing."""
+    check_readable(value)
     if is_empty(value):
         return ""
     if isinstance(value, bool):
@@ -176,6 +213,7 @@ def parse_id_text(value: Any) -> str:
 
 
 def parse_phone_text(value: Any) -> str:
+    check_readable(value)
     if is_empty(value):
         return ""
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -187,6 +225,7 @@ def parse_phone_text(value: Any) -> str:
 
 def lookup(table: dict[str, str], value: Any, message: Callable[[], str]) -> str:
     """A cell read through a `variants` table ("" for an empty cell); ValueProblem(message()) when unknown."""
+    check_readable(value)
     if is_empty(value):
         return ""
     key = normalize_header(cell_text(value)).lower()
@@ -201,6 +240,7 @@ BOOLEANS = {**{v: True for v in ("是", "y", "yes", "true", "1", "√", "✓", "
 
 
 def parse_bool(value: Any) -> bool:
+    check_readable(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -212,6 +252,7 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_decimal(value: Any) -> Decimal | None:
+    check_readable(value)
     if is_empty(value):
         return None
     if isinstance(value, bool):
@@ -296,7 +337,7 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
-            yield reader.line_num, row
+            yield reader.line_num, _readable_cells(row)
     except csv.Error as exc:
         raise SpreadsheetError(_("CSV文件第%(n)d行格式有误：%(e)s") % {"n": reader.line_num, "e": exc}) from None
 
@@ -477,7 +518,7 @@ def sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     top, left = sheet.start or (0, 0)
     pad = [""] * left
     for offset, cells in enumerate(sheet.iter_rows()):
-        yield top + offset + 1, pad + list(cells) if left else list(cells)
+        yield top + offset + 1, _readable_cells(pad + list(cells) if left else list(cells))
 
 
 def check_merged(sheet: Any, header_row: int) -> None:
@@ -509,33 +550,136 @@ def check_file(path: Path, *, file_name: str, max_bytes: int | None = None, max_
     return kind
 
 
+# --- writing --------------------------------------------------------------------------
+
+# Text that needs more than a plain string cell: what Excel would take for a formula when the cell
+# is edited (=, +, -, @, and tab or a line break before them), what openpyxl would write as a
+# formula (a leading =) or an error (#N/A …), and characters a workbook's XML refuses.
+_TEXT_NEEDS_CARE = re.compile("^[=+\\-@#\t\r\n]|" + UNSTORABLE.pattern)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _is_cell(value: Any) -> bool:
+    from openpyxl.cell.cell import Cell
+
+    return isinstance(value, Cell)
+
+
+class SheetWriter:
+    """One sheet of a `WorkbookWriter`: rows appended in order, each value written as what it is.
+
+    Numbers, dates and booleans stay numbers, dates and booleans (a date formatted yyyy-mm-dd);
+    everything else is text, and text is always a string cell, never a formula: a name such as
+    `=HYPERLINK("http://…","点我")` is written as a string cell (data type "s") and, when it starts
+    like a formula, marked as text (the cell style's quotePrefix, Excel's leading apostrophe) so
+    that editing the cell in Excel keeps it text. The value itself is not changed: an export reads
+    back, and imports back, as the person typed it. Characters a workbook refuses (control
+    characters) are written as visible stand-ins (`core.text.storable`). See decision 0020.
+    """
+
+    def __init__(self, sheet: Any) -> None:
+        self._sheet = sheet
+        self._date_cells: dict[int, Any] = {}
+
+    def _text_cell(self, text: str) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        text = storable(text)
+        cell = WriteOnlyCell(self._sheet, value=text)
+        cell.data_type = "s"  # openpyxl made a leading = a formula and #N/A an error
+        if text.startswith(_FORMULA_STARTS):
+            cell.quotePrefix = True
+        return cell
+
+    def _value(self, value: Any, column: int) -> Any:
+        if value is None or isinstance(value, bool | int | float | Decimal):
+            return value
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:  # Excel has no time zones: the platform's local time
+                from django.utils import timezone
+
+                value = timezone.localtime(value).replace(tzinfo=None)
+            return value
+        if isinstance(value, date):
+            # One styled cell per date column, reused row after row (a row is written out when
+            # appended): a new styled cell per date would cost a third of a roster export's time.
+            cell = self._date_cells.get(column)
+            if cell is None:
+                cell = self._date_cells[column] = self.cell(None, number_format="yyyy-mm-dd")
+            cell.value = value
+            return cell
+        if value.__class__ is not str:
+            if _is_cell(value):  # a cell made by `cell()`, already written with care
+                return value
+            value = str(value)
+        return self._text_cell(value) if _TEXT_NEEDS_CARE.search(value) else value
+
+    def cell(self, value: Any, *, bold: bool = False, color: str | None = None, fill: str | None = None,
+             comment: str | None = None, number_format: str | None = None, wrap: bool = False) -> Any:
+        """A styled cell holding `value` (written as `append` writes values), to pass to `append`."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.comments import Comment
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        written: Any = value if isinstance(value, date) else self._value(value, -1)  # a date in a cell of its own
+        cell = written if _is_cell(written) else WriteOnlyCell(self._sheet, value=written)
+        if bold or color:
+            cell.font = Font(bold=bold, color=color)
+        if fill:
+            cell.fill = PatternFill("solid", fgColor=fill)
+        if comment:
+            cell.comment = Comment(storable(comment), "")
+        if number_format:
+            cell.number_format = number_format
+        if wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
+
+    def append(self, values: Iterable[Any]) -> None:
+        """Write one row."""
+        plain = _TEXT_NEEDS_CARE.search  # most cells are plain text: no call for them (a roster export's speed)
+        self._sheet.append([value if value is None or (value.__class__ is str and not plain(value))
+                            else self._value(value, column) for column, value in enumerate(values)])
+
+
+class WorkbookWriter:
+    """A workbook written row by row (openpyxl write-only, so a whole city's roster never sits in
+    memory): the one way the platform writes a spreadsheet. Exports, error reports, templates and
+    reports take their sheets here; a test fails when a module writes a workbook any other way
+    (`core/tests/test_spreadsheet_writer.py`)."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self._book = Workbook(write_only=True)
+
+    def sheet(self, title: str, *, widths: Iterable[int] = (), freeze: str | None = None) -> SheetWriter:
+        sheet = self._book.create_sheet(title)
+        for index, width in enumerate(widths):
+            sheet.column_dimensions[column_letter(index)].width = width
+        if freeze:
+            sheet.freeze_panes = freeze
+        return SheetWriter(sheet)
+
+    def save(self, out: Any) -> None:
+        self._book.save(out)
+
+
 def write_error_report(errors: Iterable[RowError], out: BinaryIO) -> None:
     """The errors as an .xlsx (行号, 列, 值, 原因; with 姓名 after the row number when the errors name
-    whom their rows are about), written row by row (openpyxl write-only)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+    whom their rows are about)."""
     errors = list(errors)
     named = any(error.name for error in errors)
     titles = [_("行号"), _("姓名"), _("列"), _("值"), _("原因")] if named else [_("行号"), _("列"), _("值"), _("原因")]
-    widths = (8, 12, 18, 24, 70) if named else (8, 18, 24, 70)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("错误"))
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[column_letter(index)].width = width
-    header = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    book = WorkbookWriter()
+    sheet = book.sheet(_("错误"), widths=(8, 12, 18, 24, 70) if named else (8, 18, 24, 70))
+    sheet.append([sheet.cell(title, bold=True) for title in titles])
     for error in errors:
         if named:
             sheet.append([error.row, error.name, error.column, error.value, error.reason])
         else:
             sheet.append([error.row, error.column, error.value, error.reason])
-    workbook.save(out)
+    book.save(out)
 
 
 @dataclass(frozen=True)
@@ -558,39 +702,21 @@ def write_template(columns: Iterable[TemplateColumn], out: BinaryIO, *, sheet: s
     red, each header with its note as a comment, text columns formatted as text for `blank_rows`
     rows); the second explains each column with an example. The import reads the first sheet
     with a header and skips the notes."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     columns = list(columns)
-    workbook = Workbook()
-    data = workbook.active
-    data.title = sheet
-    fill = PatternFill("solid", fgColor="FDECEA")
-    for index, column in enumerate(columns, 1):
-        cell = data.cell(row=1, column=index, value=column.header)
-        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = fill
-        if column.note:
-            cell.comment = Comment(column.note, "")
-        letter = column_letter(index - 1)
-        data.column_dimensions[letter].width = column.width
-        if column.text:
-            for row in range(2, blank_rows + 2):
-                data.cell(row=row, column=index).number_format = "@"
-    data.freeze_panes = "A2"
-    notes = workbook.create_sheet(notes_sheet)
-    for index, width in enumerate((18, 8, 60, 24)):
-        notes.column_dimensions[column_letter(index)].width = width
-    notes.append([_("列名"), _("必填"), _("填写说明"), _("示例")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
+    book = WorkbookWriter()
+    data = book.sheet(sheet, widths=[column.width for column in columns], freeze="A2")
+    data.append([data.cell(column.header, bold=True, color="C00000" if column.required else "000000", fill="FDECEA",
+                           comment=column.note or None) for column in columns])
+    if any(column.text for column in columns):
+        as_text = data.cell(None, number_format="@")
+        for _row in range(blank_rows):
+            data.append([as_text if column.text else None for column in columns])
+    notes = book.sheet(notes_sheet, widths=(18, 8, 60, 24))
+    notes.append([notes.cell(title, bold=True) for title in (_("列名"), _("必填"), _("填写说明"), _("示例"))])
     for column in columns:
-        notes.append([column.header, _("是") if column.required else "", column.note, column.example])
-    for row in notes.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    workbook.save(out)
+        notes.append([notes.cell(value, wrap=True) for value in (
+            column.header, _("是") if column.required else "", column.note, column.example)])
+    book.save(out)
 
 
 def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[list[Any]], bool],

@@ -3,8 +3,10 @@
 A run is claimed once (a task is delivered at least once), its work is done by the app's own
 function (which reads the file and calls the app's audited service), an unexpected error ends it
 as failed with a message instead of leaving it running, its error report is written with masked
-values, and its upload — full ID numbers in clear — is deleted once read (decision 0005). The
-writes here are bookkeeping of the task, not business writes: they are not audited.
+values, and its upload — full ID numbers in clear — is deleted once read (decision 0005). A run
+that a cancel or the reaper (`core.runs`, decision 0021) failed meanwhile is left as they left it:
+its end is written only while it is still running, and its text is made storable first (0020).
+The writes here are bookkeeping of the task, not business writes: they are not audited.
 
 The dues declarations import runs through `run_import`; the roster import (`members.tasks`)
 predates it and keeps its own copy of these steps.
@@ -22,7 +24,9 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import runs
 from .spreadsheets import RowError, write_error_report
+from .text import storable
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +47,14 @@ def run_import(model: Any, run_id: int, *, work: Callable[[Any], str], failure: 
     try:
         status = work(record)
         return status
+    except runs.RunStopped:  # cancelled or reaped meanwhile: it is failed already
+        return model.Status.FAILED
     except Exception:
         logger.exception("%s %s failed", model.__name__, run_id)
-        finish(record, status=model.Status.FAILED, message=failure)
+        try:
+            finish(record, status=model.Status.FAILED, message=failure)
+        except runs.RunStopped:
+            pass  # failed meanwhile by a cancel or the reaper
         return model.Status.FAILED
     finally:
         if not keep_upload(record, status):
@@ -53,12 +62,16 @@ def run_import(model: Any, run_id: int, *, work: Callable[[Any], str], failure: 
 
 
 def finish(record: Any, *, status: str, message: str) -> None:
+    """Write how the run ended, while it is still running (`runs.RunStopped` otherwise)."""
+    record.errors = storable(record.errors)
     record.status = status
-    record.message = message
+    record.message = storable(message)
     record.phase = ""
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
-    record.save()
+    fields = {f.attname: getattr(record, f.attname) for f in type(record)._meta.concrete_fields
+              if not f.primary_key and f.attname != "heartbeat_at"}
+    runs.still_running(type(record), record.pk, **fields)
 
 
 def fail_with_errors(record: Any, errors: Iterable[RowError], *, report_name: str) -> str:

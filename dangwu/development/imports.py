@@ -16,6 +16,7 @@ does not hold the database's write lock (SQLite's IMMEDIATE transactions take it
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -97,6 +98,15 @@ def _names(text: str) -> list[str]:
     return [n for n in re.split(r"[、，,;；\s]+", text or "") if n]
 
 
+def _text(raw: dict[str, Any], key: str, row: int, err: Callable[[int, str, Any, str], None]) -> str | None:
+    """The text of a cell (`spreadsheets.parse_text`); None, reported with `err`, when it cannot be read."""
+    try:
+        return spreadsheets.parse_text(raw.get(key))
+    except ValueProblem as problem:
+        err(row, key, raw.get(key), str(problem))
+        return None
+
+
 def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today: date, taken: Any,
                publicity_days: int, max_rows: int = 100_000) -> Checked:
     """Every row read and checked against the rules; `taken(digest)` says whether an ID number's lookup
@@ -129,8 +139,10 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
             break
         raw = {key: (cells[i] if i < len(cells) else None) for i, key in columns.items()}
         before = len(out.errors)
-        name = spreadsheets.parse_text(raw.get("name"))
-        if not name:
+        name = _text(raw, "name", number, err)
+        if name is None:
+            pass
+        elif not name:
             err(number, "name", "", _("请填写姓名"))
         elif len(name) > 50:
             err(number, "name", name, _("姓名最多50个字"))
@@ -156,7 +168,7 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
             except ValueProblem as problem:
                 err(number, "birth_date", raw.get("birth_date"), str(problem))
             gender = GENDERS.get(normalize_header(cell_text(raw.get("gender"))).lower())
-            if cell_text(raw.get("gender")) and gender != parsed.gender:
+            if _text(raw, "gender", number, err) and gender != parsed.gender:
                 err(number, "gender", raw.get("gender"), _("与公民身份号码中的性别不一致"))
         history: dict[str, date] = {}
         for code in rules.STEP_CODES:
@@ -181,7 +193,7 @@ def check_rows(header: list[Any], rows: Any, *, branch_members: list[Any], today
         people: dict[str, list[Any]] = {}
         for key in ("contacts", "introducers"):
             people[key] = []
-            for person in _names(spreadsheets.parse_text(raw.get(key))):
+            for person in _names(_text(raw, key, number, err) or ""):
                 found = by_name.get(person, [])
                 if len(found) != 1:
                     err(number, key, raw.get(key), _("“%(n)s”不是本支部党籍正常的正式党员") % {"n": person} if not found

@@ -401,9 +401,11 @@ def start_assessment(*, actor: User | None, organization: Organization, month: d
                  origin=origin, summary={"month": month.strftime("%Y-%m"), "organizations": total})
 
     def enqueue_run() -> None:
+        from dangwu.core import runs
+
         from .tasks import run_assessment
 
-        run_assessment.enqueue(run.pk)
+        runs.enqueue(run_assessment, run)
 
     if enqueue:
         transaction.on_commit(enqueue_run)

@@ -45,6 +45,7 @@ _CATEGORIES = {spreadsheets.normalize_header(word).lower(): key for key, words i
 
 
 def parse_category(value: Any) -> str:
+    spreadsheets.check_readable(value)
     text = spreadsheets.normalize_header(spreadsheets.cell_text(value)).lower()
     if not text:
         raise ValueProblem(_("请填写党费类别"))

@@ -19,12 +19,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
-from dangwu.core import access, uploads
+from dangwu.core import access, runs, uploads
 from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError
+from dangwu.core.tasks import task
 
 from . import services, sheets
 from .models import AssessmentRun, DeclarationImport
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 @task()
 def run_assessment(run_id: int) -> str:
     """Run (or resume) one assessment run; returns its final status."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), runs.heartbeat(AssessmentRun, run_id):
         return process_run(run_id)
 
 
@@ -62,8 +62,11 @@ def process_run(run_id: int, *, batch_size: int | None = None) -> str:
 
 
 def resume_assessment(run_id: int) -> None:
-    """Enqueue an unfinished run again (after a crash): it continues after the last committed batch."""
-    run_assessment.enqueue(run_id)
+    """Enqueue an unfinished run again (after a crash): it continues after the last committed batch.
+    A run still queued or running is left alone (its task will run it); a failed one is queued."""
+    if AssessmentRun.objects.filter(pk=run_id, status=AssessmentRun.Status.FAILED).update(
+            status=AssessmentRun.Status.QUEUED, message="", finished_at=None):
+        runs.enqueue(run_assessment, AssessmentRun.objects.get(pk=run_id))
 
 
 # --- declarations import (党费基数申报导入) -------------------------------------------------
@@ -80,7 +83,7 @@ def queue_declaration_import(*, actor: User, organization: Any, upload: Any, yea
     record = DeclarationImport.objects.create(
         created_by=actor, organization=organization, year=year, reason=reason[:100], file=upload,
         file_name=str(upload.name)[:255], client_ip=client_ip[:45])
-    run_declaration_import.enqueue(record.pk)
+    runs.enqueue(run_declaration_import, record)
     record.refresh_from_db()
     return record
 
@@ -88,7 +91,7 @@ def queue_declaration_import(*, actor: User, organization: Any, upload: Any, yea
 @task()
 def run_declaration_import(import_id: int) -> str:
     """Run one queued declarations import; returns its final status."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), runs.heartbeat(DeclarationImport, import_id):
         return process_declaration_import(import_id)
 
 

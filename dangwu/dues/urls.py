@@ -19,6 +19,7 @@ urlpatterns = [
     path("org/<int:pk>/statement/", views.dues_statement_view, name="statement"),
     path("runs/<int:pk>/", views.dues_run_view, name="run"),
     path("runs/<int:pk>/progress/", views.dues_run_progress_view, name="run_progress"),
+    path("runs/<int:pk>/resume/", views.dues_run_resume_view, name="run_resume"),
     path("members/<int:pk>/", views.dues_member_view, name="member"),
     path("members/<int:pk>/pay/", views.dues_pay_view, name="pay"),
     path("members/<int:pk>/declare/", views.dues_declare_view, name="declare"),

@@ -158,21 +158,35 @@ def dues_assess_view(request, pk: int):
     return redirect("dues:run", pk=run.pk)
 
 
-def _run_context(run) -> dict:
-    return {"run": run, "back": f"{reverse('dues:org', args=[run.organization_id])}?month={run.month:%Y-%m}"}
+def _run_context(run, user=None) -> dict:
+    return {"run": run, "back": f"{reverse('dues:org', args=[run.organization_id])}?month={run.month:%Y-%m}",
+            "can_resume": user is not None and run.status == run.Status.FAILED
+            and access.can(user, Cap.DUES_COLLECT, run.organization)}
+
+
+@access.page(Cap.DUES_COLLECT)
+@require_POST
+def dues_run_resume_view(request, pk: int):
+    """继续核定: queue a failed run again (a crash, a worker that died): it continues after the last
+    committed batch and assesses nobody twice (`tasks.resume_assessment`)."""
+    run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
+    if not access.can(request.user, Cap.DUES_COLLECT, run.organization):
+        raise PermissionDenied
+    tasks.resume_assessment(run.pk)
+    return redirect("dues:run", pk=run.pk)
 
 
 @access.page(Cap.DUES_VIEW)
 def dues_run_view(request, pk: int):
     run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
-    return render(request, "dues/run.html", _run_context(run))
+    return render(request, "dues/run.html", _run_context(run, request.user))
 
 
 @access.page(Cap.DUES_VIEW)
 @never_cache
 def dues_run_progress_view(request, pk: int):
     run = access.get_in_scope_or_404(request, selectors.visible_runs(actor=request.user), pk=pk)
-    return render(request, "dues/_run_status.html", _run_context(run))
+    return render(request, "dues/_run_status.html", _run_context(run, request.user))
 
 
 @access.page()
@@ -475,8 +489,7 @@ def dues_report_view(request, pk: int):
 @never_cache
 def dues_report_export_view(request, pk: int):
     """The report as .xlsx (one row per organization, and the total)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from dangwu.core.spreadsheets import WorkbookWriter
 
     org = _org(request, pk)
     year = _year_param(request)
@@ -484,15 +497,13 @@ def dues_report_export_view(request, pk: int):
     if month is not None:
         year = month.year
     report = selectors.report(actor=request.user, organization=org, year=year, month=month)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("党费收缴统计")
+    book = WorkbookWriter()
+    sheet = book.sheet(_("党费收缴统计"), widths=(36, 14, 10, 10, 14, 14, 14, 12))
     period = month.strftime("%Y-%m") if month else str(year)
     sheet.append([_("%(o)s 党费收缴统计（%(p)s）") % {"o": org.name, "p": period}])
-    sheet.append([_("党组织"), _("党组织代码"), _("应交人次"), _("已交人次"), _("应交（元）"), _("已交（元）"),
-                  _("未交（元）"), _("收缴率（%）")])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    sheet.append([sheet.cell(title, bold=True) for title in (
+        _("党组织"), _("党组织代码"), _("应交人次"), _("已交人次"), _("应交（元）"), _("已交（元）"), _("未交（元）"),
+        _("收缴率（%）"))])
     for line in report.lines:
         t = line.totals
         name = line.organization.name + (_("（本级直属）") if line.direct else "")
@@ -500,8 +511,6 @@ def dues_report_export_view(request, pk: int):
                       t.rate])
     t = report.total
     sheet.append([_("合计"), org.code, t.members, t.paid_members, t.due, t.collected, t.outstanding, t.rate])
-    for letter, width in zip("ABCDEFGH", (36, 14, 10, 10, 14, 14, 14, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = f"{_('党费收缴统计')}-{org.code}-{period}.xlsx"
     from urllib.parse import quote

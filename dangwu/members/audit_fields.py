@@ -24,6 +24,11 @@ def register() -> None:
         AuditField("effective_on", _("生效日期"), "date", prefix="member.standing"),
         AuditField("sheet", _("工作表"), prefix="member.import"),
         AuditField("update_existing", _("更新已有党员"), "bool", prefix="member.import"),
+        AuditField("reason", _("原因"), "choice", prefix="member.import_failed", choices={
+            "rows": _("有错误的行"), "file": _("文件无法读取"), "error": _("意外错误"),
+            "interrupted": _("后台任务中断"), "cancelled": _("已取消")}),
+        AuditField("errors", _("错误数"), "count", prefix="member.import_failed"),
+        AuditField("dry_run", _("仅校验"), "bool", prefix="member.import_failed"),
         AuditField("organization", _("党组织代码"), prefix="member.export"),
         AuditField("numbers", _("证件号码"), "choice", prefix="member.export",
                    choices={"full": _("完整"), "masked": _("脱敏")}),

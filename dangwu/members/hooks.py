@@ -13,8 +13,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dangwu.core import access, registries
-from dangwu.core.registries import HomeCard, Link, MenuEntry, OrgSection, Shortcut, TodoItem, TodoSource
+from dangwu.core import access, registries, runs
+from dangwu.core.registries import (
+    BackgroundRun,
+    HomeCard,
+    Link,
+    MenuEntry,
+    OrgSection,
+    Shortcut,
+    TodoItem,
+    TodoSource,
+)
 from dangwu.core.roles import Cap
 
 
@@ -175,10 +184,50 @@ def _dissolve_problem(*, organization: Any) -> str | None:
     return None
 
 
+# --- background runs whose worker died (core.runs, decision 0021) ---------------------------------
+
+IMPORT_INTERRUPTED = gettext_lazy("处理中断：后台任务进程已停止。没有写入任何数据，上传的文件已删除，请重新选择文件。")
+IMPORT_CANCELLED = gettext_lazy("已取消。没有写入任何数据，上传的文件已删除。")
+
+
+def _fail_import(*, run: Any, reason: str, actor: Any, origin: Any) -> bool:
+    """Fail a roster import (cancelled or interrupted) with one audit entry, and delete its upload."""
+    from . import roster_services
+
+    message = IMPORT_CANCELLED if reason == "cancelled" else IMPORT_INTERRUPTED
+    if not roster_services.stop_roster_import(actor=actor, run=run, reason=reason, message=str(message),
+                                              origin=origin):
+        return False
+    runs.delete_files(run, ("file",))
+    return True
+
+
+def _import_keeps_upload(*, run: Any) -> bool:
+    """A check that passed keeps its upload until imported, discarded or expired (decision 0005)."""
+    from django.utils import timezone
+
+    from . import tasks
+
+    until = tasks.upload_kept_until(run)
+    return until is not None and until > timezone.now()
+
+
+def _prune_exports() -> int:
+    from . import tasks
+
+    return tasks.prune_expired_exports()
+
+
 def register() -> None:
     from . import audit_fields, own_home, rollups
 
     audit_fields.register()
+    registries.background_runs.register(BackgroundRun(
+        "roster_import", "members.RosterImport", IMPORT_INTERRUPTED, uploads=("file",), folders=("imports",),
+        fail=_fail_import, keeps_upload=_import_keeps_upload))
+    registries.background_runs.register(BackgroundRun(
+        "roster_export", "members.RosterExport", gettext_lazy("导出中断：后台任务进程已停止。请重新导出。"),
+        folders=("exports",), prune=_prune_exports))
 
     registries.rollup_specs.register(rollups.STRUCTURE)
     registries.rollup_repairs.register(rollups.ORG_PATHS)

@@ -24,6 +24,7 @@ class AuditAction(AuditActionChoices):
     MEMBER_VIEW_ID_NUMBER = "member.view_id_number", _("查看完整公民身份号码")
     MEMBER_VIEW_PHONE = "member.view_phone", _("查看完整联系电话")
     MEMBER_IMPORT = "member.import", _("花名册导入")
+    MEMBER_IMPORT_FAILED = "member.import_failed", _("花名册导入未完成")
     MEMBER_EXPORT = "member.export", _("花名册导出")
     MEMBER_TRANSFER_START = "member.transfer_start", _("开具介绍信（组织关系转出）")
     MEMBER_TRANSFER_ACCEPT = "member.transfer_accept", _("接收组织关系")

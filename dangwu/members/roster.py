@@ -35,6 +35,7 @@ from dangwu.core.spreadsheets import (
     cell_text,
     check_file,
     check_merged,
+    check_readable,
     csv_rows,
     decode_csv,
     is_empty,
@@ -160,6 +161,7 @@ STANDINGS = variants({
 
 def parse_ethnicity(value: Any) -> str:
     """民族 as GB/T 3304 names it (汉 → 汉族); ValueProblem for anything else (`rules.ethnicity_name`)."""
+    check_readable(value)
     if is_empty(value):
         return ""
     name = rules.ethnicity_name(normalize_header(cell_text(value)))

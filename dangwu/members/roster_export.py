@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, crypto
 from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
-from dangwu.core.spreadsheets import column_letter
+from dangwu.core.spreadsheets import WorkbookWriter
 
 from . import roster_services
 from .models import Member
@@ -38,7 +37,8 @@ def export_roster(*, actor: User | None, organization: Any, out: Any, origin: Or
     `progress(rows_written)` is called every 2 000 rows.
 
     Streams: members are read 2 000 at a time and the workbook is written row by row
-    (openpyxl write-only), so a whole city never sits in memory. The columns are those the
+    (`core.spreadsheets.WorkbookWriter`: text as text, never a formula), so a whole city never
+    sits in memory. The columns are those the
     import reads (`roster.EXPORT_FIELDS`): an export imports back. ID and phone numbers are
     full only for a caller who may see them at the organization (and the system, `actor=None`);
     masked otherwise. Each export is audited (`member.export`, full or masked) once the file is
@@ -53,10 +53,6 @@ def export_roster(*, actor: User | None, organization: Any, out: Any, origin: Or
 
 def _export_roster(*, actor: User | None, organization: Any, out: Any, origin: Origin | None,
                    progress: Callable[[int], None] | None) -> ExportResult:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     from dangwu.orgs.models import Organization
 
     full = actor is None or access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, organization)
@@ -69,26 +65,10 @@ def _export_roster(*, actor: User | None, organization: Any, out: Any, origin: O
               for name in model_fields if Member._meta.get_field(name).choices}
     yes, no = _("是"), _("否")
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("党员花名册"))
-    sheet.freeze_panes = "D2"
+    workbook = WorkbookWriter()
     widths = {"org_name": 28, "name": 10, "id_number": 21, "work_unit": 28, "address": 36, "phone": 14}
-    for index, name in enumerate(EXPORT_FIELDS):
-        sheet.column_dimensions[column_letter(index)].width = widths.get(name, 12)
-    bold = Font(bold=True)
-    header = []
-    for name in EXPORT_FIELDS:
-        cell = WriteOnlyCell(sheet, value=COLUMN_BY_FIELD[name].header)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    # One cell per date column, reused row after row (append writes the row out at once): a new
-    # styled cell per date would cost a third of the export's time.
-    date_cells = {}
-    for name in model_fields:
-        if COLUMN_BY_FIELD[name].kind == "date":
-            date_cells[name] = WriteOnlyCell(sheet, value=None)
-            date_cells[name].number_format = "yyyy-mm-dd"
+    sheet = workbook.sheet(_("党员花名册"), widths=[widths.get(name, 12) for name in EXPORT_FIELDS], freeze="D2")
+    sheet.append([sheet.cell(COLUMN_BY_FIELD[name].header, bold=True) for name in EXPORT_FIELDS])
     rows = 0
     queryset = (Member.objects.filter(organization__path__startswith=organization.path)
                 .order_by("organization_id", "name_pinyin", "id").values_list(*columns_read))
@@ -113,9 +93,6 @@ def _export_roster(*, actor: User | None, organization: Any, out: Any, origin: O
                     value = labels[name].get(value, value) if value else ""
                 elif isinstance(value, bool):
                     value = yes if value else no
-                elif isinstance(value, date):
-                    date_cells[name].value = value
-                    value = date_cells[name]
                 elif isinstance(value, Decimal):
                     value = float(value)
             line.append(value)

@@ -340,7 +340,7 @@ def _with_names(errors: list[RowError], roster: ParsedRoster) -> list[RowError]:
 
 def import_roster(
     *, actor: User | None, roster: ParsedRoster, organization: Any = None, update: bool = False, dry_run: bool = False,
-    origin: Origin | None = None, progress: Progress | None = None,
+    origin: Origin | None = None, progress: Progress | None = None, before_commit: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Import a roster (花名册导入): all rows or none.
 
@@ -351,6 +351,8 @@ def import_roster(
     structure statistics, and ONE audit entry `member.import`. The check runs before that
     transaction, so that its progress shows and the write lock is held only for the write.
     `actor=None` is the system (the command line). `dry_run` checks and reports, writes nothing.
+    `before_commit` is called inside the write's transaction before it commits (the background
+    task stops there, rolling the write back, when its run was cancelled meanwhile).
     """
     total = len(roster.rows)
     if progress:
@@ -371,7 +373,7 @@ def import_roster(
     try:
         roster_services.write_roster_import(actor=actor, roster=roster, organization=result.organization,
                                             creates=creates, updates=updates, unchanged=result.unchanged,
-                                            update=update, origin=origin)
+                                            update=update, origin=origin, before_commit=before_commit)
     except ImportConflict as conflict:
         result.errors = _with_names(conflict.errors, roster)
         result.created = result.updated = result.unchanged = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
@@ -29,7 +30,7 @@ from dangwu.core.audit import Origin, audited
 from dangwu.core.spreadsheets import RowError
 
 from . import rollups, rules
-from .models import AuditAction, Member
+from .models import AuditAction, Member, RosterImport
 from .roster import ROSTER_FIELDS, ParsedRoster
 
 IMPORT_CHUNK = 5000  # ID hashes looked up per query
@@ -153,6 +154,7 @@ class ImportConflict(Exception):
 def write_roster_import(
     *, actor: User | None, roster: ParsedRoster, organization: Any, creates: list[PlannedRow],
     updates: list[PlannedRow], unchanged: int, update: bool, origin: Origin | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> None:
     """Write a checked roster (花名册导入), all of it or none, and record ONE audit entry `member.import`.
 
@@ -160,6 +162,7 @@ def write_roster_import(
     actor's scope, duplicates); `organization` is the one the import reached. Under lock, the rows
     are looked at again for what may have changed since the check; any conflict raises
     `ImportConflict` and nothing is written. `actor=None` is the system (the command line).
+    `before_commit()` runs last, inside the transaction: what it raises rolls everything back.
     """
     from dangwu.orgs.models import Organization
 
@@ -238,12 +241,50 @@ def write_roster_import(
         bulk_update_with_history(to_update, Member, fields=fields + ["updated_at"], batch_size=IMPORT_BATCH,
                                  default_user=actor, default_change_reason=reason, default_date=now)
     rollups.apply_member_changes(before=before, after=after)
+    if before_commit is not None:
+        before_commit()
     audit.record(
         actor=actor, action=AuditAction.MEMBER_IMPORT, target=None, organization=organization,
         summary={"file": roster.file_name, "sheet": roster.sheet, "rows": len(roster.rows), "created": len(creates),
                  "updated": len(updates), "unchanged": unchanged, "update_existing": update},
         origin=origin,
     )
+
+
+# --- an import that did not happen ----------------------------------------------------------
+
+FAILURE_REASONS = ("rows", "file", "error", "interrupted", "cancelled")
+
+
+def _audit_failed_import(*, actor: Any, run: RosterImport, reason: str, origin: Origin | None) -> None:
+    # No personal data: the file's name (as `member.import` records it), counts and why.
+    audit.record(actor=actor, action=AuditAction.MEMBER_IMPORT_FAILED, target=run, organization=run.organization,
+                 summary={"file": run.file_name, "reason": reason, "rows": run.total_rows,
+                          "errors": run.error_count, "dry_run": run.dry_run}, origin=origin)
+
+
+@audited(AuditAction.MEMBER_IMPORT_FAILED)
+def record_failed_import(*, actor: User | None, run: RosterImport, reason: str, origin: Origin | None = None) -> None:
+    """Record that a roster import (or check) ended without writing anything (`member.import_failed`):
+    bad rows ("rows"), an unreadable file ("file"), an unexpected error ("error"). The task saves
+    the run's row in the same transaction."""
+    _audit_failed_import(actor=actor, run=run, reason=reason, origin=origin)
+
+
+@audited(AuditAction.MEMBER_IMPORT_FAILED, noop_allowed=True)
+def stop_roster_import(*, actor: User | None, run: RosterImport, reason: str, message: str,
+                       origin: Origin | None = None) -> bool:
+    """Fail a queued or running import that a person cancelled ("cancelled") or whose worker died
+    ("interrupted", `actor=None`: the system), with `message`, and audit it; False (and no entry)
+    when it had finished meanwhile. The task notices and stops before it writes
+    (`core.runs.still_running`); the caller deletes the upload."""
+    now = timezone.now()
+    if not RosterImport.objects.filter(pk=run.pk, status__in=["queued", "running"]).update(
+            status=RosterImport.Status.FAILED, message=message, phase="", finished_at=now):
+        return False
+    run.refresh_from_db()
+    _audit_failed_import(actor=actor, run=run, reason=reason, origin=origin)
+    return True
 
 
 # --- the export's record -------------------------------------------------------------------

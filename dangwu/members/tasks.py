@@ -25,14 +25,15 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
-from dangwu.core import access
+from dangwu.core import access, runs
 from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError, write_error_report
+from dangwu.core.tasks import task
+from dangwu.core.text import storable
 
-from . import roster, roster_export, roster_import, selectors
+from . import roster, roster_export, roster_import, roster_services, selectors
 from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def queue_roster_import(
         created_by=actor, organization=organization, file=upload, file_name=str(upload.name)[:255],
         update_existing=update, dry_run=dry_run, client_ip=client_ip[:45],
     )
-    run_roster_import.enqueue(record.pk)
+    runs.enqueue(run_roster_import, record)
     record.refresh_from_db()
     return record
 
@@ -66,7 +67,7 @@ def queue_roster_import(
 @task()
 def run_roster_import(import_id: int) -> str:
     """Run one queued roster import; returns its final status."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), runs.heartbeat(RosterImport, import_id):
         return process_import(import_id)
 
 
@@ -80,6 +81,8 @@ def process_import(import_id: int) -> str:
     try:
         status = _run(record)
         return status
+    except runs.RunStopped:  # cancelled or reaped meanwhile: it is failed already, and audited
+        return RosterImport.Status.FAILED
     except Exception:
         logger.exception("roster import %s failed", import_id)
         _finish(record, status=RosterImport.Status.FAILED,
@@ -105,13 +108,15 @@ def _run(record: RosterImport) -> str:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY or phase == "writing":
             last[0] = now
-            RosterImport.objects.filter(pk=record.pk).update(phase=phase, processed_rows=done, total_rows=total)
+            runs.still_running(RosterImport, record.pk, phase=phase, processed_rows=done, total_rows=total)
 
     origin = Origin(ip=record.client_ip) if record.client_ip else None  # the uploader's address, for the audit entry
     try:
         result = roster_import.import_roster(
             actor=record.created_by, roster=parsed, organization=record.organization,
-            update=record.update_existing, dry_run=record.dry_run, origin=origin, progress=progress)
+            update=record.update_existing, dry_run=record.dry_run, origin=origin, progress=progress,
+            # inside the write's transaction, before it commits: a cancelled run writes nothing
+            before_commit=lambda: runs.still_running(RosterImport, record.pk, status=RosterImport.Status.DONE))
     except PermissionDenied:
         _finish(record, status=RosterImport.Status.FAILED,
                 message=_("您已无权在所选党组织维护党员档案，没有写入任何数据。"))
@@ -137,12 +142,30 @@ def _run(record: RosterImport) -> str:
 
 
 def _finish(record: RosterImport, *, status: str, message: str) -> None:
+    # What a row, a file or an exception brought in must not make this write fail (decision 0020):
+    # the run would stay "running" for ever.
+    record.errors, record.changes = storable(record.errors), storable(record.changes)
     record.status = status
-    record.message = message
+    record.message = storable(message)
     record.phase = ""
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
-    record.save()
+    _save_finished(record)
+
+
+def _save_finished(record: RosterImport) -> None:
+    """Save how the run ended — unless a cancel or the reaper failed it meanwhile (it stays as they
+    left it, audited once) — and audit a failure (`member.import_failed`) in the same transaction."""
+    with transaction.atomic():
+        stored = RosterImport.objects.select_for_update().filter(pk=record.pk).values_list("status", "phase").first()
+        if stored is None or stored[0] == RosterImport.Status.FAILED:
+            return
+        record.save()
+        if record.status == RosterImport.Status.FAILED:
+            reason = "rows" if record.error_count else "file" if stored[1] == "reading" else "error"
+            roster_services.record_failed_import(
+                actor=record.created_by, run=record, reason=reason,
+                origin=Origin(ip=record.client_ip) if record.client_ip else None)
 
 
 def upload_kept_until(record: RosterImport) -> Any:
@@ -180,7 +203,7 @@ def import_checked_upload(*, actor: User, record: RosterImport, client_ip: str =
             created_by=actor, organization=record.organization, file=record.file.name, file_name=record.file_name,
             update_existing=record.update_existing, dry_run=False, client_ip=client_ip[:45] or record.client_ip)
         RosterImport.objects.filter(pk=record.pk).update(file="", imported_as=run)
-    run_roster_import.enqueue(run.pk)
+    runs.enqueue(run_roster_import, run)
     run.refresh_from_db()
     return run
 
@@ -231,7 +254,7 @@ def queue_roster_export(*, actor: User, organization: Any) -> RosterExport:
         created_by=actor, organization=organization,
         total_rows=selectors.subtree_member_count(organization=organization),
         full_numbers=access.can(actor, Cap.MEMBER_VIEW_SENSITIVE, organization))
-    run_roster_export.enqueue(record.pk)
+    runs.enqueue(run_roster_export, record)
     record.refresh_from_db()
     return record
 
@@ -239,7 +262,7 @@ def queue_roster_export(*, actor: User, organization: Any) -> RosterExport:
 @task()
 def run_roster_export(export_id: int) -> str:
     """Build one queued roster export; returns its final status."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), runs.heartbeat(RosterExport, export_id):
         return process_export(export_id)
 
 
@@ -279,7 +302,7 @@ def process_export(export_id: int) -> str:
 
 def _finish_export(record: RosterExport, *, status: str, message: str) -> None:
     record.status = status
-    record.message = message
+    record.message = storable(message)
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
     record.save()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("import/<int:pk>/", views.roster_import_status_view, name="import_status"),
     path("import/<int:pk>/import/", views.roster_import_checked_view, name="import_checked"),
     path("import/<int:pk>/discard/", views.roster_import_discard_view, name="import_discard"),
+    path("import/<int:pk>/cancel/", views.roster_import_cancel_view, name="import_cancel"),
     path("import/<int:pk>/progress/", views.roster_import_progress_view, name="import_progress"),
     path("import/<int:pk>/errors.xlsx", views.roster_import_errors_view, name="import_errors"),
     path("export/", views.roster_export_view, name="export"),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangwu.core import access, classification, spreadsheets, uploads
+from dangwu.core import access, classification, runs, spreadsheets, uploads
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
@@ -280,6 +280,20 @@ def roster_import_discard_view(request, pk: int):
     tasks.discard_checked_upload(actor=request.user, record=record)
     messages.success(request, _("已删除上传的文件，没有导入任何数据。"))
     return redirect("members:import")
+
+
+@access.page(Cap.MEMBER_EDIT)
+@require_POST
+def roster_import_cancel_view(request, pk: int):
+    """Cancel an import that is queued, running or stuck (anyone who may see the run): it fails
+    (audited, `member.import_failed`), its upload is deleted, and a running task stops before it
+    writes (`core.runs.cancel`)."""
+    record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
+    if runs.cancel(record, actor=request.user, origin=origin_of(request)):
+        messages.success(request, _("已取消。没有写入任何数据，上传的文件已删除。"))
+    else:
+        messages.info(request, _("这次导入已经结束，无法取消。"))
+    return redirect("members:import_status", pk=record.pk)
 
 
 @access.page(Cap.MEMBER_EDIT)

@@ -65,7 +65,10 @@ def run_env() -> dict[str, str]:
     recipe = re.search(r"^run:.*?\n((?:\t.*\n)+)", makefile, re.M)
     assert recipe, "the Makefile has a run target"
     assert "gunicorn" in recipe.group(1) and "db_worker" in recipe.group(1)
-    assert recipe.group(1).count("$(RUN_ENV)") == 2, "both the server and the worker of `make run` use RUN_ENV"
+    # every process of `make run` (the server, the worker, the recovery of interrupted runs) uses RUN_ENV
+    processes = re.findall(r"\$\((?:PY|VENV)\)", recipe.group(1))
+    with_env = re.findall(r"\$\(RUN_ENV\) \$\((?:PY|VENV)\)", recipe.group(1))
+    assert len(processes) >= 2 and len(with_env) == len(processes), "every process of `make run` uses RUN_ENV"
     return dict(item.split("=", 1) for item in line.group(1).split())
 
 

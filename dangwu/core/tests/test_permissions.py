@@ -101,6 +101,11 @@ ROUTES: dict[str, Route] = {
     "members:import_discard": Route("/members/import/{roster_import}/discard/", method="post",
                                     allowed={"secretary": 302},
                                     denied={"city_a": 403, "sibling": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    # anyone who may see the run may cancel it (this one has failed: the page says it ended)
+    "members:import_cancel": Route("/members/import/{roster_import}/cancel/", method="post",
+                                   allowed={"secretary": 302, "city_a": 302},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                           "anonymous": LOGIN_REDIRECT}),
     "members:import_template": Route("/members/import/template.xlsx", allowed={"secretary": 200, "city_a": 200},
                                      denied={"plain": 403, "discipline": 403, "auditor": 403,
                                              "anonymous": LOGIN_REDIRECT}),
@@ -152,6 +157,10 @@ ROUTES: dict[str, Route] = {
                       denied={"sibling": 404, "city_b": 404, "plain": 403}),
     "dues:run_progress": Route("/dues/runs/{dues_run}/progress/", allowed={"secretary": 200},
                                denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    # 继续核定 of a failed run (this one is queued: nothing to do, back to the run's page)
+    "dues:run_resume": Route("/dues/runs/{dues_run}/resume/", method="post", allowed={"secretary": 302},
+                             denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                     "anonymous": LOGIN_REDIRECT}),
     "dues:member": Route("/dues/members/{m_plain}/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
                          denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
     "dues:pay": Route("/dues/members/{m_plain}/pay/", allowed={"secretary": 200, "city_a": 200},

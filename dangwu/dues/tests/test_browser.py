@@ -141,3 +141,30 @@ def test_secretary_assesses_the_month_records_payments_and_sees_rate_and_arrears
     assert page.locator("#collection-rate").inner_text() == "73.7%"  # 70 of 95: her 15 no longer counted
     assert "王芳" in arrears.inner_text()
     _shot(page, "dues-09-rate-after-reversal")
+
+
+def test_a_run_interrupted_by_a_dead_worker_is_continued_from_its_page(page, branch):
+    """recover_interrupted_work failed the run (decision 0021); 继续核定 finishes it (tasks run at once here)."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from dangwu.dues import services
+    from dangwu.dues.models import AssessmentRun
+
+    world, members, month = branch
+    run = services.start_assessment(actor=None, organization=world.branch_a, month=month, enqueue=False)
+    AssessmentRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
+    call_command("recover_interrupted_work")
+    page.set_viewport_size({"width": 360, "height": 740})
+    _login(page, "sec_dues")
+    page.goto(f"/dues/runs/{run.pk}/")
+    assert "后台任务进程已停止" in page.locator("#run-status").inner_text()
+    _shot(page, "recovery-dues-run-interrupted-360")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _shot(page, "recovery-dues-run-interrupted-desktop")
+    page.locator("#resume-run").click()
+    page.locator("#run-result").wait_for()
+    assert "核定完成" in page.locator("#run-result").inner_text()
+    run.refresh_from_db()
+    assert run.status == "done" and run.created_count == len(members)

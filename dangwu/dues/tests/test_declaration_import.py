@@ -169,3 +169,32 @@ def test_the_row_limit_counts_bad_rows_too(tmp_path, monkeypatch):
     with pytest.raises(SpreadsheetError, match="超过100行"):
         sheets.parse(rows())
     assert len(consumed) == 102  # the header, 100 rows, and the one past the limit
+
+
+def test_an_import_whose_worker_died_is_reaped_and_a_reaped_run_writes_nothing(dues_people, world):
+    """The declarations import is a registered background run (core.runs, decision 0021): a run whose
+    heartbeat stopped is failed and its upload deleted; a task that wakes up afterwards stops."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    plain = dues_people["m_plain"]
+    upload = _sheet([[1, plain.name, plain.id_number, "在职", "5000"]])
+    record = DeclarationImport.objects.create(created_by=dues_people["secretary"], organization=world.branch_a,
+                                              year=timezone.localdate().year, file=upload, file_name=upload.name,
+                                              status="running", started_at=timezone.now() - timedelta(hours=1),
+                                              heartbeat_at=timezone.now() - timedelta(minutes=10))
+    path = record.file.path
+    out = io.StringIO()
+    call_command("recover_interrupted_work", stdout=out)
+    record.refresh_from_db()
+    assert record.status == "failed" and "处理中断" in record.message and not record.file
+    assert not os.path.exists(path)
+    assert f"dues_declaration_import {record.pk}: failed, interrupted (heartbeat)" in out.getvalue()
+    # the dead task's work, if it ever ends, does not overwrite the reaped run
+    from dangwu.core import runs, uploads
+
+    with pytest.raises(runs.RunStopped):
+        uploads.finish(record, status="done", message="")
+    record.refresh_from_db()
+    assert record.status == "failed" and not Declaration.objects.exists()

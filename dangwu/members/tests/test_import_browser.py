@@ -132,3 +132,37 @@ def test_a_large_export_follows_its_progress_then_downloads(page, demo_province,
     RosterExport.objects.filter(pk=running.pk).update(status=RosterExport.Status.DONE, file=record.file.name)
     page.locator("#export-download").wait_for(timeout=5000)
     assert page.locator("#export-status").get_attribute("hx-trigger") is None
+
+
+def test_a_stuck_import_is_cancelled_from_its_page_on_a_phone(page, demo_province):
+    """The run stands at 99 % (its worker died): 取消导入 fails it, deletes the upload, and the page
+    offers to choose the file again."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    from dangwu.core.models import AuditEntry
+    from dangwu.testing import screenshot
+
+    secretary = get_user_model().objects.get(username="demo-secretary")
+    branch = secretary.member.organization
+    record = RosterImport.objects.create(created_by=secretary, organization=branch, file_name="全市花名册.xlsx",
+                                         status=RosterImport.Status.RUNNING, phase="checking", total_rows=200000,
+                                         processed_rows=199000)
+    record.file.save("stuck.xlsx", ContentFile(b"PK"), save=True)
+    path = record.file.path
+    page.set_viewport_size({"width": 360, "height": 740})
+    _login(page, "demo-secretary")
+    page.goto(f"/members/import/{record.pk}/")
+    assert page.get_by_role("progressbar", name="导入进度").get_attribute("aria-valuenow") == "99"
+    screenshot(page, "recovery-import-stuck-360")
+    page.locator("#cancel-import").click()
+    page.locator("#import-result").wait_for()
+    assert "已取消" in page.locator("#import-result").inner_text()
+    screenshot(page, "recovery-import-cancelled-360")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "recovery-import-cancelled-desktop")
+    record.refresh_from_db()
+    assert record.status == "failed" and not record.file and not Path(path).exists()
+    assert AuditEntry.objects.filter(action="member.import_failed", target_id=str(record.pk)).count() == 1
+    page.locator("#retry-import").click()
+    page.wait_for_url(re.compile(rf"/members/import/\?org={branch.pk}$"))
