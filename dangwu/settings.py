@@ -226,6 +226,15 @@ DANGWU_ORPHAN_MIN_AGE_SECONDS = float(os.environ.get("DANGWU_ORPHAN_MIN_AGE_SECO
 # Roster import limits: larger files are refused with a message before anything is read.
 DANGWU_ROSTER_MAX_BYTES = int(os.environ.get("DANGWU_ROSTER_MAX_BYTES", str(100 * 1024 * 1024)))
 DANGWU_ROSTER_MAX_ROWS = int(os.environ.get("DANGWU_ROSTER_MAX_ROWS", "1000000"))
+# Every .xlsx an import reads is checked part by part before it is opened (docs/decisions/0022):
+# no part may unpack to more than (the import's row limit + 1 010 rows) × XLSX_ROW_BYTES, or more
+# than XLSX_MAX_RATIO times its packed size (parts over 1 MB); its sheets are scanned for rows past
+# the limit and cells past column AZ. The roster's row limit sets what a worker may need for one
+# roster (about 1.7 GB for calamine's layout of a full 52-column sheet at 1 000 000 rows).
+DANGWU_XLSX_ROW_BYTES = int(os.environ.get("DANGWU_XLSX_ROW_BYTES", str(8 * 1024)))
+DANGWU_XLSX_MAX_RATIO = int(os.environ.get("DANGWU_XLSX_MAX_RATIO", "200"))
+# Dues declarations sheets (党费基数申报表): at most this large, read by a background task.
+DANGWU_DECLARATION_MAX_BYTES = int(os.environ.get("DANGWU_DECLARATION_MAX_BYTES", str(10 * 1024 * 1024)))
 # Roster exports of more members than this are built by a background task with a progress bar
 # (the page polls it); smaller ones download at once. Their files are deleted after KEEP_HOURS.
 DANGWU_EXPORT_INLINE_ROWS = int(os.environ.get("DANGWU_EXPORT_INLINE_ROWS", "5000"))

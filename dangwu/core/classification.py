@@ -139,6 +139,7 @@ def extract_text(*, name: str, data: bytes) -> Iterator[str]:
         yield from _word_text(data)
     elif kind == "workbook":
         _check_zip(data, _("Excel文件"))
+        _check_workbook_parts(data)
         yield from _workbook_text(data)
     elif kind == "text":
         yield _decode_text(data)
@@ -169,6 +170,18 @@ def _check_zip(data: bytes, kind: str) -> None:
     unpacked = sum(i.file_size for i in infos)
     if unpacked > max(len(data) * MAX_UNZIPPED_RATIO, MIN_UNZIPPED_LIMIT):
         raise Unreadable(_("该%(kind)s解压后过大，无法检查密级标志") % {"kind": kind})
+
+
+def _check_workbook_parts(data: bytes) -> None:
+    """The checks every import makes before calamine opens a workbook (`spreadsheets.check_zip`):
+    calamine lays a sheet out densely, and two far-apart cells in a tiny file abort the process."""
+    from .spreadsheets import SpreadsheetError, check_zip
+
+    try:
+        check_zip(io.BytesIO(data))
+    except SpreadsheetError as problem:
+        raise Unreadable(_("无法检查该%(kind)s的密级标志：%(why)s") % {
+            "kind": _("Excel文件"), "why": problem.message}) from None
 
 
 def _pdf_text(data: bytes) -> Iterator[str]:

@@ -207,3 +207,35 @@ class TaskRun(models.Model):
         if not total:
             return 0
         return min(99, int(done * 100 / total))
+
+
+class ImportRun(TaskRun):
+    """One upload of a spreadsheet to import and how its background run went (abstract): the
+    file until it is read (`core.uploads.discard_upload`: it may hold full ID numbers), the phase
+    and rows for the status page, the first errors and the error report. A subclass adds what it
+    imports into (its organization, year …) and its counters. A run whose worker died stays
+    `running` with an old `started_at`; reaping it means marking it failed and deleting `file`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未通过")
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    phase = models.CharField(_("阶段"), max_length=20, blank=True)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+
+    class Meta(TaskRun.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -341,19 +343,153 @@ def csv_rows(text: str) -> Iterator[tuple[int, list[Any]]]:
         raise SpreadsheetError(_("CSV文件第%(n)d行格式有误：%(e)s") % {"n": reader.line_num, "e": exc}) from None
 
 
-def check_zip(source: Any) -> None:
-    """Refuse an archive that is not a workbook or that would unpack to far more than its size."""
+def check_zip(source: Any, *, max_rows: int | None = None) -> None:
+    """Refuse an archive that is not a workbook, or whose parts would unpack (or be laid out by the
+    reader) to far more than a table of `max_rows` rows needs, before any part of it is read.
+
+    The whole archive's ratio is no guard: stored (uncompressed) padding keeps it low while one part
+    unpacks to a gigabyte. So each part is checked on its own: its ratio (`MAX_UNZIPPED_RATIO`, for
+    parts over 1 MB) and its unpacked size against `xlsx_part_ceiling(max_rows)`. Then each part is
+    streamed once (1 MB at a time, nothing kept) and refused as soon as it holds more rows than
+    `max_rows` allows, a cell beyond column AZ or below that row, a cell without its position, or
+    more bytes than its rows need. calamine lays a sheet out as a dense rectangle from its first
+    to its last cell (32 bytes a cell) when the sheet is opened, whatever is read of it afterwards:
+    two cells at A1 and XFD1048576 in a 1.5 KB file ask it for 550 GB, and the process aborts. See
+    docs/decisions/0022-xlsx-part-limits.md."""
+    rows_allowed, row_bytes, ratio = _xlsx_limits(max_rows)
     try:
         with zipfile.ZipFile(source) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
             if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
                 raise SpreadsheetError(_("文件不是有效的Excel（.xlsx）文件：可能是改了扩展名的其他文件，或文件已损坏"))
-            packed = sum(i.compress_size for i in archive.infolist()) or 1
-            unpacked = sum(i.file_size for i in archive.infolist())
-            if unpacked > max(packed * MAX_UNZIPPED_RATIO, 50 * 1024 * 1024):
-                raise SpreadsheetError(_("文件解压后过大，不像是花名册"))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+            ceiling = (rows_allowed + SHEET_ROW_SLACK) * row_bytes
+            for info in infos:
+                if info.file_size > ceiling or (
+                        info.file_size > RATIO_CHECKED_ABOVE and info.file_size > max(info.compress_size, 1) * ratio):
+                    raise SpreadsheetError(_part_too_large())
+            rows = rowless_bytes = 0
+            for info in infos:
+                part_rows = _scan_part(archive, info, rows_allowed=rows_allowed, row_bytes=row_bytes)
+                rows += part_rows
+                rowless_bytes += 0 if part_rows else info.file_size
+            # Parts without rows (shared strings, styles) may hold what the rows need, no more.
+            if rowless_bytes > (min(rows, rows_allowed) + SHEET_ROW_SLACK) * row_bytes:
+                raise SpreadsheetError(_part_too_large())
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
         raise SpreadsheetError(_("文件不是有效的Excel（.xlsx）文件：可能是改了扩展名的其他文件，或文件已损坏")) from None
+
+
+MAX_COLUMNS = 52  # A–AZ: a roster has 33 columns; calamine's dense layout costs rows × columns × 32 bytes
+SHEET_ROW_SLACK = 1000  # rows a sheet may carry beyond its data: titles, blank formatted rows (the template has 500)
+RATIO_CHECKED_ABOVE = 1024 * 1024  # a small part (styles, a tiny sheet) may compress far better: it costs nothing
+DEFAULT_XLSX_ROW_BYTES = 8 * 1024  # unpacked sheet XML a row may take on average (33 full text columns: ~5 KB)
+_SCAN_CHUNK = 1024 * 1024
+# The patterns start with a literal so that the scan runs at C speed; the prefixed forms (<x:row>,
+# as some .NET writers put them) are looked for only where a prefix appears.
+_ROW_TAG = re.compile(rb"<row(?=[\s/>])")
+_PREFIXED_ROW_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:row(?=[\s/>])")
+_CELL_WITHOUT_POSITION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?![^<>]*\sr\s*=)")
+
+
+@functools.lru_cache(maxsize=16)
+def _far_reference(rows_allowed: int) -> re.Pattern[bytes]:
+    """A cell or row reference right of column AZ (group 1), or with a row number as long as the
+    limit's or longer (group 2, compared with the limit by the caller)."""
+    return re.compile(rb"r\s*=\s*[\"'](?:([A-Za-z]{3}|[B-Zb-z][A-Za-z])[0-9]|[A-Za-z]*([0-9]{%d,}))"
+                      % len(str(rows_allowed)))
+
+
+def _check_cells(cells: bytes, *, rows_allowed: int) -> int:
+    """The rows of a piece of a `sheetData`; SpreadsheetError for a reference past the limits or a
+    cell without its position."""
+    rows = len(_ROW_TAG.findall(cells))
+    if b":row" in cells:
+        rows += len(_PREFIXED_ROW_TAG.findall(cells))
+    for reference in _far_reference(rows_allowed).finditer(cells):
+        if reference.group(1):
+            raise SpreadsheetError(_("表格中有超出AZ列（第%(n)d列）的内容：请删除多余的列后再导入") % {"n": MAX_COLUMNS})
+        if int(reference.group(2)) > rows_allowed:
+            raise SpreadsheetError(_row_limit_message(rows_allowed))
+    # Every "<c" a cell written as Excel writes it ('<c r="A1"'): nothing to look for.
+    if cells.count(b"<c") != cells.count(b'<c r="') or b":c" in cells:
+        if _CELL_WITHOUT_POSITION.search(cells):
+            raise SpreadsheetError(_("表格中的单元格缺少位置信息，无法安全读取：请用Excel打开后另存为.xlsx再导入"))
+    return rows
+
+
+def _row_limit_message(rows_allowed: int) -> str:
+    return _("文件超过%(n)d行，请分成几个文件导入") % {"n": rows_allowed - HEADER_SEARCH_ROWS}
+
+
+def _xlsx_limits(max_rows: int | None) -> tuple[int, int, int]:
+    """(rows a sheet may hold, bytes a row may take, ratio a part may unpack to), from the caller's
+    row limit (else `DANGWU_ROSTER_MAX_ROWS`) and the settings `DANGWU_XLSX_ROW_BYTES` and
+    `DANGWU_XLSX_MAX_RATIO`, which tests lower."""
+    from django.conf import settings
+
+    if max_rows is None:
+        max_rows = int(getattr(settings, "DANGWU_ROSTER_MAX_ROWS", 1_000_000))
+    return (max_rows + HEADER_SEARCH_ROWS, int(getattr(settings, "DANGWU_XLSX_ROW_BYTES", DEFAULT_XLSX_ROW_BYTES)),
+            int(getattr(settings, "DANGWU_XLSX_MAX_RATIO", MAX_UNZIPPED_RATIO)))
+
+
+def xlsx_part_ceiling(max_rows: int | None = None) -> int:
+    """The unpacked size no part of a workbook of `max_rows` rows may exceed (bytes)."""
+    rows_allowed, row_bytes, _ratio = _xlsx_limits(max_rows)
+    return (rows_allowed + SHEET_ROW_SLACK) * row_bytes
+
+
+def _part_too_large() -> str:
+    return _("文件解压后过大，不像是正常的表格：请删除多余的内容，或分成几个文件导入")
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, rows_allowed: int, row_bytes: int) -> int:
+    """Stream one part and refuse it as soon as it passes a limit (see `check_zip`); keeps nothing.
+    Returns how many rows its cell tables (`sheetData`) hold: 0 for a part that is not a sheet. Only
+    what lies inside a `sheetData` is looked at (a theme's shapes carry `r="50000"` too)."""
+    rows = read = 0
+    inside = False
+    tail = b""
+    with archive.open(info) as part:
+        while True:
+            chunk = part.read(_SCAN_CHUNK)
+            read += len(chunk)
+            data = tail + chunk
+            # Cut before the last "<": every tag (and so every match) lies wholly on one side.
+            cut = data.rfind(b"<") if chunk else len(data)
+            if cut <= 0 or len(data) - cut > _SCAN_CHUNK:
+                cut = len(data)
+            body, tail = data[:cut], data[cut:]
+            for cells in _cell_tables(body, inside):
+                inside = cells is not None
+                if cells:
+                    rows += _check_cells(cells, rows_allowed=rows_allowed)
+                    if rows > rows_allowed:
+                        raise SpreadsheetError(_row_limit_message(rows_allowed))
+            if rows and read > (rows + SHEET_ROW_SLACK) * row_bytes:
+                raise SpreadsheetError(_part_too_large())
+            if not chunk:
+                return rows
+
+
+_SHEET_DATA_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?sheetData(?=[\s/>])[^>]*?(/?)>")
+
+
+def _cell_tables(body: bytes, inside: bool) -> Iterator[bytes | None]:
+    """The pieces of `body` that lie inside a `<sheetData>` (bytes), each followed by None where one
+    ends; `inside` says whether the body starts inside one. The last item yielded tells the state
+    at the end of the body (bytes: inside; None: outside)."""
+    start = 0 if inside else None
+    for tag in _SHEET_DATA_TAG.finditer(body):
+        closing, empty = tag.group(1), tag.group(2)
+        if closing and start is not None:
+            yield body[start:tag.start()]
+            yield None
+            start = None
+        elif not closing and not empty and start is None:
+            start = tag.end()
+    yield body[start:] if start is not None else None
 
 
 def column_letter(index: int) -> str:
@@ -396,10 +532,11 @@ def check_merged(sheet: Any, header_row: int) -> None:
                 _("表格中有合并单元格（%(ref)s）：请取消合并，每行填写一名党员、每格填写一项后再导入") % {"ref": ref})
 
 
-def check_file(path: Path, *, file_name: str, max_bytes: int | None = None) -> str:
+def check_file(path: Path, *, file_name: str, max_bytes: int | None = None, max_rows: int | None = None) -> str:
     """"xlsx" or "csv" for a file on disk that passes the checks every import makes before reading:
     it opens, is not larger than `max_bytes`, is a spreadsheet by its first bytes and its name
-    (`sniff`), and, for .xlsx, is a workbook that does not unpack to far more than its size."""
+    (`sniff`), and, for .xlsx, is a workbook none of whose parts unpacks to more than a table of
+    `max_rows` rows needs (`check_zip`)."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -410,7 +547,7 @@ def check_file(path: Path, *, file_name: str, max_bytes: int | None = None) -> s
         raise SpreadsheetError(size_limit_message(max_bytes))
     kind = sniff(head, file_name=file_name)
     if kind == "xlsx":
-        check_zip(str(path))
+        check_zip(str(path), max_rows=max_rows)
     return kind
 
 
@@ -584,7 +721,7 @@ def write_template(columns: Iterable[TemplateColumn], out: BinaryIO, *, sheet: s
 
 
 def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[list[Any]], bool],
-               max_bytes: int | None = None, no_header: str | None = None,
+               max_bytes: int | None = None, no_header: str | None = None, max_rows: int | None = None,
                ) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]]:
     """Read any Chinese-headed table (.xlsx or .csv) the way rosters are read, for other apps' imports:
     the same file checks (type, size, zip bombs, encodings, merged cells) and row numbers as Excel
@@ -592,7 +729,7 @@ def read_table(source: str | Path, *, file_name: str = "", is_header: Callable[[
     first row within the first rows of a sheet for which `is_header` is true. SpreadsheetError otherwise
     (`no_header`: the message then, naming the columns the caller looks for)."""
     path = Path(source)
-    if check_file(path, file_name=file_name or path.name, max_bytes=max_bytes) == "csv":
+    if check_file(path, file_name=file_name or path.name, max_bytes=max_bytes, max_rows=max_rows) == "csv":
         sources: Iterable[Iterator[tuple[int, list[Any]]]] = [csv_rows(decode_csv(path.read_bytes()))]
         sheets = None
     else:

@@ -49,6 +49,10 @@ def register() -> None:
     registries.background_runs.register(registries.BackgroundRun(
         "dues_assessment", "dues.AssessmentRun",
         gettext_lazy("核定中断：后台任务进程已停止。已完成的部分已保存，继续核定会从中断处继续，不会重复核定。")))
+    # An import whose worker died is failed and its upload deleted; its files are named, so the sweep keeps them.
+    registries.background_runs.register(registries.BackgroundRun(
+        "dues_declaration_import", "dues.DeclarationImport",
+        gettext_lazy("处理中断：后台任务进程已停止。没有写入任何数据，上传的文件已删除，请重新选择文件。"), uploads=("file",), folders=("imports",)))
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))
     registries.home_cards.register(HomeCard("own_dues", "dues/_home_own_dues.html", member_home.own_dues_card,
                                             order=5))

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dangwu.core.models import AuditActionChoices, TaskRun
+from dangwu.core.models import AuditActionChoices, ImportRun, TaskRun
 
 from . import rules
 
@@ -322,6 +322,30 @@ class AssessmentRun(TaskRun):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month:%Y-%m} ({self.status})"
+
+
+class DeclarationImport(ImportRun):
+    """One upload of a declarations sheet (党费基数申报表导入) and how its background run went.
+
+    The run of a roster import (`members.RosterImport`), for the dues: the page saves the upload
+    here and queues `tasks.run_declaration_import`, which reads the sheet, calls the audited
+    service `services.import_declarations` (all rows or none, one audit entry) and writes its
+    outcome here; the status page polls it. The upload (full ID numbers in clear) is deleted once
+    read; the error report keeps masked numbers. The writes to this row are bookkeeping of the
+    task and are not audited.
+    """
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("党组织"))
+    year = models.PositiveIntegerField(_("年度"))
+    reason = models.CharField(_("调整原因"), max_length=100, blank=True)
+    created_count = models.PositiveIntegerField(_("新申报"), default=0)
+    updated_count = models.PositiveIntegerField(_("调整"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
+
+    class Meta(ImportRun.Meta):
+        verbose_name = _("党费基数申报导入")
+        verbose_name_plural = _("党费基数申报导入")
 
 
 class DuesUse(models.Model):

@@ -379,3 +379,8 @@ def paid_until_after_reversal(current: date | None, *, owed_again: Iterable[date
     if recorded_on_empty and payment_first is not None and back < month_start(payment_first):
         return None
     return back
+
+
+def is_declarable_year(year: object, today: date) -> bool:
+    """Declarations are made for last year, this year or next year (年度应为去年、今年或明年)."""
+    return isinstance(year, int) and today.year - 1 <= year <= today.year + 1

@@ -104,6 +104,22 @@ def visible_runs(*, actor: User) -> QuerySet:
     return AssessmentRun.objects.filter(q).select_related("organization")
 
 
+def visible_declaration_imports(*, actor: User) -> QuerySet:
+    """Declarations imports the caller may look at: their own, and those of organizations where
+    they may collect dues (another secretary of the branch sees the branch's imports)."""
+    from .models import DeclarationImport
+
+    q = Q(created_by=actor) if getattr(actor, "is_authenticated", False) else Q(pk__in=[])
+    for path in access.scope_paths(actor, Cap.DUES_COLLECT):
+        q |= Q(organization__path__startswith=path)
+    return DeclarationImport.objects.filter(q).select_related("organization", "created_by")
+
+
+def declaration_members(*, organization: Any) -> QuerySet:
+    """The organization's own members in good standing, in the order of the declarations list (pinyin)."""
+    return organization.members.in_good_standing().order_by("name_pinyin", "id")
+
+
 def visible_reductions(*, actor: User) -> QuerySet:
     """Reductions requested in the DUES_VIEW scope, and those the caller may decide (the branches
     right below an organization where the caller holds DUES_APPROVE)."""

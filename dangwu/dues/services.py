@@ -80,7 +80,7 @@ def _declaration_errors(*, category: str, base: Any, farmer_amount: Any, year: A
     """Check one declaration's values; returns (base, farmer amount, monthly amount) or Nones."""
     if category not in Category.values:
         errors.setdefault("category", []).append(_("请选择党费类别"))
-    if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
+    if not rules.is_declarable_year(year, today):
         errors.setdefault("year", []).append(_("年度应为去年、今年或明年"))
     needs_base = category in rules.CATEGORIES_WITH_BASE
     if needs_base and base in (None, ""):
@@ -239,7 +239,7 @@ def import_declarations(
     # Cells the sheet reader could not read are reported with the rest; any error and nothing is written.
     result = DeclarationImportResult(total=len(rows) + len({e.row for e in sheet_errors}),
                                      errors=list(sheet_errors))
-    if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
+    if not rules.is_declarable_year(year, today):
         raise ValidationError({"year": [_("年度应为去年、今年或明年")]})
     by_hash = {}
     for row in rows:

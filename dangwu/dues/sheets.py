@@ -90,10 +90,12 @@ def parse_table(header: list[Any], iterator: Any) -> tuple[list[DeclarationRow],
         raise SpreadsheetError(_("缺少必需的列：%(cols)s") % {"cols": COLUMNS["base"][0]})
     out: list[DeclarationRow] = []
     errors: list[RowError] = []
+    read = 0  # rows with content, good or bad: a sheet of bad rows is limited too
     for number, cells in iterator:
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        if len(out) >= MAX_ROWS:
+        read += 1
+        if read > MAX_ROWS:
             raise SpreadsheetError(_("文件超过%(n)d行，请分成几个文件导入") % {"n": MAX_ROWS})
         values: dict[str, Any] = {}
         bad = False
@@ -123,5 +125,5 @@ def read(path: str | Path, *, file_name: str, max_bytes: int) -> tuple[list[Decl
     """Read a declarations sheet (.xlsx or .csv) saved on disk with the roster import's checks
     (`core.spreadsheets.read_table`); SpreadsheetError when it is not one."""
     _number, header, rows = spreadsheets.read_table(path, file_name=file_name, is_header=_is_header, max_bytes=max_bytes,
-                                              no_header=_no_header())
+                                                    no_header=_no_header(), max_rows=MAX_ROWS)
     return parse_table(header, rows)

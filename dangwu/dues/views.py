@@ -3,10 +3,10 @@ and receipts, reports of a subtree with Excel export, and the yearly income-and-
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access, classification
+from dangwu.core import access, classification, spreadsheets, uploads
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
+from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 from dangwu.core.spreadsheets import SpreadsheetError
 from dangwu.members import selectors as member_selectors
@@ -41,7 +42,7 @@ from .forms import (
 )
 from .models import Declaration, Reduction
 
-MAX_UPLOAD = 10 * 1024 * 1024
+DECLARATIONS_PER_PAGE = 50
 
 
 def _today() -> date:
@@ -342,44 +343,74 @@ def dues_declare_view(request, pk: int):
 
 @access.page(Cap.DUES_COLLECT)
 def dues_declarations_view(request, pk: int):
-    """The year's declarations of an organization's own members, and the import of a sheet."""
+    """The year's declarations of an organization's own members, a page at a time, and the upload
+    of a sheet, imported in the background (`tasks.queue_declaration_import`): the sheet is only
+    checked here (size, type, the workbook's parts, 涉密不上网), read by the task."""
     org = _org(request, pk, Cap.DUES_COLLECT)
     year = _year_param(request)
     form = DeclarationImportForm(request.POST or None, request.FILES or None, initial={"year": year})
-    result = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
+        if not rules.is_declarable_year(data["year"], _today()):
+            form.add_error("year", _("年度应为去年、今年或明年"))
         try:
-            with tempfile.NamedTemporaryFile(suffix="-" + upload.name[-40:]) as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-                handle.flush()
-                rows, errors, headers = sheets.read(handle.name, file_name=upload.name, max_bytes=MAX_UPLOAD)
+            if upload.size > settings.DANGWU_DECLARATION_MAX_BYTES:
+                raise SpreadsheetError(spreadsheets.size_limit_message(settings.DANGWU_DECLARATION_MAX_BYTES))
+            if spreadsheets.sniff(upload.read(8), file_name=upload.name) == "xlsx":
+                spreadsheets.check_zip(upload, max_rows=sheets.MAX_ROWS)  # before calamine opens it, below
+            upload.seek(0)
         except SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
-            marked = classification.check_uploaded_file(upload)  # 涉密不上网: a readable sheet of bounded size
+            marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
             if marked:
                 form.add_error("file", marked)
         if not form.errors:
-            try:
-                result = services.import_declarations(actor=request.user, organization=org, year=data["year"],
-                                                      rows=rows, reason=data["reason"], headers=headers,
-                                                      sheet_errors=errors, origin=origin_of(request))
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            if result is not None and result.ok:
-                messages.success(request, _("导入完成：新申报 %(c)d 人，调整 %(u)d 人，%(n)d 人无变化") % {
-                    "c": result.created, "u": result.updated, "n": result.unchanged})
-                return redirect(f"{reverse('dues:declarations', args=[org.pk])}?year={data['year']}")
-    members = list(org.members.in_good_standing().order_by("name_pinyin", "id"))
-    declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=members, year=year)}
+            record = tasks.queue_declaration_import(actor=request.user, organization=org, upload=upload,
+                                                    year=data["year"], reason=data["reason"],
+                                                    client_ip=request.META.get("REMOTE_ADDR", ""))
+            return redirect("dues:declaration_import", pk=record.pk)
+    page = CappedPaginator(selectors.declaration_members(organization=org), DECLARATIONS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    declarations = {d.member_id: d for d in Declaration.objects.filter(member__in=list(page), year=year)}
+    recent = selectors.visible_declaration_imports(actor=request.user).filter(organization=org)[:5]
     return render(request, "dues/declarations.html", {
-        "org": org, "year": year, "form": form, "result": result,
-        "rows": [(m, declarations.get(m.pk)) for m in members],
+        "org": org, "year": year, "form": form, "page": page, "recent": recent,
+        "rows": [(m, declarations.get(m.pk)) for m in page],
         "columns": sheets.COLUMNS, "categories": sheets.CATEGORY_WORDS,
     })
+
+
+def _declaration_import(request, pk: int):
+    return access.get_in_scope_or_404(request, selectors.visible_declaration_imports(actor=request.user), pk=pk)
+
+
+def _declaration_import_context(record) -> dict:
+    errors = [(list(error) + [""])[:5] for error in record.errors[:200]]
+    return {"record": record, "errors": errors, "more_errors": max(0, record.error_count - 200)}
+
+
+@access.page(Cap.DUES_COLLECT)
+def dues_declaration_import_view(request, pk: int):
+    """How an import of a declarations sheet goes: polled while it runs, then its outcome and errors."""
+    record = _declaration_import(request, pk)
+    return render(request, "dues/declaration_import.html", _declaration_import_context(record))
+
+
+@access.page(Cap.DUES_COLLECT)
+@never_cache
+def dues_declaration_import_progress_view(request, pk: int):
+    """htmx fragment polled every second while the import runs."""
+    record = _declaration_import(request, pk)
+    return render(request, "dues/_declaration_import_status.html", _declaration_import_context(record))
+
+
+@access.page(Cap.DUES_COLLECT)
+@never_cache
+def dues_declaration_import_errors_view(request, pk: int):
+    """The error report (.xlsx): row, column, value (ID numbers masked), reason."""
+    return uploads.error_report_response(_declaration_import(request, pk), default_stem="declarations")
 
 
 @access.page(Cap.DUES_COLLECT)

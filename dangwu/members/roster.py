@@ -364,7 +364,7 @@ def read_roster(source: str | Path | BinaryIO, *, file_name: str = "", max_bytes
     file_name = file_name or (path.name if path else "")
     if path is None:
         raise TypeError("read_roster reads a file on disk; save uploads first")
-    if check_file(path, file_name=file_name, max_bytes=max_bytes) == "xlsx":
+    if check_file(path, file_name=file_name, max_bytes=max_bytes, max_rows=max_rows) == "xlsx":
         return _read_xlsx(str(path), file_name=file_name, max_rows=max_rows)
     text = decode_csv(path.read_bytes())
     return parse_rows(csv_rows(text), sheet="", file_name=file_name, max_rows=max_rows)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dangwu.core import access, classification, runs, spreadsheets
+from dangwu.core import access, classification, runs, spreadsheets, uploads
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
@@ -214,7 +214,9 @@ def roster_import_view(request):
         except spreadsheets.SpreadsheetError as problem:
             form.add_error("file", problem.message)
         else:
-            marked = classification.check_uploaded_file(upload)  # 涉密不上网: before anything is queued
+            # 涉密不上网, before anything is queued; a workbook's parts are checked (`spreadsheets.check_zip`)
+            # before the guard opens it with calamine.
+            marked = classification.check_uploaded_file(upload)
             if marked:
                 form.add_error("file", marked)
         if not form.errors:
@@ -313,14 +315,7 @@ def roster_import_progress_view(request, pk: int):
 def roster_import_errors_view(request, pk: int):
     """The error report (.xlsx): row, column, value (ID and phone numbers masked), reason."""
     record = access.get_in_scope_or_404(request, selectors.visible_imports(actor=request.user), pk=pk)
-    if not record.error_report:
-        raise Http404
-    try:
-        handle = record.error_report.open("rb")
-    except OSError:
-        raise Http404 from None
-    stem = record.file_name.rsplit(".", 1)[0] or "roster"
-    return FileResponse(handle, as_attachment=True, filename=f"{_('错误报告')}-{stem}.xlsx")
+    return uploads.error_report_response(record, default_stem="roster")
 
 
 @access.page(Cap.MEMBER_VIEW)

@@ -53,6 +53,7 @@ NOT_PAGES = {
     "members:export": "download: the roster (.xlsx), or a redirect to its background export page (swept)",
     "members:export_download": "download: the finished roster export (.xlsx)",
     "dues:report_export": "download: the dues report (.xlsx)",
+    "dues:declaration_import_errors": "download: the declarations import's error report (.xlsx)",
     "dues:receipt": "download: the payment receipt (PDF)",
     "members:import_template": "download: the roster import template (.xlsx)",
     "dues:proof_file": "download: the member's transfer proof (转账凭证: the image or PDF uploaded)",
@@ -65,6 +66,7 @@ NOT_PAGES = {
     "members:import_progress": "htmx fragment: the import's progress, inside members:import_status",
     "members:export_progress": "htmx fragment: the export's progress, inside members:export_status",
     "dues:run_progress": "htmx fragment: the assessment run's progress, inside dues:run",
+    "dues:declaration_import_progress": "htmx fragment: the declarations import's progress, inside dues:declaration_import",
     "development:branches": "htmx fragment: the branch picker's list, inside development:apply",
     "members:transfer_receivers": "htmx fragment: the receiver picker's list, inside members:transfer_start",
     # third-party page

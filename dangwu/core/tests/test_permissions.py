@@ -136,6 +136,17 @@ ROUTES: dict[str, Route] = {
                               allowed={"secretary": 302}, denied={"sibling": 404, "plain": 403, "discipline": 403}),
     "dues:declarations": Route("/dues/org/{branch_a}/declarations/", allowed={"secretary": 200, "city_a": 200},
                                denied={"sibling": 404, "city_b": 404, "discipline": 403, "plain": 403}),
+    # {dues_declaration_import}: a failed import of branch A's declarations by its secretary, with an error report
+    "dues:declaration_import": Route("/dues/declaration-imports/{dues_declaration_import}/",
+                                     allowed={"secretary": 200, "city_a": 200},
+                                     denied={"sibling": 404, "city_b": 404, "discipline": 403, "plain": 403,
+                                             "anonymous": LOGIN_REDIRECT}),
+    "dues:declaration_import_progress": Route("/dues/declaration-imports/{dues_declaration_import}/progress/",
+                                              allowed={"secretary": 200},
+                                              denied={"sibling": 404, "city_b": 404, "plain": 403}),
+    "dues:declaration_import_errors": Route("/dues/declaration-imports/{dues_declaration_import}/errors.xlsx",
+                                            allowed={"secretary": 200, "city_a": 200},
+                                            denied={"sibling": 404, "city_b": 404, "plain": 403}),
     "dues:report": Route("/dues/org/{branch_a}/report/", allowed={"secretary": 200, "city_a": 200, "discipline": 200},
                          denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403}),
     "dues:report_export": Route("/dues/org/{branch_a}/report.xlsx", allowed={"secretary": 200, "province": 200},
@@ -417,7 +428,7 @@ def _dues_objects(people, world):
 
     from django.core.files.base import ContentFile
 
-    from dangwu.dues.models import AssessmentRun, Payment, Reduction, TransferProof
+    from dangwu.dues.models import AssessmentRun, DeclarationImport, Payment, Reduction, TransferProof
 
     month = date.today().replace(day=1)
     run = AssessmentRun.objects.create(organization=world.branch_a, month=month, created_by=people["secretary"])
@@ -429,7 +440,11 @@ def _dues_objects(people, world):
     proof = TransferProof(member=people["m_plain"], organization=world.branch_a, months=[f"{month:%Y-%m}"],
                           amount=Decimal("1.00"), reference="T-1", transferred_on=date.today(), file_name="回单.png")
     proof.file.save("proof.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
-    return {"dues_run": run.pk, "dues_payment": payment.pk, "dues_reduction": reduction.pk, "dues_proof": proof.pk}
+    declaration_import = DeclarationImport.objects.create(created_by=people["secretary"], organization=world.branch_a,
+                                                          year=month.year, file_name="申报表.xlsx", status="failed")
+    declaration_import.error_report.save("errors.xlsx", ContentFile(b"PK"))
+    return {"dues_run": run.pk, "dues_payment": payment.pk, "dues_reduction": reduction.pk, "dues_proof": proof.pk,
+            "dues_declaration_import": declaration_import.pk}
 
 
 def _development_objects(people, world):
