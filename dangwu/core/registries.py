@@ -352,6 +352,10 @@ class BackgroundRun:
       deleted; `fail(run=…, reason=…, actor=…, origin=…)` replaces that default (to audit it, say) and
       answers whether it failed the run (False: it had finished meanwhile); `reason` is
       "interrupted" or "cancelled";
+    - `failed(run=…, reason=…)` records (audits) a failed run in the transaction that fails it:
+      one that ended on its own — bad rows ("rows"), an unreadable file ("file"), an unexpected
+      error ("error"; `core.uploads.finish`) — and, where `fail` is not given, one the default
+      fails ("interrupted", "cancelled");
     - the `uploads` of a finished run are deleted unless `keeps_upload(run=…)` says it still needs
       them (a check that passed keeps its roster to be imported);
     - `prune()` removes what has expired (old export files …) and answers how many;
@@ -365,6 +369,7 @@ class BackgroundRun:
     uploads: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
     fail: Callable[..., bool] | None = None
+    failed: Callable[..., None] | None = None
     keeps_upload: Callable[..., bool] | None = None
     prune: Callable[..., int] | None = None
     order: int = 100

@@ -43,7 +43,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connections, models
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -158,7 +158,14 @@ def fail(kind: BackgroundRun, run: models.Model, *, reason: str, actor: Any = No
         if done:
             mark_task_failed(run)
         return bool(done)
-    return fail_run(run, message=kind.interrupted, uploads=kind.uploads)
+    with transaction.atomic():
+        done = fail_run(run, message=kind.interrupted)
+        if done and kind.failed is not None:  # recorded (audited) in the transaction that fails it
+            run.refresh_from_db()
+            kind.failed(run=run, reason=reason)
+    if done:
+        delete_files(run, kind.uploads)
+    return done
 
 
 def cancel(run: models.Model, *, actor: Any, origin: Any = None) -> bool:

@@ -8,8 +8,9 @@ that a cancel or the reaper (`core.runs`, decision 0021) failed meanwhile is lef
 its end is written only while it is still running, and its text is made storable first (0020).
 The writes here are bookkeeping of the task, not business writes: they are not audited.
 
-The dues declarations import runs through `run_import`; the roster import (`members.tasks`)
-predates it and keeps its own copy of these steps.
+The roster import (`members.tasks`) and the dues declarations import run through `run_import`.
+A run that ends failed on its own is recorded by its kind's `failed` hook (`registries.BackgroundRun`:
+the roster import audits it) in the transaction that writes its end.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.files import File
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,7 +54,7 @@ def run_import(model: Any, run_id: int, *, work: Callable[[Any], str], failure: 
     except Exception:
         logger.exception("%s %s failed", model.__name__, run_id)
         try:
-            finish(record, status=model.Status.FAILED, message=failure)
+            finish(record, status=model.Status.FAILED, message=failure, reason="error")
         except runs.RunStopped:
             pass  # failed meanwhile by a cancel or the reaper
         return model.Status.FAILED
@@ -61,17 +63,27 @@ def run_import(model: Any, run_id: int, *, work: Callable[[Any], str], failure: 
             discard_upload(record)
 
 
-def finish(record: Any, *, status: str, message: str) -> None:
-    """Write how the run ended, while it is still running (`runs.RunStopped` otherwise)."""
-    record.errors = storable(record.errors)
+def finish(record: Any, *, status: str, message: str, reason: str = "error") -> None:
+    """Write how the run ended unless a cancel or the reaper failed it meanwhile (`runs.RunStopped`), and, when
+    it failed, have its kind record why (`reason`: "rows", "file" or "error") in the same transaction."""
     record.status = status
-    record.message = storable(message)
+    record.message = message
     record.phase = ""
     record.processed_rows = record.total_rows
     record.finished_at = timezone.now()
-    fields = {f.attname: getattr(record, f.attname) for f in type(record)._meta.concrete_fields
+    fields = {f.attname: storable(getattr(record, f.attname)) for f in type(record)._meta.concrete_fields
               if not f.primary_key and f.attname != "heartbeat_at"}
-    runs.still_running(type(record), record.pk, **fields)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    kind = runs.kind_of(type(record))
+    with transaction.atomic():
+        # Not failed meanwhile by a cancel or the reaper; a write that committed has already marked it
+        # done in its own transaction (`runs.still_running(..., status="done")` before its commit).
+        if not type(record)._default_manager.filter(pk=record.pk).exclude(status=type(record).Status.FAILED).update(
+                heartbeat_at=timezone.now(), **fields):
+            raise runs.RunStopped(f"{type(record)._meta.label} {record.pk} is no longer running")
+        if status == type(record).Status.FAILED and kind is not None and kind.failed is not None:
+            kind.failed(run=record, reason=reason)
 
 
 def fail_with_errors(record: Any, errors: Iterable[RowError], *, report_name: str) -> str:
@@ -84,7 +96,7 @@ def fail_with_errors(record: Any, errors: Iterable[RowError], *, report_name: st
         out.seek(0)
         record.error_report.save(report_name, File(out), save=False)
     finish(record, status=type(record).Status.FAILED,
-           message=_("有%(n)d处错误，没有写入任何数据。请修改后重新导入。") % {"n": len(errors)})
+           message=_("有%(n)d处错误，没有写入任何数据。请修改后重新导入。") % {"n": len(errors)}, reason="rows")
     return type(record).Status.FAILED
 
 

@@ -34,6 +34,11 @@ def register() -> None:
         AuditField("paid_until_repaired", _("修复的党费交至"), "count", prefix="dues."),
         AuditField("standards_repaired", _("修复的党费标准"), "count", prefix="dues."),
         AuditField("proof_amount", _("凭证金额"), "money", prefix="dues."),
+        AuditField("reason", _("原因"), "choice", prefix="dues.declare_import_failed", choices={
+            "rows": _("有错误的行"), "file": _("文件无法读取"), "error": _("意外错误"),
+            "interrupted": _("后台任务中断")}),
+        AuditField("errors", _("错误数"), "count", prefix="dues.declare_import_failed"),
+        AuditField("year", _("年度"), prefix="dues.declare_import_failed"),
         AuditField("from", _("起始月份"), "month", prefix="dues.reduction"),
         AuditField("to", _("截止月份"), "month", prefix="dues.reduction"),
     ):

@@ -34,6 +34,19 @@ def _arrears(*, member: Any) -> list:
     return selectors.unpaid_months(member=member, upto=timezone.localdate())
 
 
+def _declaration_import_failed(*, run: Any, reason: str) -> None:
+    """One audit entry for a declarations import that ended without writing: the uploader's when it
+    ended on its own, the system's when its worker died."""
+    from dangwu.core.audit import Origin
+
+    from . import services
+
+    by_system = reason == "interrupted"
+    services.record_failed_declaration_import(
+        actor=None if by_system else run.created_by, run=run, reason=reason,
+        origin=Origin(ip=run.client_ip) if run.client_ip and not by_system else None)
+
+
 def register() -> None:
     from . import audit_fields, ledger, member_home, rollups
 
@@ -52,7 +65,8 @@ def register() -> None:
     # An import whose worker died is failed and its upload deleted; its files are named, so the sweep keeps them.
     registries.background_runs.register(registries.BackgroundRun(
         "dues_declaration_import", "dues.DeclarationImport",
-        gettext_lazy("处理中断：后台任务进程已停止。没有写入任何数据，上传的文件已删除，请重新选择文件。"), uploads=("file",), folders=("imports",)))
+        gettext_lazy("处理中断：后台任务进程已停止。没有写入任何数据，上传的文件已删除，请重新选择文件。"), uploads=("file",), folders=("imports",),
+        failed=_declaration_import_failed))
     registries.menu.register(MenuEntry("dues", gettext_lazy("党费"), "cash-coin", _dues_link, order=30))
     registries.home_cards.register(HomeCard("own_dues", "dues/_home_own_dues.html", member_home.own_dues_card,
                                             order=5))

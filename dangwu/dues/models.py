@@ -23,6 +23,7 @@ class AuditAction(AuditActionChoices):
     DECLARE = "dues.declare", _("申报党费基数")
     DECLARE_CHANGE = "dues.declare_change", _("调整党费基数")
     DECLARE_IMPORT = "dues.declare_import", _("导入党费基数申报")
+    DECLARE_IMPORT_FAILED = "dues.declare_import_failed", _("党费基数申报导入未完成")
     ASSESS_START = "dues.assess_start", _("发起月度党费核定")
     ASSESS = "dues.assess", _("完成月度党费核定")
     REDUCTION_REQUEST = "dues.reduction_request", _("申请党费减免")

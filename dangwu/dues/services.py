@@ -216,6 +216,17 @@ class DeclarationImportResult:
         return not self.errors
 
 
+@audited(AuditAction.DECLARE_IMPORT_FAILED)
+def record_failed_declaration_import(*, actor: User | None, run: Any, reason: str, origin: Origin | None = None) -> None:
+    """Record that a declarations import ended without writing anything (`dues.declare_import_failed`):
+    bad rows ("rows"), an unreadable file ("file"), an unexpected error ("error"), its worker died
+    ("interrupted"). No personal data: the file's name, the year, counts and why. The task (or the
+    reaper) writes the run's end in the same transaction."""
+    audit.record(actor=actor, action=AuditAction.DECLARE_IMPORT_FAILED, target=run, organization=run.organization,
+                 summary={"file": run.file_name, "year": run.year, "reason": reason, "rows": run.total_rows,
+                          "errors": run.error_count}, origin=origin)
+
+
 @audited(AuditAction.DECLARE_IMPORT, noop_allowed=True)
 def import_declarations(
     *, actor: User, organization: Organization, year: int, rows: Sequence[DeclarationRow], reason: str = "",

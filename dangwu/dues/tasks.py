@@ -106,7 +106,7 @@ def _import_declarations(record: DeclarationImport) -> str:
         rows, sheet_errors, headers = sheets.read(record.file.path, file_name=record.file_name,
                                                   max_bytes=settings.DANGWU_DECLARATION_MAX_BYTES)
     except SpreadsheetError as problem:
-        uploads.finish(record, status=failed, message=problem.message)
+        uploads.finish(record, status=failed, message=problem.message, reason="file")
         return failed
     uploads.discard_upload(record)  # read: the clear ID numbers are not kept while the rows are checked
     DeclarationImport.objects.filter(pk=record.pk).update(phase="checking", total_rows=len(rows))

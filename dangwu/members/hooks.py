@@ -202,6 +202,12 @@ def _fail_import(*, run: Any, reason: str, actor: Any, origin: Any) -> bool:
     return True
 
 
+def _import_failed(*, run: Any, reason: str) -> None:
+    from . import tasks
+
+    tasks.record_failed_import(run=run, reason=reason)
+
+
 def _import_keeps_upload(*, run: Any) -> bool:
     """A check that passed keeps its upload until imported, discarded or expired (decision 0005)."""
     from django.utils import timezone
@@ -224,7 +230,7 @@ def register() -> None:
     audit_fields.register()
     registries.background_runs.register(BackgroundRun(
         "roster_import", "members.RosterImport", IMPORT_INTERRUPTED, uploads=("file",), folders=("imports",),
-        fail=_fail_import, keeps_upload=_import_keeps_upload))
+        fail=_fail_import, failed=_import_failed, keeps_upload=_import_keeps_upload))
     registries.background_runs.register(BackgroundRun(
         "roster_export", "members.RosterExport", gettext_lazy("导出中断：后台任务进程已停止。请重新导出。"),
         folders=("exports",), prune=_prune_exports))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dangwu.core import crypto
-from dangwu.core.models import AuditActionChoices, TaskRun
+from dangwu.core.models import AuditActionChoices, ImportRun, TaskRun
 
 from . import rules
 
@@ -272,50 +272,32 @@ class SubtreeStat(models.Model):
         return f"{self.organization_id} {self.dimension}={self.key}: {self.count}"
 
 
-class RosterImport(TaskRun):
-    """One upload of a roster (花名册导入) and how its background run went.
+class RosterImport(ImportRun):
+    """One upload of a roster (花名册导入) and how its background run went (`core.uploads`).
 
     The import itself is `roster_import.import_roster`, which writes through the audited service
     `roster_services.write_roster_import` (one audit entry, one transaction). The writes to this row — status and progress while the task runs — are
-    bookkeeping of the task, not business writes, and are not audited.
+    bookkeeping of the task, not business writes, and are not audited; a failed run is audited
+    once (`member.import_failed`).
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("正在处理")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("未通过")
-
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("党组织"))
-    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=300)
-    file_name = models.CharField(_("文件名"), max_length=255)
     update_existing = models.BooleanField(_("更新已有党员"), default=False)
     dry_run = models.BooleanField(_("仅校验"), default=False)
-    phase = models.CharField(_("阶段"), max_length=20, blank=True)
-    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
-    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     created_count = models.PositiveIntegerField(_("新建"), default=0)
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
-    error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
     changes = models.JSONField(_("变更（前若干条）"), default=list, blank=True)
-    error_report = models.FileField(_("错误报告"), upload_to="imports/%Y/%m/", max_length=300, blank=True)
-    client_ip = models.CharField(max_length=45, blank=True)
     # A check (仅校验) that passed keeps its upload, so that the same file can be imported without
     # choosing it again (`tasks.import_checked_upload`); the import it led to is named here.
     # The upload is deleted once imported, discarded, or `DANGWU_IMPORT_KEEP_HOURS` old (decision 0005).
     imported_as = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("据此导入"))
 
-    class Meta(TaskRun.Meta):
+    class Meta(ImportRun.Meta):
         verbose_name = _("花名册导入")
         verbose_name_plural = _("花名册导入")
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_status_display()})"
 
 
 class RosterExport(TaskRun):

@@ -26,10 +26,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dangwu.core import access, runs
+from dangwu.core import access, runs, uploads
 from dangwu.core.audit import Origin
 from dangwu.core.roles import Cap
-from dangwu.core.spreadsheets import SpreadsheetError, write_error_report
+from dangwu.core.spreadsheets import SpreadsheetError
 from dangwu.core.tasks import task
 from dangwu.core.text import storable
 
@@ -38,7 +38,6 @@ from .models import RosterExport, RosterImport
 
 logger = logging.getLogger(__name__)
 
-STORED_ERRORS = 1000  # errors kept on the row for the page; the report file has them all
 STORED_CHANGES = 1000
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
@@ -72,35 +71,22 @@ def run_roster_import(import_id: int) -> str:
 
 
 def process_import(import_id: int) -> str:
-    claimed = RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.QUEUED).update(
-        status=RosterImport.Status.RUNNING, phase="reading", started_at=timezone.now())
-    if not claimed:
-        return "skipped"  # already run (a task is delivered at least once)
-    record = RosterImport.objects.select_related("created_by", "organization").get(pk=import_id)
-    status: str = RosterImport.Status.FAILED
-    try:
-        status = _run(record)
-        return status
-    except runs.RunStopped:  # cancelled or reaped meanwhile: it is failed already, and audited
-        return RosterImport.Status.FAILED
-    except Exception:
-        logger.exception("roster import %s failed", import_id)
-        _finish(record, status=RosterImport.Status.FAILED,
-                message=_("导入时发生意外错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
-        return RosterImport.Status.FAILED
-    finally:
-        if not (record.dry_run and status == RosterImport.Status.DONE):
-            _discard_upload(record)  # a check that passed keeps it, to be imported (`import_checked_upload`)
+    return uploads.run_import(
+        RosterImport, import_id, work=_run,
+        failure=_("导入时发生意外错误，没有写入任何数据。请稍后重试，或联系系统管理员。"),
+        # a check that passed keeps its upload, to be imported (`import_checked_upload`)
+        keep_upload=lambda record, status: record.dry_run and status == RosterImport.Status.DONE)
 
 
 def _run(record: RosterImport) -> str:
+    failed = RosterImport.Status.FAILED
     try:
         parsed = roster.read_roster(record.file.path, file_name=record.file_name,
                                     max_bytes=settings.DANGWU_ROSTER_MAX_BYTES,
                                     max_rows=settings.DANGWU_ROSTER_MAX_ROWS)
     except SpreadsheetError as problem:
-        _finish(record, status=RosterImport.Status.FAILED, message=problem.message)
-        return RosterImport.Status.FAILED
+        uploads.finish(record, status=failed, message=problem.message, reason="file")
+        return failed
     RosterImport.objects.filter(pk=record.pk).update(total_rows=len(parsed.rows), phase="checking")
     last = [0.0]
 
@@ -118,54 +104,25 @@ def _run(record: RosterImport) -> str:
             # inside the write's transaction, before it commits: a cancelled run writes nothing
             before_commit=lambda: runs.still_running(RosterImport, record.pk, status=RosterImport.Status.DONE))
     except PermissionDenied:
-        _finish(record, status=RosterImport.Status.FAILED,
-                message=_("您已无权在所选党组织维护党员档案，没有写入任何数据。"))
-        return RosterImport.Status.FAILED
+        uploads.finish(record, status=failed, message=_("您已无权在所选党组织维护党员档案，没有写入任何数据。"))
+        return failed
     record.total_rows = result.total
     record.created_count, record.updated_count = result.created, result.updated
     record.unchanged_count = result.unchanged
-    record.error_count = len(result.errors)
-    record.errors = [e.as_list() for e in result.errors[:STORED_ERRORS]]
     record.changes = [[c.row, c.name, [list(x) for x in c.changes]] for c in result.changes[:STORED_CHANGES]]
     if record.organization_id is None and result.organization is not None:
         record.organization = result.organization  # others with member.edit there may now see it
     if result.errors:
-        with tempfile.TemporaryFile() as out:
-            write_error_report(result.errors, out)
-            out.seek(0)
-            record.error_report.save(f"errors-{record.pk}.xlsx", File(out), save=False)
-        _finish(record, status=RosterImport.Status.FAILED,
-                message=_("有%(n)d处错误，没有写入任何数据。请修改后重新导入。") % {"n": len(result.errors)})
-        return RosterImport.Status.FAILED
-    _finish(record, status=RosterImport.Status.DONE, message="")
+        return uploads.fail_with_errors(record, result.errors, report_name=f"errors-{record.pk}.xlsx")
+    uploads.finish(record, status=RosterImport.Status.DONE, message="")
     return RosterImport.Status.DONE
 
 
-def _finish(record: RosterImport, *, status: str, message: str) -> None:
-    # What a row, a file or an exception brought in must not make this write fail (decision 0020):
-    # the run would stay "running" for ever.
-    record.errors, record.changes = storable(record.errors), storable(record.changes)
-    record.status = status
-    record.message = storable(message)
-    record.phase = ""
-    record.processed_rows = record.total_rows
-    record.finished_at = timezone.now()
-    _save_finished(record)
-
-
-def _save_finished(record: RosterImport) -> None:
-    """Save how the run ended — unless a cancel or the reaper failed it meanwhile (it stays as they
-    left it, audited once) — and audit a failure (`member.import_failed`) in the same transaction."""
-    with transaction.atomic():
-        stored = RosterImport.objects.select_for_update().filter(pk=record.pk).values_list("status", "phase").first()
-        if stored is None or stored[0] == RosterImport.Status.FAILED:
-            return
-        record.save()
-        if record.status == RosterImport.Status.FAILED:
-            reason = "rows" if record.error_count else "file" if stored[1] == "reading" else "error"
-            roster_services.record_failed_import(
-                actor=record.created_by, run=record, reason=reason,
-                origin=Origin(ip=record.client_ip) if record.client_ip else None)
+def record_failed_import(*, run: RosterImport, reason: str) -> None:
+    """The `failed` hook of the roster import's kind (`registries.BackgroundRun`): one audit entry
+    (`member.import_failed`) for a run that ended failed on its own, in the transaction of its end."""
+    roster_services.record_failed_import(actor=run.created_by, run=run, reason=reason,
+                                         origin=Origin(ip=run.client_ip) if run.client_ip else None)
 
 
 def upload_kept_until(record: RosterImport) -> Any:
@@ -213,7 +170,7 @@ def discard_checked_upload(*, actor: User, record: RosterImport) -> None:
     if record.created_by_id != actor.pk:
         raise PermissionDenied
     if upload_kept_until(record) is not None:  # not the upload of a run still queued or running
-        _discard_upload(record)
+        uploads.discard_upload(record)
 
 
 def prune_checked_uploads() -> int:
@@ -222,21 +179,9 @@ def prune_checked_uploads() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.DANGWU_IMPORT_KEEP_HOURS)
     removed = 0
     for record in RosterImport.objects.filter(dry_run=True, finished_at__lt=cutoff).exclude(file=""):
-        _discard_upload(record)
+        uploads.discard_upload(record)
         removed += 1
     return removed
-
-
-def _discard_upload(record: Any) -> None:
-    """The uploaded roster holds full ID numbers in clear: it is deleted once read (the error
-    report keeps masked values only), unless a check that passed keeps it to be imported, until
-    it is imported, discarded or expired (decision 0005)."""
-    try:
-        if record.file:
-            record.file.delete(save=False)
-            RosterImport.objects.filter(pk=record.pk).update(file="")
-    except OSError:
-        logger.warning("could not delete the upload of roster import %s", record.pk)
 
 
 # --- roster export --------------------------------------------------------------------

@@ -65,11 +65,18 @@ def test_the_import_runs_as_a_task_and_its_page_shows_how_it_went(client, dues_p
 def test_a_failed_import_keeps_its_errors_and_a_report_and_writes_nothing(client, dues_people, world):
     client.force_login(dues_people["secretary"])
     plain = dues_people["m_plain"]
+    audits = testing.Snapshot(audit=AuditEntry.objects)
     response = client.post(_url(world), {"year": timezone.localdate().year,
                                          "file": _sheet([[1, plain.name, plain.id_number, "教师", "5000"]])})
     record = DeclarationImport.objects.get()
     assert record.status == "failed" and record.error_count == 1 and not record.file
     assert not Declaration.objects.exists()
+    # a failed import is audited once, without personal data (issue 12, finding 9)
+    entry = testing.last_audit_entry()
+    assert audits.delta() == {"audit": 1} and entry.action == "dues.declare_import_failed"
+    assert entry.actor == dues_people["secretary"]
+    assert entry.summary == {"file": "申报表.xlsx", "year": record.year, "reason": "rows", "rows": 1, "errors": 1}
+    assert plain.id_number not in str(entry.summary) and plain.name not in str(entry.summary)
     page = client.get(response["Location"]).content.decode()
     assert "无法识别的党费类别" in page and "下载错误报告" in page
     report = client.get(f"/dues/declaration-imports/{record.pk}/errors.xlsx")
@@ -186,9 +193,13 @@ def test_an_import_whose_worker_died_is_reaped_and_a_reaped_run_writes_nothing(d
                                               heartbeat_at=timezone.now() - timedelta(minutes=10))
     path = record.file.path
     out = io.StringIO()
+    audits = testing.Snapshot(audit=AuditEntry.objects)
     call_command("recover_interrupted_work", stdout=out)
     record.refresh_from_db()
     assert record.status == "failed" and "处理中断" in record.message and not record.file
+    entry = testing.last_audit_entry()  # the system's entry: the worker died, nobody did it
+    assert audits.delta() == {"audit": 1} and entry.action == "dues.declare_import_failed"
+    assert entry.actor is None and entry.summary["reason"] == "interrupted"
     assert not os.path.exists(path)
     assert f"dues_declaration_import {record.pk}: failed, interrupted (heartbeat)" in out.getvalue()
     # the dead task's work, if it ever ends, does not overwrite the reaped run
