@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -34,8 +34,14 @@ def _member_in_scope(request, pk, capability: str) -> Any:  # a members.Member
     return member
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$", "example": "2026-12",
+                      "description": "a month: answered as YYYY-MM; YYYY-MM or YYYY-MM-DD accepted"})
+class MonthField(serializers.DateField):
+    """A month, written YYYY-MM (the schema said `format: date`, and "2026-12" is not one)."""
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField(format="%Y-%m")
     paid = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -87,7 +93,7 @@ def _int(value) -> int:
 
 class AssessmentRunSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="organization_id", label=_("党组织"))
-    month = serializers.DateField(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], label=_("月份"))
+    month = MonthField(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], label=_("月份"))
 
     class Meta:
         model = AssessmentRun
@@ -149,6 +155,7 @@ class ReversalSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, label=_("冲正原因"))
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("member", int)]))
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     """Payments of the caller's scope (a member sees their own). POST records one: months
@@ -212,6 +219,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"base": {"required": False}, "farmer_amount": {"required": False}}
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("member", int)]))
 class DeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Yearly declarations (category, base, the monthly amount from the rule). POST declares or,
     with a `reason`, changes one."""
