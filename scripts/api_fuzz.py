@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
            "DANGWU_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
            "DANGWU_HASH_KEY": secrets.token_hex(32), "DANGWU_REQUIRE_2FA": "0"}
     manage = [sys.executable, str(ROOT / "manage.py")]
-    server = None
+    server = server_log = None
     failed = False
     try:
         started = time.monotonic()
@@ -113,9 +113,12 @@ def main(argv: list[str] | None = None) -> int:
                        check=True, stdout=subprocess.DEVNULL)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
+        # The server's log (a line for every 4xx) goes to a file: its last lines are shown on a failure.
+        server_log = open(tmp / "server.log", "w")  # closed when the server has stopped
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "dangwu.wsgi:application", "--bind",
                                    f"127.0.0.1:{port}", "--workers", "2", "--threads", "2", "--timeout", "60",
-                                   "--log-level", "warning"], cwd=ROOT, env=env)
+                                   "--log-level", "warning"], cwd=ROOT, env=env, stdout=server_log,
+                                  stderr=subprocess.STDOUT)
         _wait_for(f"{base}/api/schema/", server)
         print(f"== demo province of {args.members} members served at {base} "
               f"({time.monotonic() - started:.0f} s to set up)", flush=True)
@@ -142,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
             code = subprocess.run(command, cwd=tmp, env={**env, "NO_COLOR": "1"}).returncode
             figures.append((role, _figures(report), code, time.monotonic() - role_started))
             failed = failed or code != 0
+        if failed:
+            lines = (tmp / "server.log").read_text(encoding="utf-8", errors="replace").splitlines()
+            print("== the server's last log lines", *lines[-60:], sep="\n")
         print("== figures")
         for role, (operations, cases, failures), code, seconds in figures:
             print(f"{role}: {operations} operations, {cases} cases, {failures} failures "
@@ -153,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if server_log is not None:
+            server_log.close()
         if args.keep:
             print(f"kept {tmp}")
         else:

@@ -143,3 +143,23 @@ def test_pages_keep_their_html_error_pages_and_a_nul_in_an_api_query_is_json(cli
     assert client.get("/nowhere/")["Content-Type"].startswith("text/html")
     response = testing.api_client(people["province"]).get("/api/v1/members/?q=%00")
     assert response.status_code == 400 and response.json()["detail"]
+
+
+# --- what the fuzzer found (scripts/api_fuzz.py) ----------------------------------------------
+
+HUGE = "4351355535552099861397504"  # beyond a 64-bit integer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [
+    f"/api/v1/dues/payments/?member=-{HUGE}", f"/api/v1/dues/declarations/?member={HUGE}",
+    f"/api/v1/dues/declarations/?year={HUGE}", f"/api/v1/dues/assessments/?member={HUGE}",
+    f"/api/v1/dues/assessments/?organization={HUGE}", f"/api/v1/members/?organization={HUGE}",
+    f"/api/v1/organizations/?parent={HUGE}", f"/api/v1/development/candidates/?organization={HUGE}",
+    f"/api/v1/members/{HUGE}/", f"/api/v1/dues/reports/{HUGE}/", f"/api/v1/organizations/{HUGE}/stats/",
+])
+def test_a_number_beyond_64_bits_finds_nothing_rather_than_a_500(people, url):
+    response = testing.api_client(people["province"]).get(url)
+    assert response.status_code in (200, 400, 404), (url, response.status_code)
+    if response.status_code == 200 and "results" in response.json():
+        assert response.json()["results"] == []
