@@ -5,8 +5,8 @@
 A bounded run on a throw-away copy of the demo province, so that what the schema says stays what
 the API answers (issue 12, "Keep it true"):
 
-1. a temporary folder holds a new SQLite database, the media folder and fresh keys (var/keys.json
-   and db.sqlite3 are not touched);
+1. a temporary folder holds a new SQLite database (or `--database-url` names an empty one), the
+   media folder and fresh keys (var/keys.json and db.sqlite3 are not touched);
 2. `migrate`, then `seed_demo` loads a small demo province (the README's demo accounts);
 3. gunicorn serves it on a free port of 127.0.0.1 with the settings `make run` uses (debug off);
 4. each role logs in through `POST /api/v1/auth/token/` and schemathesis runs every operation of
@@ -93,12 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roles", default="demo-secretary,demo-member", help="demo accounts to fuzz as")
     parser.add_argument("--st", default=os.environ.get("SCHEMATHESIS", ""), help="the schemathesis command")
     parser.add_argument("--workers", default="1", help="schemathesis workers (1: the same cases every run)")
+    parser.add_argument("--database-url", default="",
+                        help="an empty database to use instead of a temporary SQLite file (e.g. PostgreSQL)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="dangwu-fuzz-"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangwu.settings", "DANGWU_DEBUG": "0",
-           "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "DANGWU_MEDIA_ROOT": str(tmp / "media"),
+           "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'db.sqlite3'}", "DANGWU_MEDIA_ROOT": str(tmp / "media"),
            "DANGWU_KEY_FILE": str(tmp / "no-keys.json"),
            "DANGWU_SECRET_KEY": secrets.token_urlsafe(40),
            "DANGWU_FIELD_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
