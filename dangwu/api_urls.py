@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from dangwu.core.access import CapabilityPermission
@@ -22,9 +22,13 @@ class SchemaView(SpectacularAPIView):
     required_capability = None
 
 
-class DocsView(SpectacularSwaggerView):
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI with its start-up script at ?script= rather than inline, and a template whose
+    <style> carries the nonce: the Content-Security-Policy holds here too (decision 0024)."""
+
     permission_classes = [CapabilityPermission]
     required_capability = None
+    template_name = "core/swagger_ui.html"
 
 
 router = DefaultRouter(trailing_slash=True)

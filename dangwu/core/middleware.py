@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,8 @@ class RejectNulMiddleware:
         if "%00" in request.META.get("QUERY_STRING", "") or any(
             "\x00" in value for _key, values in request.GET.lists() for value in values
         ):
+            if request.path.startswith("/api/"):  # JSON for programs, as the schema documents (core.schema)
+                return JsonResponse({"detail": _("请求参数中含有非法字符")}, status=400)
             return HttpResponseBadRequest(_("请求参数中含有非法字符"))
         return self.get_response(request)
 

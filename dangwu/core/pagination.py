@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 
 
 class CappedPaginator(Paginator):
@@ -39,3 +42,24 @@ class CappedPaginator(Paginator):
     def display_count(self) -> str:
         count = self.count
         return f"{count:,}+" if self.capped else str(count)
+
+
+class ApiPageNumberPagination(PageNumberPagination):
+    """The API's pages (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS): `?page=` is a whole number from 1,
+    as the schema says. DRF took an empty `page` for the first page and answered "abc" with a 404;
+    both are bad input (400, naming `page`). A page past the last stays DRF's 404."""
+
+    last_page_strings = ()
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise ValidationError({self.page_query_param: [_("页码应为从 1 开始的整数")]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters

@@ -229,16 +229,24 @@ def lockout_response(request, credentials=None, *args, **kwargs):
 # Chinese pages in the site's frame whatever DEBUG says, so that no visitor meets Django's English
 # pages (which, with DEBUG on, list the site's URL patterns).
 
+def _api_answer(request, status: int, detail: str) -> JsonResponse | None:
+    """The same answer as JSON under /api/ (an address no route matches, a non-numeric id), as the
+    schema documents every error of the API (core.schema): a program gets no HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return None
+
+
 def bad_request_view(request, exception=None):
-    return render(request, "400.html", status=400)
+    return _api_answer(request, 400, _("请求无效")) or render(request, "400.html", status=400)
 
 
 def not_found_view(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _api_answer(request, 404, _("未找到，或不在您的权限范围内")) or render(request, "404.html", status=404)
 
 
 def forbidden_view(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _api_answer(request, 403, _("您没有执行该操作的权限")) or render(request, "403.html", status=403)
 
 
 def csrf_failure_view(request, reason=""):
@@ -249,5 +257,6 @@ def csrf_failure_view(request, reason=""):
 def server_error_view(request):
     """Rendered without the request: no context processors (the menu reads the database, which
     may be what failed) and a page that needs no static files."""
-    return HttpResponseServerError(loader.render_to_string("500.html"))
+    return _api_answer(request, 500, _("服务器内部错误")) or HttpResponseServerError(
+        loader.render_to_string("500.html", {"csp_nonce": getattr(request, "csp_nonce", "")}))
 

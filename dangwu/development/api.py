@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -150,6 +150,10 @@ class StageCountsSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("organization", int, description="an organization of the caller's scope: its whole subtree"),
+    OpenApiParameter("stage", str, enum=[code for code, _label in rules.STAGES]),
+    OpenApiParameter("status", str, enum=Candidate.Status.values)]))
 class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """People in the recruitment pipeline (发展党员) of the caller's scope."""
 
@@ -252,7 +256,8 @@ class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         candidate = services.cancel(actor=request.user, candidate=candidate, origin=origin_of(request), **body.validated_data)
         return Response(CandidateDetailSerializer(candidate, context={"request": request}).data)
 
-    @extend_schema(responses=StageCountsSerializer)
+    @extend_schema(responses=StageCountsSerializer, parameters=[OpenApiParameter(
+        "organization", int, required=True, description="an organization of the caller's scope")])
     @action(detail=False, methods=["get"], url_path="stage-counts",
             capability_by_method={"GET": Cap.DEVELOPMENT_VIEW})
     def stage_counts(self, request):

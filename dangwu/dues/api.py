@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,8 +31,14 @@ def _member_in_scope(request, pk, capability: str) -> Any:  # a members.Member
         field="member", message=_("党员不存在或不在您的权限范围内"), pk=pk)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$", "example": "2026-12",
+                      "description": "a month: answered as YYYY-MM; YYYY-MM or YYYY-MM-DD accepted"})
+class MonthField(serializers.DateField):
+    """A month, written YYYY-MM (the schema said `format: date`, and "2026-12" is not one)."""
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField(format="%Y-%m")
     paid = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -76,15 +82,19 @@ class AssessmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _int(value) -> int:
+    """A filter's number, or -1 (finds nothing) for what is not one. Beyond a 64-bit integer too: a
+    `member_id` filter does not get Django's out-of-range guard, and SQLite or PostgreSQL answered
+    an OverflowError, a 500 (found by scripts/api_fuzz.py)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if -(2**63) <= number < 2**63 else -1
 
 
 class AssessmentRunSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="organization_id", label=_("党组织"))
-    month = serializers.DateField(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], label=_("月份"))
+    month = MonthField(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], label=_("月份"))
 
     class Meta:
         model = AssessmentRun
@@ -146,6 +156,7 @@ class ReversalSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, label=_("冲正原因"))
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("member", int)]))
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     """Payments of the caller's scope (a member sees their own). POST records one: months
@@ -210,6 +221,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"base": {"required": False}, "farmer_amount": {"required": False}}
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("member", int)]))
 class DeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Yearly declarations (category, base, the monthly amount from the rule). POST declares or,
     with a `reason`, changes one."""

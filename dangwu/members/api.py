@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -87,6 +92,30 @@ class MemberSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(component_name="Member")
+class MemberAnswerSerializer(MemberSerializer):
+    """What a member's record reads as (for the schema; `MemberSerializer.to_representation` writes
+    it): the numbers masked, and whether the caller may reveal the ID number in full."""
+
+    id_number = serializers.CharField(label=_("公民身份号码"), read_only=True,
+                                      help_text="masked (4301**********1234); in full with ?reveal=id_number")
+    phone = serializers.CharField(label=_("联系电话"), read_only=True,
+                                  help_text="masked (138****8000); in full with ?reveal=phone")
+    id_number_full = serializers.BooleanField(read_only=True, help_text="whether ?reveal=id_number may show it in full")
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "id_number_full"]
+
+
+# The list's filters (`MemberViewSet.get_queryset`): lenient on purpose, an unknown value finds nobody.
+_MEMBER_FILTERS = [
+    OpenApiParameter("q", str, description="name, pinyin, initials or an exact 18-digit ID number (first 50 characters)"),
+    OpenApiParameter("organization", int, description="an organization of the caller's scope: its whole subtree"),
+    OpenApiParameter("member_type", str, enum=MemberType.values),
+    OpenApiParameter("standing", str, enum=Standing.values),
+]
+
+
 class MemberSearchSerializer(serializers.Serializer):
     q = serializers.CharField(label=_("姓名 / 拼音 / 首字母 / 身份证号"), max_length=50, required=False, allow_blank=True)
     organization = serializers.IntegerField(label=_("所在党组织"), required=False, allow_null=True)
@@ -95,6 +124,15 @@ class MemberSearchSerializer(serializers.Serializer):
     standing = serializers.ChoiceField(label=_("党籍状态"), choices=Standing.choices, required=False, allow_blank=True)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=_MEMBER_FILTERS, responses=MemberAnswerSerializer(many=True)),
+    retrieve=extend_schema(responses=MemberAnswerSerializer, parameters=[OpenApiParameter(
+        "reveal", str, enum=["id_number", "phone"],
+        description="show this number in full (a role that may; the reading is audited)")]),
+    create=extend_schema(responses={201: MemberAnswerSerializer}),
+    update=extend_schema(responses=MemberAnswerSerializer),
+    partial_update=extend_schema(responses=MemberAnswerSerializer),
+)
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Members of the caller's scope. Filters: `q` (name, pinyin, initials, exact ID number),
@@ -133,7 +171,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return access.get_in_scope_or_404(self.request, selectors.visible_members(actor=self.request.user),
                                           pk=self.kwargs["pk"])
 
-    @extend_schema(operation_id="members_search", request=MemberSearchSerializer, responses=MemberSerializer(many=True))
+    @extend_schema(operation_id="members_search", request=MemberSearchSerializer, responses=MemberAnswerSerializer(many=True))
     @action(detail=False, methods=["post"], url_path="search", capability_by_method={})
     def search(self, request):
         """POST {"q", "organization", "member_type", "standing"}: the list's search with the terms in

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -50,6 +51,19 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return data
 
 
+class OrganizationCreateSerializer(OrganizationSerializer):
+    """What POST asks for (for the schema): a parent, never null (a second root is refused); on PUT
+    and PATCH `parent` may be sent back as it was read, null for the root."""
+
+    parent = serializers.IntegerField(label=_("上级党组织"), help_text="an organization the caller may edit")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("q", str, description="a part of the name, or of the code"),
+        OpenApiParameter("parent", int, description="the children of this organization (one of the caller's scope)")]),
+    create=extend_schema(request=OrganizationCreateSerializer, responses={201: OrganizationSerializer}),
+)
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Organizations of the caller's scope. `?q=` searches name and code; `?parent=ID` lists children."""

@@ -247,19 +247,26 @@ class _StaticFiles:
         route.fulfill(status=status, headers=headers, body=body)
 
 
+def context_as(chromium, live_server, people, role: str, *, viewport: dict, static_files: _StaticFiles):
+    """A browser context logged in as the role (a session cookie, no login form), its static files
+    answered from `static_files`. The CSP walk (test_csp_pages.py) opens its pages the same way."""
+    context = chromium.new_context(locale="zh-CN", viewport=viewport, base_url=live_server.url)
+    context.route("**/static/**", static_files)
+    context.route("**/favicon.ico", lambda route: route.abort())
+    if role != "anonymous":
+        client = Client()
+        client.force_login(people[role])
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    return context
+
+
 def test_every_page_holds_at_360_px_for_every_role_that_may_open_it(chromium, live_server, world_of_callers):
     people, objects = world_of_callers
     failures, swept = [], 0
     static_files = _StaticFiles()
     for role, names in pages_by_role().items():
-        context = chromium.new_context(locale="zh-CN", viewport=PHONE, base_url=live_server.url)
-        context.route("**/static/**", static_files)
-        context.route("**/favicon.ico", lambda route: route.abort())
-        if role != "anonymous":
-            client = Client()
-            client.force_login(people[role])
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                                  "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        context = context_as(chromium, live_server, people, role, viewport=PHONE, static_files=static_files)
         page = context.new_page()
         page.set_default_timeout(30000)
         for name in names:
