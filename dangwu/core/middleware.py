@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,9 @@ class RejectNulMiddleware:
             "\x00" in value for _key, values in request.GET.lists() for value in values
         ):
             if request.path.startswith("/api/"):  # JSON for programs, as the schema documents (core.schema)
-                return JsonResponse({"detail": _("请求参数中含有非法字符")}, status=400)
+                from .views import api_error
+
+                return api_error(_("请求参数中含有非法字符"), status=400)
             return HttpResponseBadRequest(_("请求参数中含有非法字符"))
         return self.get_response(request)
 

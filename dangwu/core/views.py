@@ -217,11 +217,17 @@ def role_revoke_view(request, pk: int):
     return redirect("core:roles")
 
 
+def api_error(detail: object, *, status: int) -> JsonResponse:
+    """An error as the API answers it outside DRF (middleware, error handlers, the lockout): JSON
+    `{"detail": …}` in readable UTF-8, as DRF's own answers are."""
+    return JsonResponse({"detail": str(detail)}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def lockout_response(request, credentials=None, *args, **kwargs):
     """What django-axes answers a locked account: JSON for the API, a page for people."""
     message = _("连续5次登录失败，账号已锁定30分钟。如需立即解锁，请联系系统管理员。")
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
+        return api_error(message, status=429)
     return render(request, "core/locked.html", {"message": message}, status=429)
 
 
@@ -233,7 +239,7 @@ def _api_answer(request, status: int, detail: str) -> JsonResponse | None:
     """The same answer as JSON under /api/ (an address no route matches, a non-numeric id), as the
     schema documents every error of the API (core.schema): a program gets no HTML page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": detail}, status=status)
+        return api_error(detail, status=status)
     return None
 
 
