@@ -19,7 +19,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
@@ -162,11 +161,11 @@ def _audit_if_it_exists(request: Any, model: type[Model], lookup: dict[str, Any]
 def record_denied(*, actor: Any, model: type[Model], organization: int | None, detail: dict[str, Any],
                   origin: audit.Origin | None) -> None:
     """Audit a refused reach for an object outside the caller's scope (`access.denied`), in its own
-    transaction: a URL's id (above), an id named in a request's body (the API's scoped related
-    fields), a number an import looked up. `organization` is the object's, so that its owners see it."""
-    with transaction.atomic():
-        audit.record(actor=actor, action=AuditAction.ACCESS_DENIED, organization=organization,
-                     summary={"model": model._meta.label_lower, **detail}, origin=origin)
+    transaction (`audit.record_standing`: it stands when the service that found it fails): a URL's
+    id (above), an id named in a request's body (the API's scoped related fields), a number an
+    import or an application looked up. `organization` is the object's, so that its owners see it."""
+    audit.record_standing(actor=actor, action=AuditAction.ACCESS_DENIED, organization=organization,
+                          summary={"model": model._meta.label_lower, **detail}, origin=origin)
 
 
 def _organization_of(obj: Model) -> int | None:

@@ -86,6 +86,9 @@ def _client_ip(request: Any) -> str:
 # --- the service contract: one entry of the declared action --------------------------------------
 
 _recorded: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dangwu_audit_recorded", default=None)
+# Entries that must stand whatever the service's transaction does (`record_standing`), written once it ends.
+_standing: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "dangwu_audit_standing", default=None)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -105,24 +108,57 @@ def audited(action: str, *, noop_allowed: bool = False) -> Callable[[F], F]:
     def decorator(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with transaction.atomic():
-                token = _recorded.set([])
-                try:
-                    result = fn(*args, **kwargs)
-                    written = list(_recorded.get() or [])
-                finally:
-                    _recorded.reset(token)
-                if written != [action] and not (noop_allowed and not written):
-                    message = f"{fn.__module__}.{fn.__qualname__} declared {action!r} and recorded {written!r}"
-                    if getattr(settings, "DANGWU_AUDIT_CONTRACT", "log") == "raise":
-                        raise AuditContractError(message)
-                    logger.error(message)
-                return result
+            standing: list[dict[str, Any]] = []
+            outer = _standing.get()  # a service calling this one: its own end writes them
+            standing_token = _standing.set(standing)
+            try:
+                with transaction.atomic():
+                    token = _recorded.set([])
+                    try:
+                        result = fn(*args, **kwargs)
+                        written = list(_recorded.get() or [])
+                    finally:
+                        _recorded.reset(token)
+                    if written != [action] and not (noop_allowed and not written):
+                        message = f"{fn.__module__}.{fn.__qualname__} declared {action!r} and recorded {written!r}"
+                        if getattr(settings, "DANGWU_AUDIT_CONTRACT", "log") == "raise":
+                            raise AuditContractError(message)
+                        logger.error(message)
+                    return result
+            finally:
+                _standing.reset(standing_token)
+                if outer is not None:
+                    outer.extend(standing)
+                elif standing:  # after the service's transaction, committed or rolled back
+                    _write_standing(standing)
 
         wrapper.audit_action = action  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def _write_standing(entries: list[dict[str, Any]]) -> None:
+    token = _recorded.set(None)  # outside any service's one-entry contract
+    try:
+        with transaction.atomic():
+            for entry in entries:
+                record(**entry)
+    finally:
+        _recorded.reset(token)
+
+
+def record_standing(**entry: Any) -> None:
+    """Record an entry (the arguments of `record`) that must stand even when the service that finds
+    it fails and its transaction rolls back: a refused look-up of something outside the caller's
+    scope, found while checking input that is then refused. Inside an `audited` service it is
+    written once the service's transaction has ended (outside its one-entry contract); elsewhere
+    at once, in a transaction of its own."""
+    pending = _standing.get()
+    if pending is not None:
+        pending.append(entry)
+        return
+    _write_standing([entry])
 
 
 def record(

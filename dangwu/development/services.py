@@ -27,6 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, audit, classification, crypto
 from dangwu.core.audit import Origin, audited
@@ -105,8 +106,34 @@ def _upload_errors(uploads: Iterable[Upload]) -> list[str]:
 # --- applications -----------------------------------------------------------------------------
 
 
-def _application_errors(*, organization: Any, name: str, id_number: str, phone: str, applied_on: date | None,
-                        user: User | None) -> tuple[dict[str, list[str]], member_rules.IdNumber | None]:
+NOT_HERE = gettext_lazy("该公民身份号码不能在此登记入党申请，请核对号码；如有疑问，请联系上级党组织")
+
+
+def _on_file_elsewhere(*, actor: User, digest: str, origin: Origin | None) -> str | None:
+    """Why the number cannot apply when it is on file — a member's record or an application in
+    progress — or None. Where the record is outside what the actor may see, the answer is the same
+    whatever it is (as the roster import answers, issue 12): the form would otherwise tell anyone
+    who can log in whether a number belongs to a party member or an applicant anywhere. That
+    look-up is audited (`access.denied`, standing when the application is refused)."""
+    member = Member.objects.filter(id_number_hash=digest).values_list("pk", "org_path", "organization_id").first()
+    candidate = None if member else Candidate.objects.filter(
+        id_number_hash=digest, status=Candidate.Status.ACTIVE).values_list(
+        "pk", "organization__path", "organization_id").first()
+    found = member or candidate
+    if found is None:
+        return None
+    capability = Cap.MEMBER_VIEW if member else Cap.DEVELOPMENT_VIEW
+    if any(found[1].startswith(root) for root in access.scope_paths(actor, capability)):
+        return (_("该公民身份号码已登记在党员档案中：已是党员的不能再申请入党") if member
+                else _("该公民身份号码已有一份正在办理的入党申请"))
+    access.record_denied(actor=actor, model=Member if member else Candidate, organization=found[2],
+                         detail={"via": "application", "id": found[0]}, origin=origin)
+    return str(NOT_HERE)
+
+
+def _application_errors(*, actor: User, organization: Any, name: str, id_number: str, phone: str,
+                        applied_on: date | None, user: User | None, origin: Origin | None,
+                        ) -> tuple[dict[str, list[str]], member_rules.IdNumber | None]:
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -135,11 +162,9 @@ def _application_errors(*, organization: Any, name: str, id_number: str, phone: 
     elif applied_on > _today():
         add("applied_on", _("日期不能晚于今天"))
     if parsed is not None:
-        digest = crypto.lookup_hash(parsed.number)
-        if Member.objects.filter(id_number_hash=digest).exists():
-            add("id_number", _("该公民身份号码已登记在党员档案中：已是党员的不能再申请入党"))
-        elif Candidate.objects.filter(id_number_hash=digest, status=Candidate.Status.ACTIVE).exists():
-            add("id_number", _("该公民身份号码已有一份正在办理的入党申请"))
+        problem = _on_file_elsewhere(actor=actor, digest=crypto.lookup_hash(parsed.number), origin=origin)
+        if problem:
+            add("id_number", problem)
         if applied_on is not None and "applied_on" not in errors:
             for reason in rules.violations("application", {}, applied_on, birth_date=parsed.birth_date):
                 add("applied_on", reason)
@@ -151,8 +176,8 @@ def _application_errors(*, organization: Any, name: str, id_number: str, phone: 
 def _create_candidate(*, actor: User, organization: Any, name: str, id_number: str, phone: str, ethnicity: str,
                       education: str, work_unit: str, applied_on: date, user: User | None, online: bool,
                       uploads: list[Upload], origin: Origin | None) -> Candidate:
-    errors, parsed = _application_errors(organization=organization, name=name, id_number=id_number, phone=phone,
-                                         applied_on=applied_on, user=user)
+    errors, parsed = _application_errors(actor=actor, organization=organization, name=name, id_number=id_number,
+                                         phone=phone, applied_on=applied_on, user=user, origin=origin)
     problems = _upload_errors(uploads)
     if problems:
         errors["documents"] = problems

@@ -125,3 +125,39 @@ def test_nested_services_count_for_themselves():
         audit.record(actor=None, action="test.outer")
 
     outer()
+
+
+@pytest.mark.django_db
+def test_a_standing_entry_outlives_the_refused_service_and_stays_out_of_its_contract():
+    """`audit.record_standing`: a refused look-up found while checking input stands when the service
+    then refuses the input (its transaction rolls back), and does not count as the service's entry."""
+    from dangwu.core.models import AuditEntry
+
+    class Refused(Exception):
+        pass
+
+    @audited("test.declared")
+    def refuses():
+        audit.record_standing(actor=None, action="test.looked_up", summary={"n": 1})
+        raise Refused
+
+    @audited("test.declared")
+    def succeeds():
+        audit.record_standing(actor=None, action="test.looked_up", summary={"n": 2})
+        audit.record(actor=None, action="test.declared")
+
+    @audited("test.outer")
+    def calls_a_refusing_service():
+        with pytest.raises(Refused), transaction.atomic():
+            refuses()
+        audit.record(actor=None, action="test.outer")
+
+    with pytest.raises(Refused):
+        refuses()
+    assert list(AuditEntry.objects.values_list("action", "summary")) == [("test.looked_up", {"n": 1})]
+    succeeds()  # one entry of its own and the standing one, without AuditContractError
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[1:] == [
+        "test.declared", "test.looked_up"]
+    calls_a_refusing_service()  # the inner service's standing entry waits for the outer one's end
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[3:] == [
+        "test.outer", "test.looked_up"]

@@ -80,17 +80,47 @@ def test_one_active_application_and_members_cannot_apply(world, people):
     user = make_user("applicant3")
     number = make_id_number(date(1999, 9, 9), serial=51)
     services.apply_online(actor=user, organization=world.branch_a, name="刘洋", id_number=number)
-    with pytest.raises(ValidationError) as info:
-        services.apply_online(actor=make_user("other"), organization=world.branch_a2, name="刘洋", id_number=number)
+    with pytest.raises(ValidationError) as info:  # the branch that has it may know
+        services.register_application(actor=people["secretary"], organization=world.branch_a, name="刘洋",
+                                      id_number=number, applied_on=timezone.localdate())
     assert "正在办理" in info.value.message_dict["id_number"][0]
     with pytest.raises(ValidationError) as info:
         services.apply_online(actor=user, organization=world.branch_a2, name="刘洋",
                               id_number=make_id_number(date(1999, 9, 10), serial=52))
     assert "user" in info.value.message_dict
     with pytest.raises(ValidationError) as info:
-        services.apply_online(actor=make_user("member_applies"), organization=world.branch_a, name="张三",
-                              id_number=people["m_plain"].id_number)
+        services.register_application(actor=people["secretary"], organization=world.branch_a, name="张三",
+                                      id_number=people["m_plain"].id_number, applied_on=timezone.localdate())
     assert "已是党员" in info.value.message_dict["id_number"][0]
+
+
+@pytest.mark.parametrize("on_file", ["member", "applicant"])
+@pytest.mark.parametrize("caller", ["online", "sibling"])
+def test_a_number_on_file_out_of_sight_gets_one_neutral_answer_and_is_audited(world, people, on_file, caller):
+    """The application form does not tell whoever can log in (an online applicant, another branch's
+    secretary) whether a number belongs to a party member or an applicant elsewhere: one answer
+    for both, and the look-up is audited even though the application is refused (issue 12, finding 7)."""
+    if on_file == "member":
+        number, found = people["m_plain"].id_number, people["m_plain"]
+    else:
+        found = new_applicant(people["secretary"], world.branch_a, serial=61)
+        number = make_id_number(date(1998, 4, 12), serial=61)
+    seq = last_seq()
+    snap = snapshot()
+    with pytest.raises(ValidationError) as info:
+        if caller == "online":
+            services.apply_online(actor=make_user("curious"), organization=world.branch_a2, name="张三",
+                                  id_number=number, origin=Origin(ip="203.0.113.9"))
+        else:
+            services.register_application(actor=people["sibling"], organization=world.branch_a2, name="张三",
+                                          id_number=number, applied_on=timezone.localdate())
+    message = info.value.message_dict["id_number"][0]
+    assert message == str(services.NOT_HERE) and "党员" not in message and "正在办理" not in message
+    assert {k: v for k, v in snap.delta().items() if v} == {"audit": 1}  # nothing but the entry of the look-up
+    assert audit_since(seq) == ["access.denied"]
+    entry = AuditEntry.objects.get(seq__gt=seq)
+    assert entry.summary["via"] == "application" and entry.summary["id"] == found.pk
+    assert entry.organization_id_value == world.branch_a.pk and number not in str(entry.summary)
 
 
 def test_register_application_is_the_branch_s(world, people):
