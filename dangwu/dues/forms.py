@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangwu.core.validators import validate_single_line
+
 from .models import Category, DuesUse, Payment, Reduction
 
 
@@ -46,7 +48,7 @@ class DeclarationForm(forms.Form):
 class DeclarationImportForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=1900, max_value=2100)
     file = forms.FileField(label=_("申报表文件（.xlsx 或 .csv）"))
-    reason = forms.CharField(label=_("调整原因"), required=False, max_length=100,
+    reason = forms.CharField(label=_("调整原因"), required=False, max_length=100, validators=[validate_single_line],
                              help_text=_("文件中有本年度已申报的党员且金额有变化时必填。"))
 
     def __init__(self, *args, **kwargs):

@@ -241,6 +241,8 @@ def import_declarations(
     from dangwu.members import rules as member_rules
 
     access.require(actor, Cap.DUES_COLLECT, organization)
+    if problem := control_character_problem(reason):
+        raise ValidationError({"reason": [problem]})
     headers = headers or {}
 
     def head(name: str, default: str) -> str:

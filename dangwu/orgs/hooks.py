@@ -34,10 +34,19 @@ def _structure(*, organization: Any, facts: dict[str, Any]) -> list[registries.F
     return selectors.structure_findings(organization=organization, facts=facts)
 
 
+def _tree_obeys_the_rules(*, organization: Any = None) -> list[str]:
+    from . import checks
+
+    return checks.placement_problems(organization=organization)
+
+
 def register() -> None:
     from . import audit_fields
 
     audit_fields.register()
+    registries.consistency_checks.register(registries.ConsistencyCheck(
+        "tree", "every organization stands where its type may stand (党委, 党总支, 党支部, 党小组)",
+        _tree_obeys_the_rules, order=20))
     registries.menu.register(MenuEntry("orgs", gettext_lazy("党组织"), "diagram-3", _tree_link, order=10))
     registries.shortcuts.register(Shortcut("orgs", _shortcuts, order=20))
     registries.warning_rules.register(WarningRule("structure", _structure, order=10))

@@ -26,7 +26,7 @@ from dangwu.members.models import Member
 
 
 def test_the_platform_has_the_checks_the_demo_must_pass():
-    assert {"rollups", "recruitment"} <= {c.key for c in registries.consistency_checks}
+    assert {"rollups", "recruitment", "tree"} <= {c.key for c in registries.consistency_checks}
     keys = {r.key for r in registries.rollup_repairs}
     assert {"org_paths", "dues_paid_until", "dues_standard"} <= keys
 
@@ -136,3 +136,17 @@ def test_paid_up_to_is_a_fixpoint_on_every_demo_ledger(demo_province):
     for _pk, recorded, joined, paid, owed in ledger._ledgers(None):
         once = rules.paid_up_to(recorded, paid=paid, owed=owed, first_month=joined, today=today)
         assert rules.paid_up_to(once, paid=paid, owed=owed, first_month=joined, today=today) == once
+
+
+def test_the_check_finds_an_organization_that_stands_where_its_type_may_not(demo_province):
+    """A branch made a committee behind the services' back (as an organization could be before the
+    rule of issue 12, finding 6): the tree check names it and the rule."""
+    from dangwu.orgs.models import Organization
+
+    branch = Organization.objects.filter(org_type="branch", depth__gt=1).order_by("path").first()
+    parent = Organization.objects.get(path=branch.path[:-Organization.steplen])
+    assert registries.consistency_checks.get("tree").run(organization=parent) == []
+    root = Organization.objects.get(depth=1)
+    Organization.objects.filter(pk=root.pk).update(org_type="branch")
+    problems = registries.consistency_checks.get("tree").run(organization=None)
+    assert any(root.code in line and "党委" in line for line in problems)

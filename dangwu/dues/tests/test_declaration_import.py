@@ -209,3 +209,12 @@ def test_an_import_whose_worker_died_is_reaped_and_a_reaped_run_writes_nothing(d
         uploads.finish(record, status="done", message="")
     record.refresh_from_db()
     assert record.status == "failed" and not Declaration.objects.exists()
+
+
+def test_a_reason_with_control_characters_is_refused_before_anything_is_queued(client, dues_people, world):
+    client.force_login(dues_people["secretary"])
+    plain = dues_people["m_plain"]
+    response = client.post(_url(world), {"year": timezone.localdate().year, "reason": "调整\x01",
+                                         "file": _sheet([[1, plain.name, plain.id_number, "在职", "5000"]])})
+    assert response.status_code == 200 and "不能包含控制字符" in response.content.decode()
+    assert not DeclarationImport.objects.exists()
