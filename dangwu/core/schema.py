@@ -14,7 +14,10 @@ what each view documents it adds, where they can happen:
   or (token login) a wrong password;
 - 404 (`Error`): an id that does not exist or lies outside the caller's scope (the same answer, on
   purpose), or a page past the last;
-- 429 (`Error`): the account is locked after failed logins (token login only).
+- 429 (`Error`): the account is locked after failed logins (token login only);
+- 414 (an HTML page of the server, not of Django): a request line longer than the web server
+  takes (gunicorn's `--limit-request-line`, 4094 bytes; nginx's `large_client_header_buffers`), for
+  every operation — a query string of many filter values reaches it.
 
 It also documents the ids in paths (`{id}`, matched by `[0-9]+`) as the integers they are, not as
 strings with a pattern: a client or a fuzzer then never takes `/members/search/` for `/members/{id}/`.
@@ -45,6 +48,9 @@ DESCRIPTIONS = {
     "404": "Not found, or outside the caller's scope (the same answer on purpose); or a page past the last.",
     "429": "The account is locked for 30 minutes after 5 failed logins.",
 }
+URI_TOO_LONG = {"description": "URI too long: the request line exceeds the web server's limit (the server's own "
+                               "HTML page, not JSON).",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
 class ErrorAnswersSchema(AutoSchema):
@@ -84,4 +90,5 @@ class ErrorAnswersSchema(AutoSchema):
                     self._component("Error", ERROR)
                 responses[code] = {"content": {"application/json": {"schema": ref}},
                                    "description": DESCRIPTIONS[code]}
+        responses.setdefault("414", URI_TOO_LONG)
         return responses
