@@ -184,13 +184,14 @@ def test_a_failing_backend_is_retried_then_failed_without_stopping_the_worker(
     FlakyBackend.sent = []
     good, bad, none = _users(3)
     numbers = {good.pk: "13800138000", bad.pk: "fail-13900139000"}
+    members_provider = registries.phone_numbers._provider
     registries.phone_numbers.provide(lambda *, user_ids: {k: v for k, v in numbers.items() if k in user_ids})
     try:
         with django_capture_on_commit_callbacks(execute=True):
             notice = notify(kind="test.urgent", recipients=[good, bad, none], title="紧急通知")
         database_worker()  # runs every task, the retries it queues too, then returns
     finally:
-        registries.phone_numbers._provider = None
+        registries.phone_numbers._provider = members_provider
     states = {d.user_id: (d.status, d.attempts) for d in Delivery.objects.filter(notice=notice)}
     assert states == {good.pk: ("sent", 1), bad.pk: ("failed", 3), none.pk: ("skipped", 0)}
     assert "ConnectionError: the SMS gateway did not answer" in Delivery.objects.get(user=bad).last_error
@@ -210,3 +211,31 @@ def test_the_inbox_reads_and_marks_only_ones_own(kinds):
     assert inbox.unread_count(user=bob) == 1
     assert inbox.mark_all_read(user=alice) == 2 and inbox.unread_count(user=alice) == 0
     assert inbox.mark_read(user=bob, notification=bobs) and not inbox.mark_read(user=bob, notification=bobs)
+
+
+class RecordingBackend:
+    sent: list = []
+
+    def send(self, message):
+        RecordingBackend.sent.append(message)
+
+    def close(self):
+        pass
+
+
+def test_an_sms_goes_to_the_mobile_number_on_the_member_record(kinds, people, settings,
+                                                               django_capture_on_commit_callbacks):
+    """The members app answers `registries.phone_numbers`; an account without a number is skipped."""
+    settings.DANGWU_SMS_BACKEND = f"{__name__}.RecordingBackend"
+    RecordingBackend.sent = []
+    member = people["m_plain"]
+    member.set_phone("13812345678")
+    member.save()
+    type(member).objects.filter(pk=people["m_sec"].pk).update(phone_encrypted="", phone_masked="")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = notify(kind="test.urgent", recipients=[people["plain"], people["secretary"]], title="紧急通知",
+                        url="/dues/")
+    assert [(m.channel, m.to, m.title, m.url) for m in RecordingBackend.sent] == [
+        ("sms", "13812345678", "紧急通知", "/dues/")]
+    assert dict(Delivery.objects.filter(notice=notice).values_list("user_id", "status")) == {
+        people["plain"].pk: "sent", people["secretary"].pk: "skipped"}
