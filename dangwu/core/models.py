@@ -365,6 +365,10 @@ class NotificationPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "channel"], name="unique_notification_preference"),
         ]
+        indexes = [
+            # who chose a channel a kind does not use by default: read by each notice of that kind
+            models.Index(fields=["kind", "channel"], name="notification_preference_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.kind} · {self.channel}: {self.enabled}"

@@ -88,6 +88,9 @@ def _recipient_ids(recipients: QuerySet[Any] | Iterable[Any]) -> list[QuerySet[A
     user_model = get_user_model()
     active = user_model._default_manager.filter(is_active=True).order_by()
     if isinstance(recipients, QuerySet):
+        if recipients.model is user_model and len(recipients.query.alias_map) <= 1 and not recipients.query.distinct:
+            # users from their own table alone: each once already, no semi-join needed
+            return [recipients.filter(is_active=True).order_by().values(recipient=F("pk"))]
         ids = recipients.values("pk") if recipients.model is user_model else recipients
         return [active.filter(pk__in=ids.order_by()).values(recipient=F("pk"))]
     wanted = sorted({getattr(r, "pk", r) for r in recipients if r is not None})
@@ -112,26 +115,32 @@ def _channels_on() -> list[str]:
 
 def _insert_deliveries(notice: Notice, kind: registries.NotificationKind) -> dict[str, int]:
     """One delivery a recipient for each channel they get this kind by: the default channels unless
-    they turned one off (where the kind allows it), the others where they turned one on. Email only
-    to accounts with an address."""
+    they turned one off (where the kind allows it), read from the inbox rows; the others where they
+    turned one on, read from the few preference rows that say so (a notice to a city does not probe
+    a preference a recipient). Email only to accounts with an address."""
     inbox, deliveries = Notification._meta.db_table, Delivery._meta.db_table
     preferences, users = NotificationPreference._meta.db_table, get_user_model()._meta.db_table
     user_pk = get_user_model()._meta.pk.column
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
         for channel in _channels_on():
-            default = channel in kind.channels
-            params: list[Any] = [channel, Delivery.Status.QUEUED, notice.pk]
-            where = ""
-            if not default or kind.optional:
-                where = (f" AND {'NOT ' if default else ''}EXISTS (SELECT 1 FROM {preferences} p WHERE "
-                         "p.user_id = n.user_id AND p.kind = %s AND p.channel = %s AND p.enabled = %s)")
-                params += [kind.key, channel, not default]
-            join = f" JOIN {users} u ON u.{user_pk} = n.user_id AND u.email <> ''" if channel == Channel.EMAIL else ""
+            params: list[Any] = [channel, Delivery.Status.QUEUED]
+            if channel not in kind.channels:  # only those who chose it
+                source = (f"{preferences} p JOIN {inbox} n ON n.user_id = p.user_id AND n.notice_id = %s")
+                where = " WHERE p.kind = %s AND p.channel = %s AND p.enabled = %s"
+                params += [notice.pk, kind.key, channel, True]
+            else:
+                source, where = f"{inbox} n", " WHERE n.notice_id = %s"
+                params.append(notice.pk)
+                if kind.optional:  # but those who turned it off
+                    where += (f" AND NOT EXISTS (SELECT 1 FROM {preferences} p WHERE p.user_id = n.user_id "
+                              "AND p.kind = %s AND p.channel = %s AND p.enabled = %s)")
+                    params += [kind.key, channel, False]
+            if channel == Channel.EMAIL:
+                source += f" JOIN {users} u ON u.{user_pk} = n.user_id AND u.email <> ''"
             cursor.execute(
                 f"INSERT INTO {deliveries} (notice_id, user_id, channel, status, attempts, last_error) "
-                f"SELECT n.notice_id, n.user_id, %s, %s, 0, '' FROM {inbox} n{join} WHERE n.notice_id = %s{where}",
-                params)
+                f"SELECT n.notice_id, n.user_id, %s, %s, 0, '' FROM {source}{where}", params)
             if cursor.rowcount > 0:
                 counts[channel] = cursor.rowcount
     return counts
