@@ -138,3 +138,17 @@ def test_the_inbox_on_a_phone_and_a_desk(page, transactional_db, meeting_kind):
     page.wait_for_url("**/notifications/")
     assert page.locator("#unread-count").count() == 0
     assert not Row.objects.filter(user=plain, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_pages_in_english(meeting_kind, people):
+    from django.conf import settings
+
+    notify(kind="core.system", recipients=[people["plain"]], title="通知")
+    client = _client(people["plain"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    inbox_page = client.get("/notifications/").content.decode()
+    assert "My notices" in inbox_page and "Mark all as read" in inbox_page and "Platform messages" in inbox_page
+    assert 'aria-label="Notices (1 unread)"' in inbox_page
+    preferences = client.get("/notifications/preferences/").content.decode()
+    assert "How I receive notices" in preferences and "Kind of notice" in preferences

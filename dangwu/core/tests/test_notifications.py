@@ -239,3 +239,26 @@ def test_an_sms_goes_to_the_mobile_number_on_the_member_record(kinds, people, se
         ("sms", "13812345678", "紧急通知", "/dues/")]
     assert dict(Delivery.objects.filter(notice=notice).values_list("user_id", "status")) == {
         people["plain"].pk: "sent", people["secretary"].pk: "skipped"}
+
+
+def test_a_retry_waits_its_delay_on_a_backend_that_can_defer(kinds, settings, database_worker,
+                                                              django_capture_on_commit_callbacks):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.DANGWU_SMS_BACKEND = f"{__name__}.FlakyBackend"
+    settings.DANGWU_NOTIFY_RETRY_SECONDS = 60
+    (bad,) = _users(1)
+    members_provider = registries.phone_numbers._provider
+    registries.phone_numbers.provide(lambda *, user_ids: {bad.pk: "fail-1"})
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = notify(kind="test.urgent", recipients=[bad], title="紧急通知")
+        database_worker()  # the first round; the retry is not due yet
+    finally:
+        registries.phone_numbers._provider = members_provider
+    delivery = Delivery.objects.get(notice=notice)
+    assert (delivery.status, delivery.attempts) == ("queued", 1)
+    waiting = DBTaskResult.objects.get(status="READY", task_path__endswith="send_deliveries")
+    assert waiting.args_kwargs["args"] == [notice.pk, "sms", 1]
+    assert 50 < (waiting.run_after - timezone.now()).total_seconds() <= 60
