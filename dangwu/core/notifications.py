@@ -91,6 +91,9 @@ def _recipient_ids(recipients: QuerySet[Any] | Iterable[Any]) -> list[QuerySet[A
         if recipients.model is user_model and len(recipients.query.alias_map) <= 1 and not recipients.query.distinct:
             # users from their own table alone: each once already, no semi-join needed
             return [recipients.filter(is_active=True).order_by().values(recipient=F("pk"))]
+        if recipients.model is not user_model and len(getattr(recipients, "_fields", None) or ()) != 1:
+            # a queryset of members would be read as their own ids: a notice to the wrong people
+            raise ValueError("recipients: a queryset of users, or of one column of user ids (.values('user_id'))")
         ids = recipients.values("pk") if recipients.model is user_model else recipients
         return [active.filter(pk__in=ids.order_by()).values(recipient=F("pk"))]
     wanted = sorted({getattr(r, "pk", r) for r in recipients if r is not None})

@@ -87,6 +87,19 @@ def test_a_queryset_naming_an_account_twice_gives_it_one_row(kinds, people):
     assert Notification.objects.filter(notice=notice, user=people["secretary"]).count() == 1
 
 
+def test_a_queryset_of_members_themselves_is_refused_and_their_user_ids_are_taken(kinds, people):
+    """`Member.objects…` (its ids are not accounts' ids) would reach the wrong people: refused;
+    `.values("user_id")` of the same members reaches their accounts."""
+    from dangwu.members.models import Member
+
+    members = Member.objects.filter(organization=people["m_plain"].organization)
+    with pytest.raises(ValueError):
+        notify(kind="test.meeting", recipients=members, title="通知")
+    notice = notify(kind="test.meeting", recipients=members.values("user_id"), title="通知")
+    assert set(Notification.objects.filter(notice=notice).values_list("user_id", flat=True)) == {
+        people["plain"].pk, people["secretary"].pk}
+
+
 def test_bad_input_names_the_field_and_writes_nothing(kinds):
     (alice,) = _users(1)
     for fields, field in (({"title": ""}, "title"), ({"title": "a\x00b"}, "title"),
