@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dangwu.core.csp.csp",
                 "dangwu.home.context_processors.navigation",
+                "dangwu.core.context_processors.notifications",
             ],
         },
     },
@@ -224,6 +225,28 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DANGWU_TASK_HEARTBEAT_SECONDS = float(os.environ.get("DANGWU_TASK_HEARTBEAT_SECONDS", "10"))
 DANGWU_TASK_STALE_SECONDS = float(os.environ.get("DANGWU_TASK_STALE_SECONDS", "120"))
 DANGWU_ORPHAN_MIN_AGE_SECONDS = float(os.environ.get("DANGWU_ORPHAN_MIN_AGE_SECONDS", "3600"))
+
+# Notifications (decision 0025). Email through Django's email backends: the console under `make run`
+# (the messages appear in its log), SMTP in a deployment (DANGWU_EMAIL_BACKEND=
+# django.core.mail.backends.smtp.EmailBackend with Django's EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL); DANGWU_NOTIFY_EMAIL=0 sends none.
+# SMS and WeChat template messages: the class of the province's provider (dotted path); the default
+# logs what it would send. A delivery that fails is tried again RETRIES times, RETRY_SECONDS apart
+# (doubling each time), then marked failed. DANGWU_SITE_URL makes the links of emails absolute.
+EMAIL_BACKEND = os.environ.get("DANGWU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dangwu@localhost")
+DANGWU_NOTIFY_EMAIL = _env_bool("DANGWU_NOTIFY_EMAIL", True)
+DANGWU_NOTIFY_EMAIL_BACKEND = "dangwu.core.notify_backends.EmailBackend"
+DANGWU_SMS_BACKEND = os.environ.get("DANGWU_SMS_BACKEND", "dangwu.core.notify_backends.LoggingBackend")
+DANGWU_WECHAT_BACKEND = os.environ.get("DANGWU_WECHAT_BACKEND", "dangwu.core.notify_backends.LoggingBackend")
+DANGWU_NOTIFY_RETRIES = int(os.environ.get("DANGWU_NOTIFY_RETRIES", "3"))
+DANGWU_NOTIFY_RETRY_SECONDS = float(os.environ.get("DANGWU_NOTIFY_RETRY_SECONDS", "60"))
+DANGWU_SITE_URL = os.environ.get("DANGWU_SITE_URL", "").rstrip("/")
 
 # Roster import limits: larger files are refused with a message before anything is read.
 DANGWU_ROSTER_MAX_BYTES = int(os.environ.get("DANGWU_ROSTER_MAX_BYTES", str(100 * 1024 * 1024)))
@@ -335,7 +358,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # the default SMS and WeChat backends write what they would send here (core.notify_backends)
+    "loggers": {"axes": {"level": "WARNING"}, "dangwu.notify": {"level": "INFO"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account by design (see docs/admin-guide.md)

@@ -49,3 +49,6 @@ def register() -> None:
     registries.menu.register(MenuEntry("audit", gettext_lazy("审计日志"), "shield-check",
                                        _link_if(Cap.AUDIT_VIEW, "core:audit_log"), order=80))
     registries.shortcuts.register(Shortcut("audit", _audit_shortcut, order=50))
+    # The platform's own notices (a message from the administrators …): the inbox only, unless chosen.
+    registries.notification_kinds.register(registries.NotificationKind(
+        "core.system", gettext_lazy("平台消息"), channels=(), order=900))

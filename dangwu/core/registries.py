@@ -33,6 +33,9 @@ command) read the registries without knowing which apps exist:
   subclasses `core.models.AuditActionChoices` and carries them, and `core.auditlog` finds them.
 - `dues_arrears` (a slot, one provider): the months a member owes dues for (a transfer letter
   warns of them).
+- `notification_kinds`: the kinds of notice apps send through `core.notifications.notify` (a
+  meeting notice, an urgent notice …): label, default channels, whether a person may turn them off;
+- `phone_numbers` (a slot, one provider): the mobile numbers of accounts, for the SMS channel;
 - `background_runs`: the kinds of background run (roster imports and exports, dues assessments …)
   whose interrupted runs `manage.py recover_interrupted_work` fails and whose left-over files it
   deletes (`core.runs`, decision 0021).
@@ -375,6 +378,22 @@ class BackgroundRun:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notice an app sends through `core.notifications.notify` (会议通知, 紧急通知 …).
+
+    `channels` are the channels a person gets it on unless they choose otherwise on their
+    preferences page ("email", "sms", "wechat"; the in-app inbox always): `optional` False means
+    a person may add channels but not turn the default ones off (an urgent notice)."""
+
+    key: str
+    label: Any  # a lazy translation
+    channels: tuple[str, ...] = ()
+    optional: bool = True
+    description: Any = ""
+    order: int = 100
+
+
 menu: Registry[MenuEntry] = Registry("menu")
 shortcuts: Registry[Shortcut] = Registry("shortcuts")
 home_cards: Registry[HomeCard] = Registry("home_cards")
@@ -391,6 +410,7 @@ audit_fields: Registry[AuditField] = Registry("audit_fields")
 consistency_checks: Registry[ConsistencyCheck] = Registry("consistency_checks")
 record_field_keepers: Registry[RecordFieldKeeper] = Registry("record_field_keepers")
 background_runs: Registry[BackgroundRun] = Registry("background_runs")
+notification_kinds: Registry[NotificationKind] = Registry("notification_kinds")
 
 
 class Slot:
@@ -449,6 +469,12 @@ accounts_named = Slot("accounts_named", default=None)
 # for and not paid, up to this month — what a transfer letter warns of before it is issued; empty
 # where no app keeps dues (provided by the dues app: members stand below dues and cannot ask it).
 dues_arrears = Slot("dues_arrears", default=())
+# `phone_numbers(user_ids=…)`: {user id: mobile number} of those accounts whose member record has one,
+# for the SMS channel of notices (`core.notify_delivery`); an account without one is skipped there.
+phone_numbers = Slot("phone_numbers", default={})
+# `wechat_openids(user_ids=…)`: {user id: WeChat openid} of the accounts bound to the province's
+# official account, for WeChat template messages (no provider yet: those deliveries are skipped).
+wechat_openids = Slot("wechat_openids", default={})
 
 
 # --- how the floors above use them ------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("audit/", views.audit_log_view, name="audit_log"),
     path("roles/", views.roles_view, name="roles"),
     path("roles/<int:pk>/revoke/", views.role_revoke_view, name="role_revoke"),
+    path("notifications/", notification_views.inbox_view, name="notifications"),
+    path("notifications/<int:pk>/", notification_views.notification_view, name="notification"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read_view, name="notification_read"),
+    path("notifications/read-all/", notification_views.notifications_read_all_view, name="notifications_read_all"),
+    path("notifications/preferences/", notification_views.notification_preferences_view,
+         name="notification_preferences"),
 ]

@@ -16,6 +16,7 @@ class DemoConfig(AppConfig):
         from .seeders.development import seed_development
         from .seeders.dues import seed_dues
         from .seeders.members import seed_members
+        from .seeders.notices import seed_notices
         from .seeders.orgs import seed_organizations
 
         for seeder in (
@@ -25,6 +26,7 @@ class DemoConfig(AppConfig):
             DemoSeeder("development", seed_development, 40, "the recruitment pipeline near the demo branch"),
             DemoSeeder("dues", seed_dues, 50, "declarations, assessed months, payments and arrears"),
             DemoSeeder("account-roles", grant_roles, 90, "each demo account's role"),
+            DemoSeeder("notices", seed_notices, 95, "a welcome notice in every demo account's inbox"),
         ):
             demo_seeders.register(seeder)
 

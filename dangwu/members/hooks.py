@@ -67,6 +67,12 @@ def _person_names(*, user_ids: Any) -> dict[int, str]:
     return selectors.names_of_accounts(user_ids=user_ids)
 
 
+def _phone_numbers(*, user_ids: Any) -> dict[int, str]:
+    from . import selectors
+
+    return selectors.phone_numbers_of_accounts(user_ids=user_ids)
+
+
 def _member_names(*, member_ids: Any) -> dict[int, str]:
     from . import selectors
 
@@ -243,6 +249,7 @@ def register() -> None:
     registries.openable_members.provide(_openable)
     registries.subtree_member_totals.provide(_subtree_totals)
     registries.person_names.provide(_person_names)
+    registries.phone_numbers.provide(_phone_numbers)
     registries.member_names.provide(_member_names)
     registries.accounts_named.provide(_accounts_named)
     registries.menu.register(MenuEntry("members", gettext_lazy("党员"), "people", _members_link, order=20))

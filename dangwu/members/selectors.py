@@ -44,6 +44,20 @@ def names_of_accounts(*, user_ids: Any) -> dict[int, str]:
     return dict(Member.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
 
 
+def phone_numbers_of_accounts(*, user_ids: Any) -> dict[int, str]:
+    """{account id: the mobile number on its member record} for those accounts whose record has one
+    (one query, the numbers decrypted): where a notice's SMS goes (`core.notify_delivery`)."""
+    rows = Member.objects.filter(user_id__in=list(user_ids)).exclude(phone_encrypted="").values_list(
+        "user_id", "phone_encrypted")
+    numbers = {}
+    for user_id, encrypted in rows:
+        try:
+            numbers[user_id] = crypto.decrypt(encrypted)
+        except crypto.DecryptionError:  # a record written under another key: no SMS, the others go
+            continue
+    return {user_id: number for user_id, number in numbers.items() if number}
+
+
 def member_names(*, member_ids: Any) -> dict[int, str]:
     """{member id: name} (one query): the members an audit entry names by id."""
     return dict(Member.objects.filter(pk__in=list(member_ids)).values_list("pk", "name"))

@@ -56,6 +56,18 @@ ROUTES: dict[str, Route] = {
                         denied={"province": 403, "sysadmin": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
     "core:role_revoke": Route("/roles/{assignment}/revoke/", method="post", allowed={"security": 302},
                               denied={"province": 403, "secretary": 403, "anonymous": LOGIN_REDIRECT}),
+    # notifications: every person's own inbox; {notification} is a notice in the account "plain"'s inbox
+    # (another person's answers 404, as one that does not exist)
+    "core:notifications": Route("/notifications/", allowed={"plain": 200, "secretary": 200, "auditor": 200},
+                                denied={"anonymous": LOGIN_REDIRECT}),
+    "core:notification": Route("/notifications/{notification}/", allowed={"plain": 200},
+                               denied={"secretary": 404, "province": 404, "anonymous": LOGIN_REDIRECT}),
+    "core:notification_read": Route("/notifications/{notification}/read/", method="post", allowed={"plain": 302},
+                                    denied={"secretary": 404, "sysadmin": 404, "anonymous": LOGIN_REDIRECT}),
+    "core:notifications_read_all": Route("/notifications/read-all/", method="post",
+                                         allowed={"plain": 302, "secretary": 302}, denied={"anonymous": LOGIN_REDIRECT}),
+    "core:notification_preferences": Route("/notifications/preferences/", allowed={"plain": 200, "secretary": 200},
+                                           denied={"anonymous": LOGIN_REDIRECT}),
     # organizations
     "orgs:tree": Route("/orgs/", allowed={"secretary": 200, "province": 200},
                        denied={"plain": 403, "anonymous": LOGIN_REDIRECT}),
@@ -509,6 +521,7 @@ class Needs:
     development: bool = False
     first_talk: bool = False  # the 谈话记实表 of development:paperwork
     moves: bool = False
+    notification: bool = False  # a notice in the inbox of the account "plain"
 
     @classmethod
     def of(cls, name: str, caller: str) -> Needs:
@@ -516,7 +529,7 @@ class Needs:
         return cls(roster_import="{roster_import}" in url, roster_export="{roster_export}" in url,
                    dues="{dues_" in url, applicant=caller == "applicant" or "report" in name,
                    development="{dev_" in url, first_talk=name == "development:paperwork",
-                   moves="{transfer" in url or "{outflow}" in url)
+                   moves="{transfer" in url or "{outflow}" in url, notification="{notification}" in url)
 
 
 def _cases_by_needs():
@@ -554,6 +567,14 @@ def _build(needs: Needs, people: dict, world) -> dict:
                                 code="first_talk", done_on=date(2024, 1, 20))
     if needs.moves:
         objects.update(_moves(people, world))
+    if needs.notification:
+        from dangwu.core.models import Notification
+        from dangwu.core.notifications import notify
+
+        notice = notify(kind="core.system", recipients=[people["plain"]], title="平台维护通知",
+                        body="本周六 22:00 至 24:00 平台维护。", url="/", organization=world.branch_a,
+                        actor=people["secretary"])
+        objects["notification"] = Notification.objects.get(notice=notice).pk
     return objects
 
 

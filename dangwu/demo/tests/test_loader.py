@@ -215,7 +215,8 @@ def test_one_audit_entry_and_the_chain_verifies(seeded):
     assert summary["organizations"] == Organization.objects.count()
     assert summary["seed"] == SEED
     assert AuditEntry.objects.filter(action="role.grant").count() == len(DEMO_ACCOUNTS)
-    assert AuditEntry.objects.count() == len(DEMO_ACCOUNTS) + 1
+    assert AuditEntry.objects.filter(action="notice.send").count() == 1  # the welcome in every demo inbox
+    assert AuditEntry.objects.count() == len(DEMO_ACCOUNTS) + 2
     assert verify_chain().intact
 
 
@@ -231,3 +232,14 @@ def test_same_seed_same_province():
     assert [m.id_number for m in first.members] != [m.id_number for m in other.members]
     assert names[:2] == [DEMO_SECRETARY_NAME, DEMO_MEMBER_NAME]  # the demo branch comes first
     assert len(set(names)) > 10
+
+
+def test_every_demo_account_finds_the_welcome_notice_unread(seeded):
+    from django.contrib.auth import get_user_model
+
+    from dangwu.core import inbox
+
+    for username, *_rest in DEMO_ACCOUNTS:
+        user = get_user_model().objects.get(username=username)
+        assert inbox.unread_count(user=user) == 1
+        assert inbox.inbox_of(user=user).get().notice.url == "/notifications/preferences/"
