@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 ASSEMBLY = "assembly"  # 支部党员大会
 COMMITTEE = "committee"  # 支委会
@@ -130,3 +130,47 @@ def missed_periods(
             if (kind, label) not in held:
                 missed.add((kind, label))
     return missed
+
+
+# Recurring plans ---------------------------------------------------------------------------------
+
+LAST_WEEK = -1  # "the last Tuesday of each month"
+
+
+def nth_weekday(year: int, month: int, *, weekday: int, week_of_month: int) -> date:
+    """The `week_of_month`-th (1–4, or LAST_WEEK) `weekday` (0 = Monday) of a month: 支委会 on the
+    second Tuesday is nth_weekday(2026, 3, weekday=1, week_of_month=2) = 2026-03-10."""
+    if not 0 <= weekday <= 6:
+        raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), not {weekday!r}")
+    if week_of_month not in (1, 2, 3, 4, LAST_WEEK):
+        raise ValueError(f"week_of_month must be 1 to 4 or -1 (the last), not {week_of_month!r}")
+    if week_of_month == LAST_WEEK:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        return date(year, month, last.day - (last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return date(year, month, 1 + (weekday - first.weekday()) % 7 + 7 * (week_of_month - 1))
+
+
+def recurring_days(*, kind: str, year: int, weekday: int, week_of_month: int) -> list[date]:
+    """The days of a recurring plan in a year: one a period of the kind (each month for a monthly
+    kind; the first month of each quarter for a quarterly one; January for the yearly one)."""
+    return [
+        nth_weekday(year, first.month, weekday=weekday, week_of_month=week_of_month)
+        for _label, first, _last in periods(kind, year)
+    ]
+
+
+# QR check-in (扫码签到) -----------------------------------------------------------------------------
+
+TOO_EARLY = "too_early"
+CLOSED = "closed"
+
+
+def checkin_window_problem(*, now: datetime, starts_at: datetime, ends_at: datetime, opens_minutes: int) -> str | None:
+    """Why a scan at `now` may not check in (TOO_EARLY before `opens_minutes` before the start,
+    CLOSED after the end), or None inside the window [start − opens_minutes, end]."""
+    if now < starts_at - timedelta(minutes=opens_minutes):
+        return TOO_EARLY
+    if now > ends_at:
+        return CLOSED
+    return None
