@@ -44,7 +44,7 @@ def register() -> None:
     from . import audit_fields
 
     audit_fields.register()
-    registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "people", _menu_link, order=35))
+    registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "calendar-check", _menu_link, order=35))
     registries.home_cards.register(HomeCard("own_meetings", "orglife/_home_meetings.html", _next_meetings_card,
                                             order=4))
     registries.org_sections.register(OrgSection("orglife", "orglife/_org_action.html", _org_section, order=30,

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dangwu.core import access
@@ -18,7 +18,7 @@ from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import Organization
 
 from . import rules
-from .models import Attendance, Kind, LeaveRequest, Meeting
+from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes
 
 COMMITTEE_KINDS = (rules.COMMITTEE,)
 
@@ -202,9 +202,7 @@ def expected_member(*, meeting: Meeting, pk: Any) -> Member | None:
     return expected_attendees(meeting=meeting).filter(pk=pk).first()
 
 
-def minutes_of(*, meeting: Meeting) -> Any:
-    from .models import Minutes
-
+def minutes_of(*, meeting: Meeting) -> Minutes | None:
     return Minutes.objects.filter(meeting=meeting).select_related("recorder", "signed_off_by").first()
 
 
@@ -215,3 +213,15 @@ def minutes_history(*, minutes: Any) -> list[Any]:
 
 def scope_root_ids(*, actor: User) -> list[int]:
     return access.scope_root_ids(actor, Cap.ORGLIFE_VIEW)
+
+
+def register_meetings(*, organization: Organization, year: int) -> QuerySet[Meeting]:
+    """The year's meetings that were not cancelled, with their attendance counted and their minutes
+    (the 三会一课 register)."""
+    def counted(status: str) -> Count:
+        return Count("attendances", filter=Q(attendances__status=status))
+
+    return (meetings_of(organization=organization, year=year).exclude(status=Meeting.Status.CANCELLED)
+            .select_related("speaker", "minutes", "minutes__recorder")
+            .annotate(present=counted(Attendance.Status.PRESENT), late=counted(Attendance.Status.LATE),
+                      on_leave=counted(Attendance.Status.LEAVE), absent=counted(Attendance.Status.ABSENT)))

@@ -113,6 +113,7 @@ def org_meetings(request, org_id: int):
         "meetings": selectors.meetings_of(organization=organization, year=year).select_related("speaker"),
         "grid": selectors.year_grid(organization=organization, year=year, today=today),
         "can_manage": access.can(request.user, Cap.ORGLIFE_MANAGE, organization),
+        "can_view": access.can(request.user, Cap.ORGLIFE_VIEW, organization),
     })
 
 
@@ -282,3 +283,22 @@ def check_in(request, token: str):
         "cancelled": found is not None and found.status == Meeting.Status.CANCELLED,
         "result": result, "error": error,
     }, status=status)
+
+
+@access.page(Cap.ORGLIFE_VIEW)
+def register(request, org_id: int):
+    """The year's 三会一课 register as .xlsx (those who hold orglife.view at the organization)."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from .register import write_register
+
+    organization = access.get_in_scope_or_404(request, selectors.organizations_in_scope(actor=request.user),
+                                              pk=org_id)
+    year = _year(request)
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = f"{_('三会一课登记')}-{organization.code}-{year}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    write_register(organization=organization, year=year, today=timezone.localdate(), out=response)
+    return response

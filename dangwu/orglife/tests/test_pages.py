@@ -142,3 +142,30 @@ def test_the_year_grid_on_the_organization_page(people, world):
 def test_a_bad_year_shows_this_year(people, world):
     page = _client(people["plain"]).get(f"/orglife/org/{world.branch_a.pk}/?year=abc").content.decode()
     assert f"{timezone.localdate().year} 年" in page
+
+
+def test_the_register_opens_in_openpyxl_with_the_meetings_attendance_and_minutes(people, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    meeting = _meeting(people, world, starts_in=-timedelta(minutes=30))
+    services.check_in(actor=people["plain"], token=meeting.checkin_token)
+    services.mark_attendance(actor=people["secretary"], meeting=meeting, member=people["m_sec"], status="absent",
+                             reason="=HYPERLINK(\"http://x\")")  # text that looks like a formula stays text
+    services.record_minutes(actor=people["secretary"], meeting=meeting, topics="=1+1 学习", recorder=people["m_plain"])
+    cancelled = _meeting(people, world, starts_in=timedelta(days=2))
+    services.cancel_meeting(actor=people["secretary"], meeting=cancelled, reason="改期")
+    year = timezone.localtime(meeting.starts_at).year
+    response = _client(people["secretary"]).get(f"/orglife/org/{world.branch_a.pk}/register.xlsx?year={year}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[1][:2] == ("会议类型", "会议名称")
+    assert len(rows) == 3  # the title, the header, the one meeting held (the cancelled one is left out)
+    row = rows[2]
+    assert row[0] == "主题党日" and row[6:10] == (0, 1, 0, 1)  # present, late, leave, absent
+    assert row[10] == "张三" and row[11] == "=1+1 学习"
+    assert book.worksheets[0].cell(3, 12).data_type == "s"
+    glance = list(book.worksheets[1].iter_rows(values_only=True))
+    assert glance[1][0] == "支部党员大会" and len(glance) == 1 + 2 * 6
