@@ -155,9 +155,12 @@ def _qr_svg(request, meeting: Meeting) -> str:
 def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     can_manage = access.can(request.user, Cap.ORGLIFE_MANAGE, meeting.organization)
     own = selectors.own_member(user=request.user)
-    minutes = selectors.minutes_of(meeting=meeting)
+    expected = own is not None and selectors.is_expected(meeting=meeting, member=own)
+    # The minutes (a committee's too) are read by those who attend and by cadres of the scope.
+    may_read = expected or access.can(request.user, Cap.ORGLIFE_VIEW, meeting.organization)
+    minutes = selectors.minutes_of(meeting=meeting) if may_read else None
     context: dict[str, Any] = {"meeting": meeting, "can_manage": can_manage, "minutes": minutes, "now": timezone.now()}
-    if own is not None and selectors.is_expected(meeting=meeting, member=own):
+    if expected:
         context["own_attendance"] = selectors.own_attendance(meeting=meeting, member=own)
         context["own_leave"] = selectors.own_leave_request(meeting=meeting, member=own)
         context["may_ask_leave"] = (meeting.status != Meeting.Status.CANCELLED and timezone.now() < meeting.starts_at

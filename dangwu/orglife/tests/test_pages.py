@@ -169,3 +169,21 @@ def test_the_register_opens_in_openpyxl_with_the_meetings_attendance_and_minutes
     assert book.worksheets[0].cell(3, 12).data_type == "s"
     glance = list(book.worksheets[1].iter_rows(values_only=True))
     assert glance[1][0] == "支部党员大会" and len(glance) == 1 + 2 * 6
+
+
+def test_a_committee_meetings_minutes_are_not_shown_to_a_member_who_does_not_attend(people, world):
+    starts = timezone.now() - timedelta(minutes=30)
+    meeting = services.plan_meeting(actor=people["secretary"], organization=world.branch_a, kind="committee",
+                                    title="支委会", starts_at=starts, ends_at=starts + timedelta(hours=1))
+    services.record_minutes(actor=people["secretary"], meeting=meeting, topics="讨论发展对象人选")
+    assert "讨论发展对象人选" in _client(people["secretary"]).get(f"/orglife/meetings/{meeting.pk}/").content.decode()
+    page = _client(people["plain"]).get(f"/orglife/meetings/{meeting.pk}/")  # branch A has no committee seat for him
+    assert page.status_code == 200 and "讨论发展对象人选" not in page.content.decode()
+
+
+def test_a_members_home_shows_the_coming_meetings_and_the_menu_entry(people, world):
+    meeting = _meeting(people, world, starts_in=timedelta(days=1))
+    page = _client(people["plain"]).get("/").content.decode()
+    assert 'id="own-meetings"' in page and meeting.title in page
+    assert 'data-menu="orglife"' in page
+    assert 'data-menu="orglife"' not in _client(people["auditor"]).get("/").content.decode()
