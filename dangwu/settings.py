@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dangwu.members",
     "dangwu.dues",
     "dangwu.development",
+    "dangwu.orglife",
     # The top floor: last; they may import every app below and none imports them (decision 0015).
     "dangwu.home",
     "dangwu.demo",
@@ -278,6 +279,8 @@ DANGWU_MOBILE_CERT_MONTHS = int(os.environ.get("DANGWU_MOBILE_CERT_MONTHS", "12"
 # a reminder shows when a person in the pipeline wrote no thought report (思想汇报) in this many days.
 DANGWU_PUBLICITY_WORKING_DAYS = int(os.environ.get("DANGWU_PUBLICITY_WORKING_DAYS", "5"))
 DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "90"))
+# Organizational life: a meeting's QR check-in opens this many minutes before its start and closes at its end.
+DANGWU_CHECKIN_OPENS_MINUTES = int(os.environ.get("DANGWU_CHECKIN_OPENS_MINUTES", "30"))
 # The province's own templates of the recruitment documents (谈话记实表 …): a folder; a .docx there with
 # the name of a default template (dangwu/development/docx_templates/) replaces it.
 DANGWU_DOCX_TEMPLATES = os.environ.get("DANGWU_DOCX_TEMPLATES", "")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("members/", include("dangwu.members.urls")),
     path("dues/", include("dangwu.dues.urls")),
     path("development/", include("dangwu.development.urls")),
+    path("orglife/", include("dangwu.orglife.urls")),
     path("api/", include("dangwu.api_urls")),
 ]
 

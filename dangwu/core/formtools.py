@@ -20,3 +20,13 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+def style_widgets(form: forms.BaseForm) -> None:
+    """Give each field's widget Bootstrap's class (form-select for a choice, form-control
+    otherwise; checkboxes and radio buttons keep theirs)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+            continue
+        widget.attrs.setdefault("class", "form-select" if isinstance(widget, forms.Select) else "form-control")

@@ -44,10 +44,13 @@ class Cap:
     # 组织关系转接 and 流动党员 (dangwu.members.transfers)
     MEMBER_TRANSFER = "member.transfer"  # start, accept, reject transfers; letters; outside transfers
     MEMBER_MOBILITY = "member.mobility"  # outflows, 流动党员活动证, participation, reports, return
+    # 组织生活 (dangwu.orglife)
+    ORGLIFE_VIEW = "orglife.view"  # the meetings, attendance and minutes of the scope, the year at a glance
+    ORGLIFE_MANAGE = "orglife.manage"  # plan and cancel meetings, mark attendance, decide leave, record minutes
 
 
-_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW}
-_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE}
+_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW}
+_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE}
 _MOVES = {Cap.MEMBER_TRANSFER, Cap.MEMBER_MOBILITY}  # the secretary, the party worker, the org department
 
 CAPABILITIES: dict[str, frozenset[str]] = {

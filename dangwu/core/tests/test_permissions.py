@@ -367,6 +367,39 @@ ROUTES: dict[str, Route] = {
                              denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
     "transfer-reject": Route("/api/v1/transfers/{transfer}/reject/", method="post", data={"reason": "信息有误"},
                              allowed={"city_b": 200}, denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
+    # 组织生活 (orglife). {ol_meeting}: a meeting of branch A tomorrow; {ol_leave}: m_plain's pending leave
+    # request for it; {ol_token}: its check-in token (the QR code's URL: any logged-in person may open it)
+    "orglife:home": Route("/orglife/", allowed={"secretary": 302, "plain": 302, "province": 302},
+                          denied={"auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
+    "orglife:org": Route("/orglife/org/{branch_a}/", allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                         denied={"sibling": 404, "city_b": 404, "auditor": 404, "anonymous": LOGIN_REDIRECT}),
+    "orglife:register": Route("/orglife/org/{branch_a}/register.xlsx", allowed={"secretary": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
+                                      "anonymous": LOGIN_REDIRECT}),
+    "orglife:plan": Route("/orglife/org/{branch_a}/plan/", allowed={"secretary": 200, "city_a": 200},
+                          denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                  "anonymous": LOGIN_REDIRECT}),
+    "orglife:plan_recurring": Route("/orglife/org/{branch_a}/plan-recurring/", allowed={"secretary": 200},
+                                    denied={"sibling": 404, "plain": 403, "discipline": 403}),
+    "orglife:meeting": Route("/orglife/meetings/{ol_meeting}/", allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                             denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "orglife:cancel": Route("/orglife/meetings/{ol_meeting}/cancel/", method="post", data={"reason": "改期"},
+                            allowed={"secretary": 302, "city_a": 302},
+                            denied={"sibling": 404, "plain": 403, "discipline": 403, "anonymous": LOGIN_REDIRECT}),
+    # an empty form: the allowed caller passes the guard and is sent back with the form's error
+    "orglife:mark": Route("/orglife/meetings/{ol_meeting}/attendance/", method="post", allowed={"secretary": 302},
+                          denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "orglife:leave": Route("/orglife/meetings/{ol_meeting}/leave/", allowed={"plain": 200, "secretary": 200},
+                           denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "orglife:minutes": Route("/orglife/meetings/{ol_meeting}/minutes/", method="post", allowed={"secretary": 400},
+                             denied={"sibling": 404, "plain": 403, "discipline": 403}),
+    "orglife:sign_off": Route("/orglife/meetings/{ol_meeting}/minutes/sign-off/", method="post",
+                              allowed={"secretary": 302}, denied={"sibling": 404, "plain": 403}),
+    "orglife:leave_decide": Route("/orglife/leave/{ol_leave}/decide/", method="post", data={"decision": "approve"},
+                                  allowed={"secretary": 302, "city_a": 302},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    "orglife:check_in": Route("/orglife/check-in/{ol_token}/", allowed={"plain": 200, "secretary": 200, "city_b": 200},
+                              denied={"anonymous": LOGIN_REDIRECT}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -489,6 +522,20 @@ def _development_objects(people, world):
     return out
 
 
+def _orglife_objects(people, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangwu.orglife.models import LeaveRequest, Meeting
+
+    starts = timezone.now() + timedelta(days=1)
+    meeting = Meeting.objects.create(organization=world.branch_a, kind="theme_day", title="主题党日",
+                                     starts_at=starts, ends_at=starts + timedelta(hours=2), place="会议室")
+    leave = LeaveRequest.objects.create(meeting=meeting, member=people["m_plain"], reason="出差")
+    return {"ol_meeting": meeting.pk, "ol_leave": leave.pk, "ol_token": meeting.checkin_token}
+
+
 def _moves(people, world):
     """A transfer to branch B, one to the outside, and an outflow hosted by branch B (all of branch A)."""
     from datetime import timedelta
@@ -522,6 +569,7 @@ class Needs:
     first_talk: bool = False  # the 谈话记实表 of development:paperwork
     moves: bool = False
     notification: bool = False  # a notice in the inbox of the account "plain"
+    orglife: bool = False
 
     @classmethod
     def of(cls, name: str, caller: str) -> Needs:
@@ -529,7 +577,8 @@ class Needs:
         return cls(roster_import="{roster_import}" in url, roster_export="{roster_export}" in url,
                    dues="{dues_" in url, applicant=caller == "applicant" or "report" in name,
                    development="{dev_" in url, first_talk=name == "development:paperwork",
-                   moves="{transfer" in url or "{outflow}" in url, notification="{notification}" in url)
+                   moves="{transfer" in url or "{outflow}" in url, notification="{notification}" in url,
+                   orglife="{ol_" in url)
 
 
 def _cases_by_needs():
@@ -575,6 +624,8 @@ def _build(needs: Needs, people: dict, world) -> dict:
                         body="本周六 22:00 至 24:00 平台维护。", url="/", organization=world.branch_a,
                         actor=people["secretary"])
         objects["notification"] = Notification.objects.get(notice=notice).pk
+    if needs.orglife:
+        objects.update(_orglife_objects(people, world))
     return objects
 
 

@@ -1,0 +1,122 @@
+"""Demo data of organizational life (组织生活演示数据): the demo loader's orglife seeder.
+
+Every branch of the demo province gets this year's 三会一课 up to today — each required (kind,
+period) held on a random day of the period, with signed-off minutes, except a few periods left
+without a meeting (about one in fifteen), so that the year's grid shows some missed cells — and the
+meetings of the coming month, planned. A meeting counts as held only with something recorded
+(`orglife` decision 0026): every held meeting has its minutes, and the demo branch's also have the
+attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from dangwu.members.models import Member, MemberType, Standing
+from dangwu.orglife import rules
+from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes
+from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
+
+if TYPE_CHECKING:
+    from ..context import DemoContext
+
+MISSED_SHARE = 1 / 15
+PLAN_AHEAD_DAYS = 31
+QUARTERS = "一二三四"
+TOPICS = {
+    rules.ASSEMBLY: "通报支部工作；讨论发展党员；民主评议准备",
+    rules.COMMITTEE: "研究本月支部工作安排；讨论党费收缴和组织生活计划",
+    rules.GROUP: "学习交流；了解党员思想动态",
+    rules.LESSON: "专题党课：学习党章，牢记初心使命",
+    rules.THEME_DAY: "重温入党誓词；集中学习；志愿服务",
+    rules.LIFE_MEETING: "开展批评与自我批评；民主评议党员",
+}
+
+
+def seed_orglife(*, context: DemoContext) -> None:
+    """This year's meetings of every branch, and the attendance of the demo branch's."""
+    context.summary["orglife"] = load_meetings(root=context.root, demo_branch=context.demo_branch,
+                                               today=context.today, rng=context.random_for("orglife"))
+
+
+def _title(kind: str, label: str) -> str:
+    name = str(Kind(kind).label)
+    if "-Q" in label:
+        return f"第{QUARTERS[int(label[-1]) - 1]}季度{name}"
+    if "-" in label:
+        return f"{int(label[5:])}月{name}"
+    return f"{label}年度{name}"
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return timezone.make_aware(datetime.combine(day, rng.choice((time(9, 0), time(14, 30), time(16, 0)))))
+
+
+def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Random) -> dict[str, int]:
+    branches = list(Organization.objects.filter(path__startswith=root.path, org_type__in=BRANCH_TYPES,
+                                                dissolved_on__isnull=True).order_by("path"))
+    serving = CommitteePosition.objects.filter(organization__in=branches, ended_on__isnull=True)
+    committees: dict[int, list[int]] = {}
+    secretaries: dict[int, int] = {}
+    for org_id, member_id, post in serving.values_list("organization_id", "member_id", "post"):
+        committees.setdefault(org_id, []).append(member_id)
+        if post == "secretary":
+            secretaries[org_id] = member_id
+    meetings: list[Meeting] = []
+    horizon = today + timedelta(days=PLAN_AHEAD_DAYS)
+    for branch in branches:
+        for kind in rules.required_kinds(has_committee=branch.pk in committees, has_groups=False):
+            for label, first, last in rules.periods(kind, today.year):
+                if first > horizon:
+                    break
+                day = first + timedelta(days=rng.randint(0, (last - first).days))
+                held = day < today
+                if held and rng.random() < MISSED_SHARE:
+                    continue  # a period left without a meeting: missed once it has ended
+                if not held and day > horizon:
+                    continue
+                starts = _at(day, rng)
+                meetings.append(Meeting(
+                    organization=branch, kind=kind, title=_title(kind, label), starts_at=starts,
+                    ends_at=starts + timedelta(minutes=rng.choice((60, 90, 120))), place=rng.choice(
+                        ("党员活动室", "会议室", "党群服务中心")),
+                    status=Meeting.Status.HELD if held else Meeting.Status.PLANNED,
+                    speaker_id=secretaries.get(branch.pk) if kind == rules.LESSON else None))
+    Meeting.objects.bulk_create(meetings, batch_size=2000)
+    held = [m for m in meetings if m.status == Meeting.Status.HELD]
+    bulk_create_with_history([
+        Minutes(meeting=m, topics=TOPICS[m.kind], resolutions="会议一致同意上述安排。",
+                signed_off_at=m.ends_at + timedelta(days=1)) for m in held], Minutes, batch_size=2000)
+    attendance = _attendance(demo_branch=demo_branch, meetings=held, committee=committees.get(demo_branch.pk, []),
+                             rng=rng)
+    Attendance.objects.bulk_create(attendance, batch_size=2000)
+    return {"meetings": len(meetings), "held": len(held), "attendance": len(attendance)}
+
+
+def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[int],
+                rng: random.Random) -> list[Attendance]:
+    members = list(Member.objects.filter(organization=demo_branch, standing=Standing.NORMAL)
+                   .values_list("pk", "member_type"))
+    rows = []
+    for meeting in meetings:
+        if meeting.organization_id != demo_branch.pk:
+            continue
+        for member_id, member_type in members:
+            if meeting.kind == rules.COMMITTEE and member_id not in committee:
+                continue
+            draw = rng.random()
+            status = ("present" if draw < 0.85 else "late" if draw < 0.9 else "leave" if draw < 0.96 else "absent")
+            scanned = status in ("present", "late")
+            rows.append(Attendance(
+                meeting=meeting, member_id=member_id, status=status,
+                checked_in_at=meeting.starts_at + timedelta(minutes=rng.randint(-20, 0) if status == "present"
+                                                            else rng.randint(1, 15)) if scanned else None,
+                via=Attendance.Via.QR if scanned else Attendance.Via.HAND,
+                reason="" if scanned else ("出差" if status == "leave" else "未请假未到会"),
+                probationary=member_type == MemberType.PROBATIONARY))
+    return rows

@@ -1,0 +1,92 @@
+"""Forms of organizational life: parse and show input; the services check and write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangwu.core.formtools import style_widgets
+from dangwu.core.validators import validate_single_line, validate_text
+
+from .models import Attendance, Kind
+
+WEEKDAYS = [(0, _("星期一")), (1, _("星期二")), (2, _("星期三")), (3, _("星期四")), (4, _("星期五")),
+            (5, _("星期六")), (6, _("星期日"))]
+WEEKS = [(1, _("第一个")), (2, _("第二个")), (3, _("第三个")), (4, _("第四个")), (-1, _("最后一个"))]
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("会议类型"), choices=Kind.choices)
+    title = forms.CharField(label=_("会议名称"), max_length=120, validators=[validate_single_line])
+    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    place = forms.CharField(label=_("地点"), max_length=200, required=False, validators=[validate_single_line])
+    online_url = forms.CharField(label=_("网络会议链接"), max_length=500, required=False,
+                                 help_text=_("可选：本支部使用的网络会议地址（http:// 或 https://）。"))
+    agenda = forms.CharField(label=_("议程"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                             validators=[validate_text])
+    speaker = forms.TypedChoiceField(label=_("主讲人（党课）"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, speakers: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].choices = [("", "—"), *speakers]
+        style_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("结束时间须晚于开始时间。"))
+        return data
+
+
+class RecurringPlanForm(forms.Form):
+    kind = forms.ChoiceField(label=_("会议类型"), choices=Kind.choices)
+    title = forms.CharField(label=_("会议名称"), max_length=120, validators=[validate_single_line])
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    week_of_month = forms.TypedChoiceField(label=_("每期的第几个"), choices=WEEKS, coerce=int)
+    weekday = forms.TypedChoiceField(label=_("星期"), choices=WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    minutes = forms.IntegerField(label=_("时长（分钟）"), min_value=15, max_value=720, initial=90)
+    place = forms.CharField(label=_("地点"), max_length=200, required=False, validators=[validate_single_line])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=200, validators=[validate_single_line])
+
+
+class MarkForm(forms.Form):
+    member = forms.IntegerField(min_value=1, max_value=2**62)
+    status = forms.ChoiceField(label=_("出勤"), choices=Attendance.Status.choices)
+    reason = forms.CharField(label=_("说明"), max_length=200, required=False, validators=[validate_single_line])
+
+
+class LeaveForm(forms.Form):
+    reason = forms.CharField(label=_("请假事由"), max_length=200, validators=[validate_single_line])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("批准")), ("refuse", _("不批准"))])
+
+
+class MinutesForm(forms.Form):
+    recorder = forms.TypedChoiceField(label=_("记录人"), required=False, coerce=int, empty_value=None)
+    topics = forms.CharField(label=_("议题"), widget=forms.Textarea(attrs={"rows": 4}), validators=[validate_text])
+    resolutions = forms.CharField(label=_("决议"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                  validators=[validate_text])
+    reason = forms.CharField(label=_("修改原因"), max_length=200, required=False, validators=[validate_single_line],
+                             help_text=_("会议记录签发后修改时必填，记入修改历史。"))
+
+    def __init__(self, *args, recorders: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["recorder"].choices = [("", "—"), *recorders]
+        style_widgets(self)

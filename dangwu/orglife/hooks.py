@@ -1,0 +1,51 @@
+"""What organizational life plugs into core's registries (called from `OrglifeConfig.ready()`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from dangwu.core import access, registries
+from dangwu.core.registries import HomeCard, MenuEntry, OrgSection
+from dangwu.core.roles import Cap
+
+
+def _menu_link(*, user: Any) -> str | None:
+    """组织生活: the scope's meetings for cadres, one's own organization's for a member."""
+    if access.has_capability(user, Cap.ORGLIFE_VIEW) or registries.membership(user=user) is not None:
+        return reverse("orglife:home")
+    return None
+
+
+def _next_meetings_card(*, request: Any) -> dict[str, Any] | None:
+    from django.utils import timezone
+
+    from . import selectors
+
+    member = selectors.own_member(user=request.user)
+    if member is None:
+        return None
+    return {"meetings": selectors.next_meetings_of_member(member=member, now=timezone.now())}
+
+
+def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    from . import selectors
+
+    user = request.user
+    own = selectors.own_member(user=user)
+    if not (access.can(user, Cap.ORGLIFE_VIEW, organization) or (own and own.organization_id == organization.pk)):
+        return None
+    return {"organization": organization, "orglife_url": reverse("orglife:org", args=[organization.pk])}
+
+
+def register() -> None:
+    from . import audit_fields
+
+    audit_fields.register()
+    registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "calendar-check", _menu_link, order=35))
+    registries.home_cards.register(HomeCard("own_meetings", "orglife/_home_meetings.html", _next_meetings_card,
+                                            order=4))
+    registries.org_sections.register(OrgSection("orglife", "orglife/_org_action.html", _org_section, order=30,
+                                                slot="actions"))

@@ -1,0 +1,202 @@
+"""Tables of organizational life (组织生活, 三会一课): meetings and the recurring plans that create
+them, attendance, leave requests (请假) and minutes (会议记录)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dangwu.core.models import AuditActionChoices
+from dangwu.core.validators import validate_single_line, validate_text
+
+from . import rules
+
+
+class AuditAction(AuditActionChoices):
+    """What the orglife services record in the audit log: one action per service (decision 0015)."""
+
+    PLAN = "orglife.plan", _("安排会议")
+    PLAN_RECURRING = "orglife.plan_recurring", _("制定会议计划")
+    CANCEL = "orglife.cancel", _("取消会议")
+    CHECK_IN = "orglife.check_in", _("扫码签到")
+    MARK = "orglife.mark", _("登记出勤")
+    LEAVE_REQUEST = "orglife.leave_request", _("请假")
+    LEAVE_DECIDE = "orglife.leave_decide", _("审批请假")
+    MINUTES = "orglife.minutes", _("记录会议纪要")
+    MINUTES_SIGN_OFF = "orglife.minutes_sign_off", _("签发会议记录")
+
+
+class Kind(models.TextChoices):
+    ASSEMBLY = rules.ASSEMBLY, _("支部党员大会")
+    COMMITTEE = rules.COMMITTEE, _("支委会")
+    GROUP = rules.GROUP, _("党小组会")
+    LESSON = rules.LESSON, _("党课")
+    THEME_DAY = rules.THEME_DAY, _("主题党日")
+    LIFE_MEETING = rules.LIFE_MEETING, _("组织生活会")
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+validate_online_url = URLValidator(schemes=["http", "https"], message=_("请输入以 http:// 或 https:// 开头的网址。"))
+
+
+class RecurringPlan(models.Model):
+    """A plan of the year (e.g. 支委会 on the second Tuesday of each month) that created its meetings."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("党组织"))
+    kind = models.CharField(_("会议类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("会议名称"), max_length=120, validators=[validate_single_line])
+    year = models.PositiveSmallIntegerField(_("年度"))
+    week_of_month = models.SmallIntegerField(_("第几周"))  # 1–4, or -1 for the month's last such weekday
+    weekday = models.PositiveSmallIntegerField(_("星期"))  # 0 = Monday … 6 = Sunday
+    start_time = models.TimeField(_("开始时间"))
+    minutes = models.PositiveSmallIntegerField(_("时长（分钟）"))
+    place = models.CharField(_("地点"), max_length=200, blank=True, validators=[validate_single_line])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会议计划")
+        verbose_name_plural = _("会议计划")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}"
+
+
+class Meeting(models.Model):
+    """One meeting of an organization (支部党员大会, 支委会, 党小组会, 党课, 主题党日, 组织生活会)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("计划")
+        HELD = "held", _("已召开")
+        CANCELLED = "cancelled", _("已取消")
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("党组织"))
+    kind = models.CharField(_("会议类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("会议名称"), max_length=120, validators=[validate_single_line])
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True, validators=[validate_single_line])
+    online_url = models.CharField(_("网络会议链接"), max_length=500, blank=True, validators=[validate_online_url])
+    agenda = models.TextField(_("议程"), blank=True, validators=[validate_text])
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    speaker = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("主讲人"))
+    plan = models.ForeignKey(RecurringPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings",
+                             verbose_name=_("会议计划"))
+    checkin_token = models.CharField(max_length=64, unique=True, default=new_checkin_token, editable=False)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True, validators=[validate_single_line])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会议")
+        verbose_name_plural = _("会议")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["organization", "starts_at"], name="orglife_meeting_org_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="orglife_meeting_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    """Whether a member attended a meeting: by a QR scan (签到) or marked by hand; once per member."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("出席")
+        LATE = "late", _("迟到")
+        LEAVE = "leave", _("请假")
+        ABSENT = "absent", _("缺席")
+
+    class Via(models.TextChoices):
+        QR = "qr", _("扫码签到")
+        HAND = "hand", _("手工登记")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("党员"))
+    status = models.CharField(_("出勤"), max_length=12, choices=Status.choices)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    via = models.CharField(_("方式"), max_length=8, choices=Via.choices)
+    reason = models.CharField(_("说明"), max_length=200, blank=True, validators=[validate_single_line])
+    probationary = models.BooleanField(_("预备党员"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("出勤")
+        verbose_name_plural = _("出勤")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="orglife_attendance_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.member}"
+
+
+class LeaveRequest(models.Model):
+    """A member's request to be excused from a meeting (请假), decided by the branch."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="leave_requests")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("党员"))
+    reason = models.CharField(_("请假事由"), max_length=200, validators=[validate_single_line])
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("请假")
+        verbose_name_plural = _("请假")
+        constraints = [
+            # one request that stands (pending or approved) per member and meeting
+            models.UniqueConstraint(fields=["meeting", "member"], condition=~models.Q(status="refused"),
+                                    name="orglife_one_standing_leave_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.member}"
+
+
+class Minutes(models.Model):
+    """The record of a meeting (会议记录); locked once signed off: a later change needs a reason,
+    which the history keeps with the change."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    recorder = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("记录人"))
+    topics = models.TextField(_("议题"), validators=[validate_text])
+    resolutions = models.TextField(_("决议"), blank=True, validators=[validate_text])
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name=_("签发人"))
+    signed_off_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("会议记录")
+        verbose_name_plural = _("会议记录")
+
+    def __str__(self) -> str:
+        return str(self.meeting)

@@ -1,0 +1,227 @@
+"""Reads of organizational life, already filtered to the caller's scope (`core.access`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dangwu.core import access
+from dangwu.core.roles import Cap
+from dangwu.members import selectors as member_selectors
+from dangwu.members.models import Member
+from dangwu.orgs import selectors as org_selectors
+from dangwu.orgs.models import Organization
+
+from . import rules
+from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes
+
+COMMITTEE_KINDS = (rules.COMMITTEE,)
+
+
+def own_member(*, user: Any) -> Member | None:
+    """The member record linked to the account (a member checks in and asks for leave as it)."""
+    return member_selectors.own_member(user)
+
+
+def organizations_in_scope(*, actor: User, capability: str = Cap.ORGLIFE_VIEW) -> QuerySet[Organization]:
+    return Organization.objects.filter(access.scope_q(actor, capability), dissolved_on__isnull=True)
+
+
+def meetings_in_scope(*, actor: User, capability: str = Cap.ORGLIFE_VIEW) -> QuerySet[Meeting]:
+    """The meetings of the organizations where the caller holds the capability."""
+    return Meeting.objects.filter(access.scope_q(actor, capability, path_field="organization__path")).select_related(
+        "organization", "speaker")
+
+
+def meetings_visible(*, actor: User) -> QuerySet[Meeting]:
+    """The meetings the caller may open: those of the scope, and those of their own organization."""
+    own = own_member(user=actor)
+    scoped = access.scope_q(actor, Cap.ORGLIFE_VIEW, path_field="organization__path")
+    if own is not None:
+        scoped |= Q(organization_id=own.organization_id)
+    return Meeting.objects.filter(scoped).select_related("organization", "speaker")
+
+
+def meetings_of(*, organization: Organization, year: int) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(organization=organization, starts_at__year=year).order_by("starts_at", "id")
+
+
+def has_committee(*, organization: Organization) -> bool:
+    """Whether the organization has a serving committee (支委会 is then owed each month)."""
+    return org_selectors.current_committee(org=organization).exists()
+
+
+def expected_attendees(*, meeting: Meeting) -> QuerySet[Member]:
+    """Who attends, computed from the kind: the committee's serving members for 支委会; every member
+    in good standing of the organization otherwise (党小组会 too: the platform keeps no party groups yet)."""
+    if meeting.kind in COMMITTEE_KINDS:
+        ids = org_selectors.current_committee(org=meeting.organization).values("member_id")
+        return Member.objects.filter(pk__in=ids).in_good_standing().order_by("name_pinyin", "id")
+    return Member.objects.filter(organization_id=meeting.organization_id).in_good_standing().order_by(
+        "name_pinyin", "id")
+
+
+def is_expected(*, meeting: Meeting, member: Member) -> bool:
+    return expected_attendees(meeting=meeting).filter(pk=member.pk).exists()
+
+
+@dataclass
+class AttendanceRow:
+    member: Member
+    attendance: Attendance | None
+    leave: LeaveRequest | None
+
+
+def attendance_sheet(*, meeting: Meeting) -> list[AttendanceRow]:
+    """Every expected attendee (and anyone else recorded) with their attendance and leave request."""
+    records = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting).select_related("member")}
+    leaves = {lr.member_id: lr for lr in LeaveRequest.objects.filter(meeting=meeting).order_by("requested_at")}
+    rows = [AttendanceRow(m, records.pop(m.pk, None), leaves.get(m.pk)) for m in expected_attendees(meeting=meeting)]
+    rows += [AttendanceRow(a.member, a, leaves.get(a.member_id)) for a in records.values()]
+    return rows
+
+
+def pending_leave_requests(*, meeting: Meeting) -> QuerySet[LeaveRequest]:
+    return LeaveRequest.objects.filter(meeting=meeting, status=LeaveRequest.Status.PENDING).select_related("member")
+
+
+def leave_requests_in_scope(*, actor: User) -> QuerySet[LeaveRequest]:
+    return LeaveRequest.objects.filter(
+        access.scope_q(actor, Cap.ORGLIFE_MANAGE, path_field="meeting__organization__path")
+    ).select_related("meeting", "member")
+
+
+def own_attendance(*, meeting: Meeting, member: Member) -> Attendance | None:
+    return Attendance.objects.filter(meeting=meeting, member=member).first()
+
+
+def own_leave_request(*, meeting: Meeting, member: Member) -> LeaveRequest | None:
+    return LeaveRequest.objects.filter(meeting=meeting, member=member).order_by("-requested_at").first()
+
+
+def meeting_by_token(*, token: str) -> Meeting | None:
+    if not isinstance(token, str) or not 0 < len(token) <= 64:
+        return None
+    return Meeting.objects.filter(checkin_token=token).select_related("organization").first()
+
+
+def next_meetings_of_member(*, member: Member, now: Any, limit: int = 3) -> list[Meeting]:
+    """The member's organization's coming meetings (not cancelled, not ended), soonest first."""
+    qs = Meeting.objects.filter(organization_id=member.organization_id, ends_at__gte=now).exclude(
+        status=Meeting.Status.CANCELLED).order_by("starts_at", "id")
+    return [m for m in qs[: limit * 3] if m.kind not in COMMITTEE_KINDS or is_expected(meeting=m, member=member)][:limit]
+
+
+# The year at a glance ----------------------------------------------------------------------------
+
+HELD, MISSED, PLANNED, OPEN, NOT_DUE = "held", "missed", "planned", "open", "not_due"
+
+
+@dataclass
+class Cell:
+    label: str  # the period: "2026-03", "2026-Q1", "2026"
+    short: str  # what the grid shows: "3月", "Q1", "全年"
+    state: str  # HELD, MISSED, PLANNED, OPEN (running or to come, nothing planned) or NOT_DUE
+
+
+@dataclass
+class GridRow:
+    kind: str
+    label: Any
+    cells: list[Cell]
+
+
+def year_grid(*, organization: Organization, year: int, today: date) -> list[GridRow]:
+    """Kinds × periods of a year: held, missed (`rules.missed_periods` up to today), planned, open.
+    A meeting counts as held once its status says so (attendance or minutes were recorded)."""
+    meetings = list(meetings_of(organization=organization, year=year).values_list("kind", "starts_at", "status"))
+    committee = has_committee(organization=organization)
+    held_days = [(k, _local_date(s)) for k, s, st in meetings if st == Meeting.Status.HELD]
+    planned = {(k, rules.period_of(k, _local_date(s))) for k, s, st in meetings if st == Meeting.Status.PLANNED}
+    held = {(k, rules.period_of(k, d)) for k, d in held_days}
+    missed = rules.missed_periods(year=year, meetings=held_days, has_committee=committee, has_groups=False,
+                                  until=today)
+    required = set(rules.required_kinds(has_committee=committee, has_groups=False))
+    rows = []
+    for kind in rules.KINDS:
+        cells = []
+        for label, _first, _last in rules.periods(kind, year):
+            if (kind, label) in held:
+                state = HELD
+            elif (kind, label) in missed:
+                state = MISSED
+            elif (kind, label) in planned:
+                state = PLANNED
+            elif kind in required:
+                state = OPEN
+            else:
+                state = NOT_DUE
+            cells.append(Cell(label, _short(label), state))
+        rows.append(GridRow(kind, Kind(kind).label, cells))
+    return rows
+
+
+def _short(label: str) -> str:
+    if "-Q" in label:
+        return label.split("-")[1]
+    if "-" in label:
+        return str(int(label.split("-")[1]))
+    return label
+
+
+def _local_date(moment: Any) -> date:
+    return timezone.localtime(moment).date()
+
+
+def organizations_visible(*, actor: User) -> QuerySet[Organization]:
+    """The organizations whose meetings the caller may see: the scope's, and their own."""
+    q = access.scope_q(actor, Cap.ORGLIFE_VIEW)
+    own = own_member(user=actor)
+    if own is not None:
+        q |= Q(pk=own.organization_id)
+    return Organization.objects.filter(q)
+
+
+def member_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """(id, name) of the organization's members in good standing, for a form's choices."""
+    return list(Member.objects.filter(organization=organization).in_good_standing()
+                .order_by("name_pinyin", "id").values_list("pk", "name"))
+
+
+def member_of(*, organization: Organization, pk: Any) -> Member | None:
+    """A member of the organization by id (a form's choice), or None."""
+    return Member.objects.filter(organization=organization, pk=pk).first() if pk else None
+
+
+def expected_member(*, meeting: Meeting, pk: Any) -> Member | None:
+    return expected_attendees(meeting=meeting).filter(pk=pk).first()
+
+
+def minutes_of(*, meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.filter(meeting=meeting).select_related("recorder", "signed_off_by").first()
+
+
+def minutes_history(*, minutes: Any) -> list[Any]:
+    """The versions of the minutes, newest first, with the reason of each change."""
+    return list(minutes.history.order_by("-history_date", "-history_id")[:20]) if minutes is not None else []
+
+
+def scope_root_ids(*, actor: User) -> list[int]:
+    return access.scope_root_ids(actor, Cap.ORGLIFE_VIEW)
+
+
+def register_meetings(*, organization: Organization, year: int) -> QuerySet[Meeting]:
+    """The year's meetings that were not cancelled, with their attendance counted and their minutes
+    (the 三会一课 register)."""
+    def counted(status: str) -> Count:
+        return Count("attendances", filter=Q(attendances__status=status))
+
+    return (meetings_of(organization=organization, year=year).exclude(status=Meeting.Status.CANCELLED)
+            .select_related("speaker", "minutes", "minutes__recorder")
+            .annotate(present=counted(Attendance.Status.PRESENT), late=counted(Attendance.Status.LATE),
+                      on_leave=counted(Attendance.Status.LEAVE), absent=counted(Attendance.Status.ABSENT)))

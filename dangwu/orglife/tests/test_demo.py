@@ -1,0 +1,47 @@
+"""The demo province's organizational life obeys the app's own rules: held meetings lie in the past
+and have their minutes, planned ones lie ahead, the demo branch's attendance is of those expected,
+and the year's grid shows a plausible few missed periods."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from dangwu.orglife import rules, selectors
+from dangwu.orglife.models import Attendance, Meeting, Minutes
+from dangwu.orgs.models import BRANCH_TYPES, Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_year_of_meetings_obeys_the_rules(demo_province):
+    today = timezone.localdate()
+    now = timezone.now()
+    assert Meeting.objects.exists()
+    assert not Meeting.objects.filter(status="held", starts_at__gte=now).exists()
+    assert not Meeting.objects.filter(status="planned", starts_at__date__lt=today).exists()
+    held = Meeting.objects.filter(status="held")
+    assert Minutes.objects.filter(meeting__in=held).count() == held.count()
+    branches = Organization.objects.filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
+    due = missed = 0
+    for branch in branches:
+        committee = selectors.has_committee(organization=branch)
+        days = [(k, timezone.localtime(s).date()) for k, s in
+                Meeting.objects.filter(organization=branch, status="held").values_list("kind", "starts_at")]
+        missed += len(rules.missed_periods(year=today.year, meetings=days, has_committee=committee,
+                                           has_groups=False, until=today))
+        due += len(rules.missed_periods(year=today.year, meetings=[], has_committee=committee, has_groups=False,
+                                        until=today))
+        assert not Meeting.objects.filter(organization=branch, kind="committee").exists() or committee
+    assert due and 0 < missed < due * 0.2
+
+
+def test_the_demo_branchs_attendance_is_of_those_expected(demo_province):
+    records = Attendance.objects.select_related("meeting", "member")
+    assert records.exists()
+    for meeting_id in set(records.values_list("meeting_id", flat=True)):
+        meeting = Meeting.objects.get(pk=meeting_id)
+        expected = set(selectors.expected_attendees(meeting=meeting).values_list("pk", flat=True))
+        assert set(records.filter(meeting=meeting).values_list("member_id", flat=True)) <= expected
+    assert not records.filter(status__in=("present", "late"), checked_in_at__isnull=True).exists()
+    assert not records.filter(status__in=("leave", "absent"), reason="").exists()

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orglife"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("org/<int:org_id>/", views.org_meetings, name="org"),
+    path("org/<int:org_id>/register.xlsx", views.register, name="register"),
+    path("org/<int:org_id>/plan/", views.plan, name="plan"),
+    path("org/<int:org_id>/plan-recurring/", views.plan_recurring, name="plan_recurring"),
+    path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),
+    path("meetings/<int:meeting_id>/cancel/", views.cancel, name="cancel"),
+    path("meetings/<int:meeting_id>/attendance/", views.mark, name="mark"),
+    path("meetings/<int:meeting_id>/leave/", views.leave, name="leave"),
+    path("meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
+    path("meetings/<int:meeting_id>/minutes/sign-off/", views.sign_off, name="sign_off"),
+    path("leave/<int:leave_id>/decide/", views.decide_leave, name="leave_decide"),
+    path("check-in/<str:token>/", views.check_in, name="check_in"),
+]
