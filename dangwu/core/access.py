@@ -27,7 +27,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 
 from . import audit
-from .models import AuditAction
+from .models import AuditAction, RoleAssignment
 from .roles import CADRE_ROLES, CAPABILITIES
 
 _CACHE_ATTR = "_dangwu_scope_cache"
@@ -110,6 +110,15 @@ def can(user: Any, capability: str, organization: Any) -> bool:
         return False
     path = organization.path
     return any(path.startswith(root) for root in scope_paths(user, capability))
+
+
+def holders_at(capability: str, organization: Any) -> QuerySet:
+    """The ids (`values("user_id")`) of the accounts holding the capability through a role held at
+    this very organization — its own secretary and committee, not every cadre above it: whom a
+    request of the organization's work goes to (a leave request to the branch)."""
+    roles = [role for role, caps in CAPABILITIES.items() if capability in caps]
+    return RoleAssignment.objects.filter(organization=organization, role__in=roles, user__is_active=True).values(
+        "user_id").distinct()
 
 
 def require(user: Any, capability: str, organization: Any) -> None:

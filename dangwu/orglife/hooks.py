@@ -41,9 +41,10 @@ def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> d
 
 
 def register() -> None:
-    from . import audit_fields
+    from . import audit_fields, notices
 
     audit_fields.register()
+    notices.register_kinds()
     registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "calendar-check", _menu_link, order=35))
     registries.home_cards.register(HomeCard("own_meetings", "orglife/_home_meetings.html", _next_meetings_card,
                                             order=4))

@@ -26,7 +26,7 @@ from dangwu.core.roles import Cap
 from dangwu.members.models import Member
 from dangwu.orgs.models import Organization
 
-from . import rules, selectors
+from . import notices, rules, selectors
 from .models import Attendance, AuditAction, Kind, LeaveRequest, Meeting, Minutes, RecurringPlan
 
 
@@ -70,6 +70,7 @@ def plan_meeting(
     meeting.save()
     audit.record(actor=actor, action=AuditAction.PLAN, target=meeting, organization=organization, origin=origin,
                  summary={"kind": kind, "starts_at": meeting.starts_at.isoformat(), "title": meeting.title})
+    notices.meeting_planned(actor=actor, meeting=meeting, origin=origin)
     return meeting
 
 
@@ -112,6 +113,7 @@ def plan_recurring(
     Meeting.objects.bulk_create(meetings)
     audit.record(actor=actor, action=AuditAction.PLAN_RECURRING, target=plan, organization=organization,
                  origin=origin, summary={"kind": kind, "year": year, "meetings": len(meetings)})
+    notices.year_planned(actor=actor, meetings=list(plan.meetings.order_by("starts_at")), origin=origin)
     return plan
 
 
@@ -130,6 +132,7 @@ def cancel_meeting(*, actor: User, meeting: Meeting, reason: str, origin: Origin
     meeting.save(update_fields=["status", "cancel_reason"])
     audit.record(actor=actor, action=AuditAction.CANCEL, target=meeting, organization=meeting.organization,
                  origin=origin, summary={"reason": meeting.cancel_reason})
+    notices.meeting_cancelled(actor=actor, meeting=meeting, origin=origin)
     return meeting
 
 
@@ -247,6 +250,7 @@ def request_leave(*, actor: User, meeting: Meeting, reason: str, origin: Origin 
     leave.save()
     audit.record(actor=actor, action=AuditAction.LEAVE_REQUEST, target=leave, organization=meeting.organization,
                  origin=origin, summary={"member": member.pk, "reason": leave.reason})
+    notices.leave_requested(actor=actor, leave=leave, origin=origin)
     return leave
 
 
@@ -271,6 +275,7 @@ def decide_leave(*, actor: User, leave: LeaveRequest, approve: bool, origin: Ori
                       "recorded_by": actor, "probationary": leave.member.member_type == "probationary"})
     audit.record(actor=actor, action=AuditAction.LEAVE_DECIDE, target=leave, organization=meeting.organization,
                  origin=origin, summary={"member": leave.member_id, "approved": approve})
+    notices.leave_decided(actor=actor, leave=leave, origin=origin)
     return leave
 
 

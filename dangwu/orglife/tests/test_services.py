@@ -33,9 +33,10 @@ def _meeting(people, world, *, starts_in=timedelta(minutes=10), hours=2, kind="t
 def test_plan_meeting_writes_the_meeting_and_one_audit_entry(people, world):
     snap = _snapshot()
     meeting = _meeting(people, world)
-    assert snap.delta() == {"audit": 1, "meetings": 1, "attendance": 0, "leave": 0, "minutes": 0}
-    entry = testing.last_audit_entry()
-    assert entry.action == "orglife.plan" and entry.organization_id_value == world.branch_a.pk
+    # the meeting's entry, and the entry of the notice to its attendees (core.notifications.notify)
+    assert snap.delta() == {"audit": 2, "meetings": 1, "attendance": 0, "leave": 0, "minutes": 0}
+    entry = AuditEntry.objects.get(action="orglife.plan")
+    assert entry.organization_id_value == world.branch_a.pk and testing.last_audit_entry().action == "notice.send"
     assert meeting.status == Meeting.Status.PLANNED and len(meeting.checkin_token) >= 32
 
 
