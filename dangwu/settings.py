@@ -281,6 +281,8 @@ DANGWU_PUBLICITY_WORKING_DAYS = int(os.environ.get("DANGWU_PUBLICITY_WORKING_DAY
 DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "90"))
 # Organizational life: a meeting's QR check-in opens this many minutes before its start and closes at its end.
 DANGWU_CHECKIN_OPENS_MINUTES = int(os.environ.get("DANGWU_CHECKIN_OPENS_MINUTES", "30"))
+# Attendees are reminded of a meeting this many minutes before it starts (a deferred task: orglife.tasks).
+DANGWU_MEETING_REMINDER_MINUTES = int(os.environ.get("DANGWU_MEETING_REMINDER_MINUTES", "60"))
 # The province's own templates of the recruitment documents (谈话记实表 …): a folder; a .docx there with
 # the name of a default template (dangwu/development/docx_templates/) replaces it.
 DANGWU_DOCX_TEMPLATES = os.environ.get("DANGWU_DOCX_TEMPLATES", "")

@@ -5,6 +5,7 @@ notice goes out only when its write commits:
 - `services.plan_meeting`: the meeting notice (会议通知) to every expected attendee
   (`selectors.expected_attendees`): kind, title, time, place, online link and agenda, with an ICS
   invitation (`icalendar`; UID from the meeting's id, so that a calendar updates the same event);
+  and a reminder `DANGWU_MEETING_REMINDER_MINUTES` before the start (`tasks.send_meeting_reminder`);
 - `services.plan_recurring`: one notice of the year's plan, with one invitation holding every meeting;
 - `services.cancel_meeting`: to the same attendees, with the reason and an ICS CANCEL of the event;
 - `services.request_leave`: to those who may decide it (orglife.manage at the meeting's organization);
@@ -17,10 +18,11 @@ UTC, which every calendar converts to the reader's zone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,7 +89,7 @@ def _attendee_accounts(meeting: Meeting) -> Any:
     return selectors.expected_attendees(meeting=meeting).filter(user__isnull=False).values("user_id")
 
 
-def meeting_planned(*, actor: Any, meeting: Meeting, origin: Any = None) -> None:
+def _details(meeting: Meeting) -> str:
     lines = [_("时间：%(when)s") % {"when": _when(meeting)}]
     if meeting.place:
         lines.append(_("地点：%(place)s") % {"place": meeting.place})
@@ -95,10 +97,15 @@ def meeting_planned(*, actor: Any, meeting: Meeting, origin: Any = None) -> None
         lines.append(_("网络会议：%(url)s") % {"url": meeting.online_url})
     if meeting.agenda:
         lines.append(_("议程：%(agenda)s") % {"agenda": meeting.agenda})
+    return "\n".join(lines)
+
+
+def meeting_planned(*, actor: Any, meeting: Meeting, origin: Any = None) -> None:
     notify(kind=MEETING, recipients=_attendee_accounts(meeting),
-           title=_("会议通知：%(title)s") % {"title": meeting.title}, body="\n".join(lines),
+           title=_("会议通知：%(title)s") % {"title": meeting.title}, body=_details(meeting),
            url=reverse("orglife:meeting", args=[meeting.pk]), organization=meeting.organization, actor=actor,
            attachments=[Attachment("meeting.ics", "text/calendar", calendar([meeting]))], origin=origin)
+    schedule_reminder(meeting=meeting)
 
 
 def year_planned(*, actor: Any, meetings: Sequence[Meeting], origin: Any = None) -> None:
@@ -109,6 +116,30 @@ def year_planned(*, actor: Any, meetings: Sequence[Meeting], origin: Any = None)
            body=_("日期：%(days)s；时间：%(time)s") % {"days": days, "time": _when(first).split(" ", 1)[1]},
            url=reverse("orglife:org", args=[first.organization_id]), organization=first.organization, actor=actor,
            attachments=[Attachment("meetings.ics", "text/calendar", calendar(meetings))], origin=origin)
+    for meeting in meetings:
+        schedule_reminder(meeting=meeting)
+
+
+def schedule_reminder(*, meeting: Meeting) -> None:
+    """Queue the meeting's reminder once the plan commits, where the task backend can defer a task."""
+    from django_tasks import task_backends
+
+    from .tasks import send_meeting_reminder
+
+    def enqueue() -> None:
+        if not task_backends[send_meeting_reminder.backend].supports_defer:
+            return  # the tests' immediate backend would send it now: no reminder there
+        remind_at = meeting.starts_at - timedelta(minutes=settings.DANGWU_MEETING_REMINDER_MINUTES)
+        send_meeting_reminder.using(run_after=max(remind_at, timezone.now())).enqueue(meeting.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def meeting_reminder(*, meeting: Meeting) -> None:
+    notify(kind=MEETING, recipients=_attendee_accounts(meeting),
+           title=_("会议提醒：%(title)s") % {"title": meeting.title},
+           body=_details(meeting),
+           url=reverse("orglife:meeting", args=[meeting.pk]), organization=meeting.organization)
 
 
 def meeting_cancelled(*, actor: Any, meeting: Meeting, origin: Any = None) -> None:

@@ -80,3 +80,32 @@ def test_a_leave_request_goes_to_the_branch_and_the_decision_to_the_member(peopl
     assert not any(t.startswith("请假申请") for t in _inbox(people["city_a"]))  # not every cadre above
     services.decide_leave(actor=people["secretary"], leave=leave, approve=True)
     assert "请假已批准：第四季度支部党员大会" in _inbox(people["plain"])
+
+
+def test_the_reminder_is_deferred_to_before_the_start_and_skips_a_cancelled_meeting(
+        people, world, database_worker, django_capture_on_commit_callbacks, settings):
+    """On the database backend (make run, production) planning queues the reminder with run_after;
+    the worker sends it when due, and sends nothing for a meeting cancelled meanwhile."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.DANGWU_MEETING_REMINDER_MINUTES = 60
+    soon = (timezone.now() + timedelta(minutes=20)).replace(microsecond=0)  # within the hour: due now
+    later = soon + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        due = services.plan_meeting(actor=people["secretary"], organization=world.branch_a, kind="theme_day",
+                                    title="主题党日", starts_at=soon, ends_at=soon + timedelta(hours=1))
+        cancelled = services.plan_meeting(actor=people["secretary"], organization=world.branch_a, kind="lesson",
+                                          title="专题党课", starts_at=soon + timedelta(minutes=5),
+                                          ends_at=soon + timedelta(hours=1))
+        waiting = services.plan_meeting(actor=people["secretary"], organization=world.branch_a, kind="assembly",
+                                        title="支部党员大会", starts_at=later, ends_at=later + timedelta(hours=2))
+        services.cancel_meeting(actor=people["secretary"], meeting=cancelled, reason="改期")
+    reminders = DBTaskResult.objects.filter(task_path__endswith="send_meeting_reminder")
+    run_after = {r.args_kwargs["args"][0]: r.run_after for r in reminders}
+    assert set(run_after) == {due.pk, cancelled.pk, waiting.pk}
+    assert run_after[waiting.pk] == later - timedelta(minutes=60)
+    database_worker()  # runs what is due: the first two
+    assert "会议提醒：主题党日" in _inbox(people["plain"])
+    assert "会议提醒：专题党课" not in _inbox(people["plain"])  # cancelled meanwhile
+    assert "会议提醒：支部党员大会" not in _inbox(people["plain"])  # not due yet
+    assert reminders.get(args_kwargs__args=[waiting.pk]).status == "READY"
