@@ -27,7 +27,9 @@ def _next_meetings_card(*, request: Any) -> dict[str, Any] | None:
     member = selectors.own_member(user=request.user)
     if member is None:
         return None
-    return {"meetings": selectors.next_meetings_of_member(member=member, now=timezone.now())}
+    now = timezone.now()
+    return {"meetings": selectors.next_meetings_of_member(member=member, now=now),
+            "attendance": selectors.year_attendance(member=member, year=timezone.localdate(now).year)}
 
 
 def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:

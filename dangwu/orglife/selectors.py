@@ -117,6 +117,33 @@ def next_meetings_of_member(*, member: Member, now: Any, limit: int = 3) -> list
     return [m for m in qs[: limit * 3] if m.kind not in COMMITTEE_KINDS or is_expected(meeting=m, member=member)][:limit]
 
 
+@dataclass
+class YearAttendance:
+    attended: int  # present or late
+    on_leave: int
+    held: int  # held meetings of the year the member was to attend
+
+    @property
+    def rate(self) -> int | None:
+        """Percent of the meetings held that the member attended (leave excused: not counted against)."""
+        due = self.held - self.on_leave
+        return None if due <= 0 else round(self.attended * 100 / due)
+
+
+def year_attendance(*, member: Member, year: int) -> YearAttendance:
+    """This year's attendance of a member: the held meetings of their organization that everyone
+    attends, and the committee's where the member's attendance was recorded (a member of the
+    committee then), against what the member's attendance rows say. Two queries."""
+    held = Meeting.objects.filter(organization_id=member.organization_id, status=Meeting.Status.HELD,
+                                  starts_at__year=year)
+    rows = dict(Attendance.objects.filter(member=member, meeting__in=held).values_list("meeting_id", "status"))
+    count = held.exclude(kind__in=COMMITTEE_KINDS).count() + held.filter(
+        kind__in=COMMITTEE_KINDS, pk__in=list(rows)).count()
+    statuses = list(rows.values())
+    attended = sum(1 for status in statuses if status in (Attendance.Status.PRESENT, Attendance.Status.LATE))
+    return YearAttendance(attended=attended, on_leave=statuses.count(Attendance.Status.LEAVE), held=count)
+
+
 # The year at a glance ----------------------------------------------------------------------------
 
 HELD, MISSED, PLANNED, OPEN, NOT_DUE = "held", "missed", "planned", "open", "not_due"

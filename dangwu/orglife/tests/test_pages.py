@@ -187,3 +187,39 @@ def test_a_members_home_shows_the_coming_meetings_and_the_menu_entry(people, wor
     assert 'id="own-meetings"' in page and meeting.title in page
     assert 'data-menu="orglife"' in page
     assert 'data-menu="orglife"' not in _client(people["auditor"]).get("/").content.decode()
+
+
+def test_a_member_sees_this_year_s_attendance_on_the_home_page(client, people, world):
+    """我的党务: the home card counts the held meetings the member was to attend this year (the
+    branch's for everyone; 支委会 only where the member's attendance was recorded) against their
+    attendance, leave excused."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from dangwu.orglife.models import Attendance, Meeting
+    from dangwu.orglife.selectors import year_attendance
+
+    year = timezone.localdate().year
+    member = people["m_plain"]
+
+    def held(kind, day, status=None):
+        starts = timezone.make_aware(datetime(year, 1, day, 14))
+        meeting = Meeting.objects.create(organization=world.branch_a, kind=kind, title=f"{kind}{day}",
+                                         starts_at=starts, ends_at=starts + timedelta(hours=1),
+                                         status=Meeting.Status.HELD)
+        if status:
+            Attendance.objects.create(meeting=meeting, member=member, status=status, via=Attendance.Via.HAND)
+
+    held("theme_day", 5, Attendance.Status.PRESENT)
+    held("assembly", 6, Attendance.Status.LATE)
+    held("lesson", 7, Attendance.Status.LEAVE)
+    held("theme_day", 8)  # absent, nothing recorded
+    held("committee", 9)  # not on the committee: not counted
+    attendance = year_attendance(member=member, year=year)
+    assert (attendance.attended, attendance.on_leave, attendance.held, attendance.rate) == (2, 1, 4, 67)
+    assert year_attendance(member=member, year=year - 1).rate is None
+    client.force_login(people["plain"])
+    page = client.get("/").content.decode()
+    card = page[page.index('id="own-attendance"'):]
+    assert "今年出勤" in card and "<strong>2</strong> / 4" in card and "请假 1 次" in card and "出勤率 67%" in card
