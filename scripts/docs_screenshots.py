@@ -38,6 +38,9 @@ def main():
         shot(page, "login")
         login(page, "demo-secretary")
         shot(page, "home-secretary")
+        page.goto(f"{BASE}/orglife/")
+        page.wait_for_load_state("networkidle")
+        shot(page, "orglife-org", full=True)
         page.goto(f"{BASE}/members/?q=lxh")
         shot(page, "member-search")
         page.locator("#member-results a").first.click()
@@ -72,6 +75,11 @@ def main():
         page, desk = phone, page
         login(page, "demo-member")
         shot(page, "home-member-phone", full=True)
+        page.locator("#own-meetings a").first.click()
+        page.wait_for_load_state("networkidle")
+        shot(page, "orglife-meeting-phone", full=True)
+        page.goto(f"{BASE}/notifications/")
+        shot(page, "notifications-phone", full=True)
         page, phone = desk, page
         phone.close()
         login(page, "demo-audit")

@@ -3,7 +3,7 @@
 Every branch of the demo province gets this year's 三会一课 up to today — each required (kind,
 period) held on a random day of the period, with signed-off minutes, except a few periods left
 without a meeting (about one in fifteen), so that the year's grid shows some missed cells — and the
-meetings of the coming month, planned. A meeting counts as held only with something recorded
+meetings of the coming month (into next year in December), planned. A meeting counts as held only with something recorded
 (`orglife` decision 0026): every held meeting has its minutes, and the demo branch's also have the
 attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts.
 """
@@ -71,15 +71,19 @@ def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Rando
     horizon = today + timedelta(days=PLAN_AHEAD_DAYS)
     for branch in branches:
         for kind in rules.required_kinds(has_committee=branch.pk in committees, has_groups=False):
-            for label, first, last in rules.periods(kind, today.year):
+            # this year's periods, and next year's first within the horizon (in December, January's)
+            for label, first, last in [*rules.periods(kind, today.year), *rules.periods(kind, today.year + 1)]:
                 if first > horizon:
                     break
                 day = first + timedelta(days=rng.randint(0, (last - first).days))
                 held = day < today
                 if held and rng.random() < MISSED_SHARE:
                     continue  # a period left without a meeting: missed once it has ended
-                if not held and day > horizon:
-                    continue
+                if not held:  # planned: a day after today within the horizon, so that one always lies ahead
+                    soonest, latest = max(first, today + timedelta(days=1)), min(last, horizon)
+                    if soonest > latest:
+                        continue
+                    day = soonest + timedelta(days=rng.randint(0, (latest - soonest).days))
                 starts = _at(day, rng)
                 meetings.append(Meeting(
                     organization=branch, kind=kind, title=_title(kind, label), starts_at=starts,
