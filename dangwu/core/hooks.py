@@ -26,6 +26,16 @@ def _audit_shortcut(*, user: Any) -> list[Link]:
     return [Link(_("审计日志"), reverse("core:audit_log"), "shield-check", "audit")]
 
 
+def _unread_notices_card(*, request: Any) -> dict[str, Any] | None:
+    """未读通知 on the home page: the newest three unread notices, when there are any."""
+    from . import inbox
+
+    rows = inbox.labelled(inbox.inbox_of(user=request.user, unread_only=True)[:3])
+    if not rows:
+        return None
+    return {"rows": rows, "unread": inbox.unread_count(user=request.user)}
+
+
 def _rollups_agree(*, organization: Any = None) -> list[str]:
     """Every roll-up equals a recount, and every copy kept beside one agrees (`core.rollups.check`)."""
     from . import rollups
@@ -50,5 +60,7 @@ def register() -> None:
                                        _link_if(Cap.AUDIT_VIEW, "core:audit_log"), order=80))
     registries.shortcuts.register(Shortcut("audit", _audit_shortcut, order=50))
     # The platform's own notices (a message from the administrators …): the inbox only, unless chosen.
+    registries.home_cards.register(registries.HomeCard(
+        "own_notices", "core/notifications/_home_unread.html", _unread_notices_card, order=3))
     registries.notification_kinds.register(registries.NotificationKind(
         "core.system", gettext_lazy("平台消息"), channels=(), order=900))

@@ -8,6 +8,8 @@ not an audited write (decision 0025).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,6 +24,15 @@ def inbox_of(*, user: User, unread_only: bool = False) -> QuerySet[Notification]
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return rows.order_by("-notice_id")
+
+
+def labelled(rows: Iterable[Notification]) -> list[Notification]:
+    """The rows, each with `kind_label`: the label its app registered for the notice's kind."""
+    kinds = {kind.key: kind.label for kind in registries.notification_kinds}
+    rows = list(rows)
+    for row in rows:
+        row.kind_label = kinds.get(row.notice.kind, row.notice.kind)  # type: ignore[attr-defined]
+    return rows
 
 
 def unread_count(*, user: User) -> int:

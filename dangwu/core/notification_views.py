@@ -22,10 +22,7 @@ def inbox_view(request):
     unread_only = request.GET.get("unread") == "1"
     rows = inbox.inbox_of(user=request.user, unread_only=unread_only)
     page = CappedPaginator(rows, 20).get_page(request.GET.get("page"))
-    kinds = {kind.key: kind.label for kind in registries.notification_kinds}
-    page.object_list = list(page.object_list)
-    for row in page.object_list:
-        row.kind_label = kinds.get(row.notice.kind, row.notice.kind)
+    page.object_list = inbox.labelled(page.object_list)
     return render(request, "core/notifications/inbox.html", {"page": page, "unread_only": unread_only})
 
 

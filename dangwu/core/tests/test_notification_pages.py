@@ -152,3 +152,20 @@ def test_the_pages_in_english(meeting_kind, people):
     assert 'aria-label="Notices (1 unread)"' in inbox_page
     preferences = client.get("/notifications/preferences/").content.decode()
     assert "How I receive notices" in preferences and "Kind of notice" in preferences
+
+
+@pytest.mark.django_db
+def test_the_home_page_shows_the_newest_unread_notices_until_they_are_read(meeting_kind, people, world):
+    """我的党务: 未读通知 on the home page lists the newest three unread notices and the count; it is
+    gone once they are read."""
+    plain = people["plain"]
+    for n in range(4):
+        notify(kind="test.meeting", recipients=[plain], title=f"第{n + 1}次支部党员大会", url="/")
+    client = _client(plain)
+    page = client.get("/").content.decode()
+    card = page[page.index('id="own-notices"'):]
+    card = card[:card.index("</ul>")]
+    assert [t for t in re.findall(r"第(\d)次支部党员大会", card)] == ["4", "3", "2"]
+    assert ">4</span>" in card and "会议通知" in card
+    client.post("/notifications/read-all/")
+    assert 'id="own-notices"' not in client.get("/").content.decode()
