@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
@@ -68,6 +69,24 @@ def expected_attendees(*, meeting: Meeting) -> QuerySet[Member]:
 
 def is_expected(*, meeting: Meeting, member: Member) -> bool:
     return expected_attendees(meeting=meeting).filter(pk=member.pk).exists()
+
+
+def leave_refusal(*, meeting: Meeting, member: Member, now: Any) -> str | None:
+    """Why the member may not ask to be excused from the meeting now, or None: the one rule of the
+    leave button on the meeting page and of `services.request_leave`."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return _("会议已取消。")
+    if not is_expected(meeting=meeting, member=member):
+        return _("您不在本次会议的应到人员中。")
+    if now >= meeting.starts_at:
+        return _("会议已经开始，不能再请假，请联系支部书记。")
+    if Attendance.objects.filter(meeting=meeting, member=member, status__in=(
+            Attendance.Status.PRESENT, Attendance.Status.LATE)).exists():
+        return _("您已签到，不能再请假。")
+    if LeaveRequest.objects.filter(meeting=meeting, member=member).exclude(
+            status=LeaveRequest.Status.REFUSED).exists():
+        return _("您已经为本次会议请过假。")
+    return None
 
 
 @dataclass

@@ -235,16 +235,10 @@ def request_leave(*, actor: User, meeting: Meeting, reason: str, origin: Origin 
     member = selectors.own_member(user=actor)
     if member is None:
         raise ValidationError({"member": [_("您的账号没有关联党员档案，不能请假。")]})
-    _refuse_cancelled(meeting)
-    if not selectors.is_expected(meeting=meeting, member=member):
-        raise ValidationError({"meeting": [_("您不在本次会议的应到人员中。")]})
-    if _now() >= meeting.starts_at:
-        raise ValidationError({"meeting": [_("会议已经开始，不能再请假，请联系支部书记。")]})
+    if refusal := selectors.leave_refusal(meeting=meeting, member=member, now=_now()):
+        raise ValidationError({"meeting": [refusal]})
     if not _text(reason):
         raise ValidationError({"reason": [_("请填写请假事由。")]})
-    if LeaveRequest.objects.filter(meeting=meeting, member=member).exclude(
-            status=LeaveRequest.Status.REFUSED).exists():
-        raise ValidationError({"meeting": [_("您已经为本次会议请过假。")]})
     leave = LeaveRequest(meeting=meeting, member=member, reason=_text(reason))
     leave.full_clean()
     leave.save()

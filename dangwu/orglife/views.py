@@ -163,8 +163,7 @@ def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     if expected:
         context["own_attendance"] = selectors.own_attendance(meeting=meeting, member=own)
         context["own_leave"] = selectors.own_leave_request(meeting=meeting, member=own)
-        context["may_ask_leave"] = (meeting.status != Meeting.Status.CANCELLED and timezone.now() < meeting.starts_at
-                                    and not (context["own_leave"] and context["own_leave"].status != "refused"))
+        context["may_ask_leave"] = selectors.leave_refusal(meeting=meeting, member=own, now=timezone.now()) is None
     if can_manage:
         context.update(
             qr_svg=_qr_svg(request, meeting) if meeting.status != Meeting.Status.CANCELLED else "",

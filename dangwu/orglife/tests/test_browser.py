@@ -1,5 +1,5 @@
 """Organizational life in headless Chromium: a member scans the QR code on a 360 px phone, logs in,
-is checked in and sees it; the secretary sees the attendance, the QR code and signs the minutes off.
+is checked in and sees it, and opens the meeting from its notice behind the bell; the secretary sees the attendance, the QR code and signs the minutes off.
 Screenshots land in test-artifacts/ (ignored by git) for a person to look at."""
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ def test_a_member_scans_on_a_phone_and_the_secretary_signs_the_minutes(chromium,
     page.locator("#check-in-button").click()
     assert "无需重复签到" in page.locator("#check-in-result").inner_text()
     assert Attendance.objects.filter(meeting=meeting).count() == 1
+    # the meeting's notice waits behind the bell; it opens the meeting, where the check-in shows
+    page.goto("/")
+    assert page.locator("#unread-count").inner_text() == "1"
+    page.locator("#notification-bell").click()
+    page.get_by_role("link", name="会议通知：主题党日：重温入党誓词").click()
+    page.locator("#notice-open").click()
+    page.wait_for_url(re.compile(rf"/orglife/meetings/{meeting.pk}/$"))
+    assert "主题党日：重温入党誓词" in page.locator("h1").inner_text() and not _wide(page)
+    assert page.locator("#ask-leave").count() == 0  # checked in: no leave to ask for
+    testing.screenshot(page, "orglife-meeting-from-notice-360")
     page.goto(f"/orglife/org/{world.branch_a.pk}/")
     assert page.locator("#year-grid [data-state=held]").count() >= 1 and not _wide(page)
     testing.screenshot(page, "orglife-org-360")

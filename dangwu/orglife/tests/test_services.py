@@ -252,6 +252,17 @@ def test_leave_is_refused_once_the_meeting_started(people, world):
     assert "已经开始" in " ".join(exc.value.messages) and snap.unchanged()
 
 
+def test_a_member_who_checked_in_cannot_ask_for_leave_and_the_page_offers_none(client, people, world):
+    meeting = _meeting(people, world, starts_in=timedelta(minutes=10))  # check-in opens before the start
+    services.check_in(actor=people["plain"], token=meeting.checkin_token)
+    snap = _snapshot()
+    with pytest.raises(ValidationError) as exc:
+        services.request_leave(actor=people["plain"], meeting=meeting, reason="临时有事")
+    assert "已签到" in " ".join(exc.value.messages) and snap.unchanged()
+    client.force_login(people["plain"])
+    assert 'id="ask-leave"' not in client.get(f"/orglife/meetings/{meeting.pk}/").content.decode()
+
+
 def test_leave_needs_a_reason(people, world):
     meeting = _meeting(people, world, starts_in=timedelta(days=1))
     with pytest.raises(ValidationError) as exc:
