@@ -44,11 +44,25 @@ def _histories_obey_the_rules(*, organization: Any = None) -> list[str]:
     return checks.history_problems(organization=organization)
 
 
+def _own_candidacy_card(*, request: Any) -> dict[str, Any] | None:
+    """我的入党申请 on an applicant's home: where they stand, the next step, and the thought report
+    due (思想汇报, a reminder once DANGWU_THOUGHT_REPORT_DAYS pass without one)."""
+    from . import selectors
+    from .models import Candidate
+
+    candidate = selectors.own_candidacies(actor=request.user).filter(status=Candidate.Status.ACTIVE).first()
+    if candidate is None:
+        return None
+    return {"candidate": candidate, "progress": selectors.progress_of(candidate)}
+
+
 def register() -> None:
     from . import audit_fields
 
     audit_fields.register()
     registries.todo_sources.register(TodoSource("development", _todo, order=40))
+    registries.home_cards.register(registries.HomeCard("own_candidacy", "development/_home_own_candidacy.html",
+                                                       _own_candidacy_card, order=2))
     registries.consistency_checks.register(registries.ConsistencyCheck(
         "recruitment", "recruitment histories obey the steps' order and timing (发展党员程序)",
         _histories_obey_the_rules, order=30))

@@ -99,3 +99,29 @@ def test_home_page_lists_them_with_the_menu_badge(people, pipeline, client):
     assert badge and int(badge.group(1)) == 2
     # the badge is on every page, not only the home page
     assert 'data-badge="development"' in client.get("/development/").content.decode()
+
+
+def test_an_applicant_s_home_shows_the_next_step_and_the_thought_report_due(client, world, people):
+    """我的党务 for a person in the pipeline: 我的入党申请 on the home page with the stage, the next
+    step and the thought report due; red once it is overdue (DANGWU_THOUGHT_REPORT_DAYS)."""
+    from datetime import date
+
+    from dangwu.development import services
+    from dangwu.testing import make_id_number, make_user
+
+    applicant = make_user("applicant_home")
+    today = timezone.localdate()
+    candidate = services.register_application(
+        actor=people["secretary"], organization=world.branch_a, name="刘洋", applied_on=today - timedelta(days=10),
+        id_number=make_id_number(date(1999, 9, 9), serial=71))
+    Candidate.objects.filter(pk=candidate.pk).update(user=applicant)
+    client.force_login(applicant)
+    card = client.get("/").content.decode()
+    card = card[card.index('id="own-candidacy"'):]
+    assert "入党申请人" in card and "芙蓉区第一党支部" in card and 'data-overdue="0"' in card
+    assert "下一份思想汇报请在" in card
+    Candidate.objects.filter(pk=candidate.pk).update(last_report_on=today - timedelta(days=200))
+    card = client.get("/").content.decode()
+    assert 'data-overdue="1"' in card and "思想汇报已逾期" in card
+    client.force_login(people["plain"])  # a member with no application: no card
+    assert 'id="own-candidacy"' not in client.get("/").content.decode()
