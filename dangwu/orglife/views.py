@@ -304,3 +304,22 @@ def register(request, org_id: int):
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     write_register(organization=organization, year=year, today=timezone.localdate(), out=response)
     return response
+
+
+@access.page(Cap.ORGLIFE_VIEW)
+def register_pdf(request, org_id: int):
+    """The year's 三会一课 register printed (PDF), for the same callers as the .xlsx."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from .register import register_pdf as render_pdf
+
+    organization = access.get_in_scope_or_404(request, selectors.organizations_in_scope(actor=request.user),
+                                              pk=org_id)
+    year = _year(request)
+    response = HttpResponse(render_pdf(organization=organization, year=year, today=timezone.localdate()),
+                            content_type="application/pdf")
+    filename = f"{_('三会一课登记簿')}-{organization.code}-{year}.pdf"
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return response

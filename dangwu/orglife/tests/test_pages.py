@@ -171,6 +171,26 @@ def test_the_register_opens_in_openpyxl_with_the_meetings_attendance_and_minutes
     assert glance[1][0] == "支部党员大会" and len(glance) == 1 + 2 * 6
 
 
+def test_the_register_prints_as_a_pdf_with_the_meetings_and_the_year_at_a_glance(people, world):
+    import io
+
+    from pypdf import PdfReader
+
+    meeting = _meeting(people, world, starts_in=-timedelta(minutes=30))
+    services.check_in(actor=people["plain"], token=meeting.checkin_token)
+    services.record_minutes(actor=people["secretary"], meeting=meeting, topics="学习党章第一章",
+                            recorder=people["m_plain"])
+    year = timezone.localtime(meeting.starts_at).year
+    response = _client(people["secretary"]).get(f"/orglife/org/{world.branch_a.pk}/register.pdf?year={year}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 2 and f"{year} 年三会一课登记簿" in text.replace("\n", "")
+    for expected in ("主题党日", "学习党章第一章", "记录人：张三", "迟到 1", "年度一览", "支部党员大会", "√"):
+        assert expected in text, expected
+    assert reader.metadata.title.endswith(f"{year} 年三会一课登记簿")
+
+
 def test_a_committee_meetings_minutes_are_not_shown_to_a_member_who_does_not_attend(people, world):
     starts = timezone.now() - timedelta(minutes=30)
     meeting = services.plan_meeting(actor=people["secretary"], organization=world.branch_a, kind="committee",
