@@ -138,3 +138,27 @@ def test_the_drill_down_equals_missed_periods_per_branch(people, world):
             for kind, n in row.missed.items():
                 assert n == sum(1 for b in mine for k, _p in missed[b.pk] if k == kind)
     assert selectors.compliance(organization=world.branch_a, year=2026, today=TODAY) is None
+
+
+def test_the_committee_page_shows_the_figures_and_lists_the_branches_that_missed(client, people, world):
+
+    services.record_minutes(actor=people["province"], topics="议题",
+                            meeting=_past(people, world, org=world.branch_a, kind="assembly", day=date(2026, 2, 10)))
+    client.force_login(people["city_a"])
+    page = client.get(f"/orglife/org/{world.county_a.pk}/?year=2026").content.decode()
+    assert 'id="compliance"' in page
+    assert 'data-period="2026-Q1" data-missed="1"' in page  # branch A2 missed Q1; branch A held it
+    assert '?kind=assembly&amp;period=2026-Q1">Q1·1</a>' in page
+    listed = client.get(f"/orglife/org/{world.county_a.pk}/missed/?kind=assembly&period=2026-Q1")
+    assert listed.status_code == 200
+    body = listed.content.decode()
+    assert world.branch_a2.name in body and world.branch_a.name not in body
+    assert f'href="/orglife/org/{world.branch_a2.pk}/?year=2026"' in body
+    # a city's page drills down: county A's row links to county A's own page
+    city = client.get(f"/orglife/org/{world.city_a.pk}/?year=2026").content.decode()
+    assert f'data-org="{world.county_a.pk}"' in city and f'href="/orglife/org/{world.county_a.pk}/?year=2026"' in city
+    # a branch's page has no branches below; a kind or period that is not one, or still running: 404
+    assert 'id="compliance"' not in client.get(f"/orglife/org/{world.branch_a.pk}/").content.decode()
+    for query in ("kind=talk&period=2026-Q1", "kind=assembly&period=2026-03", "kind=assembly&period=x",
+                  f"kind=assembly&period={timezone.localdate().year}-Q4"):
+        assert client.get(f"/orglife/org/{world.county_a.pk}/missed/?{query}").status_code == 404
