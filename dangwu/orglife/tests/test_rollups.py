@@ -162,3 +162,17 @@ def test_the_committee_page_shows_the_figures_and_lists_the_branches_that_missed
     for query in ("kind=talk&period=2026-Q1", "kind=assembly&period=2026-03", "kind=assembly&period=x",
                   f"kind=assembly&period={timezone.localdate().year}-Q4"):
         assert client.get(f"/orglife/org/{world.county_a.pk}/missed/?{query}").status_code == 404
+
+
+def test_a_meeting_just_after_local_midnight_counts_in_its_local_period(people, world):
+    """The rebuild's SQL takes the local day as `rules.period_of` does (UTC is still in the last year/quarter)."""
+    for moment in (datetime(2026, 1, 1, 0, 30), datetime(2026, 4, 1, 0, 30), datetime(2026, 7, 31, 23, 50)):
+        for kind in ("assembly", "theme_day", "life_meeting"):
+            starts = timezone.make_aware(moment)
+            meeting = services.plan_meeting(actor=people["province"], organization=world.branch_a, kind=kind,
+                                            title="会议", starts_at=starts, ends_at=starts + timedelta(minutes=5))
+            services.record_minutes(actor=people["province"], meeting=meeting, topics="议题")
+    assert {(k, p) for o, k, p in stored_figures() if o == world.branch_a.pk} == {
+        ("assembly", "2026-Q1"), ("assembly", "2026-Q2"), ("assembly", "2026-Q3"), ("theme_day", "2026-01"),
+        ("theme_day", "2026-04"), ("theme_day", "2026-07"), ("life_meeting", "2026")}
+    assert_exact()
