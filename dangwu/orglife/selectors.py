@@ -286,7 +286,7 @@ class ComplianceCell:
 class ComplianceRow:
     organization: Organization | None  # None: the whole subtree of the page's organization
     owing: dict[str, int]  # kind -> branches below that owe it
-    missed: dict[str, int]  # kind -> branch-periods missed in the periods that ended
+    missed: dict[str, int | None]  # kind -> branch-periods missed in the periods that ended (None: none ended)
 
 
 @dataclass
@@ -350,9 +350,10 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
             for row in rows:
                 prefix = row.organization.path if row.organization else None
                 row.owing[kind] = owed(prefix, kind)
+                row.missed.setdefault(kind, None)
                 if ended:
                     gone = max(0, row.owing[kind] - held.get((prefix, kind, label), 0))
-                    row.missed[kind] = row.missed.get(kind, 0) + gone
+                    row.missed[kind] = (row.missed[kind] or 0) + gone
             cells.append(ComplianceCell(label, _short(label),
                                         max(0, owed(None, kind) - held.get((None, kind, label), 0)) if ended else None))
         kinds.append((kind, Kind(kind).label, cells))
