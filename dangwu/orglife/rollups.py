@@ -49,6 +49,23 @@ def meeting_held(meeting: Meeting) -> None:
     engine.spread(ORGLIFE, {(organization.pk, kind, period): (1, 1 if first and is_branch else 0)})
 
 
+def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
+    """An organization that became a branch, or stopped being one (a change of type), counts in
+    `branches` for each (kind, period) it held a meeting in, or no longer: an org-change listener,
+    inside the writer's transaction. Reads that organization's own held meetings only."""
+    deltas: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for old, new in zip(before, after, strict=True):
+        if old is None or new is None:
+            continue  # a new organization has held nothing yet
+        sign = (new.org_type in BRANCH_TYPES) - (old.org_type in BRANCH_TYPES)
+        if not sign:
+            continue
+        held = Meeting.objects.filter(organization_id=new.pk, status=Meeting.Status.HELD).values_list("kind", "starts_at")
+        for kind, period in {(k, rules.period_of(k, timezone.localtime(s).date())) for k, s in held}:
+            deltas[(new.pk, kind, period)] = (0, sign)
+    engine.spread(ORGLIFE, deltas)
+
+
 def _years(period: str) -> list[int]:
     # A meeting's local day can be in another UTC year on 1 January/31 December: look at both sides.
     year = int(period[:4])

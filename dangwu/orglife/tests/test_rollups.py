@@ -178,3 +178,15 @@ def test_a_meeting_just_after_local_midnight_counts_in_its_local_period(people, 
         ("assembly", "2026-Q1"), ("assembly", "2026-Q2"), ("assembly", "2026-Q3"), ("theme_day", "2026-01"),
         ("theme_day", "2026-04"), ("theme_day", "2026-07"), ("life_meeting", "2026")}
     assert_exact()
+
+
+def test_a_change_of_type_in_or_out_of_the_branches_keeps_the_roll_up_exact(people, world):
+    from dangwu.orgs import services as org_services
+
+    services.record_minutes(actor=people["province"], topics="议题",
+                            meeting=_past(people, world, org=world.branch_a, kind="assembly", day=date(2026, 2, 10)))
+    for org_type, branches in (("joint_branch", 1), ("general_branch", 0), ("branch", 1)):
+        org_services.update_organization(actor=people["province"], organization=Organization.objects.get(
+            pk=world.branch_a.pk), fields={"org_type": org_type})
+        assert_exact()
+        assert stored_figures()[(world.province.pk, "assembly", "2026-Q1")] == (1, branches)
