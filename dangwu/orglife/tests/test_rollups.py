@@ -190,3 +190,19 @@ def test_a_change_of_type_in_or_out_of_the_branches_keeps_the_roll_up_exact(peop
             pk=world.branch_a.pk), fields={"org_type": org_type})
         assert_exact()
         assert stored_figures()[(world.province.pk, "assembly", "2026-Q1")] == (1, branches)
+
+
+def test_the_demo_provinces_drill_down_equals_missed_periods_per_branch(demo_province):
+    today = timezone.localdate()
+    expected: Counter[tuple[str, str]] = Counter()
+    for branch in Organization.objects.filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True):
+        days = [(k, timezone.localtime(s).date()) for k, s in
+                Meeting.objects.filter(organization=branch, status="held").values_list("kind", "starts_at")]
+        expected.update(rules.missed_periods(year=today.year, meetings=days, until=today, has_groups=False,
+                                             has_committee=selectors.has_committee(organization=branch)))
+    root = Organization.objects.get_first_root_node()
+    found = selectors.compliance(organization=root, year=today.year, today=today)
+    assert found is not None
+    figures = {(kind, c.label): c.missed for kind, _label, cells in found.kinds for c in cells if c.missed}
+    assert figures == dict(expected) and figures
+    assert rollups.drift() == {}
