@@ -43,10 +43,13 @@ def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> d
 
 
 def register() -> None:
-    from . import audit_fields, notices
+    from . import audit_fields, notices, rollups
 
     audit_fields.register()
     notices.register_kinds()
+    registries.rollup_specs.register(rollups.ORGLIFE)
+    registries.org_change_listeners.register(registries.OrgChangeListener("orglife_rollups",
+                                                                          rollups.organizations_changed))
     registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "calendar-check", _menu_link, order=35))
     registries.home_cards.register(HomeCard("own_meetings", "orglife/_home_meetings.html", _next_meetings_card,
                                             order=4))

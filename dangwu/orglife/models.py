@@ -29,6 +29,7 @@ class AuditAction(AuditActionChoices):
     LEAVE_DECIDE = "orglife.leave_decide", _("审批请假")
     MINUTES = "orglife.minutes", _("记录会议纪要")
     MINUTES_SIGN_OFF = "orglife.minutes_sign_off", _("签发会议记录")
+    STATS_REBUILD = "orglife.stats_rebuild", _("重算三会一课统计")
 
 
 class Kind(models.TextChoices):
@@ -200,3 +201,30 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return str(self.meeting)
+
+
+class OrglifeStat(models.Model):
+    """A roll-up of 三会一课 (三会一课统计汇总): for one organization's WHOLE SUBTREE and one (kind,
+    period), how many meetings of that kind were held in the period (`meetings`) and how many
+    branches held at least one (`branches`). Kept exact by `orglife.rollups`, which the services
+    call when a meeting becomes held; read by the committee's drill-down, never the meetings
+    (docs/decisions/0027-orglife-compliance-rollup.md)."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name=_("党组织"),
+        db_index=False, db_constraint=False,  # derived rows: the unique index serves lookups
+    )
+    kind = models.CharField(_("会议类型"), max_length=16, choices=Kind.choices)
+    period = models.CharField(_("期间"), max_length=7)  # "2026-03", "2026-Q1" or "2026" (rules.period_of)
+    meetings = models.BigIntegerField(_("已召开次数"), default=0)
+    branches = models.BigIntegerField(_("已召开支部数"), default=0)
+
+    class Meta:
+        verbose_name = _("三会一课统计汇总")
+        verbose_name_plural = _("三会一课统计汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "period"], name="orglife_stat_one_per_org_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.kind} {self.period}: {self.branches}/{self.meetings}"

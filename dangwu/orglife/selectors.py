@@ -16,7 +16,7 @@ from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
 from dangwu.members.models import Member
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import Organization
+from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 from . import rules
 from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes
@@ -271,3 +271,100 @@ def register_meetings(*, organization: Organization, year: int) -> QuerySet[Meet
             .select_related("speaker", "minutes", "minutes__recorder")
             .annotate(present=counted(Attendance.Status.PRESENT), late=counted(Attendance.Status.LATE),
                       on_leave=counted(Attendance.Status.LEAVE), absent=counted(Attendance.Status.ABSENT)))
+
+
+# --- compliance of the branches below (下级党组织三会一课情况), read from the roll-ups ----------
+
+@dataclass
+class ComplianceCell:
+    label: str
+    short: str
+    missed: int | None  # None: the period has not ended (nothing is missed yet)
+
+
+@dataclass
+class ComplianceRow:
+    organization: Organization | None  # None: the whole subtree of the page's organization
+    owing: dict[str, int]  # kind -> branches below that owe it
+    missed: dict[str, int | None]  # kind -> branch-periods missed in the periods that ended (None: none ended)
+
+
+@dataclass
+class Compliance:
+    kinds: list[tuple[str, Any, list[ComplianceCell]]]  # (kind, label, cells) of the whole subtree
+    rows: list[ComplianceRow]  # the whole subtree first, then each direct sub-organization
+
+
+def _branches_below(organization: Organization) -> QuerySet[Organization]:
+    return Organization.objects.filter(path__startswith=organization.path, depth__gt=organization.depth,
+                                       org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
+
+
+def _owing(kind: str, branches: QuerySet[Organization]) -> QuerySet[Organization]:
+    """The branches of `branches` that owe `kind` (`rules.required_kinds`: 支委会 where a committee serves)."""
+    if kind == rules.GROUP:
+        return branches.none()
+    if kind == rules.COMMITTEE:
+        return branches.filter(pk__in=CommitteePosition.objects.filter(ended_on__isnull=True)
+                               .values("organization_id"))
+    return branches
+
+
+def compliance(*, organization: Organization, year: int, today: date) -> Compliance | None:
+    """How many branches below missed each (kind, period) of `year` that ended by `today`: the
+    branches that owe the kind (counted on the organization tree, per direct sub-organization by
+    path prefix) less those the compliance roll-up (`rollups`, `OrglifeStat.branches`) says held
+    one. Never a read of the meetings. None when no branch lies below."""
+    from django.db.models.functions import Substr
+
+    from .models import OrglifeStat
+
+    children = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
+                                                dissolved_on__isnull=True).order_by("path"))
+    step = len(organization.path) + Organization.steplen
+    owing: dict[tuple[str | None, str], int] = {}
+    for kind in (rules.ASSEMBLY, rules.COMMITTEE):  # the kinds owed by every branch, and 支委会
+        for prefix, n in (_owing(kind, _branches_below(organization)).annotate(child=Substr("path", 1, step))
+                          .values_list("child").annotate(n=Count("pk")).values_list("child", "n")):
+            owing[(prefix, kind)] = owing.get((prefix, kind), 0) + n
+            owing[(None, kind)] = owing.get((None, kind), 0) + n
+    if not owing.get((None, rules.ASSEMBLY)):
+        return None
+    ids = {organization.pk: None, **{c.pk: c.path for c in children}}
+    held = {(ids[o], k, p): b for o, k, p, b in OrglifeStat.objects.filter(
+        organization_id__in=ids, period__startswith=f"{year:04d}").values_list(
+        "organization_id", "kind", "period", "branches")}
+
+    def owed(prefix: str | None, kind: str) -> int:  # every branch owes what 支部党员大会 stands for here
+        if kind == rules.GROUP:
+            return 0
+        return owing.get((prefix, rules.COMMITTEE if kind == rules.COMMITTEE else rules.ASSEMBLY), 0)
+
+    kinds, rows = [], [ComplianceRow(None, {}, {})] + [ComplianceRow(c, {}, {}) for c in children]
+    for kind in rules.KINDS:
+        if not owed(None, kind):
+            continue
+        cells = []
+        for label, _first, last in rules.periods(kind, year):
+            ended = last <= today
+            for row in rows:
+                prefix = row.organization.path if row.organization else None
+                row.owing[kind] = owed(prefix, kind)
+                row.missed.setdefault(kind, None)
+                if ended:
+                    gone = max(0, row.owing[kind] - held.get((prefix, kind, label), 0))
+                    row.missed[kind] = (row.missed[kind] or 0) + gone
+            cells.append(ComplianceCell(label, _short(label),
+                                        max(0, owed(None, kind) - held.get((None, kind, label), 0)) if ended else None))
+        kinds.append((kind, Kind(kind).label, cells))
+    rows = [rows[0]] + [r for r in rows[1:] if any(r.owing.values())]
+    return Compliance(kinds, rows)
+
+
+def branches_that_missed(*, organization: Organization, kind: str, period: str) -> QuerySet[Organization]:
+    """The branches below `organization` that owe `kind` and held none in `period` (the roll-up's
+    rows of each branch say which held one), by path."""
+    from .models import OrglifeStat
+
+    held = OrglifeStat.objects.filter(kind=kind, period=period, branches__gt=0).values("organization_id")
+    return _owing(kind, _branches_below(organization)).exclude(pk__in=held).order_by("path")

@@ -26,7 +26,7 @@ from dangwu.core.roles import Cap
 from dangwu.members.models import Member
 from dangwu.orgs.models import Organization
 
-from . import notices, rules, selectors
+from . import notices, rollups, rules, selectors
 from .models import Attendance, AuditAction, Kind, LeaveRequest, Meeting, Minutes, RecurringPlan
 
 
@@ -139,7 +139,8 @@ def cancel_meeting(*, actor: User, meeting: Meeting, reason: str, origin: Origin
 def _mark_held(meeting: Meeting) -> None:
     """A meeting whose attendance or minutes are recorded was held (it counts for compliance)."""
     if meeting.status == Meeting.Status.PLANNED:
-        Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.PLANNED).update(status=Meeting.Status.HELD)
+        if Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.PLANNED).update(status=Meeting.Status.HELD):
+            rollups.meeting_held(meeting)  # the compliance roll-up, in this transaction
         meeting.status = Meeting.Status.HELD
 
 

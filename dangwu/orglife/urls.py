@@ -9,6 +9,7 @@ urlpatterns = [
     path("org/<int:org_id>/", views.org_meetings, name="org"),
     path("org/<int:org_id>/register.xlsx", views.register, name="register"),
     path("org/<int:org_id>/register.pdf", views.register_pdf, name="register_pdf"),
+    path("org/<int:org_id>/missed/", views.missed, name="missed"),
     path("org/<int:org_id>/plan/", views.plan, name="plan"),
     path("org/<int:org_id>/plan-recurring/", views.plan_recurring, name="plan_recurring"),
     path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),

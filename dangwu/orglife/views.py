@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 from dangwu.core import access
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
+from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import CancelForm, DecisionForm, LeaveForm, MarkForm, MeetingForm, MinutesForm, RecurringPlanForm
-from .models import Meeting
+from .models import Kind, Meeting
 
 
 def _year(request) -> int:
@@ -112,9 +113,30 @@ def org_meetings(request, org_id: int):
         "org": organization, "year": year, "previous": year - 1, "next": year + 1 if year < today.year + 1 else None,
         "meetings": selectors.meetings_of(organization=organization, year=year).select_related("speaker"),
         "grid": selectors.year_grid(organization=organization, year=year, today=today),
+        # 下级党组织三会一课情况: a committee's branches below, from the compliance roll-up
+        "compliance": (selectors.compliance(organization=organization, year=year, today=today)
+                       if access.can(request.user, Cap.ORGLIFE_VIEW, organization) else None),
         "can_manage": access.can(request.user, Cap.ORGLIFE_MANAGE, organization),
         "can_view": access.can(request.user, Cap.ORGLIFE_VIEW, organization),
     })
+
+
+@access.page(Cap.ORGLIFE_VIEW)
+def missed(request, org_id: int):
+    """The branches below an organization that missed one (kind, period) of the year, paged."""
+    organization = access.get_in_scope_or_404(request, selectors.organizations_in_scope(actor=request.user),
+                                              pk=org_id)
+    kind, period = request.GET.get("kind", ""), request.GET.get("period", "")
+    if kind not in rules.KINDS:
+        raise Http404
+    year = int(period[:4]) if period[:4].isdigit() else 0
+    ended = {label for label, _first, last in rules.periods(kind, year) if last <= timezone.localdate()} if year else set()
+    if period not in ended:
+        raise Http404  # not a period of this kind, or one still running (nothing is missed yet)
+    page = CappedPaginator(selectors.branches_that_missed(organization=organization, kind=kind, period=period),
+                           50).get_page(request.GET.get("page"))
+    return render(request, "orglife/missed.html", {
+        "org": organization, "kind_label": Kind(kind).label, "period": period, "year": year, "page": page})
 
 
 @access.page(Cap.ORGLIFE_MANAGE)

@@ -38,6 +38,7 @@ class Route:
 
 LOGIN_REDIRECT = 302  # anonymous callers of pages are sent to the login page
 _THIS_MONTH = __import__("datetime").date.today().strftime("%Y-%m")
+_LAST_YEAR = str(__import__("datetime").date.today().year - 1)
 
 ROUTES: dict[str, Route] = {
     # core
@@ -373,6 +374,11 @@ ROUTES: dict[str, Route] = {
                           denied={"auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
     "orglife:org": Route("/orglife/org/{branch_a}/", allowed={"secretary": 200, "plain": 200, "city_a": 200},
                          denied={"sibling": 404, "city_b": 404, "auditor": 404, "anonymous": LOGIN_REDIRECT}),
+    # the branches below county A that missed 支部党员大会 in last year's first quarter (a period that ended)
+    "orglife:missed": Route("/orglife/org/{county_a}/missed/?kind=assembly&period=" + _LAST_YEAR + "-Q1",
+                            allowed={"city_a": 200, "province": 200},
+                            denied={"secretary": 404, "city_b": 404, "plain": 403, "auditor": 403,
+                                    "anonymous": LOGIN_REDIRECT}),
     "orglife:register": Route("/orglife/org/{branch_a}/register.xlsx", allowed={"secretary": 200, "city_a": 200},
                               denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
                                       "anonymous": LOGIN_REDIRECT}),

@@ -178,9 +178,11 @@ def test_rebuild_rollups_check_names_the_organization_and_rebuild_repairs(people
     call_command("rebuild_rollups", stdout=out)
     assert "structure statistics roll-ups recomputed for all organizations" in out.getvalue()
     assert "dues report roll-ups recomputed for all organizations" in out.getvalue()
+    assert "orglife compliance roll-ups recomputed for all organizations" in out.getvalue()
     assert list(audit_entry.objects.filter(seq__gt=seq).order_by("seq").values_list("action", "summary")) == [
         ("stats.rebuild", {"organization": "", "org_paths_repaired": 0}),
         ("dues.stats_rebuild", {"organization": "", "paid_until_repaired": 0, "standards_repaired": 0}),
+        ("orglife.stats_rebuild", {"organization": ""}),
     ]
     call_command("rebuild_rollups", "--check", stdout=StringIO())  # exit 0 again
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from dangwu.members.models import Member, MemberType, Standing
-from dangwu.orglife import rules
+from dangwu.orglife import rollups, rules
 from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
@@ -99,6 +99,7 @@ def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Rando
     attendance = _attendance(demo_branch=demo_branch, meetings=held, committee=committees.get(demo_branch.pk, []),
                              rng=rng)
     Attendance.objects.bulk_create(attendance, batch_size=2000)
+    rollups.rebuild(organization=root)  # the meetings above were written in bulk: recount the compliance roll-ups
     return {"meetings": len(meetings), "held": len(held), "attendance": len(attendance)}
 
 

@@ -1,0 +1,135 @@
+"""Roll-ups of 三会一课 compliance (三会一课统计汇总), kept per organization SUBTREE, kind and period.
+
+An `OrglifeStat` row holds, for one organization's whole subtree and one (kind, period label as
+`rules.period_of` writes it), two sums over the HELD meetings (decision 0026: a meeting counts once
+attendance or minutes are recorded):
+
+- `meetings`: how many held meetings of that kind fell in the period;
+- `branches`: how many branches (`orgs.BRANCH_TYPES`) held at least one of them.
+
+A committee's "branches below that missed Q3 支部党员大会" is then read, never computed over the
+meetings: the branches below that owe the kind (an indexed count of the organization tree) less
+`branches` of the committee's row (`selectors.compliance`), for periods that have ended. What is
+missed is not kept itself: a period ending is not a write (decision 0027).
+
+Keeping them exact: a meeting only ever becomes held once (planned → held; cancelling applies to
+planned meetings, which count for nothing), so the one delta is `meeting_held`, called by the
+services in the transaction that marks it. The rebuild (`_fill_own`) is the same definition in SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from dangwu.core import rollups as engine
+from dangwu.core.registries import RollupSpec
+from dangwu.orgs.models import BRANCH_TYPES, Organization
+
+from . import rules
+from .models import AuditAction, Meeting
+
+
+def meeting_held(meeting: Meeting) -> None:
+    """Add a meeting that has just become held to its organization's roll-ups and its ancestors'.
+    Inside the caller's transaction, after the status was written. The organization's row is locked
+    first, so that two meetings of one branch and period marked at once count the branch once."""
+    organization = Organization.objects.select_for_update().only("pk", "org_type").get(pk=meeting.organization_id)
+    kind = meeting.kind
+    period = rules.period_of(kind, timezone.localtime(meeting.starts_at).date())
+    first = not any(rules.period_of(kind, timezone.localtime(s).date()) == period
+                    for s in Meeting.objects.filter(organization_id=organization.pk, kind=kind,
+                                                    status=Meeting.Status.HELD,
+                                                    starts_at__year__in=_years(period))
+                    .exclude(pk=meeting.pk).values_list("starts_at", flat=True))
+    is_branch = organization.org_type in BRANCH_TYPES
+    engine.spread(ORGLIFE, {(organization.pk, kind, period): (1, 1 if first and is_branch else 0)})
+
+
+def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
+    """An organization that became a branch, or stopped being one (a change of type), counts in
+    `branches` for each (kind, period) it held a meeting in, or no longer: an org-change listener,
+    inside the writer's transaction. Reads that organization's own held meetings only."""
+    deltas: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for old, new in zip(before, after, strict=True):
+        if old is None or new is None:
+            continue  # a new organization has held nothing yet
+        sign = (new.org_type in BRANCH_TYPES) - (old.org_type in BRANCH_TYPES)
+        if not sign:
+            continue
+        held = Meeting.objects.filter(organization_id=new.pk, status=Meeting.Status.HELD).values_list("kind", "starts_at")
+        for kind, period in {(k, rules.period_of(k, timezone.localtime(s).date())) for k, s in held}:
+            deltas[(new.pk, kind, period)] = (0, sign)
+    engine.spread(ORGLIFE, deltas)
+
+
+def _years(period: str) -> list[int]:
+    # A meeting's local day can be in another UTC year on 1 January/31 December: look at both sides.
+    year = int(period[:4])
+    return [year - 1, year, year + 1]
+
+
+def rebuild(*, organization: Any = None, apps: Any = None) -> None:
+    """Recompute the roll-ups from the held meetings (all, or one subtree and its ancestors)."""
+    engine.rebuild(ORGLIFE, organization=organization, apps=apps)
+
+
+def drift(*, organization: Any = None) -> dict[tuple[Any, ...], tuple[Any, Any]]:
+    return engine.drift(ORGLIFE, organization=organization)
+
+
+def _period_sql(column: str) -> tuple[str, list[Any]]:
+    """The period label of a meeting's local start, in SQL (the same as `rules.period_of`)."""
+    if connection.vendor == "postgresql":
+        local = f"({column} AT TIME ZONE %s)"
+        params: list[Any] = [settings.TIME_ZONE]
+        year, month = f"to_char({local}, 'YYYY')", f"to_char({local}, 'YYYY-MM')"
+        quarter = f"to_char({local}, 'YYYY-\"Q\"Q')"
+    else:  # SQLite keeps UTC text; the platform's zone (Asia/Shanghai) has kept one offset since 1991
+        offset = timezone.localtime().utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        local = f"{column}, '{minutes:+d} minutes'"
+        params = []
+        year, month = f"strftime('%%Y', {local})", f"strftime('%%Y-%%m', {local})"
+        quarter = (f"(strftime('%%Y', {local}) || '-Q' || "
+                   f"((CAST(strftime('%%m', {local}) AS INTEGER) + 2) / 3))")
+    by_frequency = {rules.MONTH: month, rules.QUARTER: quarter, rules.YEAR: year}
+    q = connection.ops.quote_name
+    whens = [f"WHEN m.{q('kind')} = '{kind}' THEN {by_frequency[frequency]}"
+             for kind, frequency in rules.FREQUENCY.items()]
+    return "CASE " + " ".join(whens) + " END", params * len(rules.FREQUENCY)
+
+
+def _fill_own(*, fill: engine.Fill) -> None:
+    """Each organization's own held meetings per (kind, period), into the work table."""
+    q = connection.ops.quote_name
+    period, period_params = _period_sql(f"m.{q('starts_at')}")
+    branch = ", ".join(f"'{t}'" for t in BRANCH_TYPES)
+    fill.insert(
+        f"SELECT o.{q('id')}, o.{q('depth')}, m.{q('kind')}, {period}, COUNT(*), "
+        f"MAX(CASE WHEN o.{q('org_type')} IN ({branch}) THEN 1 ELSE 0 END) "
+        f"FROM {fill.table('orglife.Meeting')} m JOIN {fill.org_table} o ON o.{q('id')} = m.{q('organization_id')} "
+        f"WHERE m.{q('status')} = 'held' AND {fill.where_org} "
+        f"GROUP BY o.{q('id')}, o.{q('depth')}, m.{q('kind')}, {period}",
+        [*period_params, *fill.params, *period_params],
+    )
+
+
+def _describe_key(*, key: tuple[str, str]) -> str:
+    return f"{key[0]} {key[1]}"
+
+
+ORGLIFE = RollupSpec(
+    key="orglife",
+    label="orglife compliance",
+    stat_model="orglife.OrglifeStat",
+    keys=("kind", "period"),
+    sums=("meetings", "branches"),
+    fill_own=_fill_own,
+    describe_key=_describe_key,
+    audit_action=AuditAction.STATS_REBUILD,
+    order=30,
+)
