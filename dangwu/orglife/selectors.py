@@ -184,15 +184,21 @@ class GridRow:
 
 def year_grid(*, organization: Organization, year: int, today: date) -> list[GridRow]:
     """Kinds × periods of a year: held, missed (`rules.missed_periods` up to today), planned, open.
-    A meeting counts as held once its status says so (attendance or minutes were recorded)."""
+    A meeting counts as held once its status says so (attendance or minutes were recorded). The
+    三会一课 are a branch's duty: a committee or general branch plans meetings of its own the same
+    way, but owes none of them, so its grid shows what it held and planned and marks nothing missed
+    (what its branches missed is `compliance`'s)."""
     meetings = list(meetings_of(organization=organization, year=year).values_list("kind", "starts_at", "status"))
-    committee = has_committee(organization=organization)
     held_days = [(k, _local_date(s)) for k, s, st in meetings if st == Meeting.Status.HELD]
     planned = {(k, rules.period_of(k, _local_date(s))) for k, s, st in meetings if st == Meeting.Status.PLANNED}
     held = {(k, rules.period_of(k, d)) for k, d in held_days}
-    missed = rules.missed_periods(year=year, meetings=held_days, has_committee=committee, has_groups=False,
-                                  until=today)
-    required = set(rules.required_kinds(has_committee=committee, has_groups=False))
+    if organization.org_type in BRANCH_TYPES:
+        committee = has_committee(organization=organization)
+        missed = rules.missed_periods(year=year, meetings=held_days, has_committee=committee, has_groups=False,
+                                      until=today)
+        required = set(rules.required_kinds(has_committee=committee, has_groups=False))
+    else:
+        missed, required = set(), set()
     rows = []
     for kind in rules.KINDS:
         cells = []

@@ -243,3 +243,17 @@ def test_a_member_sees_this_year_s_attendance_on_the_home_page(client, people, w
     page = client.get("/").content.decode()
     card = page[page.index('id="own-attendance"'):]
     assert "今年出勤" in card and "<strong>2</strong> / 4" in card and "请假 1 次" in card and "出勤率 67%" in card
+
+
+def test_a_committee_s_own_grid_marks_nothing_missed_and_a_branch_s_does(people, world):
+    """The 三会一课 are a branch's duty: a committee's own year shows what it held or planned, never
+    "missed" (what its branches missed is the drill-down's), while a branch's shows its gaps."""
+    from datetime import date
+
+    from dangwu.orglife.selectors import MISSED, year_grid
+
+    today = date(timezone.localdate().year, 12, 31)
+    city = [c.state for row in year_grid(organization=world.city_a, year=today.year, today=today) for c in row.cells]
+    branch = [c.state for row in year_grid(organization=world.branch_a, year=today.year, today=today)
+              for c in row.cells]
+    assert MISSED not in city and MISSED in branch
