@@ -27,10 +27,20 @@ class MeetingForm(forms.Form):
     agenda = forms.CharField(label=_("议程"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                              validators=[validate_text])
     speaker = forms.TypedChoiceField(label=_("主讲人（党课）"), required=False, coerce=int, empty_value=None)
+    party_group = forms.TypedChoiceField(label=_("党小组（党小组会）"), required=False, coerce=int, empty_value=None)
+    joint_organizations = forms.TypedMultipleChoiceField(
+        label=_("联合参加的党组织（党课）"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=_("可选：一同参加本次党课的党组织，其党员都会收到通知，党课计入各党组织的三会一课。"))
 
-    def __init__(self, *args, speakers: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+    def __init__(self, *args, speakers: list[tuple[int, str]] = (), groups: list[tuple[int, str]] = (),  # type: ignore[assignment]
+                 joint: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         self.fields["speaker"].choices = [("", "—"), *speakers]
+        _group_choices(self, groups)
+        if joint:
+            self.fields["joint_organizations"].choices = joint
+        else:
+            del self.fields["joint_organizations"]
         style_widgets(self)
 
     def clean(self):
@@ -50,10 +60,44 @@ class RecurringPlanForm(forms.Form):
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(label=_("时长（分钟）"), min_value=15, max_value=720, initial=90)
     place = forms.CharField(label=_("地点"), max_length=200, required=False, validators=[validate_single_line])
+    party_group = forms.TypedChoiceField(label=_("党小组（党小组会）"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, groups: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
+        _group_choices(self, groups)
         style_widgets(self)
+
+
+def _group_choices(form: forms.Form, groups: list[tuple[int, str]]) -> None:
+    """The branch's party groups for 党小组会; no field where the branch has none."""
+    if groups:
+        form.fields["party_group"].choices = [("", "—"), *groups]
+    else:
+        del form.fields["party_group"]
+
+
+class MemberChoiceForm(forms.Form):
+    """One member picked by a button (列席: invite or withdraw)."""
+
+    member = forms.IntegerField(min_value=1, max_value=2**62)
+
+
+class PartyGroupsForm(forms.Form):
+    """Each member of the branch and their party group (党小组分组): one select per member."""
+
+    def __init__(self, *args, members: list[tuple[int, str]], groups: list[tuple[int, str]],
+                 current: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for pk, name in members:
+            field = forms.TypedChoiceField(label=name, required=False, coerce=int, empty_value=None,
+                                           choices=[("", _("未分组")), *groups], initial=current.get(pk))
+            self.fields[f"group_{pk}"] = field
+            self.rows.append(pk)
+        style_widgets(self)
+
+    def assignments(self) -> dict[int, int | None]:
+        return {pk: self.cleaned_data.get(f"group_{pk}") for pk in self.rows}
 
 
 class CancelForm(forms.Form):

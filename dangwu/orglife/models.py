@@ -29,6 +29,9 @@ class AuditAction(AuditActionChoices):
     LEAVE_DECIDE = "orglife.leave_decide", _("审批请假")
     MINUTES = "orglife.minutes", _("记录会议纪要")
     MINUTES_SIGN_OFF = "orglife.minutes_sign_off", _("签发会议记录")
+    INVITE = "orglife.invite", _("邀请列席")
+    UNINVITE = "orglife.uninvite", _("取消列席邀请")
+    PARTY_GROUPS = "orglife.party_groups", _("调整党小组成员")
     STATS_REBUILD = "orglife.stats_rebuild", _("重算三会一课统计")
 
 
@@ -61,6 +64,8 @@ class RecurringPlan(models.Model):
     start_time = models.TimeField(_("开始时间"))
     minutes = models.PositiveSmallIntegerField(_("时长（分钟）"))
     place = models.CharField(_("地点"), max_length=200, blank=True, validators=[validate_single_line])
+    party_group = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("党小组"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -71,6 +76,28 @@ class RecurringPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
+
+
+class PartyGroupMember(models.Model):
+    """A member's party group (党小组): one of the 党小组 (organizations of type "group") under the
+    member's branch. The organizational relation stays with the branch; this only says which group
+    the member meets with. A row whose group is no longer under the member's organization (the member
+    moved on) counts for nothing (`selectors.group_members`)."""
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("党员"))
+    group = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("党小组"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    assigned_at = models.DateTimeField(_("分组时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("党小组成员")
+        verbose_name_plural = _("党小组成员")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.group_id}"
 
 
 class Meeting(models.Model):
@@ -95,6 +122,14 @@ class Meeting(models.Model):
                                 verbose_name=_("主讲人"))
     plan = models.ForeignKey(RecurringPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings",
                              verbose_name=_("会议计划"))
+    # 党小组会: the party group (a 党小组 under the branch) whose members attend.
+    party_group = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("党小组"))
+    # 联合党课: other organizations whose members attend, and for which the lesson counts as theirs.
+    joint_organizations = models.ManyToManyField("orgs.Organization", blank=True, related_name="+",
+                                                 verbose_name=_("联合参加的党组织"))
+    # 列席: members invited besides those the kind brings.
+    invitees = models.ManyToManyField("members.Member", blank=True, related_name="+", verbose_name=_("列席人员"))
     checkin_token = models.CharField(max_length=64, unique=True, default=new_checkin_token, editable=False)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True, validators=[validate_single_line])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -6,6 +6,7 @@ notice goes out only when its write commits:
   (`selectors.expected_attendees`): kind, title, time, place, online link and agenda, with an ICS
   invitation (`icalendar`; UID from the meeting's id, so that a calendar updates the same event);
   and a reminder `DANGWU_MEETING_REMINDER_MINUTES` before the start (`tasks.send_meeting_reminder`);
+- `services.invite`: the same notice to the member invited (列席);
 - `services.plan_recurring`: one notice of the year's plan, with one invitation holding every meeting;
 - `services.cancel_meeting`: to the same attendees, with the reason and an ICS CANCEL of the event;
 - `services.request_leave`: to those who may decide it (orglife.manage at the meeting's organization);
@@ -100,12 +101,16 @@ def _details(meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def meeting_planned(*, actor: Any, meeting: Meeting, origin: Any = None) -> None:
-    notify(kind=MEETING, recipients=_attendee_accounts(meeting),
+def meeting_planned(*, actor: Any, meeting: Meeting, origin: Any = None, invited: Any = None) -> None:
+    """The meeting notice with its invitation, to every attendee (or to one member `invited` later:
+    the reminder, read when it is sent, then reaches them with the others)."""
+    recipients = _attendee_accounts(meeting) if invited is None else [invited.user_id] if invited.user_id else []
+    notify(kind=MEETING, recipients=recipients,
            title=_("会议通知：%(title)s") % {"title": meeting.title}, body=_details(meeting),
            url=reverse("orglife:meeting", args=[meeting.pk]), organization=meeting.organization, actor=actor,
            attachments=[Attachment("meeting.ics", "text/calendar", calendar([meeting]))], origin=origin)
-    schedule_reminder(meeting=meeting)
+    if invited is None:
+        schedule_reminder(meeting=meeting)
 
 
 def year_planned(*, actor: Any, meetings: Sequence[Meeting], origin: Any = None) -> None:

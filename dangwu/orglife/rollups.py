@@ -4,7 +4,8 @@ An `OrglifeStat` row holds, for one organization's whole subtree and one (kind, 
 `rules.period_of` writes it), two sums over the HELD meetings (decision 0026: a meeting counts once
 attendance or minutes are recorded):
 
-- `meetings`: how many held meetings of that kind fell in the period;
+- `meetings`: how many held meetings of that kind fell in the period (a 联合党课 once for each
+  organization that took part: it is each one's own lesson);
 - `branches`: how many branches (`orgs.BRANCH_TYPES`) held at least one of them.
 
 A committee's "branches below that missed Q3 支部党员大会" is then read, never computed over the
@@ -23,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from dangwu.core import rollups as engine
@@ -34,19 +36,31 @@ from .models import AuditAction, Meeting
 
 
 def meeting_held(meeting: Meeting) -> None:
-    """Add a meeting that has just become held to its organization's roll-ups and its ancestors'.
-    Inside the caller's transaction, after the status was written. The organization's row is locked
-    first, so that two meetings of one branch and period marked at once count the branch once."""
-    organization = Organization.objects.select_for_update().only("pk", "org_type").get(pk=meeting.organization_id)
+    """Add a meeting that has just become held to its organization's roll-ups and its ancestors' —
+    and, for a 联合党课, to each joining organization's as if it were its own. Inside the caller's
+    transaction, after the status was written. The organizations' rows are locked first (in id
+    order), so that two meetings of one branch and period marked at once count the branch once."""
+    joint = list(Meeting.joint_organizations.through.objects.filter(meeting_id=meeting.pk).values_list(
+        "organization_id", flat=True))
+    organizations = Organization.objects.select_for_update().only("pk", "org_type").filter(
+        pk__in=[meeting.organization_id, *joint]).order_by("pk")
     kind = meeting.kind
     period = rules.period_of(kind, timezone.localtime(meeting.starts_at).date())
-    first = not any(rules.period_of(kind, timezone.localtime(s).date()) == period
-                    for s in Meeting.objects.filter(organization_id=organization.pk, kind=kind,
-                                                    status=Meeting.Status.HELD,
-                                                    starts_at__year__in=_years(period))
-                    .exclude(pk=meeting.pk).values_list("starts_at", flat=True))
-    is_branch = organization.org_type in BRANCH_TYPES
-    engine.spread(ORGLIFE, {(organization.pk, kind, period): (1, 1 if first and is_branch else 0)})
+    deltas = {}
+    for organization in organizations:
+        first = not any(rules.period_of(kind, timezone.localtime(s).date()) == period
+                        for s in _held_of(organization.pk).filter(kind=kind, starts_at__year__in=_years(period))
+                        .exclude(pk=meeting.pk).values_list("starts_at", flat=True))
+        is_branch = organization.org_type in BRANCH_TYPES
+        deltas[(organization.pk, kind, period)] = (1, 1 if first and is_branch else 0)
+    engine.spread(ORGLIFE, deltas)
+
+
+def _held_of(organization_id: int) -> Any:
+    """The held meetings that count as the organization's own: its own and the 联合党课 it joined."""
+    joint = Meeting.joint_organizations.through.objects.filter(organization_id=organization_id)
+    return Meeting.objects.filter(Q(organization_id=organization_id) | Q(pk__in=joint.values("meeting_id")),
+                                  status=Meeting.Status.HELD)
 
 
 def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
@@ -60,7 +74,7 @@ def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
         sign = (new.org_type in BRANCH_TYPES) - (old.org_type in BRANCH_TYPES)
         if not sign:
             continue
-        held = Meeting.objects.filter(organization_id=new.pk, status=Meeting.Status.HELD).values_list("kind", "starts_at")
+        held = _held_of(new.pk).values_list("kind", "starts_at")
         for kind, period in {(k, rules.period_of(k, timezone.localtime(s).date())) for k, s in held}:
             deltas[(new.pk, kind, period)] = (0, sign)
     engine.spread(ORGLIFE, deltas)
@@ -104,15 +118,22 @@ def _period_sql(column: str) -> tuple[str, list[Any]]:
 
 
 def _fill_own(*, fill: engine.Fill) -> None:
-    """Each organization's own held meetings per (kind, period), into the work table."""
+    """Each organization's own held meetings per (kind, period), into the work table: its own
+    meetings and the 联合党课 it joined (`meeting_held`'s definition)."""
     q = connection.ops.quote_name
     period, period_params = _period_sql(f"m.{q('starts_at')}")
     branch = ", ".join(f"'{t}'" for t in BRANCH_TYPES)
+    meeting = fill.table("orglife.Meeting")
+    joint = fill.table("orglife.Meeting_joint_organizations")
+    own = (f"SELECT {q('organization_id')} AS org_id, {q('kind')}, {q('starts_at')} FROM {meeting} "
+           f"WHERE {q('status')} = 'held'")
+    joined = (f"SELECT j.{q('organization_id')}, x.{q('kind')}, x.{q('starts_at')} FROM {joint} j "
+              f"JOIN {meeting} x ON x.{q('id')} = j.{q('meeting_id')} WHERE x.{q('status')} = 'held'")
     fill.insert(
         f"SELECT o.{q('id')}, o.{q('depth')}, m.{q('kind')}, {period}, COUNT(*), "
         f"MAX(CASE WHEN o.{q('org_type')} IN ({branch}) THEN 1 ELSE 0 END) "
-        f"FROM {fill.table('orglife.Meeting')} m JOIN {fill.org_table} o ON o.{q('id')} = m.{q('organization_id')} "
-        f"WHERE m.{q('status')} = 'held' AND {fill.where_org} "
+        f"FROM ({own} UNION ALL {joined}) m JOIN {fill.org_table} o ON o.{q('id')} = m.org_id "
+        f"WHERE {fill.where_org} "
         f"GROUP BY o.{q('id')}, o.{q('depth')}, m.{q('kind')}, {period}",
         [*period_params, *fill.params, *period_params],
     )

@@ -8,18 +8,19 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangwu.core import access
 from dangwu.core.roles import Cap
 from dangwu.members import selectors as member_selectors
-from dangwu.members.models import Member
+from dangwu.members.models import Member, Outflow
 from dangwu.orgs import selectors as org_selectors
-from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
+from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization, OrgType
 
 from . import rules
-from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes
+from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes, PartyGroupMember
 
 COMMITTEE_KINDS = (rules.COMMITTEE,)
 
@@ -39,17 +40,35 @@ def meetings_in_scope(*, actor: User, capability: str = Cap.ORGLIFE_VIEW) -> Que
         "organization", "speaker")
 
 
+def member_meetings_q(*, member: Member) -> Q:
+    """The meetings a member may open and may be asked to: their own organization's, the 联合党课
+    their organization joins, those they are invited to (列席), and, while away as a mobile member
+    (流动党员), their host organization's."""
+    joint = Meeting.joint_organizations.through.objects.filter(organization_id=member.organization_id)
+    invited = Meeting.invitees.through.objects.filter(member_id=member.pk)
+    hosts = Outflow.objects.filter(member=member, returned_on__isnull=True, host_organization__isnull=False)
+    return (Q(organization_id=member.organization_id) | Q(pk__in=joint.values("meeting_id"))
+            | Q(pk__in=invited.values("meeting_id")) | Q(organization_id__in=hosts.values("host_organization_id")))
+
+
 def meetings_visible(*, actor: User) -> QuerySet[Meeting]:
-    """The meetings the caller may open: those of the scope, and those of their own organization."""
+    """The meetings the caller may open: those of the scope and the 联合党课 its organizations join,
+    and those the caller's own member record may attend (`member_meetings_q`)."""
     own = own_member(user=actor)
     scoped = access.scope_q(actor, Cap.ORGLIFE_VIEW, path_field="organization__path")
+    joined = Meeting.joint_organizations.through.objects.filter(
+        access.scope_q(actor, Cap.ORGLIFE_VIEW, path_field="organization__path"))
+    scoped |= Q(pk__in=joined.values("meeting_id"))  # the 联合党课 an organization of the scope joins
     if own is not None:
-        scoped |= Q(organization_id=own.organization_id)
+        scoped |= member_meetings_q(member=own)
     return Meeting.objects.filter(scoped).select_related("organization", "speaker")
 
 
 def meetings_of(*, organization: Organization, year: int) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(organization=organization, starts_at__year=year).order_by("starts_at", "id")
+    """The organization's meetings of a year, with the 联合党课 it joined (they count as its own)."""
+    joint = Meeting.joint_organizations.through.objects.filter(organization_id=organization.pk)
+    return Meeting.objects.filter(Q(organization=organization) | Q(pk__in=joint.values("meeting_id")),
+                                  starts_at__year=year).order_by("starts_at", "id")
 
 
 def has_committee(*, organization: Organization) -> bool:
@@ -57,14 +76,72 @@ def has_committee(*, organization: Organization) -> bool:
     return org_selectors.current_committee(org=organization).exists()
 
 
+def party_groups(*, organization: Organization) -> QuerySet[Organization]:
+    """The 党小组 standing under a branch (organizations of type "group"), in the tree's order."""
+    return Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
+                                       org_type=OrgType.GROUP, dissolved_on__isnull=True).order_by("path")
+
+
+def has_groups(*, organization: Organization) -> bool:
+    """Whether the branch is divided into party groups (党小组会 is then owed each month)."""
+    return party_groups(organization=organization).exists()
+
+
+def group_members(*, group: Organization) -> QuerySet[Member]:
+    """The members of a party group: those assigned to it who still belong to the branch above it."""
+    branch_path = group.path[: len(group.path) - Organization.steplen]
+    return Member.objects.filter(pk__in=PartyGroupMember.objects.filter(group=group).values("member_id"),
+                                 organization__path=branch_path)
+
+
+def groups_of_members(*, organization: Organization) -> dict[int, int]:
+    """member id -> party group id, for the branch's members assigned to one of its groups."""
+    return dict(PartyGroupMember.objects.filter(
+        member__organization=organization, group__in=party_groups(organization=organization)).values_list(
+        "member_id", "group_id"))
+
+
+def _hosted_members(organization_id: int) -> QuerySet[Outflow]:
+    """The open outflows of mobile members (流动党员) whose host organization this is."""
+    return Outflow.objects.filter(host_organization_id=organization_id, returned_on__isnull=True)
+
+
 def expected_attendees(*, meeting: Meeting) -> QuerySet[Member]:
-    """Who attends, computed from the kind: the committee's serving members for 支委会; every member
-    in good standing of the organization otherwise (党小组会 too: the platform keeps no party groups yet)."""
+    """Who attends, computed from the kind: the committee's serving members for 支委会; the party
+    group's for 党小组会; otherwise every member in good standing of the organization, of the
+    organizations joining a 联合党课, and the mobile members (流动党员) it hosts, who take part here
+    and have it count at home. Members invited (列席) attend any kind."""
     if meeting.kind in COMMITTEE_KINDS:
         ids = org_selectors.current_committee(org=meeting.organization).values("member_id")
-        return Member.objects.filter(pk__in=ids).in_good_standing().order_by("name_pinyin", "id")
-    return Member.objects.filter(organization_id=meeting.organization_id).in_good_standing().order_by(
-        "name_pinyin", "id")
+        q = Q(pk__in=ids)
+    elif meeting.kind == rules.GROUP:
+        q = Q(pk__in=group_members(group=meeting.party_group).values("pk")) if meeting.party_group_id else Q(
+            pk__in=[])
+    else:
+        q = Q(organization_id=meeting.organization_id) | Q(
+            pk__in=_hosted_members(meeting.organization_id).values("member_id"))
+        if meeting.pk is not None and meeting.kind == rules.LESSON:
+            q |= Q(organization_id__in=Meeting.joint_organizations.through.objects.filter(
+                meeting_id=meeting.pk).values("organization_id"))
+    if meeting.pk is not None:
+        q |= Q(pk__in=Meeting.invitees.through.objects.filter(meeting_id=meeting.pk).values("member_id"))
+    return Member.objects.filter(q).in_good_standing().order_by("name_pinyin", "id")
+
+
+def attendee_notes(*, meeting: Meeting) -> dict[int, str]:
+    """member id -> why a member outside the organization's own ranks is on the list (列席, 流动党员,
+    the joining organization's name), for the attendance sheet."""
+    notes: dict[int, str] = {}
+    if meeting.kind not in COMMITTEE_KINDS and meeting.kind != rules.GROUP:
+        for member_id in _hosted_members(meeting.organization_id).values_list("member_id", flat=True):
+            notes[member_id] = _("流动党员")
+        if meeting.kind == rules.LESSON:
+            for member_id, name in Member.objects.filter(organization__in=meeting.joint_organizations.all()).values_list(
+                    "pk", "organization__name"):
+                notes[member_id] = name
+    for member_id in meeting.invitees.values_list("pk", flat=True):
+        notes[member_id] = _("列席")
+    return notes
 
 
 def is_expected(*, meeting: Meeting, member: Member) -> bool:
@@ -94,14 +171,17 @@ class AttendanceRow:
     member: Member
     attendance: Attendance | None
     leave: LeaveRequest | None
+    note: str = ""  # why someone outside the organization's own ranks is on the list
 
 
 def attendance_sheet(*, meeting: Meeting) -> list[AttendanceRow]:
     """Every expected attendee (and anyone else recorded) with their attendance and leave request."""
     records = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting).select_related("member")}
     leaves = {lr.member_id: lr for lr in LeaveRequest.objects.filter(meeting=meeting).order_by("requested_at")}
-    rows = [AttendanceRow(m, records.pop(m.pk, None), leaves.get(m.pk)) for m in expected_attendees(meeting=meeting)]
-    rows += [AttendanceRow(a.member, a, leaves.get(a.member_id)) for a in records.values()]
+    notes = attendee_notes(meeting=meeting)
+    rows = [AttendanceRow(m, records.pop(m.pk, None), leaves.get(m.pk), notes.get(m.pk, ""))
+            for m in expected_attendees(meeting=meeting).select_related("organization")]
+    rows += [AttendanceRow(a.member, a, leaves.get(a.member_id), notes.get(a.member_id, "")) for a in records.values()]
     return rows
 
 
@@ -130,15 +210,15 @@ def meeting_by_token(*, token: str) -> Meeting | None:
 
 
 def next_meetings_of_member(*, member: Member, now: Any, limit: int = 3) -> list[Meeting]:
-    """The member's organization's coming meetings (not cancelled, not ended), soonest first."""
-    qs = Meeting.objects.filter(organization_id=member.organization_id, ends_at__gte=now).exclude(
-        status=Meeting.Status.CANCELLED).order_by("starts_at", "id")
-    return [m for m in qs[: limit * 3] if m.kind not in COMMITTEE_KINDS or is_expected(meeting=m, member=member)][:limit]
+    """The coming meetings the member is to attend (not cancelled, not ended), soonest first."""
+    qs = Meeting.objects.filter(member_meetings_q(member=member), ends_at__gte=now).exclude(
+        status=Meeting.Status.CANCELLED).select_related("organization", "party_group").order_by("starts_at", "id")
+    return [m for m in qs[: limit * 4] if is_expected(meeting=m, member=member)][:limit]
 
 
 @dataclass
 class YearAttendance:
-    attended: int  # present or late
+    attended: int  # present or late (at home, or at the host organization for a mobile member)
     on_leave: int
     held: int  # held meetings of the year the member was to attend
 
@@ -150,17 +230,39 @@ class YearAttendance:
 
 
 def year_attendance(*, member: Member, year: int) -> YearAttendance:
-    """This year's attendance of a member: the held meetings of their organization that everyone
-    attends, and the committee's where the member's attendance was recorded (a member of the
-    committee then), against what the member's attendance rows say. Two queries."""
-    held = Meeting.objects.filter(organization_id=member.organization_id, status=Meeting.Status.HELD,
-                                  starts_at__year=year)
+    """This year's attendance of a member, against what the member's attendance rows say: the held
+    meetings of their organization that everyone attends (and the 联合党课 it joined, those they were
+    invited to), and the others where their attendance was recorded (支委会 as a committee member,
+    their party group's, the host's as a mobile member). A mobile member's attendance at the host
+    counts at home (流动党员): a home meeting they missed is attended when they took part at the host
+    in a meeting of the same kind and period, and that host meeting is not counted again."""
+    held = Meeting.objects.filter(member_meetings_q(member=member), status=Meeting.Status.HELD, starts_at__year=year)
     rows = dict(Attendance.objects.filter(member=member, meeting__in=held).values_list("meeting_id", "status"))
-    count = held.exclude(kind__in=COMMITTEE_KINDS).count() + held.filter(
-        kind__in=COMMITTEE_KINDS, pk__in=list(rows)).count()
-    statuses = list(rows.values())
-    attended = sum(1 for status in statuses if status in (Attendance.Status.PRESENT, Attendance.Status.LATE))
-    return YearAttendance(attended=attended, on_leave=statuses.count(Attendance.Status.LEAVE), held=count)
+    invited = set(Meeting.invitees.through.objects.filter(member_id=member.pk).values_list("meeting_id", flat=True))
+    meetings = [(pk, org, kind, rules.period_of(kind, _local_date(starts)))
+                for pk, org, kind, starts in held.values_list("pk", "organization_id", "kind", "starts_at")]
+    everyone = [m for m in meetings if m[2] not in COMMITTEE_KINDS and m[2] != rules.GROUP]
+    home_pks = {pk for pk, org, _k, _p in everyone if org == member.organization_id}
+    joint_pks = {pk for pk, org, _k, _p in everyone if org != member.organization_id} & set(
+        Meeting.joint_organizations.through.objects.filter(organization_id=member.organization_id, meeting_id__in=[
+            m[0] for m in everyone]).values_list("meeting_id", flat=True))
+    attended_states = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+    elsewhere: dict[tuple[str, str], list[int]] = {}  # taken part at the host, by (kind, period)
+    for pk, org, kind, period in meetings:
+        if org != member.organization_id and pk not in joint_pks | invited and rows.get(pk) in attended_states:
+            elsewhere.setdefault((kind, period), []).append(pk)
+    covered: dict[int, str] = {}  # home meetings attended at the host instead
+    absorbed: set[int] = set()  # the host meetings that stand for them
+    for pk, _org, kind, period in meetings:
+        if pk in home_pks and pk not in rows and elsewhere.get((kind, period)):
+            absorbed.add(elsewhere[(kind, period)].pop())
+            covered[pk] = Attendance.Status.PRESENT
+    statuses = [covered.get(pk, rows.get(pk)) for pk, _org, _kind, _period in meetings
+                if pk not in absorbed and (pk in home_pks or pk in joint_pks or pk in invited or pk in rows)]
+    attended = sum(1 for status in statuses if status in attended_states)
+    on_leave = statuses.count(Attendance.Status.LEAVE)
+    count = len(statuses)
+    return YearAttendance(attended=attended, on_leave=on_leave, held=count)
 
 
 # The year at a glance ----------------------------------------------------------------------------
@@ -193,10 +295,10 @@ def year_grid(*, organization: Organization, year: int, today: date) -> list[Gri
     planned = {(k, rules.period_of(k, _local_date(s))) for k, s, st in meetings if st == Meeting.Status.PLANNED}
     held = {(k, rules.period_of(k, d)) for k, d in held_days}
     if organization.org_type in BRANCH_TYPES:
-        committee = has_committee(organization=organization)
-        missed = rules.missed_periods(year=year, meetings=held_days, has_committee=committee, has_groups=False,
+        committee, groups = has_committee(organization=organization), has_groups(organization=organization)
+        missed = rules.missed_periods(year=year, meetings=held_days, has_committee=committee, has_groups=groups,
                                       until=today)
-        required = set(rules.required_kinds(has_committee=committee, has_groups=False))
+        required = set(rules.required_kinds(has_committee=committee, has_groups=groups))
     else:
         missed, required = set(), set()
     rows = []
@@ -307,9 +409,12 @@ def _branches_below(organization: Organization) -> QuerySet[Organization]:
 
 
 def _owing(kind: str, branches: QuerySet[Organization]) -> QuerySet[Organization]:
-    """The branches of `branches` that owe `kind` (`rules.required_kinds`: 支委会 where a committee serves)."""
+    """The branches of `branches` that owe `kind` (`rules.required_kinds`: 支委会 where a committee
+    serves, 党小组会 where party groups stand under the branch)."""
     if kind == rules.GROUP:
-        return branches.none()
+        groups = Organization.objects.filter(org_type=OrgType.GROUP, dissolved_on__isnull=True)
+        return branches.filter(path__in=groups.annotate(
+            parent_path=Substr("path", 1, Length("path") - Organization.steplen)).values("parent_path"))
     if kind == rules.COMMITTEE:
         return branches.filter(pk__in=CommitteePosition.objects.filter(ended_on__isnull=True)
                                .values("organization_id"))
@@ -321,15 +426,13 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
     branches that owe the kind (counted on the organization tree, per direct sub-organization by
     path prefix) less those the compliance roll-up (`rollups`, `OrglifeStat.branches`) says held
     one. Never a read of the meetings. None when no branch lies below."""
-    from django.db.models.functions import Substr
-
     from .models import OrglifeStat
 
     children = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
                                                 dissolved_on__isnull=True).order_by("path"))
     step = len(organization.path) + Organization.steplen
     owing: dict[tuple[str | None, str], int] = {}
-    for kind in (rules.ASSEMBLY, rules.COMMITTEE):  # the kinds owed by every branch, and 支委会
+    for kind in (rules.ASSEMBLY, rules.COMMITTEE, rules.GROUP):  # owed by every branch; 支委会, 党小组会 by some
         for prefix, n in (_owing(kind, _branches_below(organization)).annotate(child=Substr("path", 1, step))
                           .values_list("child").annotate(n=Count("pk")).values_list("child", "n")):
             owing[(prefix, kind)] = owing.get((prefix, kind), 0) + n
@@ -342,9 +445,7 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
         "organization_id", "kind", "period", "branches")}
 
     def owed(prefix: str | None, kind: str) -> int:  # every branch owes what 支部党员大会 stands for here
-        if kind == rules.GROUP:
-            return 0
-        return owing.get((prefix, rules.COMMITTEE if kind == rules.COMMITTEE else rules.ASSEMBLY), 0)
+        return owing.get((prefix, kind if kind in (rules.COMMITTEE, rules.GROUP) else rules.ASSEMBLY), 0)
 
     kinds, rows = [], [ComplianceRow(None, {}, {})] + [ComplianceRow(c, {}, {}) for c in children]
     for kind in rules.KINDS:
@@ -374,3 +475,61 @@ def branches_that_missed(*, organization: Organization, kind: str, period: str) 
 
     held = OrglifeStat.objects.filter(kind=kind, period=period, branches__gt=0).values("organization_id")
     return _owing(kind, _branches_below(organization)).exclude(pk__in=held).order_by("path")
+
+
+def may_invite(*, actor: User, member: Member) -> bool:
+    """Whether the caller may invite the member (列席): a member the caller may see."""
+    return member_selectors.visible_members(actor=actor).filter(pk=member.pk).exists()
+
+
+def invite_candidates(*, actor: User, meeting: Meeting, query: str, limit: int = 10) -> list[Member]:
+    """Members in good standing the caller may see matching a name, pinyin or ID number search
+    (`members.selectors.search_members`), less those already expected at the meeting."""
+    query = (query or "").strip()[:50]
+    if not query:
+        return []
+    expected = expected_attendees(meeting=meeting).values("pk")
+    return list(member_selectors.search_members(actor=actor, query=query).in_good_standing().exclude(
+        pk__in=expected)[:limit])
+
+
+def invitees_of(*, meeting: Meeting) -> list[Member]:
+    return list(meeting.invitees.select_related("organization").order_by("name_pinyin", "id"))
+
+
+def joint_choices(*, actor: User, organization: Organization, limit: int = 300) -> list[tuple[int, str]]:
+    """The organizations that may join the organization's 党课 (联合党课): the branches below it and
+    its sibling branches, where the caller holds orglife.manage, in the tree's order."""
+    parent_path = organization.path[: len(organization.path) - Organization.steplen]
+    below = Q(path__startswith=organization.path, depth__gt=organization.depth)
+    siblings = Q(path__startswith=parent_path, depth=organization.depth) if parent_path else Q(pk__in=[])
+    return list(Organization.objects.filter(below | siblings, access.scope_q(actor, Cap.ORGLIFE_MANAGE),
+                                            org_type__in=BRANCH_TYPES, dissolved_on__isnull=True)
+                .exclude(pk=organization.pk).order_by("path").values_list("pk", "name")[:limit])
+
+
+def joint_organizations_of(*, meeting: Meeting) -> list[Organization]:
+    return list(meeting.joint_organizations.order_by("path"))
+
+
+def organizations_by_ids(*, actor: User, ids: Any) -> list[Organization]:
+    """Organizations of the caller's orglife.manage scope by id, for a form's choices (the service
+    checks each again)."""
+    return list(Organization.objects.filter(access.scope_q(actor, Cap.ORGLIFE_MANAGE), pk__in=list(ids)))
+
+
+def party_group_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """(id, name) of the branch's party groups, named without the branch's name before it
+    ("第一党小组" rather than "某某党支部第一党小组")."""
+    prefix = organization.name
+    return [(pk, name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) else name)
+            for pk, name in party_groups(organization=organization).values_list("pk", "name")]
+
+
+def party_group_of(*, organization: Organization, pk: Any) -> Organization | None:
+    return party_groups(organization=organization).filter(pk=pk).first() if pk else None
+
+
+def member_by_id(*, actor: User, pk: Any) -> Member | None:
+    """A member the caller may see, by id (an invitation's button), or None."""
+    return member_selectors.visible_members(actor=actor).filter(pk=pk).first() if pk else None

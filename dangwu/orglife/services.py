@@ -24,10 +24,20 @@ from dangwu.core import access, audit
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
 from dangwu.members.models import Member
+from dangwu.members.transfers import mobility_services
 from dangwu.orgs.models import Organization
 
 from . import notices, rollups, rules, selectors
-from .models import Attendance, AuditAction, Kind, LeaveRequest, Meeting, Minutes, RecurringPlan
+from .models import (
+    Attendance,
+    AuditAction,
+    Kind,
+    LeaveRequest,
+    Meeting,
+    Minutes,
+    PartyGroupMember,
+    RecurringPlan,
+)
 
 
 def _now() -> datetime:
@@ -44,6 +54,36 @@ def _check_kind(kind: Any) -> str:
     return str(kind)
 
 
+def _check_group(kind: str, organization: Organization, party_group: Organization | None) -> None:
+    """党小组会 is a party group's: one of the 党小组 under the organization; no other kind has one."""
+    if kind != rules.GROUP:
+        if party_group is not None:
+            raise ValidationError({"party_group": [_("只有党小组会需要选择党小组。")]})
+        return
+    groups = selectors.party_groups(organization=organization)
+    if not groups.exists():
+        raise ValidationError({"kind": [_("本党组织未设党小组，不能安排党小组会。")]})
+    if party_group is None or not groups.filter(pk=party_group.pk).exists():
+        raise ValidationError({"party_group": [_("请选择本支部的一个党小组。")]})
+
+
+def _check_joint(actor: User, kind: str, organization: Organization, joint: Any) -> list[Organization]:
+    """联合党课: other organizations in the caller's own charge (orglife.manage) whose members attend
+    and for which the lesson counts as their own; only a 党课 is held jointly."""
+    joint = list(dict.fromkeys(joint or ()))
+    if not joint:
+        return []
+    if kind != rules.LESSON:
+        raise ValidationError({"joint_organizations": [_("只有党课可以联合其他党组织举办。")]})
+    for other in joint:
+        if not isinstance(other, Organization) or other.pk == organization.pk or other.dissolved_on is not None:
+            raise ValidationError({"joint_organizations": [_("请选择其他未撤销的党组织。")]})
+        if not access.can(actor, Cap.ORGLIFE_MANAGE, other):
+            raise ValidationError({"joint_organizations": [
+                _("您无权为%(name)s安排组织生活。") % {"name": other.name}]})
+    return joint
+
+
 def _check_speaker(kind: str, speaker: Member | None) -> None:
     if speaker is not None and kind != rules.LESSON:
         raise ValidationError({"speaker": [_("只有党课需要主讲人。")]})
@@ -55,21 +95,30 @@ def _check_speaker(kind: str, speaker: Member | None) -> None:
 def plan_meeting(
     *, actor: User, organization: Organization, kind: str, title: str, starts_at: datetime, ends_at: datetime,
     place: str = "", online_url: str = "", agenda: str = "", speaker: Member | None = None,
-    origin: Origin | None = None,
+    party_group: Organization | None = None, joint_organizations: Any = (), origin: Origin | None = None,
 ) -> Meeting:
-    """Plan one meeting of the organization (a branch, or a committee planning its own)."""
+    """Plan one meeting of the organization (a branch, or a committee planning its own): a 党小组会
+    for one of its party groups, a 党课 possibly with other organizations joining (联合党课)."""
     access.require(actor, Cap.ORGLIFE_MANAGE, organization)
     kind = _check_kind(kind)
     _check_speaker(kind, speaker)
+    _check_group(kind, organization, party_group)
+    joint = _check_joint(actor, kind, organization, joint_organizations)
     if isinstance(starts_at, datetime) and isinstance(ends_at, datetime) and ends_at <= starts_at:
         raise ValidationError({"ends_at": [_("结束时间须晚于开始时间。")]})
     meeting = Meeting(organization=organization, kind=kind, title=_text(title), starts_at=starts_at, ends_at=ends_at,
                       place=_text(place), online_url=_text(online_url), agenda=agenda if isinstance(agenda, str) else "",
-                      speaker=speaker, created_by=actor)
+                      speaker=speaker, party_group=party_group, created_by=actor)
     meeting.full_clean()
     meeting.save()
+    meeting.joint_organizations.set(joint)
+    summary: dict[str, Any] = {"kind": kind, "starts_at": meeting.starts_at.isoformat(), "title": meeting.title}
+    if party_group is not None:
+        summary["party_group"] = party_group.name
+    if joint:
+        summary["joint"] = [o.name for o in joint]
     audit.record(actor=actor, action=AuditAction.PLAN, target=meeting, organization=organization, origin=origin,
-                 summary={"kind": kind, "starts_at": meeting.starts_at.isoformat(), "title": meeting.title})
+                 summary=summary)
     notices.meeting_planned(actor=actor, meeting=meeting, origin=origin)
     return meeting
 
@@ -77,12 +126,14 @@ def plan_meeting(
 @audited(AuditAction.PLAN_RECURRING)
 def plan_recurring(
     *, actor: User, organization: Organization, kind: str, title: str, year: int, weekday: int, week_of_month: int,
-    start_time: time, minutes: int, place: str = "", origin: Origin | None = None,
+    start_time: time, minutes: int, place: str = "", party_group: Organization | None = None,
+    origin: Origin | None = None,
 ) -> RecurringPlan:
     """A plan of the year (支委会 on the second Tuesday of each month …) and its meetings: one a
     period of the kind, those not yet begun (a plan made in June creates no meeting in May)."""
     access.require(actor, Cap.ORGLIFE_MANAGE, organization)
     kind = _check_kind(kind)
+    _check_group(kind, organization, party_group)
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
         raise ValidationError({"year": [_("请填写有效的年度。")]})
     if weekday not in range(7):
@@ -95,7 +146,7 @@ def plan_recurring(
         raise ValidationError({"start_time": [_("请填写开始时间。")]})
     plan = RecurringPlan(organization=organization, kind=kind, title=_text(title), year=year, weekday=weekday,
                          week_of_month=week_of_month, start_time=start_time, minutes=minutes, place=_text(place),
-                         created_by=actor)
+                         party_group=party_group, created_by=actor)
     plan.full_clean()
     now = _now()
     meetings = []
@@ -104,7 +155,8 @@ def plan_recurring(
         if starts_at <= now:
             continue
         meetings.append(Meeting(organization=organization, kind=kind, title=plan.title, starts_at=starts_at,
-                                ends_at=starts_at + timedelta(minutes=minutes), place=plan.place, created_by=actor))
+                                ends_at=starts_at + timedelta(minutes=minutes), place=plan.place,
+                                party_group=party_group, created_by=actor))
     if not meetings:
         raise ValidationError({"year": [_("该年度的会议日期均已过去，没有可安排的会议。")]})
     plan.save()
@@ -149,6 +201,25 @@ def _refuse_cancelled(meeting: Meeting, field: str = "meeting") -> None:
         raise ValidationError({field: [_("会议已取消。")]})
 
 
+_ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
+
+
+def _took_part(actor: User, meeting: Meeting, member: Member, status: str) -> dict[str, Any]:
+    """A mobile member (流动党员) who attends at their host organization: the host's record of their
+    taking part goes on their outflow, which the home organization reads (it counts at home, and
+    as contact). The audit summary's addition, or nothing."""
+    if status not in _ATTENDED or member.organization_id == meeting.organization_id:
+        return {}
+    record = mobility_services.note_participation(
+        actor=actor, member=member, host=meeting.organization, on=_local_day(meeting.starts_at),
+        note=_("参加%(kind)s：%(title)s") % {"kind": Kind(meeting.kind).label, "title": meeting.title})
+    return {"mobility_record": record.pk} if record is not None else {}
+
+
+def _local_day(moment: datetime) -> Any:
+    return timezone.localtime(moment).date()
+
+
 @dataclass
 class CheckIn:
     attendance: Attendance
@@ -190,8 +261,9 @@ def check_in(*, actor: User, token: str, now: datetime | None = None, origin: Or
     except IntegrityError:
         return CheckIn(Attendance.objects.get(meeting=meeting, member=member), False)
     _mark_held(meeting)
+    summary = {"member": member.pk, "status": status, **_took_part(actor, meeting, member, str(status))}
     audit.record(actor=actor, action=AuditAction.CHECK_IN, target=attendance, organization=meeting.organization,
-                 origin=origin, summary={"member": member.pk, "status": status})
+                 origin=origin, summary=summary)
     return CheckIn(attendance, True)
 
 
@@ -225,8 +297,10 @@ def mark_attendance(
     attendance.full_clean(exclude=["meeting", "member"])
     attendance.save()
     _mark_held(meeting)
+    took_part = _took_part(actor, meeting, member, status) if before not in _ATTENDED else {}
     audit.record(actor=actor, action=AuditAction.MARK, target=attendance, organization=meeting.organization,
-                 origin=origin, summary={"member": member.pk, "status": status, "before": before, "reason": reason})
+                 origin=origin, summary={"member": member.pk, "status": status, "before": before, "reason": reason,
+                                         **took_part})
     return attendance
 
 
@@ -320,3 +394,79 @@ def sign_off_minutes(*, actor: User, minutes: Minutes, origin: Origin | None = N
     audit.record(actor=actor, action=AuditAction.MINUTES_SIGN_OFF, target=minutes, organization=meeting.organization,
                  origin=origin)
     return minutes
+
+
+def _open_to_changes(meeting: Meeting, field: str) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _refuse_cancelled(meeting, field)
+    if meeting.ends_at <= _now():
+        raise ValidationError({field: [_("会议已经结束，不能再调整列席人员。")]})
+    return meeting
+
+
+@audited(AuditAction.INVITE)
+def invite(*, actor: User, meeting: Meeting, member: Member, origin: Origin | None = None) -> Meeting:
+    """Invite a member to attend besides those the kind brings (列席: a leader of the committee
+    above, a member of another branch): a member in good standing whom the caller may see. They get
+    the meeting notice, may check in and ask for leave like any attendee."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, meeting.organization)
+    meeting = _open_to_changes(meeting, "member")
+    if not isinstance(member, Member) or not member.in_good_standing:
+        raise ValidationError({"member": [_("列席人员须为党籍正常的党员。")]})
+    if not selectors.may_invite(actor=actor, member=member):
+        raise ValidationError({"member": [_("未找到该党员。")]})
+    if selectors.is_expected(meeting=meeting, member=member):
+        raise ValidationError({"member": [_("%(name)s已在本次会议的应到人员中。") % {"name": member.name}]})
+    meeting.invitees.add(member)
+    audit.record(actor=actor, action=AuditAction.INVITE, target=meeting, organization=meeting.organization,
+                 origin=origin, summary={"member": member.pk})
+    notices.meeting_planned(actor=actor, meeting=meeting, origin=origin, invited=member)
+    return meeting
+
+
+@audited(AuditAction.UNINVITE)
+def uninvite(*, actor: User, meeting: Meeting, member: Member, origin: Origin | None = None) -> Meeting:
+    """Withdraw an invitation (列席) whose attendance was not recorded yet."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, meeting.organization)
+    meeting = _open_to_changes(meeting, "member")
+    if not meeting.invitees.filter(pk=member.pk).exists():
+        raise ValidationError({"member": [_("该党员不在列席人员中。")]})
+    if Attendance.objects.filter(meeting=meeting, member=member).exists():
+        raise ValidationError({"member": [_("已登记该党员的出勤，不能取消邀请。")]})
+    meeting.invitees.remove(member)
+    LeaveRequest.objects.filter(meeting=meeting, member=member, status=LeaveRequest.Status.PENDING).delete()
+    audit.record(actor=actor, action=AuditAction.UNINVITE, target=meeting, organization=meeting.organization,
+                 origin=origin, summary={"member": member.pk})
+    return meeting
+
+
+@audited(AuditAction.PARTY_GROUPS)
+def set_party_groups(
+    *, actor: User, organization: Organization, assignments: dict[int, int | None], origin: Origin | None = None,
+) -> int:
+    """Put the branch's members into its party groups (党小组分组): member id -> group id, or None
+    to take a member out of every group. Every id must be the branch's member and one of its groups;
+    returns how many members changed group."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, organization)
+    groups = {g.pk: g for g in selectors.party_groups(organization=organization)}
+    if not groups:
+        raise ValidationError({"groups": [_("本党组织未设党小组。请先在组织管理中设立党小组。")]})
+    if not isinstance(assignments, dict):
+        raise ValidationError({"groups": [_("请选择党员所在的党小组。")]})
+    members = {m.pk: m for m in Member.objects.filter(organization=organization, pk__in=[
+        k for k in assignments if isinstance(k, int) and not isinstance(k, bool)])}
+    for member_id, group_id in assignments.items():
+        if member_id not in members:
+            raise ValidationError({"groups": [_("第%(id)s号党员不是本支部的党员。") % {"id": member_id}]})
+        if group_id is not None and group_id not in groups:
+            raise ValidationError({f"group_{member_id}": [
+                _("%(name)s：请选择本支部的党小组。") % {"name": members[member_id].name}]})
+    current = selectors.groups_of_members(organization=organization)
+    changed = {pk: g for pk, g in assignments.items() if current.get(pk) != g}
+    PartyGroupMember.objects.filter(member_id__in=list(changed)).delete()
+    PartyGroupMember.objects.bulk_create([PartyGroupMember(member_id=pk, group_id=g, assigned_by=actor)
+                                          for pk, g in changed.items() if g is not None])
+    audit.record(actor=actor, action=AuditAction.PARTY_GROUPS, target=organization, organization=organization,
+                 origin=origin, summary={"changed": {str(pk): groups[g].name if g else None
+                                                     for pk, g in changed.items()}})
+    return len(changed)

@@ -26,7 +26,17 @@ from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 
 from . import rules, selectors, services
-from .forms import CancelForm, DecisionForm, LeaveForm, MarkForm, MeetingForm, MinutesForm, RecurringPlanForm
+from .forms import (
+    CancelForm,
+    DecisionForm,
+    LeaveForm,
+    MarkForm,
+    MeetingForm,
+    MemberChoiceForm,
+    MinutesForm,
+    PartyGroupsForm,
+    RecurringPlanForm,
+)
 from .models import Kind, Meeting
 
 
@@ -118,6 +128,7 @@ def org_meetings(request, org_id: int):
                        if access.can(request.user, Cap.ORGLIFE_VIEW, organization) else None),
         "can_manage": access.can(request.user, Cap.ORGLIFE_MANAGE, organization),
         "can_view": access.can(request.user, Cap.ORGLIFE_VIEW, organization),
+        "has_groups": selectors.has_groups(organization=organization),
     })
 
 
@@ -143,7 +154,9 @@ def missed(request, org_id: int):
 def plan(request, org_id: int):
     organization = _managed_organization(request, org_id)
     speakers = selectors.member_choices(organization=organization)
-    form = MeetingForm(request.POST or None, speakers=speakers)
+    form = MeetingForm(request.POST or None, speakers=speakers,
+                       groups=selectors.party_group_choices(organization=organization),
+                       joint=selectors.joint_choices(actor=request.user, organization=organization))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         meeting = _write(request, form, services.plan_meeting, _("会议已安排。"), organization=organization,
@@ -151,7 +164,11 @@ def plan(request, org_id: int):
                          starts_at=_local(data["day"], data["start"]),
                          ends_at=_local(data["day"], data["end"]), place=data["place"],
                          online_url=data["online_url"], agenda=data["agenda"],
-                         speaker=selectors.member_of(organization=organization, pk=data["speaker"]))
+                         speaker=selectors.member_of(organization=organization, pk=data["speaker"]),
+                         party_group=selectors.party_group_of(organization=organization,
+                                                              pk=data.get("party_group")),
+                         joint_organizations=selectors.organizations_by_ids(
+                             actor=request.user, ids=data.get("joint_organizations") or ()))
         if meeting is not None:
             return redirect("orglife:meeting", meeting.pk)
     return render(request, "orglife/plan.html", {"org": organization, "form": form, "recurring": False})
@@ -160,10 +177,13 @@ def plan(request, org_id: int):
 @access.page(Cap.ORGLIFE_MANAGE)
 def plan_recurring(request, org_id: int):
     organization = _managed_organization(request, org_id)
-    form = RecurringPlanForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = RecurringPlanForm(request.POST or None, initial={"year": timezone.localdate().year},
+                             groups=selectors.party_group_choices(organization=organization))
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["party_group"] = selectors.party_group_of(organization=organization, pk=data.pop("party_group", None))
         recurring = _write(request, form, services.plan_recurring, _("已按年度计划安排会议。"),
-                           organization=organization, **form.cleaned_data)
+                           organization=organization, **data)
         if recurring is not None:
             return redirect(f"{reverse('orglife:org', args=[organization.pk])}?year={recurring.year}")
     return render(request, "orglife/plan.html", {"org": organization, "form": form, "recurring": True})
@@ -181,7 +201,8 @@ def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     # The minutes (a committee's too) are read by those who attend and by cadres of the scope.
     may_read = expected or access.can(request.user, Cap.ORGLIFE_VIEW, meeting.organization)
     minutes = selectors.minutes_of(meeting=meeting) if may_read else None
-    context: dict[str, Any] = {"meeting": meeting, "can_manage": can_manage, "minutes": minutes, "now": timezone.now()}
+    context: dict[str, Any] = {"meeting": meeting, "can_manage": can_manage, "minutes": minutes, "now": timezone.now(),
+                               "joint": selectors.joint_organizations_of(meeting=meeting)}
     if expected:
         context["own_attendance"] = selectors.own_attendance(meeting=meeting, member=own)
         context["own_leave"] = selectors.own_leave_request(meeting=meeting, member=own)
@@ -191,6 +212,10 @@ def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
             qr_svg=_qr_svg(request, meeting) if meeting.status != Meeting.Status.CANCELLED else "",
             check_in_url=request.build_absolute_uri(reverse("orglife:check_in", args=[meeting.checkin_token])),
             sheet=selectors.attendance_sheet(meeting=meeting),
+            invitees=selectors.invitees_of(meeting=meeting),
+            invite_query=request.GET.get("q", "")[:50],
+            candidates=selectors.invite_candidates(actor=request.user, meeting=meeting, query=request.GET.get("q", "")),
+            may_invite=meeting.status != Meeting.Status.CANCELLED and meeting.ends_at > timezone.now(),
             pending=selectors.pending_leave_requests(meeting=meeting),
             history=selectors.minutes_history(minutes=minutes),
             minutes_form=forms.get("minutes_form") or MinutesForm(
@@ -234,6 +259,50 @@ def mark(request, meeting_id: int):
     _act(request, services.mark_attendance, _("已登记 %(name)s 的出勤。") % {"name": member.name}, name=member.name,
          meeting=meeting, member=member, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"])
     return redirect(f"{reverse('orglife:meeting', args=[meeting.pk])}#attendance")
+
+
+def _invitation(request, meeting_id: int, service: Callable[..., Any], success: str) -> Any:
+    meeting = _managed_meeting(request, meeting_id)
+    form = MemberChoiceForm(request.POST)
+    member = selectors.member_by_id(actor=request.user, pk=form.cleaned_data["member"]) if form.is_valid() else None
+    if member is None:
+        messages.error(request, _("未找到该党员。"))
+    else:
+        _act(request, service, success % {"name": member.name}, name=member.name, meeting=meeting, member=member)
+    return redirect(f"{reverse('orglife:meeting', args=[meeting.pk])}#invitees")
+
+
+@require_POST
+@access.page(Cap.ORGLIFE_MANAGE)
+def invite(request, meeting_id: int):
+    """Invite a member to attend (列席)."""
+    return _invitation(request, meeting_id, services.invite, _("已邀请 %(name)s 列席，并发送会议通知。"))
+
+
+@require_POST
+@access.page(Cap.ORGLIFE_MANAGE)
+def uninvite(request, meeting_id: int):
+    return _invitation(request, meeting_id, services.uninvite, _("已取消 %(name)s 的列席邀请。"))
+
+
+@access.page(Cap.ORGLIFE_MANAGE)
+def party_groups(request, org_id: int):
+    """党小组分组: which party group each member of the branch meets with."""
+    organization = _managed_organization(request, org_id)
+    groups = selectors.party_group_choices(organization=organization)
+    form = PartyGroupsForm(request.POST or None, members=selectors.member_choices(organization=organization),
+                           groups=groups, current=selectors.groups_of_members(organization=organization))
+    if request.method == "POST" and form.is_valid():
+        changed = _write(request, form, services.set_party_groups, _("党小组分组已保存。"), organization=organization,
+                         assignments=form.assignments())
+        if changed is not None:
+            return redirect("orglife:party_groups", organization.pk)
+    current = selectors.groups_of_members(organization=organization)
+    sizes = [(name, sum(1 for g in current.values() if g == pk)) for pk, name in groups]
+    return render(request, "orglife/party_groups.html", {
+        "org": organization, "form": form, "groups": groups, "sizes": sizes,
+        "ungrouped": len(form.rows) - sum(n for _name, n in sizes),
+        "rows": [form[f"group_{pk}"] for pk in form.rows]}, status=400 if request.method == "POST" else 200)
 
 
 @access.page()

@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history
 
 from dangwu.members.models import Member, MemberType, Standing
 from dangwu.orglife import rollups, rules
-from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes
+from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes, PartyGroupMember
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 if TYPE_CHECKING:
@@ -44,7 +44,29 @@ def seed_orglife(*, context: DemoContext) -> None:
                                                today=context.today, rng=context.random_for("orglife"))
 
 
-def _title(kind: str, label: str) -> str:
+def _party_groups(*, branches: list[Any], rng: random.Random) -> dict[int, list[Any]]:
+    """The 党小组 the demo tree put under some branches, each branch's members dealt out among them
+    (`PartyGroupMember`): branch id -> its groups."""
+    by_path = {b.path: b for b in branches}
+    groups: dict[int, list[Any]] = {}
+    for group in Organization.objects.filter(org_type="group", dissolved_on__isnull=True).order_by("path"):
+        branch = by_path.get(group.path[: len(group.path) - Organization.steplen])
+        if branch is not None:
+            groups.setdefault(branch.pk, []).append(group)
+    rows = []
+    for branch_id, its_groups in groups.items():
+        members = list(Member.objects.filter(organization_id=branch_id, standing=Standing.NORMAL)
+                       .order_by("name_pinyin", "id").values_list("pk", flat=True))
+        rng.shuffle(members)
+        rows += [PartyGroupMember(member_id=pk, group=its_groups[i % len(its_groups)]) for i, pk in enumerate(members)]
+    PartyGroupMember.objects.bulk_create(rows, batch_size=2000)
+    return groups
+
+
+def _title(kind: str, label: str, group: Any = None) -> str:
+    if group is not None:  # 第一党小组3月党小组会
+        short = "第" + group.name.rsplit("第", 1)[1] if "第" in group.name else group.name
+        return f"{short}{_title(kind, label)}"
     name = str(Kind(kind).label)
     if "-Q" in label:
         return f"第{QUARTERS[int(label[-1]) - 1]}季度{name}"
@@ -67,10 +89,11 @@ def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Rando
         committees.setdefault(org_id, []).append(member_id)
         if post == "secretary":
             secretaries[org_id] = member_id
+    groups = _party_groups(branches=branches, rng=rng)
     meetings: list[Meeting] = []
     horizon = today + timedelta(days=PLAN_AHEAD_DAYS)
     for branch in branches:
-        for kind in rules.required_kinds(has_committee=branch.pk in committees, has_groups=False):
+        for kind in rules.required_kinds(has_committee=branch.pk in committees, has_groups=branch.pk in groups):
             # this year's periods, and next year's first within the horizon (in December, January's)
             for label, first, last in [*rules.periods(kind, today.year), *rules.periods(kind, today.year + 1)]:
                 if first > horizon:
@@ -84,13 +107,14 @@ def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Rando
                     if soonest > latest:
                         continue
                     day = soonest + timedelta(days=rng.randint(0, (latest - soonest).days))
-                starts = _at(day, rng)
-                meetings.append(Meeting(
-                    organization=branch, kind=kind, title=_title(kind, label), starts_at=starts,
-                    ends_at=starts + timedelta(minutes=rng.choice((60, 90, 120))), place=rng.choice(
-                        ("党员活动室", "会议室", "党群服务中心")),
-                    status=Meeting.Status.HELD if held else Meeting.Status.PLANNED,
-                    speaker_id=secretaries.get(branch.pk) if kind == rules.LESSON else None))
+                for group in groups.get(branch.pk, []) if kind == rules.GROUP else [None]:  # each group meets
+                    starts = _at(day, rng)
+                    meetings.append(Meeting(
+                        organization=branch, kind=kind, title=_title(kind, label, group), starts_at=starts,
+                        ends_at=starts + timedelta(minutes=rng.choice((60, 90, 120))), place=rng.choice(
+                            ("党员活动室", "会议室", "党群服务中心")),
+                        status=Meeting.Status.HELD if held else Meeting.Status.PLANNED, party_group=group,
+                        speaker_id=secretaries.get(branch.pk) if kind == rules.LESSON else None))
     Meeting.objects.bulk_create(meetings, batch_size=2000)
     held = [m for m in meetings if m.status == Meeting.Status.HELD]
     bulk_create_with_history([
@@ -107,12 +131,16 @@ def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[in
                 rng: random.Random) -> list[Attendance]:
     members = list(Member.objects.filter(organization=demo_branch, standing=Standing.NORMAL)
                    .values_list("pk", "member_type"))
+    in_group = dict(PartyGroupMember.objects.filter(member__organization=demo_branch).values_list(
+        "member_id", "group_id"))
     rows = []
     for meeting in meetings:
         if meeting.organization_id != demo_branch.pk:
             continue
         for member_id, member_type in members:
             if meeting.kind == rules.COMMITTEE and member_id not in committee:
+                continue
+            if meeting.kind == rules.GROUP and in_group.get(member_id) != meeting.party_group_id:
                 continue
             draw = rng.random()
             status = ("present" if draw < 0.85 else "late" if draw < 0.9 else "leave" if draw < 0.96 else "absent")
