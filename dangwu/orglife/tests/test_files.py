@@ -272,3 +272,35 @@ def test_the_register_lists_the_files_names(people, world):
     response = _client(people["secretary"]).get(f"/orglife/org/{world.branch_a.pk}/register.xlsx?year={year}")
     rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
     assert rows[1][-2:] == ("会议材料", "会议记录附件") and rows[2][-2:] == ("议程.txt", "签到表.png")
+
+
+def test_the_printed_register_lists_the_files_names(people, world):
+    from pypdf import PdfReader
+
+    meeting = _meeting(people, world, starts_in=-timedelta(minutes=30))
+    _add(people, meeting, name="学习辅导.txt")
+    services.record_minutes(actor=people["secretary"], meeting=meeting, topics="学习")
+    year = timezone.localtime(meeting.starts_at).year
+    response = _client(people["secretary"]).get(f"/orglife/org/{world.branch_a.pk}/register.pdf?year={year}")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "会议材料：学习辅导.txt" in text
+
+
+def test_a_meeting_with_files_cannot_be_deleted(people, world):
+    from django.db.models import ProtectedError
+
+    meeting = _meeting(people, world)
+    _add(people, meeting)
+    with pytest.raises(ProtectedError):
+        meeting.delete()
+    assert len(_stored(meeting)) == 1
+
+
+def test_an_attachment_of_signed_minutes_on_the_page_asks_for_the_reason(people, world):
+    meeting, _minutes = _signed(people, world)
+    upload = SimpleUploadedFile("签到表.png", b"\x89PNG\r\n\x1a\n image")
+    response = _client(people["secretary"]).post(f"/orglife/meetings/{meeting.pk}/files/",
+                                                  {"part": "minutes", "file": upload})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'data-field-error="reason"' in page and "更改附件须填写原因" in page
+    assert 'id="id_att_reason"' in page and not MeetingFile.objects.exists()
