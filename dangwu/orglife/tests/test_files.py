@@ -304,3 +304,12 @@ def test_an_attachment_of_signed_minutes_on_the_page_asks_for_the_reason(people,
     page = response.content.decode()
     assert response.status_code == 400 and 'data-field-error="reason"' in page and "更改附件须填写原因" in page
     assert 'id="id_att_reason"' in page and not MeetingFile.objects.exists()
+
+
+def test_the_audit_log_reads_an_upload_and_a_removal(people, world):
+    meeting = _meeting(people, world)
+    record = _add(people, meeting, name="学习辅导.txt")
+    services.remove_meeting_file(actor=people["secretary"], record=record, reason="版本有误")
+    page = _client(people["auditor"]).get("/audit/").content.decode()
+    for expected in ("上传会议文件", "删除会议文件", "学习辅导.txt", "版本有误", "会议材料"):
+        assert expected in page, expected
