@@ -281,6 +281,9 @@ DANGWU_PUBLICITY_WORKING_DAYS = int(os.environ.get("DANGWU_PUBLICITY_WORKING_DAY
 DANGWU_THOUGHT_REPORT_DAYS = int(os.environ.get("DANGWU_THOUGHT_REPORT_DAYS", "90"))
 # Organizational life: a meeting's QR check-in opens this many minutes before its start and closes at its end.
 DANGWU_CHECKIN_OPENS_MINUTES = int(os.environ.get("DANGWU_CHECKIN_OPENS_MINUTES", "30"))
+# Meeting materials (会议材料) and minutes attachments (会议记录附件): each file at most this large
+# (docs/decisions/0028-meeting-files.md); PDF, Word, Excel, text and images, checked for 密级 markings.
+DANGWU_MEETING_FILE_MAX_BYTES = int(os.environ.get("DANGWU_MEETING_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 # Attendees are reminded of a meeting this many minutes before it starts (a deferred task: orglife.tasks).
 DANGWU_MEETING_REMINDER_MINUTES = int(os.environ.get("DANGWU_MEETING_REMINDER_MINUTES", "60"))
 # The province's own templates of the recruitment documents (谈话记实表 …): a folder; a .docx there with

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dangwu.core import registries
 from dangwu.core.registries import AuditField
 
-from .models import Attendance, Kind
+from .models import Attendance, Kind, MeetingFile
 
 
 def register() -> None:
@@ -23,5 +23,8 @@ def register() -> None:
         AuditField("before", _("原出勤"), "choice", prefix="orglife.", choices=dict(Attendance.Status.choices)),
         AuditField("reason", _("原因"), prefix="orglife."),
         AuditField("approved", _("批准"), "bool", prefix="orglife."),
+        AuditField("part", _("类别"), "choice", prefix="orglife.file_", choices=dict(MeetingFile.Part.choices)),
+        AuditField("file", _("文件名"), prefix="orglife.file_"),
+        AuditField("size", _("大小（字节）"), "count", prefix="orglife.file_"),
     ):
         registries.audit_fields.register(item)

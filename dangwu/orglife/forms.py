@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from dangwu.core.formtools import style_widgets
 from dangwu.core.validators import validate_single_line, validate_text
 
-from .models import Attendance, Kind
+from . import files
+from .models import Attendance, Kind, MeetingFile
 
 WEEKDAYS = [(0, _("星期一")), (1, _("星期二")), (2, _("星期三")), (3, _("星期四")), (4, _("星期五")),
             (5, _("星期六")), (6, _("星期日"))]
@@ -134,3 +135,26 @@ class MinutesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["recorder"].choices = [("", "—"), *recorders]
         style_widgets(self)
+
+
+class MeetingFileForm(forms.Form):
+    """One file for the meeting: a material, or an attachment of the minutes (`part`, hidden)."""
+
+    part = forms.ChoiceField(choices=MeetingFile.Part.choices, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("文件"), help_text=_("PDF、Word、Excel、TXT 或 JPG、PNG 图片；带密级标志的文件不得上传。"))
+    reason = forms.CharField(label=_("更改原因"), max_length=200, required=False, validators=[validate_single_line],
+                             help_text=_("会议记录签发后上传附件时必填，记入会议记录的修改历史。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        part = self.data.get("part") if self.is_bound else self.initial.get("part")
+        self.fields["file"].label = _("添加会议记录附件") if part == MeetingFile.Part.MINUTES else _("添加会议材料")
+        self.fields["file"].widget.attrs["accept"] = files.ACCEPT
+        style_widgets(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > files.max_bytes():  # refused before it is read
+            raise forms.ValidationError(files.too_large())
+        return upload
+

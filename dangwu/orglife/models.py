@@ -33,6 +33,8 @@ class AuditAction(AuditActionChoices):
     UNINVITE = "orglife.uninvite", _("取消列席邀请")
     PARTY_GROUPS = "orglife.party_groups", _("调整党小组成员")
     STATS_REBUILD = "orglife.stats_rebuild", _("重算三会一课统计")
+    FILE_ADD = "orglife.file_add", _("上传会议文件")
+    FILE_REMOVE = "orglife.file_remove", _("删除会议文件")
 
 
 class Kind(models.TextChoices):
@@ -236,6 +238,44 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return str(self.meeting)
+
+
+def meeting_file_path(instance: MeetingFile, filename: str) -> str:
+    return f"orglife/meetings/{instance.meeting_id}/{filename}"
+
+
+class MeetingFile(models.Model):
+    """A file of a meeting: a material handed to the attendees (会议材料), or an attachment of its
+    minutes (会议记录附件: the photo of the sign-in sheet, the slides). Stored under MEDIA_ROOT by a
+    random name (the uploader's name is kept apart) and downloaded only through a view that checks
+    the caller may read the meeting's records. A removed file keeps its row (who, when, why); its
+    bytes are deleted (docs/decisions/0028-meeting-files.md)."""
+
+    class Part(models.TextChoices):
+        MATERIAL = "material", _("会议材料")
+        MINUTES = "minutes", _("会议记录附件")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="files")
+    part = models.CharField(_("类别"), max_length=12, choices=Part.choices)
+    file = models.FileField(_("文件"), upload_to=meeting_file_path, max_length=300, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("删除人"))
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    removal_reason = models.CharField(_("删除原因"), max_length=200, blank=True, validators=[validate_single_line])
+
+    class Meta:
+        verbose_name = _("会议文件")
+        verbose_name_plural = _("会议文件")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["meeting", "part"], name="orglife_file_meeting_part")]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class OrglifeStat(models.Model):

@@ -3,7 +3,8 @@
 notice goes out only when its write commits:
 
 - `services.plan_meeting`: the meeting notice (会议通知) to every expected attendee
-  (`selectors.expected_attendees`): kind, title, time, place, online link and agenda, with an ICS
+  (`selectors.expected_attendees`): kind, title, time, place, online link, agenda and how many
+  materials (会议材料) wait on the meeting page (the notice's link), with an ICS
   invitation (`icalendar`; UID from the meeting's id, so that a calendar updates the same event);
   and a reminder `DANGWU_MEETING_REMINDER_MINUTES` before the start (`tasks.send_meeting_reminder`);
 - `services.invite`: the same notice to the member invited (列席);
@@ -98,6 +99,9 @@ def _details(meeting: Meeting) -> str:
         lines.append(_("网络会议：%(url)s") % {"url": meeting.online_url})
     if meeting.agenda:
         lines.append(_("议程：%(agenda)s") % {"agenda": meeting.agenda})
+    materials = selectors.material_count(meeting=meeting)
+    if materials:
+        lines.append(_("会议材料：%(n)d 份，请在会议页面查看、下载。") % {"n": materials})
     return "\n".join(lines)
 
 

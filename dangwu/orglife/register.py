@@ -1,6 +1,6 @@
 """The branch's yearly 三会一课 register (会议记录簿): as an .xlsx, written through
 `core.spreadsheets.WorkbookWriter` (the one writer of spreadsheets, decision 0020) — one sheet of the
-year's meetings with their attendance and minutes, one of the year at a glance — and as the printed
+year's meetings with their attendance, minutes and the names of their files, one of the year at a glance — and as the printed
 book inspectors ask for (`register_pdf`, A4 with the CJK font of `core.pdf`): the same meetings, one
 block each, and the year at a glance."""
 
@@ -16,6 +16,7 @@ from dangwu.core.pdf import ChinesePDF
 from dangwu.core.spreadsheets import WorkbookWriter
 
 from . import selectors
+from .models import MeetingFile
 
 STATES = {selectors.HELD: "✓", selectors.MISSED: "✗", selectors.PLANNED: "○", selectors.OPEN: "", selectors.NOT_DUE: "—"}
 # The printed book's marks: characters of GB 2312, which every CJK font has (✓ and ✗ are not).
@@ -23,13 +24,18 @@ PRINTED = {selectors.HELD: "√", selectors.MISSED: "×", selectors.PLANNED: "�
            selectors.NOT_DUE: "—"}
 
 
+def _file_names(meeting: Any, part: str) -> str:
+    """The names of the meeting's files of one part (materials, or the minutes' attachments)."""
+    return "、".join(f.file_name for f in getattr(meeting, "kept_files", ()) if f.part == part)
+
+
 def write_register(*, organization: Any, year: int, today: date, out: BinaryIO) -> None:
     book = WorkbookWriter()
-    sheet = book.sheet(_("会议记录"), widths=(14, 30, 12, 12, 20, 10, 8, 8, 8, 8, 10, 40, 40, 18), freeze="A3")
+    sheet = book.sheet(_("会议记录"), widths=(14, 30, 12, 12, 20, 10, 8, 8, 8, 8, 10, 40, 40, 18, 30, 30), freeze="A3")
     sheet.append([_("%(o)s %(y)s 年三会一课登记") % {"o": organization.name, "y": year}])
     sheet.append([sheet.cell(title, bold=True) for title in (
         _("会议类型"), _("会议名称"), _("日期"), _("时间"), _("地点"), _("主讲人"), _("出席"), _("迟到"), _("请假"),
-        _("缺席"), _("记录人"), _("议题"), _("决议"), _("签发时间"))])
+        _("缺席"), _("记录人"), _("议题"), _("决议"), _("签发时间"), _("会议材料"), _("会议记录附件"))])
     for meeting in selectors.register_meetings(organization=organization, year=year):
         starts, ends = timezone.localtime(meeting.starts_at), timezone.localtime(meeting.ends_at)
         minutes = getattr(meeting, "minutes", None)
@@ -38,7 +44,8 @@ def write_register(*, organization: Any, year: int, today: date, out: BinaryIO) 
             meeting.get_kind_display(), meeting.title, starts.date(), f"{starts:%H:%M}–{ends:%H:%M}", meeting.place,
             meeting.speaker.name if meeting.speaker else "", meeting.present, meeting.late, meeting.on_leave,
             meeting.absent, minutes.recorder.name if minutes and minutes.recorder else "",
-            minutes.topics if minutes else "", minutes.resolutions if minutes else "", signed])
+            minutes.topics if minutes else "", minutes.resolutions if minutes else "", signed,
+            _file_names(meeting, MeetingFile.Part.MATERIAL), _file_names(meeting, MeetingFile.Part.MINUTES)])
     grid = selectors.year_grid(organization=organization, year=year, today=today)
     glance = book.sheet(_("年度一览"), widths=(16, *([6] * 12)))
     glance.append([_("%(o)s %(y)s 年三会一课年度一览（✓ 已召开，✗ 缺，○ 已安排，— 不需召开）")
@@ -78,6 +85,9 @@ def register_pdf(*, organization: Any, year: int, today: date) -> bytes:
             lines.append(_("决议：%(r)s") % {"r": minutes.resolutions or "—"})
             if minutes.signed_off_at:
                 lines.append(_("签发：%(d)s") % {"d": f"{timezone.localtime(minutes.signed_off_at):%Y-%m-%d %H:%M}"})
+        for part, label in MeetingFile.Part.choices:
+            if names := _file_names(meeting, part):
+                lines.append(f"{label}：{names}")
         pdf.paragraph("\n".join(lines), size=10, height=5.5)
     pdf.add_page()
     pdf.heading(_("年度一览（√ 已召开，× 缺，○ 已安排，— 不需召开）"), size=12)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization, OrgType
 
 from . import rules
-from .models import Attendance, Kind, LeaveRequest, Meeting, Minutes, PartyGroupMember
+from .models import Attendance, Kind, LeaveRequest, Meeting, MeetingFile, Minutes, PartyGroupMember
 
 COMMITTEE_KINDS = (rules.COMMITTEE,)
 
@@ -365,6 +365,47 @@ def minutes_history(*, minutes: Any) -> list[Any]:
     return list(minutes.history.order_by("-history_date", "-history_id")[:20]) if minutes is not None else []
 
 
+def may_read_records(*, actor: User, meeting: Meeting) -> bool:
+    """Whether the caller reads the meeting's records — its minutes, materials and attachments:
+    those expected at it, and the cadres of its scope (a committee's records are not the whole
+    branch's)."""
+    if access.can(actor, Cap.ORGLIFE_VIEW, meeting.organization):
+        return True
+    own = own_member(user=actor)
+    return own is not None and is_expected(meeting=meeting, member=own)
+
+
+def meeting_files(*, meeting: Meeting, part: str) -> list[MeetingFile]:
+    """The files of one part of the meeting (materials, or the minutes' attachments) not removed."""
+    return list(MeetingFile.objects.filter(meeting=meeting, part=part, removed_at__isnull=True)
+                .select_related("uploaded_by"))
+
+
+def removed_meeting_files(*, meeting: Meeting) -> list[MeetingFile]:
+    """The files removed from the meeting, with who removed them and why (for its secretary)."""
+    return list(MeetingFile.objects.filter(meeting=meeting, removed_at__isnull=False)
+                .select_related("removed_by").order_by("removed_at", "id"))
+
+
+def material_count(*, meeting: Meeting) -> int:
+    return MeetingFile.objects.filter(meeting=meeting, part=MeetingFile.Part.MATERIAL,
+                                      removed_at__isnull=True).count()
+
+
+def meeting_files_visible(*, actor: User) -> QuerySet[MeetingFile]:
+    """The files (not removed) of the meetings the caller may open; the download view then asks
+    `may_read_records` of the file's meeting."""
+    return MeetingFile.objects.filter(meeting__in=meetings_visible(actor=actor).values("pk"),
+                                      removed_at__isnull=True).select_related("meeting__organization")
+
+
+def meeting_files_in_scope(*, actor: User) -> QuerySet[MeetingFile]:
+    """The files of the meetings of organizations where the caller holds orglife.manage."""
+    return MeetingFile.objects.filter(
+        access.scope_q(actor, Cap.ORGLIFE_MANAGE, path_field="meeting__organization__path")
+    ).select_related("meeting__organization")
+
+
 def scope_root_ids(*, actor: User) -> list[int]:
     return access.scope_root_ids(actor, Cap.ORGLIFE_VIEW)
 
@@ -377,6 +418,8 @@ def register_meetings(*, organization: Organization, year: int) -> QuerySet[Meet
 
     return (meetings_of(organization=organization, year=year).exclude(status=Meeting.Status.CANCELLED)
             .select_related("speaker", "minutes", "minutes__recorder")
+            .prefetch_related(Prefetch("files", MeetingFile.objects.filter(removed_at__isnull=True),
+                                       to_attr="kept_files"))
             .annotate(present=counted(Attendance.Status.PRESENT), late=counted(Attendance.Status.LATE),
                       on_leave=counted(Attendance.Status.LEAVE), absent=counted(Attendance.Status.ABSENT)))
 

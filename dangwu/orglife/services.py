@@ -1,5 +1,6 @@
 """Every write of organizational life (组织生活): plan and cancel meetings, recurring plans, QR
-check-in (扫码签到), attendance by hand, leave requests (请假), minutes (会议记录) and their sign-off.
+check-in (扫码签到), attendance by hand, leave requests (请假), minutes (会议记录) and their sign-off,
+and the files of a meeting: its materials (会议材料) and the attachments of its minutes (会议记录附件).
 
 Each service is keyword-only, runs in one transaction and records one audit entry
 (`core.audit.audited`). Bad input raises ValidationError keyed by the field and writes nothing.
@@ -8,13 +9,18 @@ Notices to the attendees are not sent here yet: see `notices.py`.
 
 from __future__ import annotations
 
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,21 +29,26 @@ from django.utils.translation import gettext as _
 from dangwu.core import access, audit
 from dangwu.core.audit import Origin, audited
 from dangwu.core.roles import Cap
+from dangwu.core.text import storable
+from dangwu.core.validators import control_character_problem
 from dangwu.members.models import Member
 from dangwu.members.transfers import mobility_services
 from dangwu.orgs.models import Organization
 
-from . import notices, rollups, rules, selectors
+from . import files, notices, rollups, rules, selectors
 from .models import (
     Attendance,
     AuditAction,
     Kind,
     LeaveRequest,
     Meeting,
+    MeetingFile,
     Minutes,
     PartyGroupMember,
     RecurringPlan,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -470,3 +481,113 @@ def set_party_groups(
                  origin=origin, summary={"changed": {str(pk): groups[g].name if g else None
                                                      for pk, g in changed.items()}})
     return len(changed)
+
+
+# --- files of a meeting: materials (会议材料) and attachments of the minutes (会议记录附件) -----------
+
+
+def _file_lock_errors(*, meeting: Meeting, part: str, minutes: Minutes | None, reason: str,
+                      adding: bool) -> dict[str, list[str]]:
+    """Why the files of `part` may not change now: a cancelled meeting takes none; the materials
+    are locked once the minutes are signed off; an attachment of the minutes may change after
+    that only with a reason (kept on the minutes' history, as `record_minutes` keeps its changes)."""
+    if adding and meeting.status == Meeting.Status.CANCELLED:
+        return {"file": [_("会议已取消，不能再上传文件。")]}
+    signed = minutes is not None and minutes.signed_off_at is not None
+    if part == MeetingFile.Part.MATERIAL and signed:
+        return {"file": [_("会议记录已签发，会议材料已锁定，不能再更改。")]}
+    if part == MeetingFile.Part.MINUTES:
+        if adding and meeting.starts_at > _now():
+            return {"file": [_("会议尚未开始，不能上传会议记录附件。")]}
+        if signed and not reason:
+            return {"reason": [_("会议记录已签发，更改附件须填写原因。")]}
+    return {}
+
+
+def _reason_errors(reason: Any, *, required: str | None = None) -> dict[str, list[str]]:
+    if required and not _text(reason):
+        return {"reason": [required]}
+    if len(_text(reason)) > 200:
+        return {"reason": [_("原因最多200个字")]}
+    if problem := control_character_problem(reason):
+        return {"reason": [problem]}
+    return {}
+
+
+def _on_minutes_history(minutes: Minutes | None, note: str) -> None:
+    """A change of a signed-off record's attachments, as a version of the minutes with its reason."""
+    if minutes is not None and minutes.signed_off_at is not None:
+        minutes._change_reason = note[:100]  # type: ignore[attr-defined]  # simple-history's column
+        minutes.save(update_fields=["updated_at"])
+
+
+@audited(AuditAction.FILE_ADD)
+def add_meeting_file(
+    *, actor: User, meeting: Meeting, part: str, name: str, data: bytes, reason: str = "",
+    origin: Origin | None = None,
+) -> MeetingFile:
+    """The secretary uploads a material of the meeting (会议材料: while planning or later, until the
+    minutes are signed off) or an attachment of its minutes (会议记录附件: once it has begun; after
+    sign-off only with a reason, which the minutes' history keeps). The file passes the door of
+    `files.check_meeting_file` (types, size, 密级 marking). Nothing is written on a refusal, and the
+    stored file is deleted again when the write fails after storing it."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, meeting.organization)
+    if part not in MeetingFile.Part.values:
+        raise ValidationError({"part": [_("请选择文件类别。")]})
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+    reason = _text(reason)
+    name = storable(PurePath(name).name if isinstance(name, str) else "").strip()
+    errors = _reason_errors(reason)
+    errors.update(_file_lock_errors(meeting=meeting, part=part, minutes=minutes, reason=reason, adding=True))
+    if "file" not in errors and (problem := files.check_meeting_file(name=name, data=data or b"")):
+        errors["file"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    record = MeetingFile(meeting=meeting, part=part, file_name=name[-200:], size=len(data), uploaded_by=actor)
+    record.file.save(f"{secrets.token_hex(16)}{files.stored_suffix(name)}", ContentFile(data), save=False)
+    try:
+        record.save()
+        _on_minutes_history(minutes, _("添加附件 %(f)s：%(r)s") % {"f": record.file_name, "r": reason})
+        audit.record(actor=actor, action=AuditAction.FILE_ADD, target=record, organization=meeting.organization,
+                     origin=origin, summary={"part": part, "file": record.file_name, "size": record.size,
+                                             **({"reason": reason} if reason else {})})
+    except BaseException:
+        _delete_stored(record.file.name)  # a failed upload leaves no file behind
+        raise
+    return record
+
+
+def _delete_stored(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("could not delete the meeting file %s", name)
+
+
+@audited(AuditAction.FILE_REMOVE)
+def remove_meeting_file(*, actor: User, record: MeetingFile, reason: str, origin: Origin | None = None) -> MeetingFile:
+    """Remove a file of a meeting, with a reason: attendees no longer see it, its row keeps who
+    removed it, when and why, and its bytes are deleted once this commits. Materials are locked with
+    the signed-off minutes; an attachment of signed-off minutes is removed onto their history."""
+    meeting = record.meeting
+    access.require(actor, Cap.ORGLIFE_MANAGE, meeting.organization)
+    record = MeetingFile.objects.select_for_update().get(pk=record.pk)
+    if record.removed_at is not None:
+        raise ValidationError({"file": [_("该文件已经删除。")]})
+    minutes = Minutes.objects.select_for_update().filter(meeting=meeting).first()
+    reason = _text(reason)
+    errors = _reason_errors(reason, required=_("请填写删除原因。"))
+    errors.update(_file_lock_errors(meeting=meeting, part=record.part, minutes=minutes, reason=reason,
+                                    adding=False))
+    if errors:
+        raise ValidationError(errors)
+    stored = record.file.name
+    record.removed_by, record.removed_at, record.removal_reason, record.file = actor, _now(), reason, ""
+    record.save(update_fields=["removed_by", "removed_at", "removal_reason", "file"])
+    _on_minutes_history(minutes, _("删除附件 %(f)s：%(r)s") % {"f": record.file_name, "r": reason})
+    audit.record(actor=actor, action=AuditAction.FILE_REMOVE, target=record, organization=meeting.organization,
+                 origin=origin, summary={"part": record.part, "file": record.file_name, "reason": reason})
+    if stored:
+        transaction.on_commit(lambda: _delete_stored(stored))
+    return record

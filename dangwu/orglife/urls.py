@@ -21,6 +21,9 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/leave/", views.leave, name="leave"),
     path("meetings/<int:meeting_id>/minutes/", views.minutes, name="minutes"),
     path("meetings/<int:meeting_id>/minutes/sign-off/", views.sign_off, name="sign_off"),
+    path("meetings/<int:meeting_id>/files/", views.add_file, name="file_add"),
+    path("files/<int:file_id>/", views.meeting_file, name="file"),
+    path("files/<int:file_id>/remove/", views.remove_file, name="file_remove"),
     path("leave/<int:leave_id>/decide/", views.decide_leave, name="leave_decide"),
     path("check-in/<str:token>/", views.check_in, name="check_in"),
 ]

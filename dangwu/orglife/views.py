@@ -1,6 +1,7 @@
 """Pages of organizational life (组织生活): an organization's meetings and its year at a glance,
-planning, the meeting page (QR code, attendance, leave requests, minutes), the check-in page a QR
-code opens, and a member's leave request. Thin: parse, call one service or selector, render."""
+planning, the meeting page (QR code, attendance, leave requests, minutes, materials and the minutes'
+attachments), the download of a meeting's file, the check-in page a QR code opens, and a member's
+leave request. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangwu.core import access
@@ -31,13 +33,14 @@ from .forms import (
     DecisionForm,
     LeaveForm,
     MarkForm,
+    MeetingFileForm,
     MeetingForm,
     MemberChoiceForm,
     MinutesForm,
     PartyGroupsForm,
     RecurringPlanForm,
 )
-from .models import Kind, Meeting
+from .models import Kind, Meeting, MeetingFile
 
 
 def _year(request) -> int:
@@ -198,15 +201,19 @@ def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     can_manage = access.can(request.user, Cap.ORGLIFE_MANAGE, meeting.organization)
     own = selectors.own_member(user=request.user)
     expected = own is not None and selectors.is_expected(meeting=meeting, member=own)
-    # The minutes (a committee's too) are read by those who attend and by cadres of the scope.
-    may_read = expected or access.can(request.user, Cap.ORGLIFE_VIEW, meeting.organization)
+    # The minutes and the files (a committee's too) are read by those who attend and by cadres of the scope.
+    may_read = selectors.may_read_records(actor=request.user, meeting=meeting)
     minutes = selectors.minutes_of(meeting=meeting) if may_read else None
     context: dict[str, Any] = {"meeting": meeting, "can_manage": can_manage, "minutes": minutes, "now": timezone.now(),
-                               "joint": selectors.joint_organizations_of(meeting=meeting)}
+                               "joint": selectors.joint_organizations_of(meeting=meeting), "may_read": may_read}
+    if may_read:
+        context.update(materials=selectors.meeting_files(meeting=meeting, part=MeetingFile.Part.MATERIAL),
+                       attachments=selectors.meeting_files(meeting=meeting, part=MeetingFile.Part.MINUTES))
     if expected:
         context["own_attendance"] = selectors.own_attendance(meeting=meeting, member=own)
         context["own_leave"] = selectors.own_leave_request(meeting=meeting, member=own)
         context["may_ask_leave"] = selectors.leave_refusal(meeting=meeting, member=own, now=timezone.now()) is None
+    signed = minutes is not None and minutes.signed_off_at is not None
     if can_manage:
         context.update(
             qr_svg=_qr_svg(request, meeting) if meeting.status != Meeting.Status.CANCELLED else "",
@@ -223,6 +230,12 @@ def _meeting_context(request, meeting: Meeting, **forms: Any) -> dict[str, Any]:
                 initial={"topics": minutes.topics, "resolutions": minutes.resolutions,
                          "recorder": minutes.recorder_id} if minutes else None),
             cancel_form=forms.get("cancel_form") or CancelForm(),
+            material_form=forms.get("material_form") or MeetingFileForm(initial={"part": MeetingFile.Part.MATERIAL}),
+            attachment_form=forms.get("attachment_form") or MeetingFileForm(
+                initial={"part": MeetingFile.Part.MINUTES}, auto_id="id_att_%s"),
+            removed_files=selectors.removed_meeting_files(meeting=meeting),
+            can_upload_materials=meeting.status != Meeting.Status.CANCELLED and not signed,
+            can_upload_attachments=meeting.status != Meeting.Status.CANCELLED and meeting.starts_at <= timezone.now(),
         )
     return context
 
@@ -355,6 +368,52 @@ def sign_off(request, meeting_id: int):
     else:
         _act(request, services.sign_off_minutes, _("会议记录已签发，此后修改须填写原因。"), minutes=record)
     return redirect(f"{reverse('orglife:meeting', args=[meeting.pk])}#minutes")
+
+
+@require_POST
+@access.page(Cap.ORGLIFE_MANAGE)
+def add_file(request, meeting_id: int):
+    """Upload a material of the meeting, or an attachment of its minutes (the form's `part`)."""
+    meeting = _managed_meeting(request, meeting_id)
+    minutes_part = request.POST.get("part") == MeetingFile.Part.MINUTES
+    form = MeetingFileForm(request.POST, request.FILES, auto_id="id_att_%s" if minutes_part else "id_%s")
+    anchor = "minutes" if minutes_part else "materials"
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if _write(request, form, services.add_meeting_file, _("已上传 %(name)s。") % {"name": upload.name},
+                  meeting=meeting, part=form.cleaned_data["part"], name=upload.name, data=upload.read(),
+                  reason=form.cleaned_data["reason"]):
+            return redirect(f"{reverse('orglife:meeting', args=[meeting.pk])}#{anchor}")
+    forms = {"attachment_form" if minutes_part else "material_form": form}
+    return render(request, "orglife/meeting.html", _meeting_context(request, meeting, **forms), status=400)
+
+
+@require_POST
+@access.page(Cap.ORGLIFE_MANAGE)
+def remove_file(request, file_id: int):
+    """Remove a file of a meeting; the service checks the reason (required, one line, 200 characters)."""
+    record = access.get_in_scope_or_404(request, selectors.meeting_files_in_scope(actor=request.user), pk=file_id)
+    _act(request, services.remove_meeting_file, _("已删除 %(name)s。") % {"name": record.file_name},
+         name=record.file_name, record=record, reason=request.POST.get("reason", ""))
+    anchor = "minutes" if record.part == MeetingFile.Part.MINUTES else "materials"
+    return redirect(f"{reverse('orglife:meeting', args=[record.meeting_id])}#{anchor}")
+
+
+@access.page()
+@never_cache
+def meeting_file(request, file_id: int):
+    """A file of a meeting, for those who read its records (404 for anyone else): always a download,
+    from the storage through this check, never a public media URL."""
+    record = access.get_in_scope_or_404(request, selectors.meeting_files_visible(actor=request.user), pk=file_id)
+    if not record.file or not selectors.may_read_records(actor=request.user, meeting=record.meeting):
+        raise Http404
+    try:
+        handle = record.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=record.file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @access.page()

@@ -416,6 +416,16 @@ ROUTES: dict[str, Route] = {
     "orglife:leave_decide": Route("/orglife/leave/{ol_leave}/decide/", method="post", data={"decision": "approve"},
                                   allowed={"secretary": 302, "city_a": 302},
                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
+    # {ol_file}: a material of {ol_meeting}; those who attend and the cadres of the scope download it
+    "orglife:file": Route("/orglife/files/{ol_file}/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                          denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    # an empty form: the allowed caller passes the guard and gets the page again with the form's error
+    "orglife:file_add": Route("/orglife/meetings/{ol_meeting}/files/", method="post", allowed={"secretary": 400},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                      "anonymous": LOGIN_REDIRECT}),
+    "orglife:file_remove": Route("/orglife/files/{ol_file}/remove/", method="post", data={"reason": "版本有误"},
+                                 allowed={"secretary": 302, "city_a": 302},
+                                 denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
     "orglife:check_in": Route("/orglife/check-in/{ol_token}/", allowed={"plain": 200, "secretary": 200, "city_b": 200},
                               denied={"anonymous": LOGIN_REDIRECT}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
@@ -543,15 +553,18 @@ def _development_objects(people, world):
 def _orglife_objects(people, world):
     from datetime import timedelta
 
+    from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from dangwu.orglife.models import LeaveRequest, Meeting
+    from dangwu.orglife.models import LeaveRequest, Meeting, MeetingFile
 
     starts = timezone.now() + timedelta(days=1)
     meeting = Meeting.objects.create(organization=world.branch_a, kind="theme_day", title="主题党日",
                                      starts_at=starts, ends_at=starts + timedelta(hours=2), place="会议室")
     leave = LeaveRequest.objects.create(meeting=meeting, member=people["m_plain"], reason="出差")
-    return {"ol_meeting": meeting.pk, "ol_leave": leave.pk, "ol_token": meeting.checkin_token}
+    material = MeetingFile(meeting=meeting, part="material", file_name="议程.txt", size=6)
+    material.file.save("agenda.txt", ContentFile("议程".encode()), save=True)
+    return {"ol_meeting": meeting.pk, "ol_leave": leave.pk, "ol_token": meeting.checkin_token, "ol_file": material.pk}
 
 
 def _moves(people, world):

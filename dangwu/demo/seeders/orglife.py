@@ -5,7 +5,9 @@ period) held on a random day of the period, with signed-off minutes, except a fe
 without a meeting (about one in fifteen), so that the year's grid shows some missed cells — and the
 meetings of the coming month (into next year in December), planned. A meeting counts as held only with something recorded
 (`orglife` decision 0026): every held meeting has its minutes, and the demo branch's also have the
-attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts.
+attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts. The demo
+branch's last few held meetings and its next planned one carry a material: a short agenda
+(会议议程.txt) written here, stored as an upload is (`orglife.files`, decision 0028).
 """
 
 from __future__ import annotations
@@ -14,18 +16,20 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from dangwu.members.models import Member, MemberType, Standing
 from dangwu.orglife import rollups, rules
-from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes, PartyGroupMember
+from dangwu.orglife.models import Attendance, Kind, Meeting, MeetingFile, Minutes, PartyGroupMember
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 if TYPE_CHECKING:
     from ..context import DemoContext
 
 MISSED_SHARE = 1 / 15
+MATERIALS_HELD = 3  # the demo branch's last held meetings that carry an agenda
 PLAN_AHEAD_DAYS = 31
 QUARTERS = "一二三四"
 TOPICS = {
@@ -124,7 +128,24 @@ def load_meetings(*, root: Any, demo_branch: Any, today: date, rng: random.Rando
                              rng=rng)
     Attendance.objects.bulk_create(attendance, batch_size=2000)
     rollups.rebuild(organization=root)  # the meetings above were written in bulk: recount the compliance roll-ups
-    return {"meetings": len(meetings), "held": len(held), "attendance": len(attendance)}
+    materials = _agendas(demo_branch=demo_branch, meetings=meetings)
+    return {"meetings": len(meetings), "held": len(held), "attendance": len(attendance), "materials": materials}
+
+
+def _agendas(*, demo_branch: Any, meetings: list[Meeting]) -> int:
+    """A short agenda (会议议程.txt) on the demo branch's last held meetings and its next planned one."""
+    own = sorted((m for m in meetings if m.organization_id == demo_branch.pk), key=lambda m: m.starts_at)
+    held = [m for m in own if m.status == Meeting.Status.HELD][-MATERIALS_HELD:]
+    chosen = held + [m for m in own if m.status == Meeting.Status.PLANNED][:1]
+    for meeting in chosen:
+        starts = timezone.localtime(meeting.starts_at)
+        items = "\n".join(f"{n}、{topic}" for n, topic in enumerate(TOPICS[meeting.kind].split("；"), start=1))
+        text = f"{meeting.title}\n时间：{starts:%Y-%m-%d %H:%M}\n地点：{meeting.place}\n\n议程：\n{items}\n"
+        data = text.encode()
+        record = MeetingFile(meeting=meeting, part=MeetingFile.Part.MATERIAL, file_name="会议议程.txt", size=len(data))
+        record.file.save(f"demo-agenda-{meeting.pk}.txt", ContentFile(data), save=False)
+        record.save()
+    return len(chosen)
 
 
 def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[int],

@@ -45,3 +45,14 @@ def test_the_demo_branchs_attendance_is_of_those_expected(demo_province):
         assert set(records.filter(meeting=meeting).values_list("member_id", flat=True)) <= expected
     assert not records.filter(status__in=("present", "late"), checked_in_at__isnull=True).exists()
     assert not records.filter(status__in=("leave", "absent"), reason="").exists()
+
+
+def test_the_demo_branch_has_a_few_agendas_to_download(demo_province):
+    from dangwu.orglife.models import MeetingFile
+
+    files = list(MeetingFile.objects.select_related("meeting"))
+    assert 1 <= len(files) <= 4 and {f.part for f in files} == {"material"}
+    assert len({f.meeting.organization_id for f in files}) == 1  # the demo branch's
+    with files[0].file.open("rb") as handle:
+        text = handle.read().decode()
+    assert files[0].meeting.title in text and "议程" in text and files[0].size == len(text.encode())
