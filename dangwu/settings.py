@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dangwu.dues",
     "dangwu.development",
     "dangwu.orglife",
+    "dangwu.elections",
     # The top floor: last; they may import every app below and none imports them (decision 0015).
     "dangwu.home",
     "dangwu.demo",
