@@ -475,9 +475,18 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
                                                 dissolved_on__isnull=True).order_by("path"))
     step = len(organization.path) + Organization.steplen
     owing: dict[tuple[str | None, str], int] = {}
-    for kind in (rules.ASSEMBLY, rules.COMMITTEE, rules.GROUP):  # owed by every branch; 支委会, 党小组会 by some
-        for prefix, n in (_owing(kind, _branches_below(organization)).annotate(child=Substr("path", 1, step))
-                          .values_list("child").annotate(n=Count("pk")).values_list("child", "n")):
+    # .order_by(): the tree's default order (by path) would join the GROUP BY and return a row a branch
+    counted = [(kind, _owing(kind, _branches_below(organization)).order_by().annotate(child=Substr("path", 1, step))
+                .values_list("child").annotate(n=Count("pk")).values_list("child", "n"))
+               for kind in (rules.ASSEMBLY, rules.COMMITTEE)]  # owed by every branch, and 支委会
+    # 党小组会: the branches below with groups, counted as the distinct parents of the groups below (a
+    # group stands only under a branch, and a branch is dissolved only once its groups are)
+    counted.append((rules.GROUP, Organization.objects.filter(
+        path__startswith=organization.path, depth__gt=organization.depth + 1, org_type=OrgType.GROUP,
+        dissolved_on__isnull=True).order_by().annotate(child=Substr("path", 1, step)).values_list("child").annotate(
+        n=Count(Substr("path", 1, Length("path") - Organization.steplen), distinct=True)).values_list("child", "n")))
+    for kind, rows in counted:
+        for prefix, n in rows:
             owing[(prefix, kind)] = owing.get((prefix, kind), 0) + n
             owing[(None, kind)] = owing.get((None, kind), 0) + n
     if not owing.get((None, rules.ASSEMBLY)):
