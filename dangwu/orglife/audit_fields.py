@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dangwu.core import registries
 from dangwu.core.registries import AuditField
 
-from .models import Attendance, Kind
+from .models import Attendance, Kind, TalkRecord
 
 
 def register() -> None:
@@ -23,5 +23,9 @@ def register() -> None:
         AuditField("before", _("原出勤"), "choice", prefix="orglife.", choices=dict(Attendance.Status.choices)),
         AuditField("reason", _("原因"), prefix="orglife."),
         AuditField("approved", _("批准"), "bool", prefix="orglife."),
+        AuditField("member", _("谈话对象"), "member", prefix="orglife.talk"),
+        AuditField("talker", _("谈话人"), "member", prefix="orglife.talk"),
+        AuditField("on", _("谈话日期"), "date", prefix="orglife.talk"),
+        AuditField("via", _("谈话方式"), "choice", prefix="orglife.talk", choices=dict(TalkRecord.Via.choices)),
     ):
         registries.audit_fields.register(item)

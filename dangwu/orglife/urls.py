@@ -20,4 +20,7 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/minutes/sign-off/", views.sign_off, name="sign_off"),
     path("leave/<int:leave_id>/decide/", views.decide_leave, name="leave_decide"),
     path("check-in/<str:token>/", views.check_in, name="check_in"),
+    path("org/<int:org_id>/talks/", views.talks, name="talks"),
+    path("org/<int:org_id>/talks/new/", views.talk_new, name="talk_new"),
+    path("talks/<int:talk_id>/withdraw/", views.talk_withdraw, name="talk_withdraw"),
 ]

@@ -6,6 +6,10 @@ without a meeting (about one in fifteen), so that the year's grid shows some mis
 meetings of the coming month (into next year in December), planned. A meeting counts as held only with something recorded
 (`orglife` decision 0026): every held meeting has its minutes, and the demo branch's also have the
 attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts.
+
+Heart-to-heart talks (谈心谈话): most members of every branch with a serving committee were talked
+with this year, on a past day, by the branch's secretary (a committee member for the secretary
+themself), face to face or by phone; a few are left for the year's last weeks.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from simple_history.utils import bulk_create_with_history
 
 from dangwu.members.models import Member, MemberType, Standing
 from dangwu.orglife import rollups, rules
-from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes
+from dangwu.orglife.models import Attendance, Kind, Meeting, Minutes, TalkRecord
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 if TYPE_CHECKING:
     from ..context import DemoContext
 
 MISSED_SHARE = 1 / 15
+TALKED_SHARE = 0.85
+TALK_TOPICS = ("思想动态和工作情况", "学习贯彻情况交流", "家庭和生活困难", "对支部工作的意见建议",
+               "组织生活会前谈心谈话")
 PLAN_AHEAD_DAYS = 31
 QUARTERS = "一二三四"
 TOPICS = {
@@ -42,6 +49,8 @@ def seed_orglife(*, context: DemoContext) -> None:
     """This year's meetings of every branch, and the attendance of the demo branch's."""
     context.summary["orglife"] = load_meetings(root=context.root, demo_branch=context.demo_branch,
                                                today=context.today, rng=context.random_for("orglife"))
+    context.summary["orglife_talks"] = load_talks(root=context.root, today=context.today,
+                                                  rng=context.random_for("orglife_talks"))
 
 
 def _title(kind: str, label: str) -> str:
@@ -125,3 +134,37 @@ def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[in
                 reason="" if scanned else ("出差" if status == "leave" else "未请假未到会"),
                 probationary=member_type == MemberType.PROBATIONARY))
     return rows
+
+
+def load_talks(*, root: Any, today: date, rng: random.Random) -> dict[str, int]:
+    """This year's 谈心谈话 of every branch with a serving committee: about TALKED_SHARE of its members
+    in good standing, each once on a day from 1 January to yesterday, by the secretary (by another
+    committee member when the member is the secretary). Nothing on 1 January (no past day yet)."""
+    first = date(today.year, 1, 1)
+    days = (today - first).days  # the talk falls on first .. yesterday
+    if days < 1:
+        return {"talks": 0}
+    serving: dict[int, list[tuple[int, str]]] = {}
+    for org_id, member_id, post in CommitteePosition.objects.filter(
+            organization__path__startswith=root.path, organization__org_type__in=BRANCH_TYPES,
+            organization__dissolved_on__isnull=True, ended_on__isnull=True,
+            member__standing=Standing.NORMAL).order_by("organization_id", "post", "id").values_list(
+            "organization_id", "member_id", "post"):
+        serving.setdefault(org_id, []).append((member_id, post))
+    talks = []
+    for org_id, member_id in (Member.objects.filter(organization_id__in=serving, standing=Standing.NORMAL)
+                              .order_by("organization_id", "pk").values_list("organization_id", "pk")):
+        if rng.random() >= TALKED_SHARE:
+            continue
+        committee = serving[org_id]
+        secretary = next((m for m, post in committee if post == "secretary"), committee[0][0])
+        talker = secretary if secretary != member_id else next((m for m, _post in committee if m != member_id), None)
+        if talker is None:
+            continue  # a committee of one: nobody of the branch talks with its secretary
+        talks.append(TalkRecord(
+            organization_id=org_id, member_id=member_id, talker_id=talker,
+            on=first + timedelta(days=rng.randrange(days)), topic=rng.choice(TALK_TOPICS),
+            via=rng.choice((TalkRecord.Via.OFFLINE, TalkRecord.Via.OFFLINE, TalkRecord.Via.PHONE)),
+            summary="了解思想、工作和生活情况，听取对支部工作的意见建议，交流了学习体会。"))
+    TalkRecord.objects.bulk_create(talks, batch_size=2000)
+    return {"talks": len(talks)}

@@ -45,3 +45,21 @@ def test_the_demo_branchs_attendance_is_of_those_expected(demo_province):
         assert set(records.filter(meeting=meeting).values_list("member_id", flat=True)) <= expected
     assert not records.filter(status__in=("present", "late"), checked_in_at__isnull=True).exists()
     assert not records.filter(status__in=("leave", "absent"), reason="").exists()
+
+
+def test_the_demo_talks_are_past_by_a_serving_committee_member_and_leave_a_few_to_do(demo_province):
+    from dangwu.orglife.models import TalkRecord
+    from dangwu.orgs.models import CommitteePosition
+
+    today = timezone.localdate()
+    talks = TalkRecord.objects.all()
+    assert talks.exists() and not talks.filter(on__gt=today).exists()
+    assert not talks.filter(on__year__lt=today.year).exists()
+    serving = set(CommitteePosition.objects.filter(ended_on__isnull=True).values_list("organization_id", "member_id"))
+    for org_id, member_org, talker in talks.values_list("organization_id", "member__organization_id", "talker_id"):
+        assert org_id == member_org and (org_id, talker) in serving
+    talked = waiting = 0
+    for branch in Organization.objects.filter(pk__in=talks.values("organization_id")):
+        year = selectors.talk_year(organization=branch, year=today.year)
+        talked, waiting = talked + year.coverage.talked, waiting + len(year.without_talk)
+    assert talked > 0.7 * (talked + waiting) and waiting > 0  # most talked with; a few left for the year's end
