@@ -49,8 +49,8 @@ def seed_orglife(*, context: DemoContext) -> None:
     """This year's meetings of every branch, and the attendance of the demo branch's."""
     context.summary["orglife"] = load_meetings(root=context.root, demo_branch=context.demo_branch,
                                                today=context.today, rng=context.random_for("orglife"))
-    context.summary["orglife_talks"] = load_talks(root=context.root, today=context.today,
-                                                  rng=context.random_for("orglife_talks"))
+    context.summary["orglife_talks"] = load_talks(root=context.root, demo_branch=context.demo_branch,
+                                                  today=context.today, rng=context.random_for("orglife_talks"))
 
 
 def _title(kind: str, label: str) -> str:
@@ -136,10 +136,12 @@ def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[in
     return rows
 
 
-def load_talks(*, root: Any, today: date, rng: random.Random) -> dict[str, int]:
+def load_talks(*, root: Any, demo_branch: Any, today: date, rng: random.Random) -> dict[str, int]:
     """This year's 谈心谈话 of every branch with a serving committee: about TALKED_SHARE of its members
     in good standing, each once on a day from 1 January to yesterday, by the secretary (by another
-    committee member when the member is the secretary). Nothing on 1 January (no past day yet)."""
+    committee member when the member is the secretary). Nothing on 1 January (no past day yet). In
+    the demo branch, demo-member (who has an account) was talked with, and the two last members
+    were not, so that the tour shows the member's card and, from October, the secretary's to-do."""
     first = date(today.year, 1, 1)
     days = (today - first).days  # the talk falls on first .. yesterday
     if days < 1:
@@ -151,10 +153,14 @@ def load_talks(*, root: Any, today: date, rng: random.Random) -> dict[str, int]:
             member__standing=Standing.NORMAL).order_by("organization_id", "post", "id").values_list(
             "organization_id", "member_id", "post"):
         serving.setdefault(org_id, []).append((member_id, post))
+    demo = list(Member.objects.filter(organization=demo_branch, standing=Standing.NORMAL).order_by("pk")
+                .values_list("pk", "user_id"))
+    always = {pk for pk, user_id in demo if user_id is not None}
+    never = {pk for pk, _user in demo[-2:]} - always
     talks = []
     for org_id, member_id in (Member.objects.filter(organization_id__in=serving, standing=Standing.NORMAL)
                               .order_by("organization_id", "pk").values_list("organization_id", "pk")):
-        if rng.random() >= TALKED_SHARE:
+        if member_id in never or (rng.random() >= TALKED_SHARE and member_id not in always):
             continue
         committee = serving[org_id]
         secretary = next((m for m, post in committee if post == "secretary"), committee[0][0])

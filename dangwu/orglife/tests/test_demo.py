@@ -48,10 +48,13 @@ def test_the_demo_branchs_attendance_is_of_those_expected(demo_province):
 
 
 def test_the_demo_talks_are_past_by_a_serving_committee_member_and_leave_a_few_to_do(demo_province):
+    from dangwu.members.models import Member
     from dangwu.orglife.models import TalkRecord
     from dangwu.orgs.models import CommitteePosition
 
     today = timezone.localdate()
+    if (today.month, today.day) == (1, 1):
+        pytest.skip("on 1 January no day of the year has passed: the demo has no talks yet")
     talks = TalkRecord.objects.all()
     assert talks.exists() and not talks.filter(on__gt=today).exists()
     assert not talks.filter(on__year__lt=today.year).exists()
@@ -63,3 +66,7 @@ def test_the_demo_talks_are_past_by_a_serving_committee_member_and_leave_a_few_t
         year = selectors.talk_year(organization=branch, year=today.year)
         talked, waiting = talked + year.coverage.talked, waiting + len(year.without_talk)
     assert talked > 0.7 * (talked + waiting) and waiting > 0  # most talked with; a few left for the year's end
+    # the tour: demo-member finds a talk on the home page, demo-secretary's branch still has some to do
+    demo_member = Member.objects.get(user__username="demo-member")
+    assert selectors.own_talks(member=demo_member, year=today.year)
+    assert selectors.talk_year(organization=demo_member.organization, year=today.year).without_talk

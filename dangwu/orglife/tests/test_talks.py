@@ -282,3 +282,28 @@ def test_the_to_do_item_in_the_last_quarter_counts_the_members_still_waiting(tal
         assert item.url.endswith("#without-talk") and item.menu == "orglife"
         assert todo.todo_items(user=talk_world["plain"]) == []
         assert todo.todo_items(user=talk_world["city_a"]) == []  # a committee's scope: its branches' secretaries
+
+
+@pytestmark_db
+def test_the_audit_log_reads_a_talk_in_chinese(talk_world):
+    from dangwu.core import auditlog
+
+    talk = _talk(talk_world, via="phone", on=date(2026, 3, 5))
+    entry = AuditEntry.objects.get(action="orglife.talk", target_id=str(talk.pk))
+    (shown,) = auditlog.show([entry])
+    lines = {line.label: line.value for line in shown.lines}
+    assert shown.action == "记录谈心谈话"
+    assert lines == {"谈话对象": "张三", "谈话人": "李书记", "谈话日期": "2026-03-05", "谈话方式": "电话"}
+
+
+@pytestmark_db
+def test_the_mailbox_records_a_talk_through_the_same_service(talk_world):
+    """谈心信箱 (issue 16) calls `record_talk` with via="mailbox": the page does not offer it."""
+    assert _talk(talk_world, via="mailbox").get_via_display() == "谈心信箱"
+
+
+@pytestmark_db
+def test_a_committee_above_may_not_pair_a_member_with_another_branchs_secretary(talk_world):
+    with pytest.raises(ValidationError) as exc:  # 王五 of branch A2, with branch A's secretary
+        _talk(talk_world, actor=talk_world["city_a"], member=talk_world["m_other"])
+    assert list(exc.value.message_dict) == ["talker"]
