@@ -26,7 +26,7 @@ class DemoConfig(AppConfig):
             DemoSeeder("members", seed_members, 30, "members, standing changes, committee posts, roll-ups"),
             DemoSeeder("development", seed_development, 40, "the recruitment pipeline near the demo branch"),
             DemoSeeder("dues", seed_dues, 50, "declarations, assessed months, payments and arrears"),
-            DemoSeeder("orglife", seed_orglife, 60, "this year's 三会一课 of every branch; the demo branch's attendance"),
+            DemoSeeder("orglife", seed_orglife, 60, "this year's 三会一课 of every branch; the demo branch's attendance; 谈心谈话"),
             DemoSeeder("account-roles", grant_roles, 90, "each demo account's role"),
             DemoSeeder("notices", seed_notices, 95, "a welcome notice in every demo account's inbox"),
         ):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from dangwu.core import registries
 from dangwu.core.registries import AuditField
 
-from .models import Attendance, Kind, MeetingFile
+from .models import Attendance, Kind, MeetingFile, TalkRecord
 
 
 def register() -> None:
@@ -26,5 +26,9 @@ def register() -> None:
         AuditField("part", _("类别"), "choice", prefix="orglife.file_", choices=dict(MeetingFile.Part.choices)),
         AuditField("file", _("文件名"), prefix="orglife.file_"),
         AuditField("size", _("大小（字节）"), "count", prefix="orglife.file_"),
+        AuditField("member", _("谈话对象"), "member", prefix="orglife.talk"),
+        AuditField("talker", _("谈话人"), "member", prefix="orglife.talk"),
+        AuditField("on", _("谈话日期"), "date", prefix="orglife.talk"),
+        AuditField("via", _("谈话方式"), "choice", prefix="orglife.talk", choices=dict(TalkRecord.Via.choices)),
     ):
         registries.audit_fields.register(item)

@@ -9,7 +9,7 @@ from dangwu.core.formtools import style_widgets
 from dangwu.core.validators import validate_single_line, validate_text
 
 from . import files
-from .models import Attendance, Kind, MeetingFile
+from .models import Attendance, Kind, MeetingFile, TalkRecord
 
 WEEKDAYS = [(0, _("星期一")), (1, _("星期二")), (2, _("星期三")), (3, _("星期四")), (4, _("星期五")),
             (5, _("星期六")), (6, _("星期日"))]
@@ -158,3 +158,25 @@ class MeetingFileForm(forms.Form):
             raise forms.ValidationError(files.too_large())
         return upload
 
+class TalkForm(forms.Form):
+    """A talk recorded by the branch: the mailbox's (谈心信箱) are recorded by the mailbox itself."""
+
+    member = forms.TypedChoiceField(label=_("谈话对象"), coerce=int)
+    talker = forms.TypedChoiceField(label=_("谈话人"), coerce=int)
+    on = forms.DateField(label=_("谈话日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    via = forms.ChoiceField(label=_("谈话方式"), choices=[
+        c for c in TalkRecord.Via.choices if c[0] != TalkRecord.Via.MAILBOX])
+    topic = forms.CharField(label=_("谈话主题"), max_length=120, validators=[validate_single_line])
+    summary = forms.CharField(label=_("谈话要点"), widget=forms.Textarea(attrs={"rows": 5}), validators=[validate_text],
+                              help_text=_("谈话人的记录，仅本党组织及上级的党务干部可见；党员本人只看到谈话日期和谈话人。"))
+
+    def __init__(self, *args, members: list[tuple[int, str]] = (),  # type: ignore[assignment]
+                 talkers: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "—"), *members]
+        self.fields["talker"].choices = [("", "—"), *talkers]
+        style_widgets(self)
+
+
+class WithdrawTalkForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=200, validators=[validate_single_line])

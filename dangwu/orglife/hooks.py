@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import HomeCard, MenuEntry, OrgSection
+from dangwu.core.registries import HomeCard, MenuEntry, OrgSection, TodoItem, TodoSource
 from dangwu.core.roles import Cap
 
 
@@ -32,6 +32,26 @@ def _next_meetings_card(*, request: Any) -> dict[str, Any] | None:
             "attendance": selectors.year_attendance(member=member, year=timezone.localdate(now).year)}
 
 
+def _own_talks_card(*, request: Any) -> dict[str, Any] | None:
+    """谈心谈话 of the member this year: the day, who talked and how (never the talker's notes)."""
+    from django.utils import timezone
+
+    from . import selectors
+
+    member = selectors.own_member(user=request.user)
+    if member is None:
+        return None
+    year = timezone.localdate().year
+    talks = selectors.own_talks(member=member, year=year)
+    return {"talks": talks, "year": year} if talks else None
+
+
+def _todo(*, user: Any) -> list[TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
+
+
 def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
     from . import selectors
 
@@ -53,5 +73,7 @@ def register() -> None:
     registries.menu.register(MenuEntry("orglife", gettext_lazy("组织生活"), "calendar-check", _menu_link, order=35))
     registries.home_cards.register(HomeCard("own_meetings", "orglife/_home_meetings.html", _next_meetings_card,
                                             order=4))
+    registries.home_cards.register(HomeCard("own_talks", "orglife/_home_talks.html", _own_talks_card, order=6))
+    registries.todo_sources.register(TodoSource("orglife", _todo, order=35))
     registries.org_sections.register(OrgSection("orglife", "orglife/_org_action.html", _org_section, order=30,
                                                 slot="actions"))

@@ -35,6 +35,8 @@ class AuditAction(AuditActionChoices):
     STATS_REBUILD = "orglife.stats_rebuild", _("重算三会一课统计")
     FILE_ADD = "orglife.file_add", _("上传会议文件")
     FILE_REMOVE = "orglife.file_remove", _("删除会议文件")
+    TALK = "orglife.talk", _("记录谈心谈话")
+    TALK_WITHDRAW = "orglife.talk_withdraw", _("撤销谈心谈话记录")
 
 
 class Kind(models.TextChoices):
@@ -303,3 +305,51 @@ class OrglifeStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.kind} {self.period}: {self.branches}/{self.meetings}"
+
+
+class TalkRecord(models.Model):
+    """A heart-to-heart talk (谈心谈话) of a committee member (书记, 委员) with a member, recorded by
+    the branch: each year every member is talked with (usually before the 组织生活会). The summary
+    is the talker's note, for the branch's cadres: the member sees only the day and who talked.
+
+    A record is never edited: one entered wrongly is withdrawn (撤销) with a reason and recorded
+    again (docs/decisions/0029-talk-records.md); a withdrawn record stays, and counts for nothing."""
+
+    class Via(models.TextChoices):
+        OFFLINE = "offline", _("面谈")
+        PHONE = "phone", _("电话")
+        ONLINE = "online", _("网上")
+        MAILBOX = "mailbox", _("谈心信箱")
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("党组织"))  # the member's organization at the time
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("谈话对象"))
+    talker = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("谈话人"))
+    on = models.DateField(_("谈话日期"))
+    via = models.CharField(_("谈话方式"), max_length=12, choices=Via.choices, default=Via.OFFLINE)
+    topic = models.CharField(_("谈话主题"), max_length=120, validators=[validate_single_line])
+    summary = models.TextField(_("谈话要点"), validators=[validate_text])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    withdraw_reason = models.CharField(_("撤销原因"), max_length=200, blank=True, validators=[validate_single_line])
+
+    class Meta:
+        verbose_name = _("谈心谈话记录")
+        verbose_name_plural = _("谈心谈话记录")
+        ordering = ["-on", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "on"], name="orglife_talk_org_on"),
+            models.Index(fields=["member", "on"], name="orglife_talk_member_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(member=models.F("talker")), name="orglife_talk_not_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.topic}"

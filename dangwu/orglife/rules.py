@@ -15,13 +15,18 @@ kind            Chinese             period     required
 ==============  ==================  =========  ==========================================
 
 Periods are labelled ``"2026-03"`` (a month), ``"2026-Q1"`` (a quarter) and ``"2026"`` (a year).
+
+谈心谈话 are not meetings: each year every member is talked with once (`members_without_talk`,
+`talk_coverage`).
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 ASSEMBLY = "assembly"  # 支部党员大会
 COMMITTEE = "committee"  # 支委会
@@ -174,3 +179,38 @@ def checkin_window_problem(*, now: datetime, starts_at: datetime, ends_at: datet
     if now > ends_at:
         return CLOSED
     return None
+
+
+# 谈心谈话: every member talked with once a year -------------------------------------------------
+
+# From this month on (the last quarter), members still without a talk this year wait on the
+# secretary's to-do list: the 组织生活会 is usually held at the year's end, after the talks.
+TALKS_DUE_FROM_MONTH = 10
+
+M = TypeVar("M", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class TalkCoverage:
+    """How many of a branch's members were talked with in a year (谈心谈话 N/M)."""
+
+    talked: int
+    members: int
+
+    @property
+    def percent(self) -> int | None:
+        return None if not self.members else round(self.talked * 100 / self.members)
+
+
+def members_without_talk(*, year: int, members: Iterable[M], talks: Iterable[tuple[M, date]]) -> list[M]:
+    """The members (in the order given) with no talk dated in `year` among `talks` — (member, day)
+    pairs; a datetime counts on its own day, talks of other years and of others are ignored."""
+    talked = {member for member, day in talks if _as_date(day).year == year}
+    return [member for member in dict.fromkeys(members) if member not in talked]
+
+
+def talk_coverage(*, year: int, members: Iterable[M], talks: Iterable[tuple[M, date]]) -> TalkCoverage:
+    """The year's coverage: how many of `members` (each counted once) had a talk in `year`."""
+    everyone = list(dict.fromkeys(members))
+    return TalkCoverage(len(everyone) - len(members_without_talk(year=year, members=everyone, talks=talks)),
+                        len(everyone))

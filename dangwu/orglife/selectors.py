@@ -20,7 +20,16 @@ from dangwu.orgs import selectors as org_selectors
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization, OrgType
 
 from . import rules
-from .models import Attendance, Kind, LeaveRequest, Meeting, MeetingFile, Minutes, PartyGroupMember
+from .models import (
+    Attendance,
+    Kind,
+    LeaveRequest,
+    Meeting,
+    MeetingFile,
+    Minutes,
+    PartyGroupMember,
+    TalkRecord,
+)
 
 COMMITTEE_KINDS = (rules.COMMITTEE,)
 
@@ -585,3 +594,80 @@ def party_group_of(*, organization: Organization, pk: Any) -> Organization | Non
 def member_by_id(*, actor: User, pk: Any) -> Member | None:
     """A member the caller may see, by id (an invitation's button), or None."""
     return member_selectors.visible_members(actor=actor).filter(pk=pk).first() if pk else None
+
+# --- 谈心谈话 ----------------------------------------------------------------------------------------
+
+def _with_ancestors(organization: Organization) -> list[str]:
+    """The paths of the organization and of every organization above it."""
+    step = Organization.steplen
+    return [organization.path[:end] for end in range(step, len(organization.path) + 1, step)]
+
+
+def talkers(*, organization: Organization) -> QuerySet[Member]:
+    """Who may talk with the organization's members: the serving committee members (书记, 委员) of
+    the organization and of those above it, in good standing (a county's secretary talks with a
+    branch secretary too)."""
+    serving = CommitteePosition.objects.filter(organization__path__in=_with_ancestors(organization),
+                                               ended_on__isnull=True).values("member_id")
+    return Member.objects.filter(pk__in=serving).in_good_standing().order_by("name_pinyin", "id")
+
+
+def may_talk(*, organization: Organization, talker: Member) -> bool:
+    return talkers(organization=organization).filter(pk=talker.pk).exists()
+
+
+def talker_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """(id, name) of `talkers`, those of the organization itself first, for a form's choices."""
+    own = set(CommitteePosition.objects.filter(organization=organization, ended_on__isnull=True)
+              .values_list("member_id", flat=True))
+    rows = list(talkers(organization=organization).values_list("pk", "name", "organization__name"))
+    return [(pk, name if pk in own else f"{name}（{org_name}）")
+            for pk, name, org_name in sorted(rows, key=lambda row: row[0] not in own)]
+
+
+def talker_of(*, organization: Organization, pk: Any) -> Member | None:
+    return talkers(organization=organization).filter(pk=pk).first() if pk else None
+
+
+def talks_in_scope(*, actor: User, capability: str = Cap.ORGLIFE_VIEW) -> QuerySet[TalkRecord]:
+    return TalkRecord.objects.filter(access.scope_q(actor, capability, path_field="organization__path"))
+
+
+def talks_of(*, organization: Organization, year: int) -> QuerySet[TalkRecord]:
+    """The organization's talk records of a year, newest first, the withdrawn ones too (marked)."""
+    return (TalkRecord.objects.filter(organization=organization, on__year=year)
+            .select_related("member", "talker", "withdrawn_by").order_by("-on", "-id"))
+
+
+@dataclass
+class TalkYear:
+    coverage: rules.TalkCoverage
+    without_talk: list[Member]  # the members in good standing not yet talked with this year
+
+
+def talk_year(*, organization: Organization, year: int) -> TalkYear:
+    """谈心谈话 N/M: the organization's members in good standing, and which of them no record (not
+    withdrawn, of this organization or another they belonged to) says were talked with in `year`
+    (`rules.members_without_talk`). Two queries."""
+    members = list(Member.objects.filter(organization=organization).in_good_standing().order_by("name_pinyin", "id"))
+    talks = TalkRecord.objects.filter(member__in=members, on__year=year, withdrawn_at__isnull=True)
+    pairs = list(talks.values_list("member_id", "on"))
+    without = set(rules.members_without_talk(year=year, members=[m.pk for m in members], talks=pairs))
+    return TalkYear(rules.talk_coverage(year=year, members=[m.pk for m in members], talks=pairs),
+                    [m for m in members if m.pk in without])
+
+
+def talks_without_member_count(*, organization: Organization, year: int) -> int:
+    """How many of the organization's members in good standing have no talk in `year` (the to-do's
+    count: one query)."""
+    talked = TalkRecord.objects.filter(member__organization=organization, on__year=year,
+                                       withdrawn_at__isnull=True).values("member_id")
+    return Member.objects.filter(organization=organization).in_good_standing().exclude(pk__in=talked).count()
+
+
+def own_talks(*, member: Member, year: int) -> list[tuple[date, str, str]]:
+    """A member's own talks of a year as (day, the talker's name, how): never the topic or summary,
+    which are the talker's notes."""
+    rows = (TalkRecord.objects.filter(member=member, on__year=year, withdrawn_at__isnull=True)
+            .order_by("-on", "-id").values_list("on", "talker__name", "via"))
+    return [(on, name, str(TalkRecord.Via(via).label)) for on, name, via in rows]

@@ -1,6 +1,7 @@
 """Every write of organizational life (组织生活): plan and cancel meetings, recurring plans, QR
 check-in (扫码签到), attendance by hand, leave requests (请假), minutes (会议记录) and their sign-off,
-and the files of a meeting: its materials (会议材料) and the attachments of its minutes (会议记录附件).
+and the files of a meeting: its materials (会议材料) and the attachments of its minutes (会议记录附件),
+and the records of heart-to-heart talks (谈心谈话).
 
 Each service is keyword-only, runs in one transaction and records one audit entry
 (`core.audit.audited`). Bad input raises ValidationError keyed by the field and writes nothing.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -46,6 +47,7 @@ from .models import (
     Minutes,
     PartyGroupMember,
     RecurringPlan,
+    TalkRecord,
 )
 
 logger = logging.getLogger(__name__)
@@ -591,3 +593,59 @@ def remove_meeting_file(*, actor: User, record: MeetingFile, reason: str, origin
     if stored:
         transaction.on_commit(lambda: _delete_stored(stored))
     return record
+
+# 谈心谈话 -----------------------------------------------------------------------------------------
+
+@audited(AuditAction.TALK)
+def record_talk(
+    *, actor: User, member: Member, talker: Member, on: date, topic: str, summary: str, via: str,
+    origin: Origin | None = None,
+) -> TalkRecord:
+    """Record a heart-to-heart talk (谈心谈话) of `talker` — a serving committee member (书记, 委员)
+    of the member's organization or of one above it — with `member`, held `on` a day not in the
+    future, face to face, by phone, online or through the mailbox (谈心信箱: `via`). The record
+    belongs to the member's organization of the day; whoever holds orglife.manage there records it."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, member.organization)
+    if not member.in_good_standing:
+        raise ValidationError({"member": [_("谈话对象须为党籍正常的党员。")]})
+    if via not in TalkRecord.Via.values:
+        raise ValidationError({"via": [_("请选择谈话方式。")]})
+    if not isinstance(on, date) or isinstance(on, datetime):
+        raise ValidationError({"on": [_("请填写谈话日期。")]})
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("谈话日期不能晚于今天。")]})
+    if talker.pk == member.pk:
+        raise ValidationError({"talker": [_("谈话人不能是谈话对象本人。")]})
+    if not selectors.may_talk(organization=member.organization, talker=talker):
+        raise ValidationError({"talker": [_("谈话人须为本党组织或上级党组织在任的书记、委员。")]})
+    if not _text(topic):
+        raise ValidationError({"topic": [_("请填写谈话主题。")]})
+    if not _text(summary):
+        raise ValidationError({"summary": [_("请填写谈话要点。")]})
+    talk = TalkRecord(organization=member.organization, member=member, talker=talker, on=on, via=via,
+                      topic=_text(topic), summary=_text(summary), recorded_by=actor)
+    talk.full_clean()
+    talk.save()
+    audit.record(actor=actor, action=AuditAction.TALK, target=talk, organization=talk.organization, origin=origin,
+                 summary={"member": member.pk, "talker": talker.pk, "on": on.isoformat(), "via": via})
+    return talk
+
+
+@audited(AuditAction.TALK_WITHDRAW)
+def withdraw_talk(*, actor: User, talk: TalkRecord, reason: str, origin: Origin | None = None) -> TalkRecord:
+    """Withdraw (撤销) a talk record entered wrongly, with a reason: it stays on the record, marked,
+    and counts for nothing; the right one is recorded anew. Records are never edited."""
+    access.require(actor, Cap.ORGLIFE_MANAGE, talk.organization)
+    talk = TalkRecord.objects.select_for_update().get(pk=talk.pk)
+    if talk.withdrawn_at is not None:
+        raise ValidationError({"talk": [_("该谈话记录已经撤销。")]})
+    if not _text(reason):
+        raise ValidationError({"reason": [_("请填写撤销原因。")]})
+    talk.withdrawn_at = _now()
+    talk.withdrawn_by = actor
+    talk.withdraw_reason = _text(reason)
+    talk.full_clean()
+    talk.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    audit.record(actor=actor, action=AuditAction.TALK_WITHDRAW, target=talk, organization=talk.organization,
+                 origin=origin, summary={"member": talk.member_id, "reason": talk.withdraw_reason})
+    return talk

@@ -26,4 +26,7 @@ urlpatterns = [
     path("files/<int:file_id>/remove/", views.remove_file, name="file_remove"),
     path("leave/<int:leave_id>/decide/", views.decide_leave, name="leave_decide"),
     path("check-in/<str:token>/", views.check_in, name="check_in"),
+    path("org/<int:org_id>/talks/", views.talks, name="talks"),
+    path("org/<int:org_id>/talks/new/", views.talk_new, name="talk_new"),
+    path("talks/<int:talk_id>/withdraw/", views.talk_withdraw, name="talk_withdraw"),
 ]

@@ -1,7 +1,8 @@
 """Pages of organizational life (组织生活): an organization's meetings and its year at a glance,
 planning, the meeting page (QR code, attendance, leave requests, minutes, materials and the minutes'
-attachments), the download of a meeting's file, the check-in page a QR code opens, and a member's
-leave request. Thin: parse, call one service or selector, render."""
+attachments), the download of a meeting's file, the check-in page a QR code opens, a member's leave
+request, and the records of heart-to-heart talks (谈心谈话). Thin: parse, call one service or selector,
+render."""
 
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ from .forms import (
     MinutesForm,
     PartyGroupsForm,
     RecurringPlanForm,
+    TalkForm,
+    WithdrawTalkForm,
 )
-from .models import Kind, Meeting, MeetingFile
+from .models import Kind, Meeting, MeetingFile, TalkRecord
 
 
 def _year(request) -> int:
@@ -132,6 +135,10 @@ def org_meetings(request, org_id: int):
         "can_manage": access.can(request.user, Cap.ORGLIFE_MANAGE, organization),
         "can_view": access.can(request.user, Cap.ORGLIFE_VIEW, organization),
         "has_groups": selectors.has_groups(organization=organization),
+        # 谈心谈话 N/M: the cadres' (the summaries and the list of those not talked with are theirs)
+        "talks": (selectors.talk_year(organization=organization, year=year)
+                  if organization.is_branch and access.can(request.user, Cap.ORGLIFE_VIEW, organization)
+                  else None),
     })
 
 
@@ -473,3 +480,62 @@ def register_pdf(request, org_id: int):
     filename = f"{_('三会一课登记簿')}-{organization.code}-{year}.pdf"
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+# --- 谈心谈话 ----------------------------------------------------------------------------------------
+
+def _talks_url(organization: Any, year: int) -> str:
+    return f"{reverse('orglife:talks', args=[organization.pk])}?year={year}"
+
+
+@access.page(Cap.ORGLIFE_VIEW)
+def talks(request, org_id: int):
+    """An organization's talk records of a year (paged), how many of its members were talked with,
+    and who is still waiting for a talk."""
+    organization = access.get_in_scope_or_404(request, selectors.organizations_in_scope(actor=request.user),
+                                              pk=org_id)
+    year = _year(request)
+    today = timezone.localdate()
+    page = CappedPaginator(selectors.talks_of(organization=organization, year=year), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "orglife/talks.html", {
+        "org": organization, "year": year, "previous": year - 1, "next": year + 1 if year < today.year else None,
+        "page": page, "talk_year": selectors.talk_year(organization=organization, year=year),
+        "can_manage": access.can(request.user, Cap.ORGLIFE_MANAGE, organization),
+        "withdraw_form": WithdrawTalkForm(),
+    })
+
+
+@access.page(Cap.ORGLIFE_MANAGE)
+def talk_new(request, org_id: int):
+    """Record a talk with one of the organization's members in good standing."""
+    organization = _managed_organization(request, org_id)
+    own = selectors.own_member(user=request.user)
+    choices = selectors.talker_choices(organization=organization)
+    initial = {"on": timezone.localdate(), "via": TalkRecord.Via.OFFLINE, "member": request.GET.get("member"),
+               "talker": own.pk if own is not None and own.pk in dict(choices) else None}
+    form = TalkForm(request.POST or None, initial=initial, talkers=choices,
+                    members=selectors.member_choices(organization=organization))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        talk = _write(request, form, services.record_talk, _("谈心谈话已记录。"),
+                      member=selectors.member_of(organization=organization, pk=data["member"]),
+                      talker=selectors.talker_of(organization=organization, pk=data["talker"]),
+                      on=data["on"], topic=data["topic"], summary=data["summary"], via=data["via"])
+        if talk is not None:
+            return redirect(_talks_url(organization, talk.on.year))
+    return render(request, "orglife/talk_form.html", {"org": organization, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@access.page(Cap.ORGLIFE_MANAGE)
+def talk_withdraw(request, talk_id: int):
+    talk = access.get_in_scope_or_404(
+        request, selectors.talks_in_scope(actor=request.user, capability=Cap.ORGLIFE_MANAGE), pk=talk_id)
+    form = WithdrawTalkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("撤销原因: %(error)s") % {"error": " ".join(form.errors.get("reason", []))})
+    else:
+        _act(request, services.withdraw_talk, _("谈话记录已撤销。"), talk=talk, reason=form.cleaned_data["reason"])
+    return redirect(f"{_talks_url(talk.organization, talk.on.year)}#talk-{talk.pk}")

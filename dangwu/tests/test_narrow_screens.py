@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from dangwu import testing
 from dangwu.core.tests.test_permissions import ROUTES, Needs, _build
@@ -211,6 +212,12 @@ def _make_pages_full(world, people) -> None:
     for post, member in (("secretary", people["m_sec"]), ("discipline", extra[0]), ("organization", extra[1])):
         CommitteePosition.objects.create(organization=world.branch_a, member=member, post=post,
                                          term_start=date(2024, 12, 31), term_end=date(2029, 12, 31))
+    from dangwu.orglife.models import TalkRecord
+
+    TalkRecord.objects.create(organization=world.branch_a, member=extra[0], talker=extra[1], on=date.today(),
+                              via="phone", topic="关于家庭困难和子女入学问题以及对支部工作的意见建议的谈心谈话",
+                              summary="了解思想、工作和生活情况。", withdrawn_at=timezone.now(),
+                              withdraw_reason="谈话对象录入错误，已重新登记")
     RosterImport.objects.filter(organization=world.branch_a).update(
         total_rows=40, error_count=3, message="发现 3 处错误，未写入任何数据。",
         errors=[[5, "公民身份号码", "43010219850615123X", "校验码错误：最后一位应为 7"],

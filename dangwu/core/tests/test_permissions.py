@@ -428,6 +428,18 @@ ROUTES: dict[str, Route] = {
                                  denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403}),
     "orglife:check_in": Route("/orglife/check-in/{ol_token}/", allowed={"plain": 200, "secretary": 200, "city_b": 200},
                               denied={"anonymous": LOGIN_REDIRECT}),
+    # 谈心谈话: the branch's talk records are its cadres' (a plain member sees only their own, on the home page);
+    # {ol_talk}: a talk of branch A's secretary with m_plain
+    "orglife:talks": Route("/orglife/org/{branch_a}/talks/", allowed={"secretary": 200, "city_a": 200},
+                           denied={"sibling": 404, "city_b": 404, "plain": 403, "auditor": 403,
+                                   "anonymous": LOGIN_REDIRECT}),
+    "orglife:talk_new": Route("/orglife/org/{branch_a}/talks/new/", allowed={"secretary": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                      "anonymous": LOGIN_REDIRECT}),
+    "orglife:talk_withdraw": Route("/orglife/talks/{ol_talk}/withdraw/", method="post", data={"reason": "录入有误"},
+                                   allowed={"secretary": 302, "city_a": 302},
+                                   denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                           "anonymous": LOGIN_REDIRECT}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -556,7 +568,7 @@ def _orglife_objects(people, world):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from dangwu.orglife.models import LeaveRequest, Meeting, MeetingFile
+    from dangwu.orglife.models import LeaveRequest, Meeting, MeetingFile, TalkRecord
 
     starts = timezone.now() + timedelta(days=1)
     meeting = Meeting.objects.create(organization=world.branch_a, kind="theme_day", title="主题党日",
@@ -564,7 +576,10 @@ def _orglife_objects(people, world):
     leave = LeaveRequest.objects.create(meeting=meeting, member=people["m_plain"], reason="出差")
     material = MeetingFile(meeting=meeting, part="material", file_name="议程.txt", size=6)
     material.file.save("agenda.txt", ContentFile("议程".encode()), save=True)
-    return {"ol_meeting": meeting.pk, "ol_leave": leave.pk, "ol_token": meeting.checkin_token, "ol_file": material.pk}
+    talk = TalkRecord.objects.create(organization=world.branch_a, member=people["m_plain"], talker=people["m_sec"],
+                                     on=timezone.localdate(), topic="思想动态", summary="了解思想和工作情况。")
+    return {"ol_meeting": meeting.pk, "ol_leave": leave.pk, "ol_token": meeting.checkin_token, "ol_file": material.pk,
+            "ol_talk": talk.pk}
 
 
 def _moves(people, world):

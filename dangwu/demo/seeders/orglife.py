@@ -8,6 +8,10 @@ meetings of the coming month (into next year in December), planned. A meeting co
 attendance of everyone expected (scans, a few late, on leave or absent). Bulk inserts. The demo
 branch's last few held meetings and its next planned one carry a material: a short agenda
 (会议议程.txt) written here, stored as an upload is (`orglife.files`, decision 0028).
+
+Heart-to-heart talks (谈心谈话): most members of every branch with a serving committee were talked
+with this year, on a past day, by the branch's secretary (a committee member for the secretary
+themself), face to face or by phone; a few are left for the year's last weeks.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ from simple_history.utils import bulk_create_with_history
 
 from dangwu.members.models import Member, MemberType, Standing
 from dangwu.orglife import rollups, rules
-from dangwu.orglife.models import Attendance, Kind, Meeting, MeetingFile, Minutes, PartyGroupMember
+from dangwu.orglife.models import (
+    Attendance,
+    Kind,
+    Meeting,
+    MeetingFile,
+    Minutes,
+    PartyGroupMember,
+    TalkRecord,
+)
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 if TYPE_CHECKING:
@@ -30,6 +42,9 @@ if TYPE_CHECKING:
 
 MISSED_SHARE = 1 / 15
 MATERIALS_HELD = 3  # the demo branch's last held meetings that carry an agenda
+TALKED_SHARE = 0.85
+TALK_TOPICS = ("思想动态和工作情况", "学习贯彻情况交流", "家庭和生活困难", "对支部工作的意见建议",
+               "组织生活会前谈心谈话")
 PLAN_AHEAD_DAYS = 31
 QUARTERS = "一二三四"
 TOPICS = {
@@ -46,6 +61,8 @@ def seed_orglife(*, context: DemoContext) -> None:
     """This year's meetings of every branch, and the attendance of the demo branch's."""
     context.summary["orglife"] = load_meetings(root=context.root, demo_branch=context.demo_branch,
                                                today=context.today, rng=context.random_for("orglife"))
+    context.summary["orglife_talks"] = load_talks(root=context.root, demo_branch=context.demo_branch,
+                                                  today=context.today, rng=context.random_for("orglife_talks"))
 
 
 def _party_groups(*, branches: list[Any], rng: random.Random) -> dict[int, list[Any]]:
@@ -174,3 +191,43 @@ def _attendance(*, demo_branch: Any, meetings: list[Meeting], committee: list[in
                 reason="" if scanned else ("出差" if status == "leave" else "未请假未到会"),
                 probationary=member_type == MemberType.PROBATIONARY))
     return rows
+
+
+def load_talks(*, root: Any, demo_branch: Any, today: date, rng: random.Random) -> dict[str, int]:
+    """This year's 谈心谈话 of every branch with a serving committee: about TALKED_SHARE of its members
+    in good standing, each once on a day from 1 January to yesterday, by the secretary (by another
+    committee member when the member is the secretary). Nothing on 1 January (no past day yet). In
+    the demo branch, demo-member (who has an account) was talked with, and the two last members
+    were not, so that the tour shows the member's card and, from October, the secretary's to-do."""
+    first = date(today.year, 1, 1)
+    days = (today - first).days  # the talk falls on first .. yesterday
+    if days < 1:
+        return {"talks": 0}
+    serving: dict[int, list[tuple[int, str]]] = {}
+    for org_id, member_id, post in CommitteePosition.objects.filter(
+            organization__path__startswith=root.path, organization__org_type__in=BRANCH_TYPES,
+            organization__dissolved_on__isnull=True, ended_on__isnull=True,
+            member__standing=Standing.NORMAL).order_by("organization_id", "post", "id").values_list(
+            "organization_id", "member_id", "post"):
+        serving.setdefault(org_id, []).append((member_id, post))
+    demo = list(Member.objects.filter(organization=demo_branch, standing=Standing.NORMAL).order_by("pk")
+                .values_list("pk", "user_id"))
+    always = {pk for pk, user_id in demo if user_id is not None}
+    never = {pk for pk, _user in demo[-2:]} - always
+    talks = []
+    for org_id, member_id in (Member.objects.filter(organization_id__in=serving, standing=Standing.NORMAL)
+                              .order_by("organization_id", "pk").values_list("organization_id", "pk")):
+        if member_id in never or (rng.random() >= TALKED_SHARE and member_id not in always):
+            continue
+        committee = serving[org_id]
+        secretary = next((m for m, post in committee if post == "secretary"), committee[0][0])
+        talker = secretary if secretary != member_id else next((m for m, _post in committee if m != member_id), None)
+        if talker is None:
+            continue  # a committee of one: nobody of the branch talks with its secretary
+        talks.append(TalkRecord(
+            organization_id=org_id, member_id=member_id, talker_id=talker,
+            on=first + timedelta(days=rng.randrange(days)), topic=rng.choice(TALK_TOPICS),
+            via=rng.choice((TalkRecord.Via.OFFLINE, TalkRecord.Via.OFFLINE, TalkRecord.Via.PHONE)),
+            summary="了解思想、工作和生活情况，听取对支部工作的意见建议，交流了学习体会。"))
+    TalkRecord.objects.bulk_create(talks, batch_size=2000)
+    return {"talks": len(talks)}

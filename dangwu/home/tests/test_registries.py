@@ -130,7 +130,10 @@ def test_todo_is_counted_once_a_request_and_badges_the_menu(client, people, regi
     assert 'data-todo="t.a"' in html and 'data-todo="t.b"' in html and 'data-todo="t.c"' in html
     badge = re.search(r'data-menu="orgs"[^>]*>.*?<span class="([^"]*)" data-badge="orgs"[^>]*>(\d+)<', html)
     assert badge and badge.group(2) == "5" and "dw-menu-badge-urgent" in badge.group(1)
-    assert 'data-todo="t.c"' in html and html.count("data-badge=") == 1
+    # one badge of the test's items (the item without a menu adds none); the secretary's own items of
+    # the season (谈心谈话 in the last quarter) may badge their own entries beside it
+    badges = re.findall(r'data-badge="([^"]*)"', html)
+    assert 'data-todo="t.c"' in html and badges.count("orgs") == 1 and "" not in badges
 
 
 def test_a_fragment_without_the_menu_counts_nothing(client, people, registered):

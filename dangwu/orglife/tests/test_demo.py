@@ -56,3 +56,27 @@ def test_the_demo_branch_has_a_few_agendas_to_download(demo_province):
     with files[0].file.open("rb") as handle:
         text = handle.read().decode()
     assert files[0].meeting.title in text and "议程" in text and files[0].size == len(text.encode())
+
+def test_the_demo_talks_are_past_by_a_serving_committee_member_and_leave_a_few_to_do(demo_province):
+    from dangwu.members.models import Member
+    from dangwu.orglife.models import TalkRecord
+    from dangwu.orgs.models import CommitteePosition
+
+    today = timezone.localdate()
+    if (today.month, today.day) == (1, 1):
+        pytest.skip("on 1 January no day of the year has passed: the demo has no talks yet")
+    talks = TalkRecord.objects.all()
+    assert talks.exists() and not talks.filter(on__gt=today).exists()
+    assert not talks.filter(on__year__lt=today.year).exists()
+    serving = set(CommitteePosition.objects.filter(ended_on__isnull=True).values_list("organization_id", "member_id"))
+    for org_id, member_org, talker in talks.values_list("organization_id", "member__organization_id", "talker_id"):
+        assert org_id == member_org and (org_id, talker) in serving
+    talked = waiting = 0
+    for branch in Organization.objects.filter(pk__in=talks.values("organization_id")):
+        year = selectors.talk_year(organization=branch, year=today.year)
+        talked, waiting = talked + year.coverage.talked, waiting + len(year.without_talk)
+    assert talked > 0.7 * (talked + waiting) and waiting > 0  # most talked with; a few left for the year's end
+    # the tour: demo-member finds a talk on the home page, demo-secretary's branch still has some to do
+    demo_member = Member.objects.get(user__username="demo-member")
+    assert selectors.own_talks(member=demo_member, year=today.year)
+    assert selectors.talk_year(organization=demo_member.organization, year=today.year).without_talk
