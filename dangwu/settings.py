@@ -275,6 +275,9 @@ DANGWU_TRANSFER_LETTER_MONTHS = int(os.environ.get("DANGWU_TRANSFER_LETTER_MONTH
 DANGWU_TRANSFER_LETTER_DAYS = int(os.environ.get("DANGWU_TRANSFER_LETTER_DAYS", "0"))
 # Mobile members (流动党员): a 流动党员活动证 is valid this many months unless a date is given.
 DANGWU_MOBILE_CERT_MONTHS = int(os.environ.get("DANGWU_MOBILE_CERT_MONTHS", "12"))
+# 换届提醒: a committee whose term ends within this many months is flagged on its page and on the
+# to-do list of the cadres above it (the election plan goes up for approval in time).
+DANGWU_TERM_NOTICE_MONTHS = int(os.environ.get("DANGWU_TERM_NOTICE_MONTHS", "6"))
 
 # Recruitment (发展党员): the 公示 before the admission vote lasts this many working days (Monday–Friday);
 # a reminder shows when a person in the pipeline wrote no thought report (思想汇报) in this many days.

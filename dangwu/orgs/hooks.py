@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import Link, MenuEntry, Shortcut, WarningRule
+from dangwu.core.registries import Link, MenuEntry, Shortcut, TodoSource, WarningRule
 from dangwu.core.roles import Cap
 
 
@@ -40,6 +40,12 @@ def _tree_obeys_the_rules(*, organization: Any = None) -> list[str]:
     return checks.placement_problems(organization=organization)
 
 
+def _todo(*, user: Any) -> list[registries.TodoItem]:
+    from . import todo
+
+    return todo.todo_items(user=user)
+
+
 def register() -> None:
     from . import audit_fields
 
@@ -50,3 +56,4 @@ def register() -> None:
     registries.menu.register(MenuEntry("orgs", gettext_lazy("党组织"), "diagram-3", _tree_link, order=10))
     registries.shortcuts.register(Shortcut("orgs", _shortcuts, order=20))
     registries.warning_rules.register(WarningRule("structure", _structure, order=10))
+    registries.todo_sources.register(TodoSource("orgs", _todo, order=15))

@@ -125,6 +125,9 @@ class CommitteePosition(models.Model):
             models.UniqueConstraint(fields=["organization"], condition=models.Q(post="secretary", ended_on__isnull=True),
                                     name="one_active_secretary_per_organization"),
         ]
+        # 换届提醒 (`selectors.terms_due`): the serving seats whose term ends by a day
+        indexes = [models.Index(fields=["term_end"], condition=models.Q(ended_on__isnull=True),
+                                name="orgs_position_serving_end")]
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_post_display()}"

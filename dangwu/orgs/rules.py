@@ -14,7 +14,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dangwu.core.dates import DateOutOfRange, add_years
+from dangwu.core.dates import DateOutOfRange, add_months, add_years
 
 VILLAGE_AND_COMMUNITY = {"village", "community"}
 
@@ -89,7 +89,7 @@ class Warning:
 
 def structure_warnings(
     *, org_type: str, full_members: int | None, all_members: int | None, committee_size: int, units: int = 1,
-    term_expired: bool = False,
+    term_expired: bool = False, term_expiring_on: date | None = None,
 ) -> list[Warning]:
     """Warnings (not hard blocks) about a branch's size and committee. Without member counts
     (None: no app keeps members), only the warnings that need none."""
@@ -112,4 +112,20 @@ def structure_warnings(
         warnings.append(Warning("suggest_general_branch", _("党员超过50人，可考虑成立党总支")))
     if term_expired:
         warnings.append(Warning("term_expired", _("委员会任期已届满，应按期换届")))
+    elif term_expiring_on is not None:
+        warnings.append(Warning("term_expiring", _(
+            "委员会任期将于%(d)s届满，应提前做好换届准备，向上级党组织报送换届选举请示") % {
+            "d": term_expiring_on.isoformat()}))
     return warnings
+
+
+def term_state(*, term_ends: Collection[date], today: date, notice_months: int) -> tuple[bool, date | None]:
+    """(expired, expiring on): whether the serving committee's term has ended (any position past its
+    end), or the day it ends when that lies within `notice_months` (换届提醒: the branch prepares its
+    election plan and the committee above approves it in time); (False, None) otherwise."""
+    if not term_ends:
+        return False, None
+    first = min(term_ends)
+    if first < today:
+        return True, None
+    return False, first if first <= add_months(today, notice_months) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -13,6 +14,7 @@ from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
 from dangwu.core import access, registries
+from dangwu.core.dates import add_months
 from dangwu.core.roles import Cap
 
 from . import rules
@@ -159,10 +161,12 @@ def structure_findings(*, organization: Organization, facts: dict[str, Any]) -> 
     counts = facts.get("member_counts")
     if counts is None and "member_counts" not in facts:
         counts = facts["member_counts"] = registries.member_counts(organization=organization)
+    expired, expiring_on = rules.term_state(term_ends=[p.term_end for p in committee], today=today,
+                                            notice_months=settings.DANGWU_TERM_NOTICE_MONTHS)
     found = rules.structure_warnings(
         org_type=organization.org_type, full_members=counts["full"] if counts else None,
         all_members=counts["all"] if counts else None,
-        committee_size=len(committee), term_expired=any(p.term_end < today for p in committee),
+        committee_size=len(committee), term_expired=expired, term_expiring_on=expiring_on,
     )
     return [registries.Finding(w.code, w.message) for w in found]
 
@@ -192,3 +196,31 @@ def pick_receivers(*, query: str, limit: int = 20) -> list[Organization]:
     from .models import MEMBER_HOLDING_TYPES
 
     return pick_organizations(query=query, org_types=MEMBER_HOLDING_TYPES, limit=limit)
+
+
+def _due_positions(actor: User, capability: str) -> QuerySet[CommitteePosition]:
+    horizon = add_months(timezone.localdate(), settings.DANGWU_TERM_NOTICE_MONTHS)
+    return CommitteePosition.objects.filter(
+        access.scope_q(actor, capability, path_field="organization__path"), ended_on__isnull=True,
+        term_end__lte=horizon, organization__dissolved_on__isnull=True)
+
+
+def terms_due(*, actor: User, capability: str = Cap.ORG_VIEW) -> QuerySet[Organization]:
+    """The organizations of the scope whose committee's term has ended or ends within
+    DANGWU_TERM_NOTICE_MONTHS (换届提醒: the rule of `rules.term_state`), with `term_ends` (the
+    first end among the serving seats), soonest first."""
+    from django.db.models import Min
+
+    return (Organization.objects.filter(pk__in=_due_positions(actor, capability).values("organization_id"))
+            .annotate(term_ends=Min("positions__term_end", filter=Q(positions__ended_on__isnull=True)))
+            .order_by("term_ends", "path"))
+
+
+def terms_due_count(*, actor: User, capability: str = Cap.ORG_VIEW) -> int:
+    """How many organizations `terms_due` lists (a to-do's count: one query over the serving seats)."""
+    return _due_positions(actor, capability).values("organization_id").distinct().count()
+
+
+def terms_ended(*, actor: User, capability: str = Cap.ORG_VIEW) -> bool:
+    """Whether a term among `terms_due` has already ended (the to-do item is then urgent)."""
+    return _due_positions(actor, capability).filter(term_end__lt=timezone.localdate()).exists()

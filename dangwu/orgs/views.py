@@ -121,3 +121,16 @@ def appoint_view(request, pk: int):
             messages.success(request, _("已任命"))
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/appoint.html", {"form": form, "org": org})
+
+
+@access.page(Cap.ORG_VIEW)
+def terms_view(request):
+    """换届提醒: the organizations of the caller's scope whose committee's term has ended or ends
+    within DANGWU_TERM_NOTICE_MONTHS, soonest first, paged."""
+    from django.conf import settings
+
+    from dangwu.core.pagination import CappedPaginator
+
+    page = CappedPaginator(selectors.terms_due(actor=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/terms.html", {"page": page, "today": timezone.localdate(),
+                                               "months": settings.DANGWU_TERM_NOTICE_MONTHS})

@@ -370,6 +370,9 @@ ROUTES: dict[str, Route] = {
                              allowed={"city_b": 200}, denied={"secretary": 403, "sibling": 404, "anonymous": 401}),
     # 组织生活 (orglife). {ol_meeting}: a meeting of branch A tomorrow; {ol_leave}: m_plain's pending leave
     # request for it; {ol_token}: its check-in token (the QR code's URL: any logged-in person may open it)
+    # 换届提醒: the organizations of the scope whose committee's term ends within 6 months
+    "orgs:terms": Route("/orgs/terms/", allowed={"secretary": 200, "city_a": 200, "auditor": 200},
+                        denied={"plain": 403, "anonymous": LOGIN_REDIRECT}),
     "orglife:home": Route("/orglife/", allowed={"secretary": 302, "plain": 302, "province": 302},
                           denied={"auditor": 403, "sysadmin": 403, "anonymous": LOGIN_REDIRECT}),
     "orglife:org": Route("/orglife/org/{branch_a}/", allowed={"secretary": 200, "plain": 200, "city_a": 200},
