@@ -33,7 +33,7 @@ from dangwu.core.roles import Cap
 from dangwu.core.text import storable
 from dangwu.core.validators import control_character_problem
 from dangwu.members.models import Member
-from dangwu.members.transfers import mobility_services
+from dangwu.members.transfers import mobility_records
 from dangwu.orgs.models import Organization
 
 from . import files, notices, rollups, rules, selectors
@@ -223,7 +223,7 @@ def _took_part(actor: User, meeting: Meeting, member: Member, status: str) -> di
     as contact). The audit summary's addition, or nothing."""
     if status not in _ATTENDED or member.organization_id == meeting.organization_id:
         return {}
-    record = mobility_services.note_participation(
+    record = mobility_records.note_participation(
         actor=actor, member=member, host=meeting.organization, on=_local_day(meeting.starts_at),
         note=_("参加%(kind)s：%(title)s") % {"kind": Kind(meeting.kind).label, "title": meeting.title})
     return {"mobility_record": record.pk} if record is not None else {}
