@@ -22,7 +22,7 @@ from dangwu.core.validators import validate_single_line
 # --- the secret ballot (选举与投票): elections, candidates, rounds, the roll, ballots, trackers -------
 
 
-class BallotAuditAction(AuditActionChoices):
+class AuditAction(AuditActionChoices):
     """What the ballot's services record in the audit log: one action per service (decision 0015)."""
 
     CREATE = "elections.create", _("建立选举")

@@ -32,7 +32,7 @@ from dangwu.members.models import Member
 from dangwu.orgs.models import Organization
 
 from . import rules, selectors
-from .models import Ballot, BallotAuditAction, Candidate, Election, ElectionKind, RollEntry, Round, Tracker
+from .models import AuditAction, Ballot, Candidate, Election, ElectionKind, RollEntry, Round, Tracker
 
 NAME_MAX = 50
 
@@ -61,7 +61,7 @@ def _names(value: Any, field: str) -> list[str]:
     return names
 
 
-@audited(BallotAuditAction.CREATE)
+@audited(AuditAction.CREATE)
 def create_election(
     *, actor: User, organization: Organization, title: str, kind: str, seats: int, origin: Origin | None = None,
 ) -> Election:
@@ -74,7 +74,7 @@ def create_election(
     election = Election(organization=organization, title=_text(title), kind=kind, seats=seats, created_by=actor)
     election.full_clean()
     election.save()
-    audit.record(actor=actor, action=BallotAuditAction.CREATE, target=election, organization=organization,
+    audit.record(actor=actor, action=AuditAction.CREATE, target=election, organization=organization,
                  origin=origin, summary={"title": election.title, "kind": kind, "seats": seats})
     return election
 
@@ -84,7 +84,7 @@ def _refuse_while_round_open(election: Election, field: str) -> None:
         raise ValidationError({field: [_("本轮投票尚未公布结果，不能修改。")]})
 
 
-@audited(BallotAuditAction.CANDIDATES)
+@audited(AuditAction.CANDIDATES)
 def set_candidates(*, actor: User, election: Election, names: Any, origin: Origin | None = None) -> list[str]:
     """The candidate list (候选人名单) in the ballot's order; edited until a round opens (and
     between rounds, for 另行选举 or a tie's revote)."""
@@ -98,12 +98,12 @@ def set_candidates(*, actor: User, election: Election, names: Any, origin: Origi
         raise ValidationError({"names": [_("请至少填写一名候选人。")]})
     Candidate.objects.filter(election=election).delete()
     Candidate.objects.bulk_create([Candidate(election=election, name=n, order=i) for i, n in enumerate(names, 1)])
-    audit.record(actor=actor, action=BallotAuditAction.CANDIDATES, target=election,
+    audit.record(actor=actor, action=AuditAction.CANDIDATES, target=election,
                  organization=election.organization, origin=origin, summary={"candidates": names})
     return names
 
 
-@audited(BallotAuditAction.OPEN_ROUND)
+@audited(AuditAction.OPEN_ROUND)
 def open_round(
     *, actor: User, election: Election, mode: str, present: int, scrutineers: Any, origin: Origin | None = None,
 ) -> Round:
@@ -140,19 +140,19 @@ def open_round(
     RollEntry.objects.bulk_create([RollEntry(round=round, member=m) for m in voters])
     election.status = Election.Status.VOTING
     election.save(update_fields=["status"])
-    audit.record(actor=actor, action=BallotAuditAction.OPEN_ROUND, target=round, organization=organization,
+    audit.record(actor=actor, action=AuditAction.OPEN_ROUND, target=round, organization=organization,
                  origin=origin, summary={"round": number, "mode": mode, "electorate": len(voters), "present": present,
                                          "scrutineers": [m.name for m in chosen]})
     return round
 
 
-def new_tracker() -> str:
+def _new_tracker() -> str:
     """A tracker (投票凭证码): a hash of a random nonce, 16 hex digits in groups of four."""
     digest = hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:16]
     return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
 
 
-@audited(BallotAuditAction.CAST)
+@audited(AuditAction.CAST)
 def cast_ballot(*, actor: User, round: Round, names: Any, origin: Origin | None = None) -> str:
     """Cast the caller's ballot in an open online round: the names marked "for" (write-ins, 另选他人,
     are names not on the list). Returns the tracker, to be shown once and kept nowhere with the voter."""
@@ -172,10 +172,10 @@ def cast_ballot(*, actor: User, round: Round, names: Any, origin: Origin | None 
             _("所选人数不能超过应选人数（%(n)d 人），否则为无效票。") % {"n": round.election.seats}]})
     RollEntry.objects.filter(pk=entry.pk).update(voted=True)
     Ballot.objects.create(round=round, content=sorted(names))
-    code = new_tracker()
+    code = _new_tracker()
     Tracker.objects.create(round=round, code=code)
     # the entry names the round: that this member voted, as the roll says; never the ballot or tracker
-    audit.record(actor=actor, action=BallotAuditAction.CAST, target=round, organization=round.election.organization,
+    audit.record(actor=actor, action=AuditAction.CAST, target=round, organization=round.election.organization,
                  origin=origin, summary={"round": round.number})
     return code
 
@@ -199,7 +199,7 @@ def _rewrite_shuffled(round: Round) -> None:
     Tracker.objects.bulk_create([Tracker(round=round, code=c) for c in codes])
 
 
-@audited(BallotAuditAction.CLOSE_ROUND)
+@audited(AuditAction.CLOSE_ROUND)
 def close_round(*, actor: User, round: Round, origin: Origin | None = None) -> selectors.Counts:
     """The scrutineers' act that ends an online round: no more ballots; the three counts (roll marks,
     trackers, ballots) recorded. Returns them."""
@@ -213,14 +213,14 @@ def close_round(*, actor: User, round: Round, origin: Origin | None = None) -> s
     round.status, round.closed_by, round.closed_at = Round.Status.CLOSED, actor, timezone.now()
     round.save(update_fields=["status", "closed_by", "closed_at"])
     found = selectors.counts(round=round)
-    audit.record(actor=actor, action=BallotAuditAction.CLOSE_ROUND, target=round,
+    audit.record(actor=actor, action=AuditAction.CLOSE_ROUND, target=round,
                  organization=round.election.organization, origin=origin,
                  summary={"round": round.number, "roll_marks": found.roll_marks, "trackers": found.trackers,
                           "ballots": found.ballots})
     return found
 
 
-@audited(BallotAuditAction.PAPER_COUNT)
+@audited(AuditAction.PAPER_COUNT)
 def enter_paper_counts(
     *, actor: User, round: Round, returned: int, void: int, blank: int, votes: Any, origin: Origin | None = None,
 ) -> Round:
@@ -246,14 +246,14 @@ def enter_paper_counts(
     round.status, round.closed_by, round.closed_at = Round.Status.CLOSED, actor, timezone.now()
     round.save(update_fields=["paper_returned", "paper_void", "paper_blank", "paper_votes", "status", "closed_by",
                               "closed_at"])
-    audit.record(actor=actor, action=BallotAuditAction.PAPER_COUNT, target=round,
+    audit.record(actor=actor, action=AuditAction.PAPER_COUNT, target=round,
                  organization=round.election.organization, origin=origin,
                  summary={"round": round.number, "returned": returned, "void": void, "blank": blank,
                           "votes": counted})
     return round
 
 
-@audited(BallotAuditAction.PUBLISH)
+@audited(AuditAction.PUBLISH)
 def publish_round(*, actor: User, round: Round, origin: Origin | None = None) -> rules.TallyResult:
     """Publish (公布) a closed round to its electorate: the tally is computed from the stored ballots
     (or the paper counts) and kept as published; the election ends when the seats are filled."""
@@ -271,7 +271,7 @@ def publish_round(*, actor: User, round: Round, origin: Origin | None = None) ->
     done = result.valid and not result.tied and result.shortfall == 0
     Election.objects.filter(pk=election.pk).update(
         status=Election.Status.DONE if done else Election.Status.PREPARING)
-    audit.record(actor=actor, action=BallotAuditAction.PUBLISH, target=round, organization=election.organization,
+    audit.record(actor=actor, action=AuditAction.PUBLISH, target=round, organization=election.organization,
                  origin=origin, summary={"round": round.number, "valid": result.valid, "elected": result.elected,
                                          "tied": result.tied, "shortfall": result.shortfall})
     return result
