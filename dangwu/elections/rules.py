@@ -23,6 +23,8 @@ The rules, in the order they are applied (`tally`):
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -127,6 +129,13 @@ def may_vote(*, member_type: str, standing: str, under_inspection: bool = False)
     that sanction has no right to vote, 党章 第四十条). The platform does not yet keep 留党察看 on the
     member record, so callers pass `under_inspection` where they know it."""
     return member_type == FULL_MEMBER and standing == GOOD_STANDING and not under_inspection
+
+
+def new_tracker() -> str:
+    """A tracker (投票凭证码): a hash of a random nonce, 16 hex digits in groups of four. Random, so
+    that it says nothing of the voter, the ballot or the time; shown once to the voter."""
+    digest = hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:16]
+    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
 
 
 def paper_ballots(

@@ -13,9 +13,7 @@ that names the round, never the ballot, its content or the tracker.
 
 from __future__ import annotations
 
-import hashlib
 import random
-import secrets
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -146,12 +144,6 @@ def open_round(
     return round
 
 
-def _new_tracker() -> str:
-    """A tracker (投票凭证码): a hash of a random nonce, 16 hex digits in groups of four."""
-    digest = hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:16]
-    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
-
-
 @audited(AuditAction.CAST)
 def cast_ballot(*, actor: User, round: Round, names: Any, origin: Origin | None = None) -> str:
     """Cast the caller's ballot in an open online round: the names marked "for" (write-ins, 另选他人,
@@ -172,7 +164,7 @@ def cast_ballot(*, actor: User, round: Round, names: Any, origin: Origin | None 
             _("所选人数不能超过应选人数（%(n)d 人），否则为无效票。") % {"n": round.election.seats}]})
     RollEntry.objects.filter(pk=entry.pk).update(voted=True)
     Ballot.objects.create(round=round, content=sorted(names))
-    code = _new_tracker()
+    code = rules.new_tracker()
     Tracker.objects.create(round=round, code=code)
     # the entry names the round: that this member voted, as the roll says; never the ballot or tracker
     audit.record(actor=actor, action=AuditAction.CAST, target=round, organization=round.election.organization,
