@@ -6,6 +6,7 @@ or selector, render."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -104,7 +105,7 @@ def _detail_context(request, election: Election, **forms: Any) -> dict[str, Any]
             round_form=forms.get("round_form") or OpenRoundForm(
                 scrutineers=selectors.scrutineer_choices(organization=election.organization)),
             electorate=len(selectors.electorate(organization=election.organization)),
-            margin_needed=rules.MARGIN * election.seats if election.contested else None)
+            margin_needed=math.ceil(rules.MARGIN * election.seats) if election.contested else None)
     return context
 
 

@@ -46,6 +46,8 @@ def test_three_members_vote_on_phones_the_scrutineer_closes_and_a_voter_finds_th
         context, page = _logged_in(chromium, live_server, user.username, PHONE)
         card = page.locator("#my-elections")
         assert election.title in card.inner_text()
+        if i == 0:
+            testing.screenshot(page, "elections-home-card-360")
         card.get_by_role("link", name="去投票").click()
         page.wait_for_url(re.compile(rf"/elections/rounds/{round.pk}/vote/$"))
         for name in names:
@@ -94,4 +96,31 @@ def test_three_members_vote_on_phones_the_scrutineer_closes_and_a_voter_finds_th
     assert sorted(trackers) == [t.strip() for t in page.locator("#trackers li").all_inner_texts()]
     assert "当选：王一" in page.locator("#result").inner_text() and not _wide(page)
     testing.screenshot(page, "elections-published-360")
+    context.close()
+
+
+def test_the_secretary_sets_up_an_election_on_a_phone(chromium, live_server, world):
+    branch = branch_with_voters(world, 6, prefix="setup")
+    context, page = _logged_in(chromium, live_server, branch.secretary.username, PHONE)
+    page.goto("/elections/")
+    page.locator(f"a[href='/elections/org/{world.branch_a.pk}/new/']").click()
+    page.get_by_label("选举名称").fill("支部委员会换届选举")
+    page.get_by_label("应选人数").fill("3")
+    page.locator("#election-create").click()
+    page.wait_for_url(re.compile(r"/elections/\d+/$"))
+    page.get_by_label("候选人名单").fill("党员000\n党员001")
+    page.locator("#candidates-save").click()
+    page.wait_for_url(re.compile(r"/elections/\d+/$"))
+    page.get_by_label("候选人名单").fill("党员000\n党员001\n党员002\n党员003")
+    page.locator("#candidates-save").click()
+    page.wait_for_url(re.compile(r"/elections/\d+/$"))
+    assert page.locator("#candidates li").count() == 4 and not _wide(page)
+    page.get_by_label("实到会有选举权的党员").fill("6")
+    page.get_by_label("党员005", exact=True).check()
+    testing.screenshot(page, "elections-setup-360")
+    page.locator("#open-round").click()
+    page.wait_for_url(re.compile(r"/elections/\d+/$"))
+    assert "投票中" in page.locator("#round-status").inner_text() and not _wide(page)
+    assert page.locator("#roll-marks").inner_text() == "0"
+    testing.screenshot(page, "elections-round-open-360")
     context.close()

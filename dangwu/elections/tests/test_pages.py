@@ -97,3 +97,21 @@ def test_the_scrutineer_enters_a_paper_count_and_the_secretary_publishes(world, 
     page = client.get(f"/elections/rounds/{round.pk}/").content.decode()
     assert "当选：王一、李二" in page and "至少 3 票" in page
     assert Election.objects.get(pk=election.pk).status == Election.Status.DONE
+
+
+@pytest.mark.parametrize(("result", "present", "expected"), [
+    ({"valid": False, "reason": "quorum"}, 8, ["实到会有选举权的党员（8 人）未超过应到人数（10 人）的五分之四，选举无效。"]),
+    ({"valid": False, "reason": "margin"}, 9, ["候选人数少于应选人数的 120%（差额不足），选举无效。"]),
+    ({"valid": True, "elected": ["甲"], "tied": ["乙", "丙"], "shortfall": 0, "void_ballots": 1}, 9,
+     ["当选须得赞成票超过实到会有选举权的党员（9 人）的半数，即至少 5 票。", "当选：甲。",
+      "乙、丙 得票相等，均超过半数，争最后 1 个名额：应就他们再次投票，以得票多者当选。",
+      "无效票 1 张（所选人数多于应选人数）。"]),
+    ({"valid": True, "elected": [], "tied": [], "shortfall": 2}, 10,
+     ["当选须得赞成票超过实到会有选举权的党员（10 人）的半数，即至少 6 票。",
+      "得票超过半数的人数少于应选人数，尚缺 2 名：可就缺额另行选举，也可经党员大会同意不再选举。"]),
+])
+def test_the_result_is_explained_in_chinese(result, present, expected):
+    from dangwu.elections.views import explain
+
+    election = Election(seats=2, kind="committee")
+    assert explain(Round(election=election, electorate=10, present=present, result=result)) == expected
