@@ -47,10 +47,14 @@ class Cap:
     # 组织生活 (dangwu.orglife)
     ORGLIFE_VIEW = "orglife.view"  # the meetings, attendance and minutes of the scope, the year at a glance
     ORGLIFE_MANAGE = "orglife.manage"  # plan and cancel meetings, mark attendance, decide leave, record minutes
+    # 党内选举 (dangwu.elections)
+    ELECTIONS_VIEW = "elections.view"  # the elections, rounds and published results of the scope
+    ELECTIONS_MANAGE = "elections.manage"  # set up an election, its candidates, open and publish its rounds
 
 
-_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW}
-_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE}
+_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW,
+               Cap.ELECTIONS_VIEW}
+_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE, Cap.ELECTIONS_MANAGE}
 _MOVES = {Cap.MEMBER_TRANSFER, Cap.MEMBER_MOBILITY}  # the secretary, the party worker, the org department
 
 CAPABILITIES: dict[str, frozenset[str]] = {

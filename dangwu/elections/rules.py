@@ -23,6 +23,8 @@ The rules, in the order they are applied (`tally`):
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -113,3 +115,61 @@ def tally(
         tied = [name for name in qualified if votes[name] == last]
         return TallyResult(valid=True, reason=None, void_ballots=void, votes=votes, elected=elected, tied=tied)
     return TallyResult(valid=True, reason=None, void_ballots=void, votes=votes, elected=qualified[:seats])
+
+
+# --- the secret ballot: who votes, and paper counts as ballots ---------------------------------
+
+FULL_MEMBER = "full"  # members.MemberType.FULL: only full members vote (党章 第五条)
+GOOD_STANDING = "normal"  # members.Standing.NORMAL: not suspended (停止党籍), not expelled, not gone
+
+
+def may_vote(*, member_type: str, standing: str, under_inspection: bool = False) -> bool:
+    """Whether a member belongs to the electorate (有选举权的党员): a full member (正式党员, not a
+    probationary one) in good standing (党籍正常: not suspended), not under 留党察看 (a member under
+    that sanction has no right to vote, 党章 第四十条). The platform does not yet keep 留党察看 on the
+    member record, so callers pass `under_inspection` where they know it."""
+    return member_type == FULL_MEMBER and standing == GOOD_STANDING and not under_inspection
+
+
+def new_tracker() -> str:
+    """A tracker (投票凭证码): a hash of a random nonce, 16 hex digits in groups of four. Random, so
+    that it says nothing of the voter, the ballot or the time; shown once to the voter."""
+    digest = hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:16]
+    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+def paper_ballots(
+    *, seats: int, votes: dict[str, int], returned: int, void: int, blank: int,
+) -> list[frozenset[str]]:
+    """Ballots that count the same as a paper round's counts entered by the scrutineers (监票人):
+    `returned` ballots, `void` of them void, `blank` of them marking nobody, and each name's "for"
+    votes among the rest — so that paper and online rounds end in the same `tally`.
+
+    The votes of the valid, marked ballots are laid out name after name, each name's votes on
+    consecutive ballots wrapping round (McNaughton's wrap-around): a name never lands twice on one
+    ballot while its votes do not exceed the ballots, and no ballot carries more names than seats
+    while all votes fit. Counts that no set of ballots could give raise ValueError."""
+    seats, returned = _count(seats, "seats"), _count(returned, "returned")
+    void, blank = _count(void, "void"), _count(blank, "blank")
+    if seats < 1:
+        raise ValueError("seats must be at least 1")
+    if void + blank > returned:
+        raise ValueError("void and blank ballots exceed the ballots returned")
+    marked = returned - void - blank
+    counts = {str(name): _count(n, f"votes of {name}") for name, n in votes.items()}
+    total = sum(counts.values())
+    if any(n > marked for n in counts.values()):
+        raise ValueError("a name has more votes than the valid ballots that mark names")
+    if total > seats * marked:
+        raise ValueError("the votes exceed what the valid ballots can carry")
+    if marked and total < marked:
+        raise ValueError("a ballot that marks names marks at least one: fewer votes than such ballots")
+    ballots: list[set[str]] = [set() for _ in range(marked)]
+    at = 0
+    for name, n in counts.items():
+        for _ in range(n):
+            ballots[at % marked].add(name)
+            at += 1
+    out = [frozenset(b) for b in ballots] + [frozenset()] * blank
+    out += [frozenset(f"\x00void {i} {j}" for j in range(seats + 1)) for i in range(void)]
+    return out

@@ -65,6 +65,7 @@ NOT_PAGES = {
     "orglife:register": "download: the year's 三会一课 register (.xlsx)",
     "orglife:register_pdf": "download: the year's 三会一课 register printed (PDF)",
     "orglife:file": "download: a meeting's material or an attachment of its minutes (the file uploaded)",
+    "elections:download": "download: a published round's ballots, candidates and counts (JSON, for verify_election)",
     # fragments that htmx swaps into a page (swept as part of that page)
     "orgs:children": "htmx fragment: the children of a tree node, inside orgs:tree",
     "members:import_progress": "htmx fragment: the import's progress, inside members:import_status",

@@ -443,6 +443,39 @@ ROUTES: dict[str, Route] = {
                                    allowed={"secretary": 302, "city_a": 302},
                                    denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
                                            "anonymous": LOGIN_REDIRECT}),
+    # 党内选举 (elections). {el_election}: an election of branch A whose online round {el_open} is open, with
+    # m_plain (the account "plain") its scrutineer and both members of branch A on its roll; {el_paper}: an
+    # open paper round of another election, "plain" its scrutineer; {el_published}: a published round
+    "elections:home": Route("/elections/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                            denied={"anonymous": LOGIN_REDIRECT}),
+    "elections:create": Route("/elections/org/{branch_a}/new/", allowed={"secretary": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                      "anonymous": LOGIN_REDIRECT}),
+    "elections:detail": Route("/elections/{el_election}/", allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                              denied={"sibling": 404, "city_b": 404, "auditor": 404, "anonymous": LOGIN_REDIRECT}),
+    # empty forms: the allowed caller passes the guard and gets the page again with the form's error
+    "elections:candidates": Route("/elections/{el_election}/candidates/", method="post", allowed={"secretary": 400},
+                                  denied={"sibling": 404, "city_b": 404, "plain": 403, "discipline": 403,
+                                          "anonymous": LOGIN_REDIRECT}),
+    "elections:open_round": Route("/elections/{el_election}/open/", method="post", allowed={"secretary": 400},
+                                  denied={"sibling": 404, "plain": 403, "discipline": 403, "anonymous": LOGIN_REDIRECT}),
+    "elections:round": Route("/elections/rounds/{el_published}/", allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                             denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    # only those on the roll open the voting page: the cadres above branch A are not
+    "elections:vote": Route("/elections/rounds/{el_open}/vote/", allowed={"plain": 200, "secretary": 200},
+                            denied={"city_a": 404, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    # closing is the scrutineers' act: the secretary who is not one may not
+    "elections:close": Route("/elections/rounds/{el_open}/close/", method="post", allowed={"plain": 302},
+                             denied={"secretary": 404, "city_a": 404, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:paper": Route("/elections/rounds/{el_paper}/paper/", allowed={"plain": 200},
+                             denied={"secretary": 404, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    # the open round cannot be published: the allowed caller is sent back with the message
+    "elections:publish": Route("/elections/rounds/{el_open}/publish/", method="post",
+                               allowed={"secretary": 302, "city_a": 302},
+                               denied={"plain": 403, "sibling": 404, "discipline": 403, "anonymous": LOGIN_REDIRECT}),
+    "elections:download": Route("/elections/rounds/{el_published}/round.json",
+                                allowed={"plain": 200, "secretary": 200, "city_a": 200},
+                                denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -585,6 +618,27 @@ def _orglife_objects(people, world):
             "ol_talk": talk.pk}
 
 
+def _elections_objects(people, world):
+    from dangwu.elections import services as elections
+
+    secretary, scrutineer = people["secretary"], people["m_plain"]
+
+    def election(title, mode):
+        made = elections.create_election(actor=secretary, organization=world.branch_a, title=title, kind="committee",
+                                         seats=1)
+        elections.set_candidates(actor=secretary, election=made, names=["候选甲", "候选乙"])
+        return made, elections.open_round(actor=secretary, election=made, mode=mode, present=2,
+                                          scrutineers=[scrutineer])
+
+    _published, done = election("党代会代表选举", "paper")
+    elections.enter_paper_counts(actor=people["plain"], round=done, returned=2, void=0, blank=0,
+                                 votes={"候选甲": 2, "候选乙": 0})
+    elections.publish_round(actor=secretary, round=done)
+    _paper, paper = election("书记选举", "paper")
+    online, open_round = election("支部委员会换届选举", "online")
+    return {"el_election": online.pk, "el_open": open_round.pk, "el_paper": paper.pk, "el_published": done.pk}
+
+
 def _moves(people, world):
     """A transfer to branch B, one to the outside, and an outflow hosted by branch B (all of branch A)."""
     from datetime import timedelta
@@ -619,6 +673,7 @@ class Needs:
     moves: bool = False
     notification: bool = False  # a notice in the inbox of the account "plain"
     orglife: bool = False
+    elections: bool = False
 
     @classmethod
     def of(cls, name: str, caller: str) -> Needs:
@@ -627,7 +682,7 @@ class Needs:
                    dues="{dues_" in url, applicant=caller == "applicant" or "report" in name,
                    development="{dev_" in url, first_talk=name == "development:paperwork",
                    moves="{transfer" in url or "{outflow}" in url, notification="{notification}" in url,
-                   orglife="{ol_" in url)
+                   orglife="{ol_" in url, elections="{el_" in url)
 
 
 def _cases_by_needs():
@@ -675,6 +730,8 @@ def _build(needs: Needs, people: dict, world) -> dict:
         objects["notification"] = Notification.objects.get(notice=notice).pk
     if needs.orglife:
         objects.update(_orglife_objects(people, world))
+    if needs.elections:
+        objects.update(_elections_objects(people, world))
     return objects
 
 
