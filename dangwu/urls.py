@@ -14,6 +14,7 @@ urlpatterns = [
     path("dues/", include("dangwu.dues.urls")),
     path("development/", include("dangwu.development.urls")),
     path("orglife/", include("dangwu.orglife.urls")),
+    path("elections/", include("dangwu.elections.urls")),
     path("api/", include("dangwu.api_urls")),
 ]
 

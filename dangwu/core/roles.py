@@ -47,10 +47,14 @@ class Cap:
     # 组织生活 (dangwu.orglife)
     ORGLIFE_VIEW = "orglife.view"  # the meetings, attendance and minutes of the scope, the year at a glance
     ORGLIFE_MANAGE = "orglife.manage"  # plan and cancel meetings, mark attendance, decide leave, record minutes
+    # 民主评议党员 (dangwu.elections, evaluation)
+    EVALUATION_VIEW = "evaluation.view"  # the evaluations, grades and figures of the scope
+    EVALUATION_MANAGE = "evaluation.manage"  # open and run a branch's evaluation; at the superior: approve 优秀/不合格
 
 
-_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW}
-_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE}
+_CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW,
+               Cap.EVALUATION_VIEW}
+_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE, Cap.EVALUATION_MANAGE}
 _MOVES = {Cap.MEMBER_TRANSFER, Cap.MEMBER_MOBILITY}  # the secretary, the party worker, the org department
 
 CAPABILITIES: dict[str, frozenset[str]] = {

@@ -6,3 +6,8 @@ class ElectionsConfig(AppConfig):
     name = "dangwu.elections"
     label = "elections"
     verbose_name = _("党内选举")
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

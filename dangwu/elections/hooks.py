@@ -1,0 +1,72 @@
+"""What the democratic evaluation plugs into core's registries (called from `ElectionsConfig.ready()`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from dangwu.core import access, registries
+from dangwu.core.registries import AuditField, HomeCard, MenuEntry, OrgSection
+from dangwu.core.roles import Cap
+
+
+def _menu_link(*, user: Any) -> str | None:
+    """民主评议: the scope's evaluations for cadres, one's own branch's for a member."""
+    if access.has_capability(user, Cap.EVALUATION_VIEW) or registries.membership(user=user) is not None:
+        return reverse("elections:evaluation:home")
+    return None
+
+
+def _home_card(*, request: Any) -> dict[str, Any] | None:
+    """民主评议 on the member's home page, while their self-assessment or rating is open."""
+    from . import evaluation_selectors as selectors
+
+    member = selectors.own_member(user=request.user)
+    if member is None:
+        return None
+    entries = selectors.open_for_member(member=member)
+    if not entries:
+        return None
+    return {"evaluation_entries": [{"entry": e, "rated": selectors.has_rated(entry=e)} for e in entries]}
+
+
+def _org_section(*, request: Any, organization: Any, facts: dict[str, Any]) -> dict[str, Any] | None:
+    from . import evaluation_selectors as selectors
+
+    if not selectors.organizations_visible(actor=request.user).filter(pk=organization.pk).exists():
+        return None
+    return {"evaluation_url": reverse("elections:evaluation:org", args=[organization.pk])}
+
+
+def register() -> None:
+    from .evaluation_models import Evaluation, Grade, Measure
+
+    phases = dict(Evaluation.Phase.choices)
+
+    for item in (
+        AuditField("year", gettext_lazy("年度"), prefix="evaluation."),
+        AuditField("members", gettext_lazy("参评党员数"), "count", prefix="evaluation."),
+        AuditField("member", gettext_lazy("党员"), "member", prefix="evaluation."),
+        AuditField("grade", gettext_lazy("评定等次"), "choice", prefix="evaluation.", choices=dict(Grade.choices)),
+        AuditField("suggested", gettext_lazy("互评结果"), "choice", prefix="evaluation.", choices=dict(Grade.choices)),
+        AuditField("before", gettext_lazy("原等次"), "choice", prefix="evaluation.", choices=dict(Grade.choices)),
+        AuditField("measure", gettext_lazy("处置措施"), "choice", prefix="evaluation.", choices=dict(Measure.choices)),
+        AuditField("reason", gettext_lazy("理由"), prefix="evaluation."),
+        AuditField("note", gettext_lazy("说明"), prefix="evaluation."),
+        AuditField("approved", gettext_lazy("批准"), "bool", prefix="evaluation."),
+        AuditField("raters", gettext_lazy("已互评人数"), "count", prefix="evaluation."),
+        AuditField("publicity_days", gettext_lazy("公示天数"), "count", prefix="evaluation."),
+        AuditField("length", gettext_lazy("字数"), "count", prefix="evaluation."),
+        AuditField("from", gettext_lazy("原阶段"), "choice", prefix="evaluation.", choices=phases),
+        AuditField("to", gettext_lazy("新阶段"), "choice", prefix="evaluation.", choices=phases),
+        AuditField("meeting_on", gettext_lazy("党员大会日期"), "date", prefix="evaluation."),
+        AuditField("publicity_until", gettext_lazy("公示截止"), "date", prefix="evaluation."),
+        *(AuditField(code, label, "count", prefix="evaluation.") for code, label in Grade.choices),
+    ):
+        registries.audit_fields.register(item)
+    registries.menu.register(MenuEntry("evaluation", gettext_lazy("民主评议"), "clipboard-check", _menu_link, order=37))
+    registries.home_cards.register(HomeCard("own_evaluation", "elections/_home_evaluation.html", _home_card, order=5))
+    registries.org_sections.register(OrgSection("evaluation", "elections/_org_action.html", _org_section, order=32,
+                                                slot="actions"))
