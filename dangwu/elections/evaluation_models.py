@@ -130,6 +130,9 @@ class Rating(models.Model):
         verbose_name = _("互评票")
         verbose_name_plural = _("互评票")
 
+    def __str__(self) -> str:
+        return f"{self.ratee_id}: {self.grade}"
+
 
 class RatingRoll(models.Model):
     """That a member of the roster has submitted their ratings (once): nothing of what they gave."""
@@ -141,3 +144,6 @@ class RatingRoll(models.Model):
         verbose_name = _("互评登记")
         verbose_name_plural = _("互评登记")
         constraints = [models.UniqueConstraint(fields=["evaluation", "rater"], name="evaluation_rate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}/{self.rater_id}"

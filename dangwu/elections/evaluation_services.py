@@ -32,10 +32,19 @@ from dangwu.orgs.models import Organization
 
 from . import evaluation_rules as rules
 from . import evaluation_selectors as selectors
-from .evaluation_models import Evaluation, EvaluationAction, EvaluationEntry, Grade, Measure, Rating, RatingRoll
+from .evaluation_models import (
+    Evaluation,
+    EvaluationAction,
+    EvaluationEntry,
+    Grade,
+    Measure,
+    Rating,
+    RatingRoll,
+)
 
 Phase = Evaluation.Phase
 Approval = EvaluationEntry.Approval
+REMOVED: Any = Standing.REMOVED  # 除名
 
 
 def _today() -> date:
@@ -63,7 +72,7 @@ def _locked(evaluation: Evaluation) -> Evaluation:
     return Evaluation.objects.select_for_update().select_related("organization").get(pk=evaluation.pk)
 
 
-def _in_phase(evaluation: Evaluation, *phases: str, field: str = "phase") -> None:
+def _in_phase(evaluation: Evaluation, *phases: Any, field: str = "phase") -> None:
     if evaluation.phase not in phases:
         raise ValidationError({field: [_("民主评议当前处于“%(p)s”阶段，不能进行此操作。") % {
             "p": evaluation.get_phase_display()}]})
@@ -140,7 +149,7 @@ def _suggest(evaluation: Evaluation) -> None:
     EvaluationEntry.objects.bulk_update(entries, ["suggested", "proposed"])
 
 
-_NEXT = {Phase.SELF: Phase.RATING, Phase.RATING: Phase.PROPOSAL}
+_NEXT: dict[Any, Any] = {Phase.SELF: Phase.RATING, Phase.RATING: Phase.PROPOSAL}
 
 
 @audited(EvaluationAction.ADVANCE)
@@ -201,7 +210,7 @@ def submit_ratings(*, actor: User, evaluation: Evaluation, grades: Mapping[Any, 
     return len(chosen)
 
 
-def _managed_entry(actor: User, entry: EvaluationEntry, *phases: str, field: str = "phase") -> EvaluationEntry:
+def _managed_entry(actor: User, entry: EvaluationEntry, *phases: Any, field: str = "phase") -> EvaluationEntry:
     access.require(actor, Cap.EVALUATION_MANAGE, entry.evaluation.organization)
     evaluation = _locked(entry.evaluation)
     _in_phase(evaluation, *phases, field=field)
@@ -360,7 +369,7 @@ def record_measure(*, actor: User, entry: EvaluationEntry, measure: str, note: s
         if not access.can(actor, Cap.MEMBER_STANDING, entry.member.organization):
             raise ValidationError({"measure": [_("除名须由有权变更党籍的人员办理。")]})
         member_services.change_standing(
-            actor=actor, member=entry.member, new_standing=Standing.REMOVED, effective_on=_today(),
+            actor=actor, member=entry.member, new_standing=REMOVED, effective_on=_today(),
             reason=_("%(y)d 年度民主评议不合格，除名：%(n)s") % {"y": entry.evaluation.year, "n": note}, origin=origin)
     audit.record(actor=actor, action=EvaluationAction.MEASURE, target=entry, organization=entry.evaluation.organization,
                  origin=origin, summary={"member": entry.member_id, "measure": measure, "note": note})
