@@ -19,7 +19,7 @@ from dangwu.core.validators import validate_single_line, validate_text
 from . import evaluation_rules as rules
 
 
-class EvaluationAction(AuditActionChoices):
+class AuditAction(AuditActionChoices):
     """What the evaluation services record in the audit log: one action per service."""
 
     OPEN = "evaluation.open", _("启动民主评议")

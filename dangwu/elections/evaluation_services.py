@@ -33,8 +33,8 @@ from dangwu.orgs.models import Organization
 from . import evaluation_rules as rules
 from . import evaluation_selectors as selectors
 from .evaluation_models import (
+    AuditAction,
     Evaluation,
-    EvaluationAction,
     EvaluationEntry,
     Grade,
     Measure,
@@ -86,7 +86,7 @@ def _own_entry(actor: User, evaluation: Evaluation) -> EvaluationEntry:
     return entry
 
 
-@audited(EvaluationAction.OPEN)
+@audited(AuditAction.OPEN)
 def open_evaluation(*, actor: User, organization: Organization, year: int, publicity_days: int = 5,
                     origin: Origin | None = None) -> Evaluation:
     """Open a branch's evaluation of a year (one per branch and year). The roster is frozen now: the
@@ -111,12 +111,12 @@ def open_evaluation(*, actor: User, organization: Organization, year: int, publi
     except IntegrityError:  # opened at the same moment by another request
         raise ValidationError({"year": [_("本支部 %(y)d 年度的民主评议已经启动。") % {"y": year}]}) from None
     EvaluationEntry.objects.bulk_create(EvaluationEntry(evaluation=evaluation, member=m) for m in roster)
-    audit.record(actor=actor, action=EvaluationAction.OPEN, target=evaluation, organization=organization,
+    audit.record(actor=actor, action=AuditAction.OPEN, target=evaluation, organization=organization,
                  origin=origin, summary={"year": year, "members": len(roster), "publicity_days": publicity_days})
     return evaluation
 
 
-@audited(EvaluationAction.SELF_ASSESS)
+@audited(AuditAction.SELF_ASSESS)
 def write_self_assessment(*, actor: User, evaluation: Evaluation, text: str,
                           origin: Origin | None = None) -> EvaluationEntry:
     """A member's own self-assessment (个人自评), while the evaluation is at self-assessment or rating."""
@@ -130,7 +130,7 @@ def write_self_assessment(*, actor: User, evaluation: Evaluation, text: str,
     entry.self_assessed_on = _today()
     entry.full_clean(exclude=["evaluation", "member"])
     entry.save(update_fields=["self_assessment", "self_assessed_on"])
-    audit.record(actor=actor, action=EvaluationAction.SELF_ASSESS, target=entry, organization=evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.SELF_ASSESS, target=entry, organization=evaluation.organization,
                  origin=origin, summary={"year": evaluation.year, "length": len(body)})
     return entry
 
@@ -152,7 +152,7 @@ def _suggest(evaluation: Evaluation) -> None:
 _NEXT: dict[Any, Any] = {Phase.SELF: Phase.RATING, Phase.RATING: Phase.PROPOSAL}
 
 
-@audited(EvaluationAction.ADVANCE)
+@audited(AuditAction.ADVANCE)
 def advance(*, actor: User, evaluation: Evaluation, origin: Origin | None = None) -> Evaluation:
     """Move from self-assessment to mutual rating, or close the rating and suggest each member's
     grade from it (the committee's proposal starts from there)."""
@@ -164,13 +164,13 @@ def advance(*, actor: User, evaluation: Evaluation, origin: Origin | None = None
     evaluation.save(update_fields=["phase"])
     if evaluation.phase == Phase.PROPOSAL:
         _suggest(evaluation)
-    audit.record(actor=actor, action=EvaluationAction.ADVANCE, target=evaluation, organization=evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.ADVANCE, target=evaluation, organization=evaluation.organization,
                  origin=origin, summary={"from": before, "to": evaluation.phase,
                                          "raters": RatingRoll.objects.filter(evaluation=evaluation).count()})
     return evaluation
 
 
-@audited(EvaluationAction.RATE)
+@audited(AuditAction.RATE)
 def submit_ratings(*, actor: User, evaluation: Evaluation, grades: Mapping[Any, Any],
                    origin: Origin | None = None) -> int:
     """A member's ratings of every other member of the roster (互评), once. `grades` maps an entry's
@@ -205,7 +205,7 @@ def submit_ratings(*, actor: User, evaluation: Evaluation, grades: Mapping[Any, 
         raise ValidationError(errors)
     RatingRoll.objects.create(evaluation=evaluation, rater=entry)
     Rating.objects.bulk_create(chosen)
-    audit.record(actor=actor, action=EvaluationAction.RATE, target=evaluation, organization=evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.RATE, target=evaluation, organization=evaluation.organization,
                  origin=origin, summary={"year": evaluation.year})
     return len(chosen)
 
@@ -225,7 +225,7 @@ def _grade(value: Any, field: str = "grade") -> str:
     return str(value)
 
 
-@audited(EvaluationAction.PROPOSE)
+@audited(AuditAction.PROPOSE)
 def propose_grade(*, actor: User, entry: EvaluationEntry, grade: str, reason: str = "",
                   origin: Origin | None = None) -> EvaluationEntry:
     """The committee's proposal (支委会意见) for one member: the grade the ratings suggested, or
@@ -236,13 +236,13 @@ def propose_grade(*, actor: User, entry: EvaluationEntry, grade: str, reason: st
     entry.proposed = grade
     entry.proposal_reason = _line(reason, field="reason", required=required)
     entry.save(update_fields=["proposed", "proposal_reason"])
-    audit.record(actor=actor, action=EvaluationAction.PROPOSE, target=entry, organization=entry.evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.PROPOSE, target=entry, organization=entry.evaluation.organization,
                  origin=origin, summary={"member": entry.member_id, "grade": grade, "suggested": entry.suggested,
                                          "reason": entry.proposal_reason})
     return entry
 
 
-@audited(EvaluationAction.DECIDE)
+@audited(AuditAction.DECIDE)
 def record_decision(*, actor: User, evaluation: Evaluation, meeting_on: date | None, note: str = "",
                     origin: Origin | None = None) -> Evaluation:
     """The branch meeting (支部党员大会) decides the grades as proposed; publicity (公示) starts today
@@ -270,7 +270,7 @@ def record_decision(*, actor: User, evaluation: Evaluation, meeting_on: date | N
     evaluation.save(update_fields=["meeting_on", "meeting_note", "publicity_from", "publicity_until", "phase"])
     summary: dict[str, Any] = {"meeting_on": meeting_on.isoformat(), "publicity_until": evaluation.publicity_until.isoformat()}
     summary.update({g: sum(1 for e in entries if e.grade == g) for g in rules.GRADES})
-    audit.record(actor=actor, action=EvaluationAction.DECIDE, target=evaluation, organization=evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.DECIDE, target=evaluation, organization=evaluation.organization,
                  origin=origin, summary=summary)
     return evaluation
 
@@ -282,7 +282,7 @@ def _close_if_done(evaluation: Evaluation) -> None:
         evaluation.save(update_fields=["phase", "closed_on"])
 
 
-@audited(EvaluationAction.PUBLICITY_END)
+@audited(AuditAction.PUBLICITY_END)
 def end_publicity(*, actor: User, evaluation: Evaluation, today: date | None = None,
                   origin: Origin | None = None) -> Evaluation:
     """End the publicity once its days have passed: 优秀 and 不合格 go up to the superior committee;
@@ -298,12 +298,12 @@ def end_publicity(*, actor: User, evaluation: Evaluation, today: date | None = N
     evaluation.phase = Phase.APPROVAL
     evaluation.save(update_fields=["phase"])
     _close_if_done(evaluation)
-    audit.record(actor=actor, action=EvaluationAction.PUBLICITY_END, target=evaluation,
+    audit.record(actor=actor, action=AuditAction.PUBLICITY_END, target=evaluation,
                  organization=evaluation.organization, origin=origin, summary={"to": evaluation.phase})
     return evaluation
 
 
-@audited(EvaluationAction.APPROVE)
+@audited(AuditAction.APPROVE)
 def decide_approval(*, actor: User, entry: EvaluationEntry, approve: bool, reason: str = "",
                     origin: Origin | None = None) -> EvaluationEntry:
     """The superior committee (上级党组织) approves a member's 优秀 or 不合格, or returns it with a
@@ -322,13 +322,13 @@ def decide_approval(*, actor: User, entry: EvaluationEntry, approve: bool, reaso
     entry.save(update_fields=["approval", "approval_reason"])
     if approve:
         _close_if_done(evaluation)
-    audit.record(actor=actor, action=EvaluationAction.APPROVE, target=entry, organization=branch, origin=origin,
+    audit.record(actor=actor, action=AuditAction.APPROVE, target=entry, organization=branch, origin=origin,
                  summary={"member": entry.member_id, "grade": entry.grade, "approved": bool(approve),
                           "reason": entry.approval_reason})
     return entry
 
 
-@audited(EvaluationAction.REVISE)
+@audited(AuditAction.REVISE)
 def revise_grade(*, actor: User, entry: EvaluationEntry, grade: str, reason: str,
                  origin: Origin | None = None) -> EvaluationEntry:
     """The branch decides again on a grade the superior returned: 优秀 or 不合格 go up again."""
@@ -342,12 +342,12 @@ def revise_grade(*, actor: User, entry: EvaluationEntry, grade: str, reason: str
     entry.approval = Approval.PENDING if grade in rules.NEEDS_APPROVAL else Approval.NONE
     entry.save(update_fields=["grade", "proposal_reason", "approval"])
     _close_if_done(entry.evaluation)
-    audit.record(actor=actor, action=EvaluationAction.REVISE, target=entry, organization=entry.evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.REVISE, target=entry, organization=entry.evaluation.organization,
                  origin=origin, summary={"member": entry.member_id, "before": before, "grade": grade, "reason": reason})
     return entry
 
 
-@audited(EvaluationAction.MEASURE)
+@audited(AuditAction.MEASURE)
 def record_measure(*, actor: User, entry: EvaluationEntry, measure: str, note: str,
                    origin: Origin | None = None) -> EvaluationEntry:
     """The measure for a member whose 不合格 the superior approved: 限期改正 or 劝其退党 are recorded
@@ -371,6 +371,6 @@ def record_measure(*, actor: User, entry: EvaluationEntry, measure: str, note: s
         member_services.change_standing(
             actor=actor, member=entry.member, new_standing=REMOVED, effective_on=_today(),
             reason=_("%(y)d 年度民主评议不合格，除名：%(n)s") % {"y": entry.evaluation.year, "n": note}, origin=origin)
-    audit.record(actor=actor, action=EvaluationAction.MEASURE, target=entry, organization=entry.evaluation.organization,
+    audit.record(actor=actor, action=AuditAction.MEASURE, target=entry, organization=entry.evaluation.organization,
                  origin=origin, summary={"member": entry.member_id, "measure": measure, "note": note})
     return entry
