@@ -229,10 +229,11 @@ def _grade(value: Any, field: str = "grade") -> str:
 def propose_grade(*, actor: User, entry: EvaluationEntry, grade: str, reason: str = "",
                   origin: Origin | None = None) -> EvaluationEntry:
     """The committee's proposal (支委会意见) for one member: the grade the ratings suggested, or
-    another with a reason."""
+    another with a reason (none needed where nobody rated the member)."""
     entry = _managed_entry(actor, entry, Phase.PROPOSAL)
     grade = _grade(grade)
-    required = _("与互评结果不同，请填写调整理由。") if grade != entry.suggested else None
+    differs = entry.suggested and grade != entry.suggested  # nobody rated: nothing to differ from
+    required = _("与互评结果不同，请填写调整理由。") if differs else None
     entry.proposed = grade
     entry.proposal_reason = _line(reason, field="reason", required=required)
     entry.save(update_fields=["proposed", "proposal_reason"])

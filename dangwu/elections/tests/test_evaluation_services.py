@@ -254,3 +254,17 @@ def test_figures_count_each_branch_and_roll_up(people, world, third):
     assert county.totals == {"excellent": 0, "competent": 2, "basic": 0, "incompetent": 1} and county.open_count == 1
     assert selectors.figures(organization=world.city_b, year=YEAR).total == 0
     assert b2.phase == Phase.SELF
+
+
+def test_the_quota_is_a_setting(people, world, third, settings):
+    settings.DANGWU_EVALUATION_EXCELLENT_QUOTA = "0.5"  # one of three may be 优秀
+    evaluation = _to_proposal(people, world, third)
+    assert _entry(evaluation, people["m_sec"]).suggested == "excellent"
+
+
+def test_no_reason_is_needed_where_nobody_rated(people, world, third):
+    evaluation = _open(people, world)
+    services.advance(actor=people["secretary"], evaluation=evaluation)
+    services.advance(actor=people["secretary"], evaluation=evaluation)
+    entry = services.propose_grade(actor=people["secretary"], entry=_entry(evaluation, third), grade="competent")
+    assert entry.suggested == "" and entry.proposed == "competent" and entry.proposal_reason == ""
