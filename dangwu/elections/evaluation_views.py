@@ -242,13 +242,18 @@ def _managed_entry(request, entry_id: int) -> EvaluationEntry:
     return entry
 
 
+def _entry_step(request, entry_id: int, service: Callable[..., Any], success: str, *fields: str) -> Any:
+    """A branch's step on one member's entry: the service with the named fields of the form."""
+    entry = _managed_entry(request, entry_id)
+    _act(request, service, success % {"n": entry.member.name}, entry=entry,
+         **{name: request.POST.get(name, "") for name in fields})
+    return _back(entry.evaluation, f"entry-{entry.pk}")
+
+
 @require_POST
 @access.page(Cap.EVALUATION_MANAGE)
 def propose(request, entry_id: int):
-    entry = _managed_entry(request, entry_id)
-    _act(request, services.propose_grade, _("已更新 %(n)s 的支委会意见。") % {"n": entry.member.name}, entry=entry,
-         grade=request.POST.get("grade", ""), reason=request.POST.get("reason", ""))
-    return _back(entry.evaluation, f"entry-{entry.pk}")
+    return _entry_step(request, entry_id, services.propose_grade, _("已更新 %(n)s 的支委会意见。"), "grade", "reason")
 
 
 def _date(value: str) -> date | None:
@@ -290,16 +295,10 @@ def approve(request, entry_id: int):
 @require_POST
 @access.page(Cap.EVALUATION_MANAGE)
 def revise(request, entry_id: int):
-    entry = _managed_entry(request, entry_id)
-    _act(request, services.revise_grade, _("已重新评定。"), entry=entry, grade=request.POST.get("grade", ""),
-         reason=request.POST.get("reason", ""))
-    return _back(entry.evaluation, f"entry-{entry.pk}")
+    return _entry_step(request, entry_id, services.revise_grade, _("已重新评定 %(n)s 的等次。"), "grade", "reason")
 
 
 @require_POST
 @access.page(Cap.EVALUATION_MANAGE)
 def measure(request, entry_id: int):
-    entry = _managed_entry(request, entry_id)
-    _act(request, services.record_measure, _("处置措施已记录。"), entry=entry, measure=request.POST.get("measure", ""),
-         note=request.POST.get("note", ""))
-    return _back(entry.evaluation, f"entry-{entry.pk}")
+    return _entry_step(request, entry_id, services.record_measure, _("已记录 %(n)s 的处置措施。"), "measure", "note")

@@ -17,13 +17,9 @@ from dangwu.core.models import AuditEntry
 from dangwu.elections import evaluation_services as services
 from dangwu.elections.evaluation_models import EvaluationEntry, Rating, RatingRoll
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="concurrent ratings need PostgreSQL (SQLite serializes the whole database); "
-                              "run with DATABASE_URL=postgres://…"),
-]
+# PostgreSQL only: SQLite serializes the whole database (run with DATABASE_URL=postgres://…)
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+              pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent ratings need PostgreSQL")]
 
 MEMBERS = 16
 REPEATS = 6  # members who press 提交 twice in the same instant
