@@ -8,15 +8,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from dangwu.core import access, registries
-from dangwu.core.registries import AuditField, HomeCard, MenuEntry, OrgSection
+from dangwu.core.registries import AuditField, HomeCard, Link, OrgSection, Shortcut
 from dangwu.core.roles import Cap
 
 
-def _menu_link(*, user: Any) -> str | None:
-    """民主评议: the scope's evaluations for cadres, one's own branch's for a member."""
+def _shortcuts(*, user: Any) -> list[Link]:
+    """民主评议 among the home page's shortcuts: the scope's evaluations for cadres, one's own branch's
+    for a member. Not a menu entry of its own (the navigation is full at 1280 px for a secretary):
+    the elections and the evaluation should share one entry once both are in (decision 0032)."""
     if access.has_capability(user, Cap.EVALUATION_VIEW) or registries.membership(user=user) is not None:
-        return reverse("elections:evaluation:home")
-    return None
+        return [Link(gettext_lazy("民主评议"), reverse("elections:evaluation:home"), "clipboard-check", "evaluation")]
+    return []
 
 
 def _home_card(*, request: Any) -> dict[str, Any] | None:
@@ -66,7 +68,7 @@ def register() -> None:
         *(AuditField(code, label, "count", prefix="evaluation.") for code, label in Grade.choices),
     ):
         registries.audit_fields.register(item)
-    registries.menu.register(MenuEntry("evaluation", gettext_lazy("民主评议"), "clipboard-check", _menu_link, order=37))
+    registries.shortcuts.register(Shortcut("evaluation", _shortcuts, order=45))
     registries.home_cards.register(HomeCard("own_evaluation", "elections/_home_evaluation.html", _home_card, order=5))
     registries.org_sections.register(OrgSection("evaluation", "elections/_org_action.html", _org_section, order=32,
                                                 slot="actions"))

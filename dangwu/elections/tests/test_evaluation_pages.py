@@ -76,3 +76,9 @@ def test_the_pages_speak_english(people, evaluation):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(f"/elections/evaluation/{evaluation.pk}/rate/").content.decode()
     assert "Submit the ratings" in page and "Basically qualified" in page and "提交互评" not in page
+
+
+def test_the_home_shortcut_leads_to_the_evaluation(people):
+    for user in (people["secretary"], people["plain"], people["city_a"]):
+        assert 'href="/elections/evaluation/"' in _client(user).get("/").content.decode()
+    assert 'href="/elections/evaluation/"' not in _client(people["sysadmin"]).get("/").content.decode()
