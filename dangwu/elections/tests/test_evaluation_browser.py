@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from dangwu import testing
+from dangwu.elections import evaluation_services as services
 from dangwu.elections.evaluation_models import Evaluation, EvaluationEntry, Rating, RatingRoll
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser"), pytest.mark.django_db(transaction=True)]
@@ -121,3 +122,17 @@ def test_two_members_rate_and_the_secretary_proposes_and_records_the_decision(ch
     assert page.locator("#evaluation-figures tr[data-org]").count() == 1
     testing.screenshot(page, "evaluation-figures-desktop")
     context.close()
+
+    # the publicity over, city A's organization department approves 李书记's 优秀 on a phone
+    services.end_publicity(actor=people["secretary"], evaluation=evaluation, today=evaluation.publicity_until)
+    context, page = _as(chromium, live_server, "org_city_a")
+    page.goto(f"/elections/evaluation/org/{world.county_a.pk}/")
+    page.locator(f"#pending-approvals [data-pending='{entry[people['m_sec']].pk}'] a").click()
+    form = page.locator(f"form[data-approve='{entry[people['m_sec']].pk}']")
+    assert not _wide(page)
+    testing.screenshot(page, "evaluation-approval-360")
+    form.get_by_role("button", name="批准").click()
+    page.locator(f"#entry-{entry[people['m_sec']].pk} [data-approval=approved]").wait_for()
+    context.close()
+    evaluation.refresh_from_db()
+    assert evaluation.phase == "closed"
