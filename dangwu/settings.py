@@ -375,3 +375,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account by design (see docs/admin-guide.md)
+
+# 民主评议党员 (elections, decision 0032): the suggestion from the mutual rating — 优秀 needs more
+# than this share of the ratings cast for the member, and at most this share of the roster
+# (rounded down) is suggested 优秀. Fractions as text ("1/2", "3/10") or decimals ("0.3").
+DANGWU_EVALUATION_EXCELLENT_SHARE = os.environ.get("DANGWU_EVALUATION_EXCELLENT_SHARE", "1/2")
+DANGWU_EVALUATION_EXCELLENT_QUOTA = os.environ.get("DANGWU_EVALUATION_EXCELLENT_QUOTA", "3/10")

@@ -50,11 +50,15 @@ class Cap:
     # 党内选举 (dangwu.elections)
     ELECTIONS_VIEW = "elections.view"  # the elections, rounds and published results of the scope
     ELECTIONS_MANAGE = "elections.manage"  # set up an election, its candidates, open and publish its rounds
+    # 民主评议党员 (dangwu.elections, evaluation)
+    EVALUATION_VIEW = "evaluation.view"  # the evaluations, grades and figures of the scope
+    EVALUATION_MANAGE = "evaluation.manage"  # open and run a branch's evaluation; at the superior: approve 优秀/不合格
 
 
 _CADRE_READ = {Cap.ORG_VIEW, Cap.MEMBER_VIEW, Cap.DUES_VIEW, Cap.DEVELOPMENT_VIEW, Cap.ORGLIFE_VIEW,
-               Cap.ELECTIONS_VIEW}
-_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE, Cap.ELECTIONS_MANAGE}
+               Cap.ELECTIONS_VIEW, Cap.EVALUATION_VIEW}
+_BRANCH_WORK = {Cap.DUES_COLLECT, Cap.DEVELOPMENT_MANAGE, Cap.ORGLIFE_MANAGE, Cap.ELECTIONS_MANAGE,
+                Cap.EVALUATION_MANAGE}
 _MOVES = {Cap.MEMBER_TRANSFER, Cap.MEMBER_MOBILITY}  # the secretary, the party worker, the org department
 
 CAPABILITIES: dict[str, frozenset[str]] = {

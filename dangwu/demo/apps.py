@@ -16,6 +16,7 @@ class DemoConfig(AppConfig):
         from .seeders.development import seed_development
         from .seeders.dues import seed_dues
         from .seeders.elections import seed_elections
+        from .seeders.evaluation import seed_evaluation
         from .seeders.members import seed_members
         from .seeders.notices import seed_notices
         from .seeders.orglife import seed_orglife
@@ -29,6 +30,8 @@ class DemoConfig(AppConfig):
             DemoSeeder("dues", seed_dues, 50, "declarations, assessed months, payments and arrears"),
             DemoSeeder("orglife", seed_orglife, 60, "this year's 三会一课 of every branch; the demo branch's attendance; 谈心谈话"),
             DemoSeeder("elections", seed_elections, 65, "the demo branch's committee election, published"),
+            DemoSeeder("evaluation", seed_evaluation, 65,
+                       "the demo branch's democratic evaluation: last year's closed, this year's at the rating"),
             DemoSeeder("account-roles", grant_roles, 90, "each demo account's role"),
             DemoSeeder("notices", seed_notices, 95, "a welcome notice in every demo account's inbox"),
         ):

@@ -6,6 +6,9 @@ THAT a member voted (no link to a ballot); `Ballot` holds what a ballot said (th
 random code a voter was shown on casting, with nothing that joins it to a ballot. Ballots and
 trackers have random primary keys and no creation time, so that neither their keys nor their order
 tell in what order they were cast; closing the round writes both tables again in a random order.
+
+The democratic evaluation of members (民主评议党员) lives in `evaluation_models.py`, imported at the
+end so that Django finds its tables.
 """
 
 from __future__ import annotations
@@ -16,22 +19,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangwu.core.models import AuditActionChoices
 from dangwu.core.validators import validate_single_line
 
+from .actions import AuditAction  # noqa: F401  (the one enum of the app's audit actions)
+
 # --- the secret ballot (选举与投票): elections, candidates, rounds, the roll, ballots, trackers -------
-
-
-class AuditAction(AuditActionChoices):
-    """What the ballot's services record in the audit log: one action per service (decision 0015)."""
-
-    CREATE = "elections.create", _("建立选举")
-    CANDIDATES = "elections.candidates", _("确定候选人名单")
-    OPEN_ROUND = "elections.open_round", _("开始投票")
-    CAST = "elections.cast", _("投票")
-    CLOSE_ROUND = "elections.close_round", _("监票人结束投票")
-    PAPER_COUNT = "elections.paper_count", _("登记纸质选票计票结果")
-    PUBLISH = "elections.publish", _("公布选举结果")
 
 
 class ElectionKind(models.TextChoices):
@@ -190,3 +182,13 @@ class Tracker(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+from .evaluation_models import (  # noqa: E402, F401
+    Evaluation,
+    EvaluationEntry,
+    Grade,
+    Measure,
+    Rating,
+    RatingRoll,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("rounds/<int:round_id>/paper/", views.paper, name="paper"),
     path("rounds/<int:round_id>/publish/", views.publish, name="publish"),
     path("rounds/<int:round_id>/round.json", views.download, name="download"),
+    path("evaluation/", include("dangwu.elections.evaluation_urls")),  # 民主评议党员
 ]

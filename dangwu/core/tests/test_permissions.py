@@ -476,6 +476,44 @@ ROUTES: dict[str, Route] = {
     "elections:download": Route("/elections/rounds/{el_published}/round.json",
                                 allowed={"plain": 200, "secretary": 200, "city_a": 200},
                                 denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    # 民主评议 (elections/evaluation). {ev}: branch A's evaluation of this year at the rating phase, with
+    # 李书记 (secretary) and 张三 (plain) on its roster; {ev_entry}: 张三's entry there; {ev_pending}: 张三's
+    # 优秀 of last year's evaluation, waiting for the superior's approval (city A's, not the branch's)
+    "elections:evaluation:home": Route("/elections/evaluation/", allowed={"secretary": 302, "plain": 302, "province": 302},
+                                       denied={"sysadmin": 403, "auditor": 403, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:org": Route("/elections/evaluation/org/{branch_a}/",
+                                      allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                                      denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:open": Route("/elections/evaluation/org/{branch_a}/open/", method="post",
+                                       allowed={"secretary": 400, "city_a": 400},
+                                       denied={"sibling": 404, "city_b": 404, "plain": 403, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:detail": Route("/elections/evaluation/{ev}/",
+                                         allowed={"secretary": 200, "plain": 200, "city_a": 200},
+                                         denied={"sibling": 404, "city_b": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:self": Route("/elections/evaluation/{ev}/self/", allowed={"plain": 200, "secretary": 200},
+                                       denied={"city_a": 404, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:rate": Route("/elections/evaluation/{ev}/rate/", allowed={"plain": 200, "secretary": 200},
+                                       denied={"city_a": 404, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:advance": Route("/elections/evaluation/{ev}/advance/", method="post",
+                                          allowed={"secretary": 302, "city_a": 302},
+                                          denied={"plain": 403, "sibling": 404, "city_b": 404,
+                                                  "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:decide": Route("/elections/evaluation/{ev}/decide/", method="post", allowed={"secretary": 302},
+                                         denied={"plain": 403, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:publicity_end": Route("/elections/evaluation/{ev}/publicity-end/", method="post",
+                                                allowed={"secretary": 302},
+                                                denied={"plain": 403, "sibling": 404, "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:propose": Route("/elections/evaluation/entries/{ev_entry}/propose/", method="post",
+                                          allowed={"secretary": 302},
+                                          denied={"plain": 403, "sibling": 404, "city_b": 404}),
+    "elections:evaluation:approve": Route("/elections/evaluation/entries/{ev_pending}/approve/", method="post",
+                                          data={"decision": "approve"}, allowed={"city_a": 302, "province": 302},
+                                          denied={"secretary": 404, "city_b": 404, "plain": 403,
+                                                  "anonymous": LOGIN_REDIRECT}),
+    "elections:evaluation:revise": Route("/elections/evaluation/entries/{ev_entry}/revise/", method="post",
+                                         allowed={"secretary": 302}, denied={"plain": 403, "sibling": 404}),
+    "elections:evaluation:measure": Route("/elections/evaluation/entries/{ev_entry}/measure/", method="post",
+                                          allowed={"secretary": 302}, denied={"plain": 403, "city_b": 404}),
     "api-schema": Route("/api/schema/", allowed={"plain": 200}, denied={"anonymous": 401}),
     "api-docs": Route("/api/docs/", allowed={"plain": 200}, denied={"anonymous": 401}),
 }
@@ -639,6 +677,23 @@ def _elections_objects(people, world):
     return {"el_election": online.pk, "el_open": open_round.pk, "el_paper": paper.pk, "el_published": done.pk}
 
 
+def _evaluation_objects(people, world):
+    from datetime import date
+
+    from dangwu.elections.evaluation_models import Evaluation, EvaluationEntry
+
+    this_year = date.today().year
+    current = Evaluation.objects.create(organization=world.branch_a, year=this_year, phase="rating",
+                                        opened_on=date(this_year, 1, 2))
+    entries = {key: EvaluationEntry.objects.create(evaluation=current, member=people[key]) for key in ("m_sec", "m_plain")}
+    last = Evaluation.objects.create(organization=world.branch_a, year=this_year - 1, phase="approval",
+                                     opened_on=date(this_year - 1, 12, 1))
+    pending = EvaluationEntry.objects.create(evaluation=last, member=people["m_plain"], proposed="excellent",
+                                             grade="excellent", approval="pending")
+    EvaluationEntry.objects.create(evaluation=last, member=people["m_sec"], proposed="competent", grade="competent")
+    return {"ev": current.pk, "ev_entry": entries["m_plain"].pk, "ev_pending": pending.pk}
+
+
 def _moves(people, world):
     """A transfer to branch B, one to the outside, and an outflow hosted by branch B (all of branch A)."""
     from datetime import timedelta
@@ -674,6 +729,7 @@ class Needs:
     notification: bool = False  # a notice in the inbox of the account "plain"
     orglife: bool = False
     elections: bool = False
+    evaluation: bool = False
 
     @classmethod
     def of(cls, name: str, caller: str) -> Needs:
@@ -682,7 +738,7 @@ class Needs:
                    dues="{dues_" in url, applicant=caller == "applicant" or "report" in name,
                    development="{dev_" in url, first_talk=name == "development:paperwork",
                    moves="{transfer" in url or "{outflow}" in url, notification="{notification}" in url,
-                   orglife="{ol_" in url, elections="{el_" in url)
+                   orglife="{ol_" in url, elections="{el_" in url, evaluation="{ev" in url)
 
 
 def _cases_by_needs():
@@ -732,6 +788,8 @@ def _build(needs: Needs, people: dict, world) -> dict:
         objects.update(_orglife_objects(people, world))
     if needs.elections:
         objects.update(_elections_objects(people, world))
+    if needs.evaluation:
+        objects.update(_evaluation_objects(people, world))
     return objects
 
 
