@@ -318,28 +318,30 @@ def _owing(kind: str, branches: QuerySet[Organization]) -> QuerySet[Organization
 
 def compliance(*, organization: Organization, year: int, today: date) -> Compliance | None:
     """How many branches below missed each (kind, period) of `year` that ended by `today`: the
-    branches that owe the kind (counted on the organization tree, per direct sub-organization by
-    path prefix) less those the compliance roll-up (`rollups`, `OrglifeStat.branches`) says held
-    one. Never a read of the meetings. None when no branch lies below."""
-    from django.db.models.functions import Substr
-
+    branches that owe the kind less those that held one, both read from the compliance roll-up
+    (`rollups`: the `OWING` rows and `OrglifeStat.branches` of the period's rows) of the organization
+    and of each direct sub-organization. Two queries, whatever the size of the subtree; never a read
+    of the meetings or a count of the tree. None when no branch lies below (a branch's own year is
+    its grid's)."""
     from .models import OrglifeStat
+    from .rollups import OWING
 
+    if organization.org_type in BRANCH_TYPES:
+        return None  # a branch owes its own meetings: no branch lies below it
     children = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
                                                 dissolved_on__isnull=True).order_by("path"))
-    step = len(organization.path) + Organization.steplen
+    ids = {organization.pk: None, **{c.pk: c.path for c in children}}
+    held: dict[tuple[str | None, str, str], int] = {}
     owing: dict[tuple[str | None, str], int] = {}
-    for kind in (rules.ASSEMBLY, rules.COMMITTEE):  # the kinds owed by every branch, and 支委会
-        for prefix, n in (_owing(kind, _branches_below(organization)).annotate(child=Substr("path", 1, step))
-                          .values_list("child").annotate(n=Count("pk")).values_list("child", "n")):
-            owing[(prefix, kind)] = owing.get((prefix, kind), 0) + n
-            owing[(None, kind)] = owing.get((None, kind), 0) + n
+    for o, k, p, b in OrglifeStat.objects.filter(organization_id__in=ids).filter(
+            Q(period__startswith=f"{year:04d}") | Q(period=OWING)).values_list(
+            "organization_id", "kind", "period", "branches"):
+        if p == OWING:
+            owing[(ids[o], k)] = b
+        else:
+            held[(ids[o], k, p)] = b
     if not owing.get((None, rules.ASSEMBLY)):
         return None
-    ids = {organization.pk: None, **{c.pk: c.path for c in children}}
-    held = {(ids[o], k, p): b for o, k, p, b in OrglifeStat.objects.filter(
-        organization_id__in=ids, period__startswith=f"{year:04d}").values_list(
-        "organization_id", "kind", "period", "branches")}
 
     def owed(prefix: str | None, kind: str) -> int:  # every branch owes what 支部党员大会 stands for here
         if kind == rules.GROUP:
