@@ -370,9 +370,26 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
 
 
 def branches_that_missed(*, organization: Organization, kind: str, period: str) -> QuerySet[Organization]:
-    """The branches below `organization` that owe `kind` and held none in `period` (the roll-up's
-    rows of each branch say which held one), by path."""
+    """The branches below `organization` that owe `kind` and held none in `period` (each branch's own
+    roll-up row says whether it held one: looked up by the row's unique key, branch by branch, as the
+    page is read in path order — never the period's rows of the whole province), by path."""
+    from django.db.models import Exists, OuterRef
+
     from .models import OrglifeStat
 
-    held = OrglifeStat.objects.filter(kind=kind, period=period, branches__gt=0).values("organization_id")
-    return _owing(kind, _branches_below(organization)).exclude(pk__in=held).order_by("path")
+    held = OrglifeStat.objects.filter(organization_id=OuterRef("pk"), kind=kind, period=period, branches__gt=0)
+    return _owing(kind, _branches_below(organization)).exclude(Exists(held)).order_by("path")
+
+
+def missed_count(*, organization: Organization, kind: str, period: str) -> int:
+    """How many branches below missed `kind` in `period`, as the committee's view counts them: what
+    the subtree owes less the branches that held one (its own roll-up rows: one query)."""
+    from .models import OrglifeStat
+    from .rollups import OWING
+
+    owed_kind = rules.COMMITTEE if kind == rules.COMMITTEE else rules.ASSEMBLY
+    if kind == rules.GROUP or organization.org_type in BRANCH_TYPES:
+        return 0
+    rows = dict(OrglifeStat.objects.filter(organization=organization).filter(
+        Q(kind=owed_kind, period=OWING) | Q(kind=kind, period=period)).values_list("period", "branches"))
+    return max(0, rows.get(OWING, 0) - rows.get(period, 0))

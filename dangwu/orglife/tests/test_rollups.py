@@ -154,6 +154,8 @@ def test_the_drill_down_equals_missed_periods_per_branch(people, world):
                     if expected:
                         listed = selectors.branches_that_missed(organization=top, kind=kind, period=label)
                         assert {o.pk for o in listed} == {b.pk for b in below if (kind, label) in missed[b.pk]}
+                    if last <= TODAY:  # the drill-down's count, read from the roll-up, is the list's length
+                        assert selectors.missed_count(organization=top, kind=kind, period=label) == expected
                 else:
                     assert not expected
         # each direct sub-organization's row: the sum of its branches' missed periods per kind
