@@ -349,22 +349,21 @@ def compliance(*, organization: Organization, year: int, today: date) -> Complia
         return owing.get((prefix, rules.COMMITTEE if kind == rules.COMMITTEE else rules.ASSEMBLY), 0)
 
     kinds, rows = [], [ComplianceRow(None, {}, {})] + [ComplianceRow(c, {}, {}) for c in children]
-    for kind in rules.KINDS:
-        if not owed(None, kind):
-            continue
-        cells = []
-        for label, _first, last in rules.periods(kind, year):
-            ended = last <= today
-            for row in rows:
-                prefix = row.organization.path if row.organization else None
-                row.owing[kind] = owed(prefix, kind)
-                row.missed.setdefault(kind, None)
-                if ended:
-                    gone = max(0, row.owing[kind] - held.get((prefix, kind, label), 0))
-                    row.missed[kind] = (row.missed[kind] or 0) + gone
-            cells.append(ComplianceCell(label, _short(label),
-                                        max(0, owed(None, kind) - held.get((None, kind, label), 0)) if ended else None))
+    owed_kinds = [kind for kind in rules.KINDS if owed(None, kind)]
+    for kind in owed_kinds:
+        periods = rules.periods(kind, year)
+        cells = [ComplianceCell(label, _short(label), max(0, owed(None, kind) - held.get((None, kind, label), 0))
+                                if last <= today else None) for label, _first, last in periods]
         kinds.append((kind, Kind(kind).label, cells))
+    # Each row's sum over the periods that ended (a county has hundreds of direct sub-organizations:
+    # one pass a row and kind, not a pass of every row for every period).
+    ended = {kind: [label for label, _first, last in rules.periods(kind, year) if last <= today] for kind in owed_kinds}
+    for row in rows:
+        prefix = row.organization.path if row.organization else None
+        for kind in owed_kinds:
+            n = row.owing[kind] = owed(prefix, kind)
+            row.missed[kind] = (sum(max(0, n - held.get((prefix, kind, label), 0)) for label in ended[kind])
+                                if ended[kind] else None)
     rows = [rows[0]] + [r for r in rows[1:] if any(r.owing.values())]
     return Compliance(kinds, rows)
 
