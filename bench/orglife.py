@@ -345,13 +345,13 @@ def measure(ctx: Any) -> None:
             missed_url = f"/orglife/org/{org.pk}/missed/?kind={kind}&period={period}"
             n_missed = selectors.branches_that_missed(organization=org, kind=kind, period=period).count()
 
-            def drill(url: str = missed_url, client: Any = client) -> None:
+            def open_missed(url: str = missed_url, client: Any = client) -> None:
                 r = client.get(url)
                 assert r.status_code == 200, (r.status_code, r.content[:300])
 
             report.add("orglife", f"{level}: the drill-down GET /orglife/org/{{id}}/missed/ ({kind} {period}: "
                                   f"first page of 50 and its capped count)",
-                       ms(timed(drill, ctx.runs)), goal="≤ 50 ms p95", note=f"{n_missed:,} branches missed it")
+                       ms(timed(open_missed, ctx.runs)), goal="≤ 50 ms p95", note=f"{n_missed:,} branches missed it")
     plan = raw.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + NAIVE,
                        {"tz": settings.TIME_ZONE, "prefix": ctx.city.path + "%", "start": start, "end": end}).fetchall()
     report.plans.append(("orglife: the naive GROUP BY over the meetings (city)", "\n".join(r[0] for r in plan)))
