@@ -146,9 +146,10 @@ class Context:
     city_user: Any = None
     tokens: dict[str, str] = field(default_factory=dict)
     client: Any = None
+    loaded: str = ""  # bench_meta's `loaded`: which province is in the database
 
     @classmethod
-    def create(cls, plan: Any, *, url: str, runs: int, report: Report) -> Context:
+    def create(cls, plan: Any, *, url: str, runs: int, report: Report, loaded: str = "") -> Context:
         from django.contrib.auth import get_user_model
         from django.db.models import Count
         from django.test import Client
@@ -159,7 +160,7 @@ class Context:
         from dangwu.core.services import grant_role
         from dangwu.orgs.models import Organization
 
-        ctx = cls(plan=plan, url=url, runs=runs, report=report)
+        ctx = cls(plan=plan, url=url, runs=runs, report=report, loaded=loaded)
         ctx.root = Organization.objects.get(code="43")
         ctx.city = Organization.objects.get(code=CITY_CODE)
         ctx.county = Organization.objects.get(code=COUNTY_CODE)
@@ -175,7 +176,7 @@ class Context:
             ctx.tokens[username] = Token.objects.create(user=user).key
         ctx.province_user = User.objects.get(username="bench-province")
         ctx.city_user = User.objects.get(username="bench-city")
-        ctx.client = Client()
+        ctx.client = Client(HTTP_HOST="localhost")  # one of the default ALLOWED_HOSTS (not 'testserver')
         return ctx
 
     def api(self, username: str) -> dict[str, str]:
@@ -553,22 +554,64 @@ are not pass/fail tests.
 """
 
 
-def write_docs(report: Report, table: str, *, command: str) -> Path:
+SECTION_ORDER = ("load", "search", "stats", "export", "import", "dues", "orglife", "notify")
+ROW = re.compile(r"^\| (?P<section>[a-z]+) \| (?P<rest>.*) \|$")
+PLAN = re.compile(r"(?m)^(?P<title>[^\n`][^\n]*):\n\n```\n(?P<plan>.*?)\n```", re.S)
+
+
+def carried_over(old: str, *, measured: set[str]) -> tuple[list[Row], list[tuple[str, str]]]:
+    """The rows and query plans of an earlier run's section (its text `old`) for the measurements
+    this run did not make (`--only`), each row marked with the run it comes from."""
+    found = re.search(r"— run (\d{4}-\d\d-\d\d \d\d:\d\d)", old)
+    tag = f" [run {found.group(1)}]" if found else " [an earlier run]"
+    rows = []
+    for line in old.splitlines():
+        m = ROW.match(line)
+        if not m or m.group("section") in measured or m.group("section") == "load":
+            continue
+        cells = m.group("rest").split(" | ")
+        if len(cells) != 5:
+            continue
+        what, figure, limit, goal, note = cells
+        if "[run " not in note and "[an earlier run]" not in note:
+            note = (note + tag).strip()
+        rows.append(Row(m.group("section"), what, figure, limit, goal, note))
+    plans = [(p.group("title") if "[run " in p.group("title") else p.group("title") + tag, p.group("plan"))
+             for p in PLAN.finditer(old) if p.group("title").split()[0].rstrip(":") not in measured]
+    return rows, plans
+
+
+def write_docs(report: Report, table: str, *, command: str, measured: set[str] | None = None,
+               every: set[str] | None = None) -> Path:
+    """Replace this scale's section of docs/performance.md with the run's figures. A run of some
+    measurements only (`--only`) keeps the other measurements' rows of the section it replaces,
+    marked with the run they come from."""
     path = ROOT / "docs" / "performance.md"
     text = path.read_text(encoding="utf-8") if path.exists() else DOC_HEAD
     key = "small" if report.scale == "small" else "full" if report.scale == "full" else "custom"
     start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    previous = pattern.search(text)
+    plans_all = list(report.plans)
+    if previous and measured is not None and every is not None and measured != every:
+        rows, plans = carried_over(previous.group(0), measured=measured)
+        merged = Report(scale=report.scale, members=report.members, load=report.load,
+                        organizations=report.organizations, rows=[*report.rows, *rows])
+        merged.rows.sort(key=lambda r: SECTION_ORDER.index(r.section) if r.section in SECTION_ORDER else 99)
+        table = render(merged)
+        plans_all += plans
+        report.notes.append(f"measured in this run: {', '.join(sorted(measured))} (--only); rows marked "
+                            "[run …] are an earlier run's, kept")
     notes = "\n".join(f"- {n}" for n in report.notes)
-    plans = "\n\n".join(f"{title}:\n\n```\n{plan}\n```" for title, plan in report.plans)
+    plans_text = "\n\n".join(f"{title}:\n\n```\n{plan}\n```" for title, plan in plans_all)
     body = (f"{start}\n## Figures: SCALE={report.scale}\n\n"
             f"Command: `{command}` — run {report.started:%Y-%m-%d %H:%M}, took "
             f"{(datetime.now() - report.started).total_seconds() / 60:.0f} min.\n\n"
             f"{notes}\n\n{table}\n")
-    if plans:
-        body += f"\n<details><summary>Query plans of the search (EXPLAIN ANALYZE, this run)</summary>\n\n{plans}\n\n</details>\n"
+    if plans_text:
+        body += f"\n<details><summary>Query plans (EXPLAIN ANALYZE, this run unless marked)</summary>\n\n{plans_text}\n\n</details>\n"
     body += f"{end}"
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if pattern.search(text):
+    if previous:
         text = pattern.sub(lambda _m: body, text)
     else:
         text = text.rstrip() + "\n\n" + body + "\n"

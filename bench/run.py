@@ -16,7 +16,13 @@ the same data:
   naive recursive-CTE GROUP BY over the members;
 - member search by name, pinyin, initials and ID number within a city (selector, API GET
   and POST) vs the same SQL sent bare with psycopg;
-- roster export of a city vs COPY … TO STDOUT of the same members.
+- roster export of a city vs COPY … TO STDOUT of the same members;
+- party dues: the monthly assessment task vs one INSERT … SELECT, and the dues report (bench/dues.py);
+- organizational life: a year of every branch's 三会一课 generated and COPY-loaded, the compliance
+  roll-up rebuilt, the committee's compliance view and its page at province, city, county and branch
+  level vs a naive GROUP BY over the meetings (bench/orglife.py);
+- one notice to every member of a city through `notify` vs INSERT … SELECT of the same rows
+  (bench/notify.py; gives the city's members accounts first, so it runs last).
 
 Prints a table and writes it into docs/performance.md (its section for this scale).
 Benchmarks print numbers; they are not pass/fail tests.
@@ -54,7 +60,7 @@ def default_url(scale: str, members: int) -> str:
 
 SCALES = {"full": 5_000_000, "small": 200_000}
 SEED = 2026
-MEASUREMENTS = ("import", "stats", "search", "export", "dues")
+MEASUREMENTS = ("import", "stats", "search", "export", "dues", "orglife", "notify")
 
 from bench.measure import NOT_YET, Report, log, meta, rollups_module  # noqa: E402
 
@@ -150,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import dues as dues_bench
     from bench import measure, province
+    from bench import notify as notify_bench
+    from bench import orglife as orglife_bench
 
     plan = province.plan_province(members, seed=SEED)
     report.organizations = len(plan.orgs)
@@ -182,10 +190,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if only == {"load"}:
         return 0
-    ctx = measure.Context.create(plan, url=url, runs=args.runs, report=report)
+    ctx = measure.Context.create(plan, url=url, runs=args.runs, report=report, loaded=wanted)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("search", ctx.search), ("stats", ctx.stats), ("export", ctx.export), ("import", ctx.roster_import),
-        ("dues", lambda: dues_bench.measure(ctx)),
+        ("dues", lambda: dues_bench.measure(ctx)), ("orglife", lambda: orglife_bench.measure(ctx)),
+        ("notify", lambda: notify_bench.measure(ctx)),  # last: it gives the city's members accounts
     ]
     for name, step in steps:
         if name not in only:
@@ -200,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if not args.no_docs:
-        path = measure.write_docs(report, text, command=f"make bench SCALE={args.scale}")
+        path = measure.write_docs(report, text, command=f"make bench SCALE={args.scale}",
+                                  measured=only & set(MEASUREMENTS), every=set(MEASUREMENTS))
         log(f"wrote {path.relative_to(ROOT)}")
     return 0
 

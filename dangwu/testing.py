@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from stdnum.cn import ric
 
+from dangwu.core import registries
 from dangwu.core.models import RoleAssignment
 from dangwu.members import rollups, rules
 from dangwu.members.models import Member, SubtreeStat
@@ -79,7 +80,8 @@ def make_world() -> World:
     branch_b = add(city_b, {"code": "430202001", "name": "荷塘区第一党支部", "org_type": "branch"})
     orgs = [Organization.objects.get(pk=o.pk) for o in (province, city_a, county_a, branch_a, branch_a2, city_b, branch_b)]
     with transaction.atomic():
-        rollups.apply_org_changes(before=[None] * len(orgs), after=orgs)  # the structure statistics stay exact
+        # as the organization services do: every roll-up kept over the tree (structure, what branches owe) stays exact
+        registries.organizations_changed(before=[None] * len(orgs), after=orgs)
     return World(*orgs)
 
 

@@ -8,14 +8,21 @@ attendance or minutes are recorded):
   organization that took part: it is each one's own lesson);
 - `branches`: how many branches (`orgs.BRANCH_TYPES`) held at least one of them.
 
-A committee's "branches below that missed Q3 支部党员大会" is then read, never computed over the
-meetings: the branches below that owe the kind (an indexed count of the organization tree) less
-`branches` of the committee's row (`selectors.compliance`), for periods that have ended. What is
-missed is not kept itself: a period ending is not a write (decision 0027).
+What is owed is kept too, in rows whose period is `OWING` ("owing"): `branches` of
+(organization, "assembly", "owing") is how many branches of the subtree (not dissolved) owe the
+kinds every branch owes, of (organization, "committee", "owing") how many of them have a serving
+committee (owe 支委会), and of (organization, "group", "owing") how many have party groups (owe
+党小组会, decision 0030); `meetings` is 0 there. A committee's "branches below that missed Q3
+支部党员大会" is then read, never counted: the owing row less `branches` of the period's row
+(`selectors.compliance`), for periods that have ended. What is missed is not kept itself: a period
+ending is not a write (decision 0027 and its amendment).
 
 Keeping them exact: a meeting only ever becomes held once (planned → held; cancelling applies to
 planned meetings, which count for nothing), so the one delta is `meeting_held`, called by the
-services in the transaction that marks it. The rebuild (`_fill_own`) is the same definition in SQL.
+services in the transaction that marks it. What a branch owes changes with the organization (created,
+dissolved, its type changed) and its committee (an appointment): `organizations_changed`, an
+org-change listener, which `orgs.services.appoint_committee_member` also tells. The rebuild
+(`_fill_own`) is the same definition in SQL.
 """
 
 from __future__ import annotations
@@ -29,10 +36,13 @@ from django.utils import timezone
 
 from dangwu.core import rollups as engine
 from dangwu.core.registries import RollupSpec
-from dangwu.orgs.models import BRANCH_TYPES, Organization
+from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 from . import rules
-from .models import AuditAction, Meeting
+from .models import AuditAction, Meeting, OrglifeStat
+
+OWING = "owing"  # the period of the rows that count the branches owing a kind (not a period of rules.periods)
+OWED_KINDS = (rules.ASSEMBLY, rules.COMMITTEE, rules.GROUP)  # every branch's kinds (as 支部党员大会), 支委会, 党小组会
 
 
 def meeting_held(meeting: Meeting) -> None:
@@ -64,11 +74,21 @@ def _held_of(organization_id: int) -> Any:
 
 
 def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
-    """An organization that became a branch, or stopped being one (a change of type), counts in
-    `branches` for each (kind, period) it held a meeting in, or no longer: an org-change listener,
-    inside the writer's transaction. Reads that organization's own held meetings only."""
+    """An org-change listener, inside the writer's transaction: keeps what the branches owe
+    (`OWING` rows) and, for an organization that became a branch or stopped being one (a change of
+    type), its count in `branches` for each (kind, period) it held a meeting in. Reads that
+    organization's own held meetings, committee and roll-up rows only."""
     deltas: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for old, new in zip(before, after, strict=True):
+    pairs = list(zip(before, after, strict=True))
+    # a 党小组 founded, dissolved or changed: its branch's 党小组会 may be owed now, or no longer
+    parents = {o.path[: len(o.path) - Organization.steplen] for pair in pairs for o in pair
+               if o is not None and o.org_type == "group"} - {o.path for pair in pairs for o in pair if o is not None}
+    for branch in Organization.objects.filter(path__in=parents, org_type__in=BRANCH_TYPES):
+        pairs.append((branch, branch))
+    for old, new in pairs:
+        for kind, change in _owing_change(old, new).items():
+            if change:
+                deltas[(new.pk if new is not None else old.pk, kind, OWING)] = (0, change)
         if old is None or new is None:
             continue  # a new organization has held nothing yet
         sign = (new.org_type in BRANCH_TYPES) - (old.org_type in BRANCH_TYPES)
@@ -78,6 +98,32 @@ def organizations_changed(*, before: list[Any], after: list[Any]) -> None:
         for kind, period in {(k, rules.period_of(k, timezone.localtime(s).date())) for k, s in held}:
             deltas[(new.pk, kind, period)] = (0, sign)
     engine.spread(ORGLIFE, deltas)
+
+
+def owes(organization: Any) -> dict[str, int]:
+    """What the organization itself owes, as the `OWING` rows count it: 1 for each of `OWED_KINDS`
+    it owes (a branch not dissolved; 支委会 while a committee serves), else 0."""
+    if organization is None or organization.org_type not in BRANCH_TYPES or organization.dissolved_on is not None:
+        return dict.fromkeys(OWED_KINDS, 0)
+    committee = CommitteePosition.objects.filter(organization_id=organization.pk, ended_on__isnull=True).exists()
+    groups = Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
+                                         org_type="group", dissolved_on__isnull=True).exists()
+    return {rules.ASSEMBLY: 1, rules.COMMITTEE: int(committee), rules.GROUP: int(groups)}
+
+
+def _owing_change(old: Any, new: Any) -> dict[str, int]:
+    """How the organization's own `OWING` counts change: what it owes now less what its rows hold
+    for it (its own row less its children's: a committee counts its branches below, not itself)."""
+    if not any(o is not None and o.org_type in BRANCH_TYPES for o in (old, new)):
+        return {}  # neither a branch before nor after: it owes nothing itself, now as before
+    org = new if new is not None else old
+    stored = dict.fromkeys(OWED_KINDS, 0)
+    for pk, kind, branches in OrglifeStat.objects.filter(
+            organization__path__startswith=org.path, organization__depth__lte=org.depth + 1,
+            kind__in=OWED_KINDS, period=OWING).values_list("organization_id", "kind", "branches"):
+        stored[kind] += branches if pk == org.pk else -branches
+    now = owes(new)
+    return {kind: now[kind] - stored[kind] for kind in OWED_KINDS}
 
 
 def _years(period: str) -> list[int]:
@@ -118,11 +164,22 @@ def _period_sql(column: str) -> tuple[str, list[Any]]:
 
 
 def _fill_own(*, fill: engine.Fill) -> None:
-    """Each organization's own held meetings per (kind, period), into the work table: its own
-    meetings and the 联合党课 it joined (`meeting_held`'s definition)."""
+    """Each organization's own held meetings per (kind, period) — its own meetings and the 联合党课 it
+    joined (`meeting_held`'s definition) — and what it owes itself (`OWING`: a branch not dissolved,
+    支委会 where a committee serves, 党小组会 where party groups stand under it), into the work table."""
     q = connection.ops.quote_name
     period, period_params = _period_sql(f"m.{q('starts_at')}")
     branch = ", ".join(f"'{t}'" for t in BRANCH_TYPES)
+    owing = (f"FROM {fill.org_table} o WHERE o.{q('org_type')} IN ({branch}) AND o.{q('dissolved_on')} IS NULL "
+             f"AND {fill.where_org}")
+    fill.insert(f"SELECT o.{q('id')}, o.{q('depth')}, %s, %s, 0, 1 {owing}", [rules.ASSEMBLY, OWING, *fill.params])
+    fill.insert(f"SELECT o.{q('id')}, o.{q('depth')}, %s, %s, 0, 1 {owing} AND EXISTS (SELECT 1 FROM "
+                f"{fill.table('orgs.CommitteePosition')} p WHERE p.{q('organization_id')} = o.{q('id')} "
+                f"AND p.{q('ended_on')} IS NULL)", [rules.COMMITTEE, OWING, *fill.params])
+    fill.insert(f"SELECT o.{q('id')}, o.{q('depth')}, %s, %s, 0, 1 {owing} AND EXISTS (SELECT 1 FROM "
+                f"{fill.org_table} g WHERE g.{q('path')} LIKE o.{q('path')} || '%%' AND g.{q('depth')} = "
+                f"o.{q('depth')} + 1 AND g.{q('org_type')} = 'group' AND g.{q('dissolved_on')} IS NULL)",
+                [rules.GROUP, OWING, *fill.params])
     meeting = fill.table("orglife.Meeting")
     joint = fill.table("orglife.Meeting_joint_organizations")
     own = (f"SELECT {q('organization_id')} AS org_id, {q('kind')}, {q('starts_at')} FROM {meeting} "

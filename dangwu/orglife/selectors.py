@@ -475,67 +475,78 @@ def _owing(kind: str, branches: QuerySet[Organization]) -> QuerySet[Organization
 
 def compliance(*, organization: Organization, year: int, today: date) -> Compliance | None:
     """How many branches below missed each (kind, period) of `year` that ended by `today`: the
-    branches that owe the kind (counted on the organization tree, per direct sub-organization by
-    path prefix) less those the compliance roll-up (`rollups`, `OrglifeStat.branches`) says held
-    one. Never a read of the meetings. None when no branch lies below."""
+    branches that owe the kind less those that held one, both read from the compliance roll-up
+    (`rollups`: the `OWING` rows and `OrglifeStat.branches` of the period's rows) of the organization
+    and of each direct sub-organization. Two queries, whatever the size of the subtree; never a read
+    of the meetings or a count of the tree. None when no branch lies below (a branch's own year is
+    its grid's)."""
     from .models import OrglifeStat
+    from .rollups import OWING
 
+    if organization.org_type in BRANCH_TYPES:
+        return None  # a branch owes its own meetings: no branch lies below it
     children = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1,
                                                 dissolved_on__isnull=True).order_by("path"))
-    step = len(organization.path) + Organization.steplen
+    ids = {organization.pk: None, **{c.pk: c.path for c in children}}
+    held: dict[tuple[str | None, str, str], int] = {}
     owing: dict[tuple[str | None, str], int] = {}
-    # .order_by(): the tree's default order (by path) would join the GROUP BY and return a row a branch
-    counted = [(kind, _owing(kind, _branches_below(organization)).order_by().annotate(child=Substr("path", 1, step))
-                .values_list("child").annotate(n=Count("pk")).values_list("child", "n"))
-               for kind in (rules.ASSEMBLY, rules.COMMITTEE)]  # owed by every branch, and 支委会
-    # 党小组会: the branches below with groups, counted as the distinct parents of the groups below (a
-    # group stands only under a branch, and a branch is dissolved only once its groups are)
-    counted.append((rules.GROUP, Organization.objects.filter(
-        path__startswith=organization.path, depth__gt=organization.depth + 1, org_type=OrgType.GROUP,
-        dissolved_on__isnull=True).order_by().annotate(child=Substr("path", 1, step)).values_list("child").annotate(
-        n=Count(Substr("path", 1, Length("path") - Organization.steplen), distinct=True)).values_list("child", "n")))
-    for kind, rows in counted:
-        for prefix, n in rows:
-            owing[(prefix, kind)] = owing.get((prefix, kind), 0) + n
-            owing[(None, kind)] = owing.get((None, kind), 0) + n
+    for o, k, p, b in OrglifeStat.objects.filter(organization_id__in=ids).filter(
+            Q(period__startswith=f"{year:04d}") | Q(period=OWING)).values_list(
+            "organization_id", "kind", "period", "branches"):
+        if p == OWING:
+            owing[(ids[o], k)] = b
+        else:
+            held[(ids[o], k, p)] = b
     if not owing.get((None, rules.ASSEMBLY)):
         return None
-    ids = {organization.pk: None, **{c.pk: c.path for c in children}}
-    held = {(ids[o], k, p): b for o, k, p, b in OrglifeStat.objects.filter(
-        organization_id__in=ids, period__startswith=f"{year:04d}").values_list(
-        "organization_id", "kind", "period", "branches")}
 
     def owed(prefix: str | None, kind: str) -> int:  # every branch owes what 支部党员大会 stands for here
         return owing.get((prefix, kind if kind in (rules.COMMITTEE, rules.GROUP) else rules.ASSEMBLY), 0)
 
     kinds, rows = [], [ComplianceRow(None, {}, {})] + [ComplianceRow(c, {}, {}) for c in children]
-    for kind in rules.KINDS:
-        if not owed(None, kind):
-            continue
-        cells = []
-        for label, _first, last in rules.periods(kind, year):
-            ended = last <= today
-            for row in rows:
-                prefix = row.organization.path if row.organization else None
-                row.owing[kind] = owed(prefix, kind)
-                row.missed.setdefault(kind, None)
-                if ended:
-                    gone = max(0, row.owing[kind] - held.get((prefix, kind, label), 0))
-                    row.missed[kind] = (row.missed[kind] or 0) + gone
-            cells.append(ComplianceCell(label, _short(label),
-                                        max(0, owed(None, kind) - held.get((None, kind, label), 0)) if ended else None))
+    owed_kinds = [kind for kind in rules.KINDS if owed(None, kind)]
+    for kind in owed_kinds:
+        periods = rules.periods(kind, year)
+        cells = [ComplianceCell(label, _short(label), max(0, owed(None, kind) - held.get((None, kind, label), 0))
+                                if last <= today else None) for label, _first, last in periods]
         kinds.append((kind, Kind(kind).label, cells))
+    # Each row's sum over the periods that ended (a county has hundreds of direct sub-organizations:
+    # one pass a row and kind, not a pass of every row for every period).
+    ended = {kind: [label for label, _first, last in rules.periods(kind, year) if last <= today] for kind in owed_kinds}
+    for row in rows:
+        prefix = row.organization.path if row.organization else None
+        for kind in owed_kinds:
+            n = row.owing[kind] = owed(prefix, kind)
+            row.missed[kind] = (sum(max(0, n - held.get((prefix, kind, label), 0)) for label in ended[kind])
+                                if ended[kind] else None)
     rows = [rows[0]] + [r for r in rows[1:] if any(r.owing.values())]
     return Compliance(kinds, rows)
 
 
 def branches_that_missed(*, organization: Organization, kind: str, period: str) -> QuerySet[Organization]:
-    """The branches below `organization` that owe `kind` and held none in `period` (the roll-up's
-    rows of each branch say which held one), by path."""
+    """The branches below `organization` that owe `kind` and held none in `period` (each branch's own
+    roll-up row says whether it held one: looked up by the row's unique key, branch by branch, as the
+    page is read in path order — never the period's rows of the whole province), by path."""
+    from django.db.models import Exists, OuterRef
+
     from .models import OrglifeStat
 
-    held = OrglifeStat.objects.filter(kind=kind, period=period, branches__gt=0).values("organization_id")
-    return _owing(kind, _branches_below(organization)).exclude(pk__in=held).order_by("path")
+    held = OrglifeStat.objects.filter(organization_id=OuterRef("pk"), kind=kind, period=period, branches__gt=0)
+    return _owing(kind, _branches_below(organization)).exclude(Exists(held)).order_by("path")
+
+
+def missed_count(*, organization: Organization, kind: str, period: str) -> int:
+    """How many branches below missed `kind` in `period`, as the committee's view counts them: what
+    the subtree owes less the branches that held one (its own roll-up rows: one query)."""
+    from .models import OrglifeStat
+    from .rollups import OWING
+
+    owed_kind = kind if kind in (rules.COMMITTEE, rules.GROUP) else rules.ASSEMBLY
+    if organization.org_type in BRANCH_TYPES:
+        return 0
+    rows = dict(OrglifeStat.objects.filter(organization=organization).filter(
+        Q(kind=owed_kind, period=OWING) | Q(kind=kind, period=period)).values_list("period", "branches"))
+    return max(0, rows.get(OWING, 0) - rows.get(period, 0))
 
 
 def may_invite(*, actor: User, member: Member) -> bool:

@@ -154,8 +154,10 @@ def missed(request, org_id: int):
     ended = {label for label, _first, last in rules.periods(kind, year) if last <= timezone.localdate()} if year else set()
     if period not in ended:
         raise Http404  # not a period of this kind, or one still running (nothing is missed yet)
-    page = CappedPaginator(selectors.branches_that_missed(organization=organization, kind=kind, period=period),
-                           50).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(selectors.branches_that_missed(organization=organization, kind=kind, period=period), 50)
+    # the count the committee's view shows, from the roll-up: counting the list would read every branch below
+    paginator.count = selectors.missed_count(organization=organization, kind=kind, period=period)
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "orglife/missed.html", {
         "org": organization, "kind_label": Kind(kind).label, "period": period, "year": year, "page": page})
 

@@ -197,6 +197,8 @@ def appoint_committee_member(
         if post == Post.SECRETARY and _active_positions(organization).filter(post=Post.SECRETARY).exists():
             raise ValidationError({"post": [_("本组织已有在任书记，同一时间只能有一名书记")]}) from None
         raise
+    # Whether a committee serves is part of the organization (orglife keeps which branches owe 支委会).
+    registries.organizations_changed(before=[organization], after=[organization])
     summary: dict[str, Any] = {"member": member.pk, "post": post, "term": [term_start.isoformat(), end.isoformat()]}
     if succeeded:
         summary["succeeds"] = [old.pk for old in succeeded]

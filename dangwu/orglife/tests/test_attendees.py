@@ -22,8 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _group(branch, n: int) -> Organization:
-    return Organization.objects.get(pk=Organization.objects.add_child(Organization.objects.get(pk=branch.pk), {
+    """A 党小组 under the branch, the roll-ups told as the organization services tell them."""
+    from django.db import transaction
+
+    from dangwu.core import registries
+
+    group = Organization.objects.get(pk=Organization.objects.add_child(Organization.objects.get(pk=branch.pk), {
         "code": f"{branch.code}{n:02d}", "name": f"{branch.name}第{n}党小组", "org_type": "group"}).pk)
+    with transaction.atomic():
+        registries.organizations_changed(before=[None], after=[group])
+    return group
 
 
 def _plan(actor, org, kind="theme_day", starts_in=timedelta(days=1), **extra):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangwu.orglife import rollups, rules, selectors, services
 from dangwu.orglife.models import Meeting, OrglifeStat
+from dangwu.orgs import services as org_services
 from dangwu.orgs.models import BRANCH_TYPES, CommitteePosition, Organization
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,36 @@ def direct_figures() -> dict[tuple[int, str, str], tuple[int, int]]:
 
 def stored_figures() -> dict[tuple[int, str, str], tuple[int, int]]:
     return {(o, k, p): (m, b) for o, k, p, m, b in
-            OrglifeStat.objects.values_list("organization_id", "kind", "period", "meetings", "branches") if m or b}
+            OrglifeStat.objects.exclude(period=rollups.OWING).values_list(
+                "organization_id", "kind", "period", "meetings", "branches") if m or b}
+
+
+def direct_owing() -> dict[tuple[int, str], int]:
+    """(organization, kind) -> branches of the subtree that owe it (not dissolved; 支委会: a committee
+    serves), counted in Python from the tree and the positions."""
+    orgs = list(Organization.objects.all())
+    serving = set(CommitteePosition.objects.filter(ended_on__isnull=True).values_list("organization_id", flat=True))
+    grouped = {o.path[:-Organization.steplen] for o in orgs if o.org_type == "group" and o.dissolved_on is None}
+    owing: Counter[tuple[int, str]] = Counter()
+    for branch in orgs:
+        if branch.org_type not in BRANCH_TYPES or branch.dissolved_on is not None:
+            continue
+        for above in orgs:
+            if branch.path.startswith(above.path):
+                owing[(above.pk, "assembly")] += 1
+                owing[(above.pk, "committee")] += branch.pk in serving
+                owing[(above.pk, "group")] += branch.path in grouped
+    return {k: n for k, n in owing.items() if n}
+
+
+def stored_owing() -> dict[tuple[int, str], int]:
+    return {(o, k): b for o, k, b in OrglifeStat.objects.filter(period=rollups.OWING).values_list(
+        "organization_id", "kind", "branches") if b}
 
 
 def assert_exact() -> None:
     assert stored_figures() == direct_figures()
+    assert stored_owing() == direct_owing()
     assert rollups.drift() == {}
 
 
@@ -64,7 +90,7 @@ def test_the_roll_up_stays_exact_through_every_service(people, world):
     sec = people["secretary"]
     first = _past(people, world, org=world.branch_a, kind="assembly", day=date(2026, 2, 10))
     assert_exact()  # planned: counts for nothing
-    assert not OrglifeStat.objects.exists()
+    assert not OrglifeStat.objects.exclude(period=rollups.OWING).exists()
     services.record_minutes(actor=sec, meeting=first, topics="学习党章")
     assert_exact()
     assert stored_figures()[(world.province.pk, "assembly", "2026-Q1")] == (1, 1)
@@ -108,8 +134,8 @@ def test_rebuild_check_finds_a_drifted_row_and_the_rebuild_repairs_it(people, wo
 
 
 def test_the_drill_down_equals_missed_periods_per_branch(people, world):
-    CommitteePosition.objects.create(organization=world.branch_b, member=people["m_b"], post="secretary",
-                                     term_start=date(2024, 1, 1), term_end=date(2029, 1, 1))
+    org_services.appoint_committee_member(actor=people["province"], organization=world.branch_b,
+                                          member=people["m_b"], post="secretary", term_start=date(2024, 1, 1))
     held = [(world.branch_a, "assembly", date(2026, 2, 10)), (world.branch_a, "theme_day", date(2026, 4, 7)),
             (world.branch_a2, "assembly", date(2026, 8, 3)), (world.branch_b, "committee", date(2026, 6, 2)),
             (world.branch_b, "life_meeting", date(2026, 11, 30))]
@@ -134,6 +160,8 @@ def test_the_drill_down_equals_missed_periods_per_branch(people, world):
                     if expected:
                         listed = selectors.branches_that_missed(organization=top, kind=kind, period=label)
                         assert {o.pk for o in listed} == {b.pk for b in below if (kind, label) in missed[b.pk]}
+                    if last <= TODAY:  # the drill-down's count, read from the roll-up, is the list's length
+                        assert selectors.missed_count(organization=top, kind=kind, period=label) == expected
                 else:
                     assert not expected
         # each direct sub-organization's row: the sum of its branches' missed periods per kind
@@ -185,7 +213,6 @@ def test_a_meeting_just_after_local_midnight_counts_in_its_local_period(people, 
 
 
 def test_a_change_of_type_in_or_out_of_the_branches_keeps_the_roll_up_exact(people, world):
-    from dangwu.orgs import services as org_services
 
     services.record_minutes(actor=people["province"], topics="议题",
                             meeting=_past(people, world, org=world.branch_a, kind="assembly", day=date(2026, 2, 10)))
@@ -211,3 +238,43 @@ def test_the_demo_provinces_drill_down_equals_missed_periods_per_branch(demo_pro
     figures = {(kind, c.label): c.missed for kind, _label, cells in found.kinds for c in cells if c.missed}
     assert figures == dict(expected) and figures
     assert rollups.drift() == {}
+
+
+def test_what_the_branches_owe_follows_the_organization_services_and_compliance_reads_it(
+        people, world, django_assert_num_queries):
+    """The `owing` rows (decision 0027, amended): a branch created, a committee appointed, a branch dissolved
+    move them at once, and the committee's view reads them — two queries whatever the subtree."""
+    def owing(org: Organization) -> tuple[int, int]:
+        found = selectors.compliance(organization=org, year=2026, today=TODAY)
+        assert found is not None
+        return found.rows[0].owing.get("assembly", 0), found.rows[0].owing.get("committee", 0)
+
+    assert owing(world.province) == (3, 0)
+    new = org_services.create_organization(actor=people["province"], parent=world.county_a, fields={
+        "code": "430102003", "name": "芙蓉区第三党支部", "org_type": "branch", "founded_on": date(2020, 1, 1)})
+    assert_exact()
+    assert owing(world.province) == (4, 0) and owing(world.county_a) == (3, 0)
+    org_services.appoint_committee_member(actor=people["province"], organization=world.branch_b,
+                                          member=people["m_b"], post="secretary", term_start=date(2024, 1, 1))
+    assert_exact()
+    assert owing(world.province) == (4, 1) and owing(world.city_b) == (1, 1) and owing(world.city_a) == (3, 0)
+    org_services.update_organization(actor=people["province"], organization=Organization.objects.get(pk=new.pk),
+                                     fields={"dissolved_on": date(2026, 6, 30)})
+    assert_exact()
+    assert owing(world.province) == (3, 1)
+    # a 党小组 founded under branch A: it owes 党小组会; the group dissolved, no longer
+    group = org_services.create_organization(actor=people["province"], parent=world.branch_a, fields={
+        "code": "43010200101", "name": "芙蓉区第一党支部第一党小组", "org_type": "group",
+        "founded_on": date(2021, 1, 1)})
+    assert_exact()
+    found = selectors.compliance(organization=world.city_a, year=2026, today=TODAY)
+    assert found is not None and found.rows[0].owing.get("group") == 1
+    assert selectors.missed_count(organization=world.city_a, kind="group", period="2026-01") == 1
+    org_services.update_organization(actor=people["province"], organization=Organization.objects.get(pk=group.pk),
+                                     fields={"dissolved_on": date(2026, 7, 1)})
+    assert_exact()
+    found = selectors.compliance(organization=world.city_a, year=2026, today=TODAY)
+    assert found is not None and not found.rows[0].owing.get("group")
+    with django_assert_num_queries(2):
+        selectors.compliance(organization=world.province, year=2026, today=TODAY)
+    assert selectors.compliance(organization=world.branch_b, year=2026, today=TODAY) is None
