@@ -35,6 +35,9 @@ MAJORITY = Fraction(1, 2)  # "for" votes: MORE than this share of those present
 
 QUORUM_FAILED, MARGIN_FAILED, TOO_MANY_BALLOTS = "quorum", "margin", "ballots"
 
+# A 党小组 has no committee and sends no delegates: it holds none of these elections.
+NON_ELECTING_TYPES = frozenset({"group"})
+
 
 @dataclass(frozen=True)
 class TallyResult:

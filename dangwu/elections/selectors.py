@@ -27,7 +27,10 @@ def own_member(*, user: Any) -> Member | None:
 
 
 def organizations_managed(*, actor: User) -> QuerySet[Organization]:
-    return Organization.objects.filter(access.scope_q(actor, Cap.ELECTIONS_MANAGE), dissolved_on__isnull=True)
+    """The organizations where the caller may set up an election: those of the scope that elect a
+    committee, a secretary or delegates — not a 党小组, which has no committee."""
+    return Organization.objects.filter(access.scope_q(actor, Cap.ELECTIONS_MANAGE), dissolved_on__isnull=True).exclude(
+        org_type__in=rules.NON_ELECTING_TYPES)
 
 
 def elections_visible(*, actor: User) -> QuerySet[Election]:

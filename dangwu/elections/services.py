@@ -65,6 +65,8 @@ def create_election(
 ) -> Election:
     """Set up an election of the organization (支部委员会, 书记副书记 or 党代会代表) with its seats."""
     access.require(actor, Cap.ELECTIONS_MANAGE, organization)
+    if organization.org_type in rules.NON_ELECTING_TYPES or organization.dissolved_on is not None:
+        raise ValidationError({"organization": [_("党小组和已撤销的党组织不进行选举。")]})
     if kind not in ElectionKind.values:
         raise ValidationError({"kind": [_("请选择选举类型。")]})
     if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= 99:

@@ -188,3 +188,21 @@ def test_paper_ballots_reproduce_the_counts():
     assert result.votes == {"a": 4, "b": 4, "c": 2, "d": 1} and result.void_ballots == 1
     with pytest.raises(ValueError):
         rules.paper_ballots(seats=1, votes={"a": 3, "b": 3}, returned=5, void=0, blank=0)  # 6 marks on 5 ballots
+
+
+def test_a_party_group_holds_no_election_and_is_not_offered(world):
+    from django.test import Client
+
+    from dangwu.orgs.models import Organization
+
+    branch = branch_with_voters(world, 1)
+    group = Organization.objects.add_child(Organization.objects.get(pk=world.branch_a.pk), {
+        "code": "43010200101", "name": "芙蓉区第一党支部第一党小组", "org_type": "group"})
+    snap = _snapshot()
+    with pytest.raises(ValidationError) as exc:
+        services.create_election(actor=branch.secretary, organization=group, title="选举", kind="committee", seats=3)
+    assert "organization" in exc.value.message_dict and snap.unchanged()
+    assert list(selectors.organizations_managed(actor=branch.secretary)) == [world.branch_a]
+    client = Client()
+    client.force_login(branch.secretary)
+    assert client.get(f"/elections/org/{group.pk}/new/").status_code == 404
