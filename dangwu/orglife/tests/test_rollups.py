@@ -278,3 +278,28 @@ def test_what_the_branches_owe_follows_the_organization_services_and_compliance_
     with django_assert_num_queries(2):
         selectors.compliance(organization=world.province, year=2026, today=TODAY)
     assert selectors.compliance(organization=world.branch_b, year=2026, today=TODAY) is None
+
+
+def test_each_sub_organizations_row_equals_missed_periods_of_its_branches(demo_province):
+    """The committee's rows (per direct sub-organization, summed in SQL over the ended periods) equal
+    the branch-periods `rules.missed_periods` finds for the branches under each sub-organization."""
+    today = timezone.localdate()
+    per_branch = {}
+    for branch in Organization.objects.filter(org_type__in=BRANCH_TYPES, dissolved_on__isnull=True):
+        days = [(k, timezone.localtime(s).date()) for k, s in
+                Meeting.objects.filter(organization=branch, status="held").values_list("kind", "starts_at")]
+        per_branch[branch.path] = Counter(kind for kind, _period in rules.missed_periods(
+            year=today.year, meetings=days, until=today, has_groups=selectors.has_groups(organization=branch),
+            has_committee=selectors.has_committee(organization=branch)))
+    checked = 0
+    for org in Organization.objects.filter(depth__lte=3).exclude(org_type__in=BRANCH_TYPES):
+        found = selectors.compliance(organization=org, year=today.year, today=today)
+        if found is None:
+            continue
+        for row in found.rows:
+            prefix = row.organization.path if row.organization else org.path
+            for kind, missed in row.missed.items():
+                expected = sum(c[kind] for path, c in per_branch.items() if path.startswith(prefix))
+                assert (missed or 0) == expected, (org.name, prefix, kind)
+                checked += 1
+    assert checked > 20
