@@ -88,6 +88,21 @@ def scope_root_ids(user: Any, capability: str) -> list[int]:
     return [ids[path] for path in scope_paths(user, capability)]
 
 
+def home_organization_id(user: Any, capability: str) -> int:
+    """The organization an app's landing page opens for the user: the first top organization of the
+    scope where they hold `capability`, else their own (a member's, through `registries.membership`);
+    PermissionDenied for someone with neither."""
+    from . import registries
+
+    roots = scope_root_ids(user, capability)
+    if roots:
+        return roots[0]
+    membership = registries.membership(user=user)
+    if membership is None:
+        raise PermissionDenied
+    return membership.organization_id
+
+
 def _prefix_q(field: str, paths: Iterable[str]) -> Q:
     q = Q(pk__in=[])
     for path in paths:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -103,13 +103,7 @@ def _back(evaluation: Evaluation, anchor: str = "") -> Any:
 @access.page()
 def home(request):
     """民主评议: the first organization of the caller's scope, or their own branch."""
-    roots = access.scope_root_ids(request.user, Cap.EVALUATION_VIEW)
-    if roots:
-        return redirect("elections:evaluation:org", roots[0])
-    own = selectors.own_member(user=request.user)
-    if own is None:
-        raise PermissionDenied
-    return redirect("elections:evaluation:org", own.organization_id)
+    return redirect("elections:evaluation:org", access.home_organization_id(request.user, Cap.EVALUATION_VIEW))
 
 
 @access.page()

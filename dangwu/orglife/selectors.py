@@ -415,10 +415,6 @@ def meeting_files_in_scope(*, actor: User) -> QuerySet[MeetingFile]:
     ).select_related("meeting__organization")
 
 
-def scope_root_ids(*, actor: User) -> list[int]:
-    return access.scope_root_ids(actor, Cap.ORGLIFE_VIEW)
-
-
 def register_meetings(*, organization: Organization, year: int) -> QuerySet[Meeting]:
     """The year's meetings that were not cancelled, with their attendance counted and their minutes
     (the 三会一课 register)."""

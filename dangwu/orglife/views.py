@@ -12,7 +12,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -111,13 +111,7 @@ def _act(request, service: Callable[..., Any], success: str, *, name: str = "", 
 @access.page()
 def home(request):
     """组织生活: the first organization of the caller's scope, or their own organization."""
-    roots = selectors.scope_root_ids(actor=request.user)
-    if roots:
-        return redirect("orglife:org", roots[0])
-    own = selectors.own_member(user=request.user)
-    if own is None:
-        raise PermissionDenied
-    return redirect("orglife:org", own.organization_id)
+    return redirect("orglife:org", access.home_organization_id(request.user, Cap.ORGLIFE_VIEW))
 
 
 @access.page()
