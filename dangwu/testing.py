@@ -457,3 +457,57 @@ def screenshot(page, name: str) -> None:
     """A full-page screenshot in test-artifacts/ (ignored by git), for a person to look at."""
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+# --- many callers at the same instant (concurrency tests on PostgreSQL) --------------------------
+
+@dataclass
+class AtOnce:
+    """What `at_once` saw: the calls' results, the (arguments, ValidationError) of refused calls, and
+    any other exception (a test asserts it is empty)."""
+
+    results: list
+    refused: list
+    errors: list
+
+
+def at_once(fn, calls: list[tuple], *, timeout: float = 180) -> AtOnce:
+    """Call `fn(*args)` for every tuple of `calls`, each in a thread of its own, all released at the
+    same instant by a barrier; each thread closes its database connection. Fails when a call hangs."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcome = AtOnce([], [], [])
+
+    def call(*args):
+        try:
+            barrier.wait(timeout=60)
+            outcome.results.append(fn(*args))
+        except ValidationError as exc:
+            outcome.refused.append((args, exc))
+        except BaseException as exc:  # reported to the test
+            outcome.errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call, args=args) for args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), f"a call of {fn.__name__} hung"
+    return outcome
+
+
+
+def browser_context(chromium, live_server, username: str, viewport: dict):
+    """A new browser context (zh-CN, `viewport`) with a test account (`PASSWORD`) logged in:
+    (context, page), the page on the home page."""
+    context = chromium.new_context(locale="zh-CN", viewport=viewport, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    browser_login(page, username, PASSWORD)
+    return context, page

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
+from dangwu.core import access, formtools
 from dangwu.core.audit import origin_of
 from dangwu.core.formtools import apply_service_errors
 from dangwu.core.roles import Cap
@@ -58,13 +58,7 @@ def _refusal(exc: ValidationError) -> str:
 
 
 def _act(request, service: Callable[..., Any], success: str, **arguments: Any) -> bool:
-    try:
-        service(actor=request.user, origin=origin_of(request), **arguments)
-    except ValidationError as exc:
-        messages.error(request, _refusal(exc))
-        return False
-    messages.success(request, success)
-    return True
+    return formtools.call_for_button(request, service, success, describe=_refusal, **arguments)
 
 
 def _organization(request, org_id: int) -> Any:

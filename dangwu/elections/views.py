@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
-from dangwu.core.audit import origin_of
-from dangwu.core.formtools import apply_service_errors
+from dangwu.core import access, formtools
 from dangwu.core.roles import Cap
 
 from . import rules, selectors, services
@@ -42,24 +37,8 @@ def _round(request, round_id: int) -> Round:
     return access.get_in_scope_or_404(request, selectors.rounds_visible(actor=request.user), pk=round_id)
 
 
-def _write(request, form: Any, service: Callable[..., Any], success: str, **arguments: Any) -> Any:
-    try:
-        result = service(actor=request.user, origin=origin_of(request), **arguments)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return None
-    if success:
-        messages.success(request, success)
-    return result
-
-
-def _act(request, service: Callable[..., Any], success: str, **arguments: Any) -> None:
-    try:
-        service(actor=request.user, origin=origin_of(request), **arguments)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, success)
+_write = formtools.call_for_form  # one service for a form, its refusal beside the fields
+_act = formtools.call_for_button  # one service of a button, its refusal an error message
 
 
 @access.page()

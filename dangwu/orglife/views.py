@@ -22,9 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dangwu.core import access
+from dangwu.core import access, formtools
 from dangwu.core.audit import origin_of
-from dangwu.core.formtools import apply_service_errors
 from dangwu.core.pagination import CappedPaginator
 from dangwu.core.roles import Cap
 
@@ -86,26 +85,8 @@ def _first_error(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _write(request, form: Any, service: Callable[..., Any], success: str, **arguments: Any) -> Any:
-    """Call one service with the caller and the request's origin: its result, with `success` shown;
-    None when it refused the input, its messages then beside the form's fields."""
-    try:
-        result = service(actor=request.user, origin=origin_of(request), **arguments)
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return None
-    messages.success(request, success)
-    return result
-
-
-def _act(request, service: Callable[..., Any], success: str, *, name: str = "", **arguments: Any) -> None:
-    """Call one service of a button (no form to show again): its refusal becomes an error message."""
-    try:
-        service(actor=request.user, origin=origin_of(request), **arguments)
-    except ValidationError as exc:
-        messages.error(request, f"{name}: {_first_error(exc)}" if name else _first_error(exc))
-    else:
-        messages.success(request, success)
+_write = formtools.call_for_form  # one service for a form, its refusal beside the fields
+_act = formtools.call_for_button  # one service of a button, its refusal an error message
 
 
 @access.page()

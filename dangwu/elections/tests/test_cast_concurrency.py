@@ -4,10 +4,7 @@ the roll's marks, the trackers and the ballots agree."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from dangwu import testing
@@ -30,30 +27,6 @@ VOTERS = 50
 WAVE = 20  # voters casting at the same instant, each from two threads (40 connections at once)
 
 
-def _cast_at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    trackers, refusals, errors = [], [], []
-
-    def cast(user, round, names):
-        try:
-            barrier.wait(timeout=60)
-            trackers.append(services.cast_ballot(actor=user, round=round, names=names))
-        except ValidationError as exc:
-            refusals.append((user.username, exc.messages))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=cast, args=call) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a cast hung"
-    return trackers, refusals, errors
-
-
 def test_fifty_voters_each_casting_from_two_threads_at_once_vote_once_each():
     world = testing.make_world()
     branch = branch_with_voters(world, VOTERS, prefix="conc")
@@ -63,10 +36,11 @@ def test_fifty_voters_each_casting_from_two_threads_at_once_vote_once_each():
     for start in range(0, VOTERS, WAVE):
         wave = branch.voters[start:start + WAVE]
         calls = [(user, round, ["王一", "李二"] if i % 2 else ["赵四"]) for i, user in enumerate(wave)]
-        t, r, e = _cast_at_once(calls + [(user, round, ["孙六"]) for user in wave])  # the second device
-        trackers += t
-        refusals += r
-        errors += e
+        outcome = testing.at_once(lambda user, round, names: services.cast_ballot(actor=user, round=round, names=names),
+                                  calls + [(user, round, ["孙六"]) for user in wave])  # the second device
+        trackers += outcome.results
+        refusals += [(args[0].username, exc.messages) for args, exc in outcome.refused]
+        errors += outcome.errors
     assert errors == []
     assert len(trackers) == VOTERS and len(set(trackers)) == VOTERS
     assert len(refusals) == VOTERS and all("已投过票" in " ".join(m) for _, m in refusals)

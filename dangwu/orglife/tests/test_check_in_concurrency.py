@@ -3,7 +3,6 @@ times at once too (PostgreSQL: the unique (meeting, member) constraint decides t
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -28,28 +27,6 @@ MEMBERS = 40
 REPEATS = 12  # members who scan a second time in the same instant (52 threads: PostgreSQL's connections are shared)
 
 
-def _scan_all(calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-
-    def scan(user, token):
-        try:
-            barrier.wait(timeout=60)
-            results.append(services.check_in(actor=user, token=token))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan, args=call) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a scan hung"
-    return results, errors
-
-
 def test_many_members_scanning_at_once_are_each_checked_in_once():
     world = testing.make_world()
     secretary = testing.make_user("sec_conc", ("branch_secretary", world.branch_a))
@@ -63,8 +40,9 @@ def test_many_members_scanning_at_once_are_each_checked_in_once():
                                     starts_at=starts, ends_at=starts + timedelta(hours=2))
     before = AuditEntry.objects.count()
     calls = [(user, meeting.checkin_token) for user in users + users[:REPEATS]]
-    results, errors = _scan_all(calls)
-    assert errors == []
+    outcome = testing.at_once(lambda user, token: services.check_in(actor=user, token=token), calls)
+    results = outcome.results
+    assert outcome.errors == [] and outcome.refused == []
     assert len(results) == MEMBERS + REPEATS
     assert sum(r.created for r in results) == MEMBERS
     assert Attendance.objects.filter(meeting=meeting).count() == MEMBERS

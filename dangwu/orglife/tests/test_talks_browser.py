@@ -26,16 +26,7 @@ def _wide(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
-def _login(chromium, live_server, username: str, viewport: dict):
-    context = chromium.new_context(locale="zh-CN", viewport=viewport, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(testing.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/$"))
-    return context, page
+_login = testing.browser_context
 
 
 def _branch_with_talks(people, world):
